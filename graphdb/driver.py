@@ -1,0 +1,126 @@
+"""The one async Neo4j driver of a process, and the only place Cypher is sent from.
+
+Every statement goes through `Graph.read`/`Graph.write`, so a context variable can record each
+statement and its database time for the request (the debug extension and the per-request
+statement count in the log are built on it).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+T = TypeVar("T")
+Record = dict[str, Any]
+
+
+@dataclass
+class StatementLog:
+    """Statements one request ran, with their time on the database."""
+
+    entries: list[tuple[str, float]] = field(default_factory=list)
+
+    def add(self, cypher: str, ms: float) -> None:
+        self.entries.append((cypher, ms))
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+
+_statement_log: contextvars.ContextVar[StatementLog | None] = contextvars.ContextVar(
+    "rapport_statement_log", default=None
+)
+
+
+def begin_statement_log() -> StatementLog:
+    """Start recording statements for the current request (task context)."""
+    log = StatementLog()
+    _statement_log.set(log)
+    return log
+
+
+def _record(cypher: str, started: float) -> None:
+    log = _statement_log.get()
+    if log is not None:
+        log.add(cypher, (time.perf_counter() - started) * 1000)
+
+
+class Graph:
+    """A connected database: driver, database name and transaction timeout."""
+
+    def __init__(self, driver: AsyncDriver, database: str, tx_timeout_s: float) -> None:
+        self.driver = driver
+        self.database = database
+        self.tx_timeout_s = tx_timeout_s
+
+    @classmethod
+    def connect(
+        cls, uri: str, user: str, password: str, database: str = "neo4j", tx_timeout_s: float = 30
+    ) -> Graph:
+        driver = AsyncGraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            max_connection_pool_size=50,
+            connection_timeout=5,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, database, tx_timeout_s)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+        """One read statement in a managed (retried) read transaction."""
+
+        @unit_of_work(timeout=self.tx_timeout_s)
+        async def work(tx: AsyncManagedTransaction) -> list[Record]:
+            result = await tx.run(cypher, dict(params or {}))
+            return [record.data() async for record in result]
+
+        started = time.perf_counter()
+        async with self.driver.session(database=self.database) as session:
+            records = await session.execute_read(work)
+        _record(cypher, started)
+        return records
+
+    async def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+        """One write statement in a managed (retried) write transaction."""
+
+        async def work(tx: AsyncManagedTransaction) -> list[Record]:
+            return await run_in(tx, cypher, params)
+
+        return await self.write_tx(work)
+
+    async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Run `work` as one write transaction; the driver retries it on transient errors."""
+        timed = unit_of_work(timeout=self.tx_timeout_s)(work)
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_write(timed)
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run("RETURN 1 AS ok")
+                record = await result.single()
+                return record is not None and record["ok"] == 1
+        except (ServiceUnavailable, SessionExpired, Neo4jError, OSError):
+            return False
+
+
+async def run_in(
+    tx: AsyncManagedTransaction, cypher: str, params: Mapping[str, Any] | None = None
+) -> list[Record]:
+    """Run one statement inside an open transaction, recording it for the request."""
+    started = time.perf_counter()
+    result = await tx.run(cypher, dict(params or {}))
+    records = [record.data() async for record in result]
+    _record(cypher, started)
+    return records

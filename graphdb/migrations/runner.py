@@ -1,0 +1,53 @@
+"""Applies `MIGRATIONS` in order and records each one in the graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphdb.driver import Graph
+from graphdb.migrations.m0001_constraints import STATEMENTS as M0001
+from graphdb.migrations.m0002_indexes import STATEMENTS as M0002
+from graphdb.migrations.m0003_fulltext import STATEMENTS as M0003
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "uniqueness constraints for ids and natural keys", M0001),
+    Migration(2, "indexes for filters, sorts and keyset pagination", M0002),
+    Migration(3, "full-text search over customers, contacts and companies", M0003),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+async def applied_versions(graph: Graph) -> set[int]:
+    rows = await graph.read("MATCH (m:RapportMigration) RETURN m.version AS version")
+    return {int(row["version"]) for row in rows}
+
+
+async def pending(graph: Graph) -> list[Migration]:
+    done = await applied_versions(graph)
+    return [m for m in MIGRATIONS if m.version not in done]
+
+
+async def migrate(graph: Graph) -> list[Migration]:
+    """Apply every pending migration; returns the ones applied. Safe to run concurrently."""
+    applied: list[Migration] = []
+    for migration in await pending(graph):
+        # Schema statements cannot share a transaction with data writes, so each runs alone.
+        for statement in migration.statements:
+            await graph.write(statement)
+        await graph.write(
+            "MERGE (m:RapportMigration {version: $version}) "
+            "ON CREATE SET m.description = $description, m.appliedAt = datetime()",
+            {"version": migration.version, "description": migration.description},
+        )
+        applied.append(migration)
+    await graph.driver.execute_query("CALL db.awaitIndexes(300)", database_=graph.database)
+    return applied

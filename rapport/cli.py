@@ -1,0 +1,174 @@
+"""The `rapport` command: run the service, manage the local Neo4j, print the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from graphdb.driver import Graph
+from graphdb.local.launcher import LocalNeo4jError
+from graphdb.local.server import LocalNeo4jConfig, start, status, stop
+from graphdb.migrations import migrate
+from rapport.settings import Settings, get_settings
+
+console = Console(stderr=True)
+app = typer.Typer(
+    help="Rapport: a graph-backed customer database served as GraphQL over Neo4j.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Manage the database: local Neo4j and migrations.", no_args_is_help=True)
+schema_app = typer.Typer(help="Inspect the GraphQL schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(schema_app, name="schema")
+
+
+def local_config(settings: Settings) -> LocalNeo4jConfig:
+    return LocalNeo4jConfig(
+        home=settings.neo4j_home,
+        launcher_dir=settings.launcher_dir,
+        port=settings.local_neo4j_port,
+        password=settings.neo4j_password.get_secret_value(),
+        heap=settings.local_neo4j_heap,
+        pagecache=settings.local_neo4j_pagecache,
+        start_timeout_s=settings.local_neo4j_start_timeout_s,
+    )
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+def _graph(settings: Settings) -> Graph:
+    return Graph.connect(
+        settings.effective_neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.get_secret_value(),
+        settings.neo4j_database,
+        settings.neo4j_tx_timeout_s,
+    )
+
+
+def ensure_database(settings: Settings) -> None:
+    """Start the local Neo4j when no external NEO4J_URI is configured."""
+    if not settings.uses_local_neo4j:
+        console.print(f"Using external Neo4j at {settings.neo4j_uri}; nothing local starts.")
+        return
+    console.print(
+        f"Starting local Neo4j on 127.0.0.1:{settings.local_neo4j_port} "
+        "(the first start downloads Neo4j from Maven Central)…"
+    )
+    try:
+        result = start(local_config(settings))
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]{result.message}[/]")
+
+
+async def _migrate(settings: Settings) -> list[int]:
+    graph = _graph(settings)
+    try:
+        if not await graph.ping():
+            raise _fail(
+                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
+                "Run `rapport db start` or check NEO4J_URI."
+            )
+        return [m.version for m in await migrate(graph)]
+    finally:
+        await graph.close()
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the local Neo4j (idempotent) and wait until Bolt answers."""
+    ensure_database(get_settings())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the local Neo4j gracefully, flushing all data."""
+    settings = get_settings()
+    if not settings.uses_local_neo4j:
+        raise _fail("NEO4J_URI points at an external Neo4j; Rapport does not manage it.")
+    console.print(stop(local_config(settings)).message)
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the local Neo4j runs, and where. Exit code 0 when it runs, 3 when not."""
+    settings = get_settings()
+    if not settings.uses_local_neo4j:
+        console.print(f"External Neo4j configured at {settings.neo4j_uri}.")
+        return
+    result = status(local_config(settings))
+    console.print(result.message)
+    if not result.running:
+        raise typer.Exit(code=3)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending schema migrations (constraints, indexes, full-text index)."""
+    settings = get_settings()
+    applied = asyncio.run(_migrate(settings))
+    console.print(f"Applied migrations {applied}." if applied else "Database is up to date.")
+
+
+@schema_app.command("print")
+def schema_print() -> None:
+    """Print the GraphQL schema as SDL."""
+    from schema.root import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (RAPPORT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (RAPPORT_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Number of worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    start_db: Annotated[
+        bool, typer.Option(help="Start the local Neo4j first when NEO4J_URI is unset.")
+    ] = True,
+) -> None:
+    """Serve the GraphQL API, with the playground at /graphql."""
+    import uvicorn
+
+    settings = get_settings()
+    if start_db:
+        ensure_database(settings)
+    applied = asyncio.run(_migrate(settings))
+    if applied:
+        console.print(f"Applied migrations {applied}.")
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(
+        f"[bold green]Rapport is up:[/] playground at http://{bind_host}:{bind_port}/graphql "
+        f"(Neo4j {settings.effective_neo4j_uri})"
+    )
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    uvicorn.run(
+        "rapport.asgi:app",
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        reload=reload,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Per-request visibility: how many Cypher statements ran, and (in debug) which and how long."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from schema.context import RequestContext
+
+log = logging.getLogger("rapport.graphql")
+
+
+class StatementLogExtension(SchemaExtension):
+    """Logs the statement count of every operation; exposes the statements when debugging.
+
+    The debug listing (`extensions.cypher`) is shown in development, or in production to a
+    caller who sends `X-Rapport-Debug: 1` (restricted to ADMIN once authentication lands).
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            log.info(
+                "operation %s ran %d statement(s)",
+                self.execution_context.operation_name or "<anonymous>",
+                context.statements.count,
+            )
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        if not isinstance(context, RequestContext) or not context.debug:
+            return {}
+        return {
+            "cypher": [
+                {"statement": statement, "dbMs": round(ms, 3)}
+                for statement, ms in context.statements.entries
+            ],
+            "statementCount": context.statements.count,
+        }

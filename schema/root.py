@@ -1,0 +1,56 @@
+"""The root Query, Mutation and Subscription types, assembled from the feature modules."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+
+import strawberry
+
+from schema.context import Info
+
+
+@strawberry.type(description="Entry point for every read.")
+class Query:
+    @strawberry.field(description="Version of the Rapport API answering this request.")
+    def api_version(self) -> str:
+        return "0.1.0"
+
+    @strawberry.field(description="True when the graph database answers right now.")
+    async def database_ready(self, info: Info) -> bool:
+        return await info.context.graph.ping()
+
+
+@strawberry.type(description="Entry point for every change.")
+class Mutation:
+    @strawberry.mutation(description="Does nothing; proves the mutation endpoint is reachable.")
+    def noop(self) -> bool:
+        return True
+
+
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws).")
+class Subscription:
+    @strawberry.subscription(
+        description="Server time every `intervalSeconds` (1-60); a connectivity probe for clients."
+    )
+    async def heartbeat(
+        self, interval_seconds: int = 5, count: int | None = None
+    ) -> AsyncGenerator[datetime, None]:
+        interval = min(max(interval_seconds, 1), 60)
+        sent = 0
+        while count is None or sent < count:
+            yield datetime.now(UTC)
+            sent += 1
+            if count is None or sent < count:
+                await asyncio.sleep(interval)
+
+
+from schema.extensions import StatementLogExtension  # noqa: E402
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[StatementLogExtension],
+)
