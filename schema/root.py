@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 import strawberry
 
 from schema.context import Info
+from schema.queries import EntityQueries
+from schema.scalars import DateTime
+from schema.types.entities import ENTITY_TYPES
 
 
 @strawberry.type(description="Entry point for every read.")
-class Query:
+class Query(EntityQueries):
     @strawberry.field(description="Version of the Rapport API answering this request.")
     def api_version(self) -> str:
         return "0.1.0"
@@ -36,11 +39,11 @@ class Subscription:
     )
     async def heartbeat(
         self, interval_seconds: int = 5, count: int | None = None
-    ) -> AsyncGenerator[datetime, None]:
+    ) -> AsyncGenerator[DateTime, None]:
         interval = min(max(interval_seconds, 1), 60)
         sent = 0
         while count is None or sent < count:
-            yield datetime.now(UTC)
+            yield DateTime(datetime.now(UTC))
             sent += 1
             if count is None or sent < count:
                 await asyncio.sleep(interval)
@@ -52,5 +55,6 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    types=list(ENTITY_TYPES.values()),
     extensions=[StatementLogExtension],
 )

@@ -1,0 +1,325 @@
+"""The graph model: every entity's label, stored properties and relationships.
+
+This is the whitelist the query compiler draws Cypher identifiers from: a label, relationship
+type or property name that is not written here can never appear in a statement. The GraphQL
+field name of a property is also its stored property name, so the mapping needs no table.
+
+Money is stored as an integer number of ten-thousandths (see resolvers/money.py); addresses are
+stored flattened on the node (addressLine1, city, country, …) so they can be indexed and filtered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+
+class Kind(Enum):
+    ID = "ID"
+    STRING = "String"
+    INT = "Int"
+    FLOAT = "Float"
+    BOOL = "Boolean"
+    MONEY = "Decimal"
+    DATETIME = "DateTime"
+    DATE = "Date"
+    ENUM = "Enum"
+    STRING_LIST = "[String]"
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A scalar field. `expr` (a template over `{n}`) makes it computed instead of stored."""
+
+    name: str
+    kind: Kind
+    sortable: bool = False
+    filterable: bool = True
+    personal: bool = False
+    expr: str | None = None
+    enum_values: tuple[str, ...] = ()
+
+    def cypher(self, var: str) -> str:
+        return self.expr.format(n=var) if self.expr else f"{var}.{self.name}"
+
+
+Direction = Literal["OUT", "IN", "BOTH"]
+
+
+@dataclass(frozen=True)
+class Rel:
+    """A relationship field: a single object, a plain list or a connection."""
+
+    name: str
+    type: str
+    direction: Direction
+    target: str
+    many: bool
+    edge_props: tuple[Prop, ...] = ()
+    #: extra predicate over the relationship `{r}` and target `{m}` (e.g. current employment)
+    where: str | None = None
+
+    def pattern(self, src: str, rel: str, dst: str, dst_label: str) -> str:
+        left = "<-" if self.direction == "IN" else "-"
+        right = "->" if self.direction == "OUT" else "-"
+        return f"({src}){left}[{rel}:{self.type}]{right}({dst}:{dst_label})"
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    props: dict[str, Prop]
+    rels: dict[str, Rel] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+def _props(*props: Prop) -> dict[str, Prop]:
+    return {p.name: p for p in props}
+
+
+S, I, F, B, M, DT, D, E, L = (  # noqa: E741 - terse column aliases for the tables below
+    Kind.STRING,
+    Kind.INT,
+    Kind.FLOAT,
+    Kind.BOOL,
+    Kind.MONEY,
+    Kind.DATETIME,
+    Kind.DATE,
+    Kind.ENUM,
+    Kind.STRING_LIST,
+)
+
+CUSTOMER_KINDS = ("INDIVIDUAL", "BUSINESS")
+LIFECYCLE_STAGES = ("LEAD", "PROSPECT", "CUSTOMER", "CHURNED")
+ORDER_STATUSES = ("PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED")
+INTERACTION_KINDS = (
+    "CALL",
+    "EMAIL",
+    "MEETING",
+    "VIDEO_CALL",
+    "CHAT",
+    "WEBSITE_VISIT",
+    "SUPPORT_TICKET",
+    "COMPLAINT",
+    "SURVEY",
+)
+USER_ROLES = ("ADMIN", "MANAGER", "SALES", "ANALYST")
+SENIORITIES = ("OWNER", "C_LEVEL", "VP", "DIRECTOR", "MANAGER", "SENIOR", "STAFF")
+DECISION_ROLES = (
+    "DECISION_MAKER",
+    "ECONOMIC_BUYER",
+    "CHAMPION",
+    "INFLUENCER",
+    "USER",
+    "GATEKEEPER",
+)
+CONSENT_CHANNELS = ("EMAIL", "PHONE", "SMS", "POST")
+
+_COMMON = (
+    Prop("id", Kind.ID, sortable=True),
+    Prop("createdAt", DT, sortable=True),
+    Prop("updatedAt", DT, sortable=True),
+    Prop("version", I),
+)
+
+
+def _address(personal: bool) -> tuple[Prop, ...]:
+    return (
+        Prop("addressLine1", S, personal=personal),
+        Prop("addressLine2", S, personal=personal),
+        Prop("postalCode", S, personal=personal),
+        Prop("city", S, sortable=True),
+        Prop("region", S),
+        Prop("country", S, sortable=True),
+    )
+
+
+WORKS_AT_PROPS = (
+    Prop("jobTitle", S),
+    Prop("department", S),
+    Prop("seniority", E, enum_values=SENIORITIES),
+    Prop("decisionRole", E, enum_values=DECISION_ROLES),
+    Prop("startedOn", D),
+    Prop("endedOn", D),
+)
+CURRENT_EMPLOYMENT = "({r}.endedOn IS NULL OR {r}.endedOn > date())"
+
+CUSTOMER = Entity(
+    "Customer",
+    _props(
+        *_COMMON,
+        Prop("externalId", S, sortable=True),
+        Prop("kind", E, enum_values=CUSTOMER_KINDS),
+        Prop("name", S, sortable=True),
+        Prop("email", S, personal=True),
+        Prop("phone", S, personal=True),
+        Prop("lifecycleStage", E, enum_values=LIFECYCLE_STAGES, sortable=True),
+        Prop("leadSource", S),
+        Prop("leadScore", I, sortable=True),
+        *_address(personal=True),
+        Prop("orderCount", I, sortable=True, expr="coalesce({n}.orderCount, 0)"),
+        Prop("totalSpent", M, sortable=True, expr="coalesce({n}.totalSpent, 0)"),
+        Prop(
+            "averageOrderValue",
+            M,
+            filterable=False,
+            expr="CASE WHEN coalesce({n}.orderCount, 0) = 0 THEN null "
+            "ELSE {n}.totalSpent / {n}.orderCount END",
+        ),
+        Prop("firstOrderAt", DT, sortable=True),
+        Prop("lastOrderAt", DT, sortable=True),
+        Prop("lastInteractionAt", DT, sortable=True),
+        Prop("mergedFrom", L, filterable=False),
+    ),
+    {
+        "company": Rel("company", "ACCOUNT_OF", "OUT", "Company", many=False),
+        "accountManager": Rel("accountManager", "MANAGES", "IN", "User", many=False),
+        "orders": Rel("orders", "PLACED", "OUT", "Order", many=True),
+        "interactions": Rel("interactions", "WITH", "IN", "Interaction", many=True),
+        "tags": Rel("tags", "TAGGED", "OUT", "Tag", many=True),
+        "consents": Rel("consents", "HAS_CONSENT", "OUT", "Consent", many=True),
+    },
+)
+
+COMPANY = Entity(
+    "Company",
+    _props(
+        *_COMMON,
+        Prop("name", S, sortable=True),
+        Prop("domain", S, sortable=True),
+        Prop("industry", S, sortable=True),
+        Prop("legalForm", S),
+        Prop("registrationNumber", S),
+        Prop("employeeCount", I, sortable=True),
+        Prop("annualRevenue", M, sortable=True),
+        Prop("currency", S),
+        *_address(personal=False),
+    ),
+    {
+        "contacts": Rel(
+            "contacts", "WORKS_AT", "IN", "Contact", many=True, edge_props=WORKS_AT_PROPS
+        ),
+        "customer": Rel("customer", "ACCOUNT_OF", "IN", "Customer", many=False),
+        "tags": Rel("tags", "TAGGED", "OUT", "Tag", many=True),
+    },
+)
+
+CONTACT = Entity(
+    "Contact",
+    _props(
+        *_COMMON,
+        Prop("firstName", S, sortable=True),
+        Prop("lastName", S, sortable=True),
+        Prop("fullName", S, sortable=True),
+        Prop("email", S, personal=True),
+        Prop("phone", S, personal=True),
+        Prop("videoHandle", S, personal=True),
+        Prop("birthday", D, personal=True),
+        Prop("personalNotes", S, personal=True, filterable=False),
+        *_address(personal=True),
+    ),
+    {
+        "employments": Rel(
+            "employments", "WORKS_AT", "OUT", "Company", many=True, edge_props=WORKS_AT_PROPS
+        ),
+        "currentCompany": Rel(
+            "currentCompany", "WORKS_AT", "OUT", "Company", many=False, where=CURRENT_EMPLOYMENT
+        ),
+        "reportsTo": Rel("reportsTo", "REPORTS_TO", "OUT", "Contact", many=False),
+        "directReports": Rel("directReports", "REPORTS_TO", "IN", "Contact", many=True),
+        "knows": Rel(
+            "knows",
+            "KNOWS",
+            "BOTH",
+            "Contact",
+            many=True,
+            edge_props=(Prop("strength", F), Prop("since", D)),
+        ),
+        "interactions": Rel("interactions", "WITH", "IN", "Interaction", many=True),
+        "tags": Rel("tags", "TAGGED", "OUT", "Tag", many=True),
+        "consents": Rel("consents", "HAS_CONSENT", "OUT", "Consent", many=True),
+    },
+)
+
+PRODUCT = Entity(
+    "Product",
+    _props(
+        *_COMMON,
+        Prop("sku", S, sortable=True),
+        Prop("name", S, sortable=True),
+        Prop("category", S, sortable=True),
+        Prop("description", S, filterable=False),
+        Prop("price", M, sortable=True),
+        Prop("currency", S),
+        Prop("active", B),
+    ),
+)
+
+ORDER = Entity(
+    "Order",
+    _props(
+        *_COMMON,
+        Prop("externalId", S, sortable=True),
+        Prop("placedAt", DT, sortable=True),
+        Prop("status", E, enum_values=ORDER_STATUSES, sortable=True),
+        Prop("currency", S),
+        Prop("total", M, sortable=True),
+    ),
+    {
+        "customer": Rel("customer", "PLACED", "IN", "Customer", many=False),
+    },
+)
+
+INTERACTION = Entity(
+    "Interaction",
+    _props(
+        *_COMMON,
+        Prop("kind", E, enum_values=INTERACTION_KINDS, sortable=True),
+        Prop("occurredAt", DT, sortable=True),
+        Prop("subject", S),
+        Prop("summary", S, filterable=False),
+        Prop("outcome", S),
+        Prop("sentiment", F, sortable=True),
+    ),
+    {
+        "loggedBy": Rel("loggedBy", "LOGGED", "IN", "User", many=False),
+    },
+)
+
+USER = Entity(
+    "User",
+    _props(
+        *_COMMON,
+        Prop("name", S, sortable=True),
+        Prop("email", S, sortable=True),
+        Prop("role", E, enum_values=USER_ROLES, sortable=True),
+    ),
+    {
+        "accounts": Rel("accounts", "MANAGES", "OUT", "Customer", many=True),
+    },
+)
+
+TAG = Entity("Tag", _props(*_COMMON, Prop("name", S, sortable=True)))
+
+CONSENT = Entity(
+    "Consent",
+    _props(
+        *_COMMON,
+        Prop("channel", E, enum_values=CONSENT_CHANNELS),
+        Prop("purpose", S),
+        Prop("granted", B),
+        Prop("recordedAt", DT, sortable=True),
+        Prop("source", S),
+    ),
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e for e in (CUSTOMER, COMPANY, CONTACT, PRODUCT, ORDER, INTERACTION, USER, TAG, CONSENT)
+}
+
+#: Entity types a global id may name, and that `node(id:)` resolves.
+NODE_TYPES: frozenset[str] = frozenset(ENTITIES)

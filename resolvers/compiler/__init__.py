@@ -1,0 +1,144 @@
+"""GraphQL selection → plan → one Cypher statement, for every entity-reading root field.
+
+Public surface: `compile_connection`, `compile_node`, `compile_nodes` return a `Compiled`
+(statement, parameters and the plan's result shaper), cached per document, operation and
+variables.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from graphdb.model import ENTITIES
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.plan import Emitter, Projection
+from resolvers.compiler.planner import Planner, UnsupportedField
+from resolvers.compiler.selection import Field, root_field
+
+__all__ = [
+    "Compiled",
+    "QueryArgumentError",
+    "UnsupportedField",
+    "compile_connection",
+    "compile_node",
+    "compile_nodes",
+    "root_field",
+]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    cypher: str
+    params: dict[str, Any]
+    shape: Callable[[list[dict[str, Any]]], Any]
+
+
+class _PlanCache:
+    """LRU of compiled statements keyed by document, operation, root key and variables."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
+        self.hits = 0
+
+    def key(self, info: Any, kind: str) -> tuple[Any, ...] | None:
+        raw = info._raw_info
+        try:
+            variables = orjson.dumps(
+                getattr(raw.variable_values, "coerced", raw.variable_values),
+                option=orjson.OPT_SORT_KEYS,
+                default=str,
+            )
+        except TypeError:
+            return None
+        operation = raw.operation
+        document = operation.loc.source.body if operation.loc else None
+        if document is None:
+            return None
+        name = operation.name.value if operation.name else None
+        return (kind, document, name, tuple(raw.path.as_list()), variables)
+
+    def get(self, key: tuple[Any, ...] | None) -> Compiled | None:
+        if key is None or key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return self._items[key]
+
+    def put(self, key: tuple[Any, ...] | None, value: Compiled) -> Compiled:
+        if key is not None:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+PLAN_CACHE = _PlanCache()
+
+
+def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compiled:
+    """A root list field (customers, companies, …) as one statement."""
+    cache_key = PLAN_CACHE.key(info, f"connection:{entity_name}")
+    cached = PLAN_CACHE.get(cache_key)
+    if cached is not None:
+        return cached
+    _, top, _ = root_field(info)
+    plan = Planner(max_page_size).connection(ENTITIES[entity_name], top, top.key)
+    em = Emitter()
+    cypher = plan.emit_root(em)
+    return PLAN_CACHE.put(
+        cache_key,
+        Compiled(cypher, em.params.values, lambda rows: plan.post(rows[0] if rows else None)),
+    )
+
+
+def _node_projection(top: Field, type_name: str, max_page_size: int, path: str) -> Projection:
+    return Planner(max_page_size).projection(
+        ENTITIES[type_name], top.by_type.get(type_name, top.children), path
+    )
+
+
+def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
+    """`node(id:)` for a decoded id as one statement."""
+    _, top, _ = root_field(info)
+    projection = _node_projection(top, type_name, max_page_size, top.key)
+    em = Emitter()
+    id_param = em.params.add(raw_id)
+    cypher = (
+        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"RETURN {projection.emit('n', em)} AS row"
+    )
+    return Compiled(
+        cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
+    )
+
+
+def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_size: int) -> Compiled:
+    """`nodes(ids:)`: one statement with a UNION ALL branch per entity type asked for."""
+    _, top, _ = root_field(info)
+    em = Emitter()
+    projections: dict[str, Projection] = {}
+    branches: list[str] = []
+    for type_name in sorted({d[0] for d in decoded if d is not None}):
+        projection = _node_projection(top, type_name, max_page_size, top.key)
+        projections[type_name] = projection
+        ids = em.params.add([d[1] for d in decoded if d is not None and d[0] == type_name])
+        var = em.vars.new("n")
+        branches.append(
+            f"UNWIND {ids} AS rid MATCH ({var}:{ENTITIES[type_name].label} {{id: rid}}) "
+            f"RETURN '{type_name}:' + rid AS k, {projection.emit(var, em)} AS row"
+        )
+    if not branches:
+        return Compiled("RETURN 1 AS nothing", {}, lambda rows: [None for _ in decoded])
+    cypher = "CALL () { " + " UNION ALL ".join(branches) + " } RETURN k, row"
+
+    def shape(rows: list[dict[str, Any]]) -> list[Any]:
+        found = {r["k"]: projections[r["row"]["__typename"]].post(r["row"]) for r in rows}
+        return [found.get(f"{d[0]}:{d[1]}") if d is not None else None for d in decoded]
+
+    return Compiled(cypher, em.params.values, shape)

@@ -1,0 +1,139 @@
+"""Filter inputs to Cypher predicates.
+
+Property names come from the model (a key not in the model is impossible: GraphQL validation
+rejects it, and we check again); every compared value becomes a parameter.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from graphdb.model import ENTITIES, Entity, Kind, Prop
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.params import Params, Vars
+from resolvers.money import to_storage
+from schema import global_id
+
+_COMPARISONS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+#: (entity, filter field) -> (pattern template from {n} to {m}, target entity)
+RELATION_PATTERNS: dict[tuple[str, str], tuple[str, str]] = {
+    ("Customer", "company"): ("({n})-[:ACCOUNT_OF]->({m}:Company)", "Company"),
+    ("Customer", "accountManager"): ("({n})<-[:MANAGES]-({m}:User)", "User"),
+    ("Customer", "tags"): ("({n})-[:TAGGED]->({m}:Tag)", "Tag"),
+    ("Customer", "boughtProduct"): (
+        "({n})-[:PLACED]->(:Order)-[:CONTAINS]->({m}:Product)",
+        "Product",
+    ),
+    ("Company", "tags"): ("({n})-[:TAGGED]->({m}:Tag)", "Tag"),
+    ("Contact", "currentCompany"): (
+        "({n})-[w:WORKS_AT]->({m}:Company) WHERE (w.endedOn IS NULL OR w.endedOn > date())",
+        "Company",
+    ),
+    ("Contact", "tags"): ("({n})-[:TAGGED]->({m}:Tag)", "Tag"),
+    ("Order", "customer"): ("({n})<-[:PLACED]-({m}:Customer)", "Customer"),
+    ("Order", "containsProduct"): ("({n})-[:CONTAINS]->({m}:Product)", "Product"),
+}
+
+
+def _plain(value: Any, prop: Prop, path: str) -> Any:
+    """A filter value as the database stores it."""
+    if isinstance(value, Enum):
+        value = value.value
+    if prop.kind is Kind.MONEY and isinstance(value, Decimal):
+        try:
+            return to_storage(value)
+        except ValueError as exc:
+            raise QueryArgumentError(
+                f"`{path}`: amounts have at most 4 decimal places.",
+                code="INVALID_VALUE",
+                argument=path,
+            ) from exc
+    if prop.kind is Kind.ID:
+        return _raw_id(value, path)
+    return value
+
+
+def _raw_id(value: Any, path: str) -> str:
+    try:
+        return global_id.decode(str(value))[1]
+    except global_id.InvalidGlobalId as exc:
+        raise QueryArgumentError(
+            f"`{path}` is not a valid id.", code="INVALID_ID", argument=path
+        ) from exc
+
+
+def _prop_predicate(
+    prop: Prop, var: str, ops: dict[str, Any], params: Params, path: str
+) -> list[str]:
+    expr = prop.cypher(var)
+    parts: list[str] = []
+    for op, raw in ops.items():
+        if raw is None:
+            continue
+        where = f"{path}.{op}"
+        if op in _COMPARISONS:
+            parts.append(f"{expr} {_COMPARISONS[op]} {params.add(_plain(raw, prop, where))}")
+        elif op == "in":
+            values = [_plain(v, prop, where) for v in raw]
+            parts.append(f"{expr} IN {params.add(values)}")
+        elif op == "contains":
+            parts.append(f"toLower({expr}) CONTAINS {params.add(str(raw).lower())}")
+        elif op == "startsWith":
+            parts.append(f"toLower({expr}) STARTS WITH {params.add(str(raw).lower())}")
+        elif op == "isNull":
+            parts.append(f"{expr} IS NULL" if raw else f"{expr} IS NOT NULL")
+        else:  # pragma: no cover - the GraphQL schema has no other operators
+            raise QueryArgumentError(
+                f"Unknown operator `{op}`.", code="INVALID_FILTER", argument=where
+            )
+    return parts
+
+
+def predicate(
+    entity: Entity,
+    var: str,
+    flt: dict[str, Any] | None,
+    params: Params,
+    vars_: Vars,
+    path: str = "filter",
+) -> str | None:
+    """A Cypher boolean expression for `flt` over `var`, or None when it keeps everything."""
+    if not flt:
+        return None
+    parts: list[str] = []
+    for key, value in flt.items():
+        if value is None:
+            continue
+        where = f"{path}.{key}"
+        if key == "and":
+            subs = [predicate(entity, var, f, params, vars_, where) for f in value]
+            parts.extend(f"({s})" for s in subs if s)
+        elif key == "or":
+            subs = [predicate(entity, var, f, params, vars_, where) for f in value]
+            if any(s is None for s in subs):
+                continue  # one branch keeps everything
+            if subs:
+                parts.append("(" + " OR ".join(f"({s})" for s in subs) + ")")
+            else:
+                parts.append("false")
+        elif key == "not":
+            sub = predicate(entity, var, value, params, vars_, where)
+            parts.append(f"NOT ({sub})" if sub else "false")
+        elif (entity.name, key) in RELATION_PATTERNS:
+            template, target_name = RELATION_PATTERNS[(entity.name, key)]
+            target = ENTITIES[target_name]
+            m = vars_.new("f")
+            pattern = template.format(n=var, m=m)
+            sub = predicate(target, m, value, params, vars_, where)
+            joiner = " AND " if " WHERE " in pattern else " WHERE "
+            parts.append(f"EXISTS {{ MATCH {pattern}{joiner + sub if sub else ''} }}")
+        elif key in entity.props and entity.props[key].filterable:
+            parts.extend(_prop_predicate(entity.props[key], var, value, params, where))
+        else:
+            raise QueryArgumentError(
+                f"`{where}` cannot be filtered on.", code="INVALID_FILTER", argument=where
+            )
+    return " AND ".join(parts) if parts else None

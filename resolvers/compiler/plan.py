@@ -1,0 +1,355 @@
+"""The query plan: what one root field reads, as a small tree of node kinds.
+
+Each node knows how to write itself as a Cypher expression (`emit`) and, where the database
+result needs shaping (cursors, page trimming, pageInfo), how to shape it (`post`). The planner
+builds the tree from the GraphQL selection; nothing here looks at GraphQL again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphdb.model import Entity, Rel
+from resolvers.compiler import cursor as cursors
+from resolvers.compiler.filters import predicate as filter_predicate
+from resolvers.compiler.ordering import SortKey, keyset_predicate, order_clause
+from resolvers.compiler.params import Params, Vars
+
+
+@dataclass
+class Emitter:
+    params: Params = field(default_factory=Params)
+    vars: Vars = field(default_factory=Vars)
+
+
+def _key(key: str) -> str:
+    """Response keys are GraphQL names ([_A-Za-z][_0-9A-Za-z]*); backticks make them inert."""
+    return f"`{key}`"
+
+
+class Item:
+    key: str
+    needs_post: bool = False
+
+    def emit(self, var: str, em: Emitter) -> str:
+        raise NotImplementedError
+
+    def post(self, value: Any) -> Any:
+        return value
+
+
+@dataclass
+class Projection:
+    """The selected fields of one entity, as a Cypher map literal."""
+
+    entity: Entity
+    items: list[Item]
+
+    def __post_init__(self) -> None:
+        self._post_items = [i for i in self.items if i.needs_post]
+
+    @property
+    def needs_post(self) -> bool:
+        return bool(self._post_items)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        entries = [f"__typename: '{self.entity.name}'", f"__id: {var}.id"]
+        entries += [f"{_key(i.key)}: {i.emit(var, em)}" for i in self.items]
+        return "{" + ", ".join(entries) + "}"
+
+    def post(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is not None:
+            for item in self._post_items:
+                row[item.key] = item.post(row.get(item.key))
+        return row
+
+
+@dataclass
+class Scalar(Item):
+    key: str
+    expr: str  # template over {n}
+
+    def emit(self, var: str, em: Emitter) -> str:
+        return self.expr.format(n=var)
+
+
+@dataclass
+class Constant(Item):
+    key: str
+    value: str
+
+    def emit(self, var: str, em: Emitter) -> str:
+        return f"'{self.value}'"
+
+
+@dataclass
+class Address(Item):
+    key: str
+    fields: list[tuple[str, str]]  # (response key, stored property)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        stored = ("addressLine1", "addressLine2", "postalCode", "city", "region", "country")
+        empty = " AND ".join(f"{var}.{p} IS NULL" for p in stored)
+        body = ", ".join(f"{_key(k)}: {var}.{p}" for k, p in self.fields)
+        return f"CASE WHEN {empty} THEN null ELSE {{{body}}} END"
+
+
+@dataclass
+class Single(Item):
+    """A to-one relationship: the related node or null."""
+
+    key: str
+    rel: Rel
+    target: Projection
+    order: str | None = None  # e.g. prefer the latest employment
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return self.target.needs_post
+
+    def emit(self, var: str, em: Emitter) -> str:
+        m, r = em.vars.new("m"), em.vars.new("r")
+        pattern = self.rel.pattern(var, r, m, self.rel.target)
+        where = f" WHERE {self.rel.where.format(r=r, m=m)}" if self.rel.where else ""
+        order = f" ORDER BY {self.order.format(r=r, m=m)}" if self.order else ""
+        return (
+            f"head(COLLECT {{ MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1 "
+            f"RETURN {self.target.emit(m, em)} }})"
+        )
+
+    def post(self, value: Any) -> Any:
+        return self.target.post(value)
+
+
+@dataclass
+class PlainList(Item):
+    """A short, unpaginated list (consents): every related node, in a fixed order."""
+
+    key: str
+    rel: Rel
+    target: Projection
+    order: str  # template over {m}
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return self.target.needs_post
+
+    def emit(self, var: str, em: Emitter) -> str:
+        m, r = em.vars.new("m"), em.vars.new("r")
+        pattern = self.rel.pattern(var, r, m, self.rel.target)
+        return (
+            f"COLLECT {{ MATCH {pattern} WITH {m} ORDER BY {self.order.format(m=m)} "
+            f"RETURN {self.target.emit(m, em)} }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        return [self.target.post(v) for v in value or []]
+
+
+@dataclass
+class OrderLines(Item):
+    key: str
+    fields: list[tuple[str, str]]  # (response key, quantity|unitPrice|lineTotal)
+    product_key: str | None
+    product: Projection | None
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return bool(self.product and self.product.needs_post)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        line, p = em.vars.new("l"), em.vars.new("p")
+        exprs = {
+            "quantity": f"{line}.quantity",
+            "unitPrice": f"{line}.unitPrice",
+            "lineTotal": f"{line}.quantity * {line}.unitPrice",
+        }
+        entries = [f"{_key(k)}: {exprs[name]}" for k, name in self.fields]
+        if self.product is not None and self.product_key is not None:
+            entries.append(f"{_key(self.product_key)}: {self.product.emit(p, em)}")
+        return (
+            f"COLLECT {{ MATCH ({var})-[{line}:CONTAINS]->({p}:Product) "
+            f"WITH {line}, {p} ORDER BY {line}.position RETURN {{{', '.join(entries)}}} }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        if self.product is not None and self.product_key is not None:
+            for line in value or []:
+                line[self.product_key] = self.product.post(line[self.product_key])
+        return value
+
+
+@dataclass
+class Participants(Item):
+    """Customers and contacts an interaction was with (a union)."""
+
+    key: str
+    by_label: dict[str, Projection]
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return any(p.needs_post for p in self.by_label.values())
+
+    def emit(self, var: str, em: Emitter) -> str:
+        m = em.vars.new("m")
+        branches = " ".join(
+            f"WHEN {m}:{label} THEN {proj.emit(m, em)}" for label, proj in self.by_label.items()
+        )
+        labels = " OR ".join(f"{m}:{label}" for label in self.by_label)
+        return (
+            f"COLLECT {{ MATCH ({var})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id "
+            f"RETURN CASE {branches} END }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        return [self.by_label[v["__typename"]].post(v) for v in value or []]
+
+
+@dataclass
+class EdgeShape:
+    """What one `edges` selection (by response key) wants from each row."""
+
+    key: str
+    cursor_keys: list[str]
+    node_key: str | None
+    node: Projection | None
+    edge_props: list[tuple[str, str]]  # (response key, relationship property)
+
+
+@dataclass
+class Page:
+    """Validated Relay page arguments."""
+
+    size: int
+    backward: bool
+    after: list[Any] | None
+    before: list[Any] | None
+
+
+@dataclass
+class Connection(Item):
+    """A paginated list: a root list field (rel is None) or a relationship list."""
+
+    key: str
+    entity: Entity
+    rel: Rel | None
+    filter: dict[str, Any] | None
+    keys: list[SortKey]
+    page: Page
+    signature: str
+    edges: list[EdgeShape]
+    page_info: list[tuple[str, list[tuple[str, str]]]]  # (key, [(sub key, PageInfo field)])
+    total_keys: list[str]
+    extra_where: str | None = None  # e.g. current employments only, over {r}
+
+    needs_post: bool = True
+
+    def _effective_keys(self) -> list[SortKey]:
+        from resolvers.compiler.ordering import reversed_keys
+
+        return reversed_keys(self.keys) if self.page.backward else self.keys
+
+    def _conditions(self, n: str, r: str, em: Emitter, with_cursor: bool) -> list[str]:
+        conds: list[str] = []
+        if self.extra_where:
+            conds.append(self.extra_where.format(r=r, m=n))
+        if self.filter:
+            predicate = filter_predicate(self.entity, n, self.filter, em.params, em.vars)
+            if predicate:
+                conds.append(predicate)
+        if with_cursor:
+            position = self.page.before if self.page.backward else self.page.after
+            if position is not None:
+                conds.append(keyset_predicate(self._effective_keys(), position, n, em.params))
+        return conds
+
+    def _row(self, n: str, r: str | None, em: Emitter) -> str:
+        keys = self._effective_keys()
+        entries = ["__sort: [" + ", ".join(k.expr(n) for k in keys) + "]"]
+        shapes = []
+        for shape in self.edges:
+            parts = []
+            if shape.node is not None and shape.node_key is not None:
+                parts.append(f"{_key(shape.node_key)}: {shape.node.emit(n, em)}")
+            for key, prop in shape.edge_props:
+                parts.append(f"{_key(key)}: {r}.{prop}" if r else f"{_key(key)}: null")
+            shapes.append(f"{_key(shape.key)}: {{{', '.join(parts)}}}")
+        entries.append("e: {" + ", ".join(shapes) + "}")
+        return "{" + ", ".join(entries) + "}"
+
+    def emit(self, var: str, em: Emitter) -> str:
+        """The nested form: a map with the page's rows and, when selected, the total."""
+        assert self.rel is not None
+        n, r = em.vars.new("m"), em.vars.new("r")
+        pattern = self.rel.pattern(var, r, n, self.entity.label)
+        conds = self._conditions(n, r, em, with_cursor=True)
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        limit = em.params.add(self.page.size + 1)
+        rows = (
+            f"COLLECT {{ MATCH {pattern}{where} WITH {r}, {n} "
+            f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
+            f"RETURN {self._row(n, r, em)} }}"
+        )
+        total = "null"
+        if self.total_keys:
+            n2, r2 = em.vars.new("m"), em.vars.new("r")
+            pattern2 = self.rel.pattern(var, r2, n2, self.entity.label)
+            conds2 = self._conditions(n2, r2, em, with_cursor=False)
+            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
+            total = f"COUNT {{ MATCH {pattern2}{where2} }}"
+        return f"{{rows: {rows}, total: {total}}}"
+
+    def emit_root(self, em: Emitter) -> str:
+        """The root form: a whole statement returning `rows` and `total`."""
+        n = em.vars.new("n")
+        conds = self._conditions(n, "_", em, with_cursor=True)
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        limit = em.params.add(self.page.size + 1)
+        total = "null"
+        if self.total_keys:
+            n2 = em.vars.new("n")
+            conds2 = self._conditions(n2, "_", em, with_cursor=False)
+            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
+            total = f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
+        return (
+            f"MATCH ({n}:{self.entity.label}){where} "
+            f"WITH {n} ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
+            f"WITH collect({self._row(n, None, em)}) AS rows "
+            f"RETURN rows, {total} AS total"
+        )
+
+    def post(self, value: Any) -> Any:
+        rows: list[dict[str, Any]] = list((value or {}).get("rows") or [])
+        total = (value or {}).get("total")
+        has_more = len(rows) > self.page.size
+        rows = rows[: self.page.size]
+        if self.page.backward:
+            rows.reverse()
+            has_next, has_previous = self.page.before is not None, has_more
+        else:
+            has_next, has_previous = has_more, self.page.after is not None
+        out: dict[str, Any] = {}
+        cursors_ = [cursors.encode(self.signature, row["__sort"]) for row in rows]
+        for shape in self.edges:
+            edges = []
+            for row, cur in zip(rows, cursors_, strict=True):
+                edge = row["e"][shape.key]
+                for ck in shape.cursor_keys:
+                    edge[ck] = cur
+                if shape.node is not None and shape.node_key is not None:
+                    edge[shape.node_key] = shape.node.post(edge[shape.node_key])
+                edges.append(edge)
+            out[shape.key] = edges
+        if self.page_info:
+            info_values = {
+                "hasNextPage": has_next,
+                "hasPreviousPage": has_previous,
+                "startCursor": cursors_[0] if cursors_ else None,
+                "endCursor": cursors_[-1] if cursors_ else None,
+            }
+            for key, sub in self.page_info:
+                out[key] = {k: info_values[name] for k, name in sub}
+        for key in self.total_keys:
+            out[key] = total
+        return out

@@ -1,0 +1,217 @@
+"""Builds the plan for a root field from its selection (selection → plan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+from resolvers.compiler import cursor as cursors
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.ordering import sort_keys
+from resolvers.compiler.plan import (
+    Address,
+    Connection,
+    EdgeShape,
+    Item,
+    OrderLines,
+    Page,
+    Participants,
+    PlainList,
+    Projection,
+    Scalar,
+    Single,
+)
+from resolvers.compiler.selection import Field
+
+DEFAULT_PAGE_SIZE = 20
+
+_ADDRESS = {
+    "line1": "addressLine1",
+    "line2": "addressLine2",
+    "postalCode": "postalCode",
+    "city": "city",
+    "region": "region",
+    "country": "country",
+}
+
+#: Connections whose GraphQL field carries relationship properties on its edges.
+_EDGE_PROPS = {("Company", "contacts"), ("Contact", "employments"), ("Contact", "knows")}
+
+
+class UnsupportedField(Exception):
+    """A field the compiler has no plan for; a programming error, never user input."""
+
+
+class Planner:
+    def __init__(self, max_page_size: int) -> None:
+        self.max_page_size = max_page_size
+
+    # ----------------------------------------------------------------------------- projections
+    def projection(self, entity: Entity, fields: list[Field], path: str) -> Projection:
+        items: list[Item] = []
+        for f in fields:
+            if f.name == "__typename":
+                continue  # resolved by GraphQL itself from the row's __typename
+            item = self._item(entity, f, f"{path}.{f.key}")
+            if item is not None:
+                items.append(item)
+        return Projection(entity, items)
+
+    def _item(self, entity: Entity, f: Field, path: str) -> Item | None:
+        name = f.name
+        if name == "address":
+            return Address(
+                f.key, [(c.key, _ADDRESS[c.name]) for c in f.children if c.name in _ADDRESS]
+            )
+        if name in entity.props:
+            return Scalar(f.key, entity.props[name].expr or "{n}." + name)
+        if entity.name == "Order" and name == "lines":
+            product = next((c for c in f.children if c.name == "product"), None)
+            return OrderLines(
+                f.key,
+                [
+                    (c.key, c.name)
+                    for c in f.children
+                    if c.name in ("quantity", "unitPrice", "lineTotal")
+                ],
+                product.key if product else None,
+                self.projection(ENTITIES["Product"], product.children, f"{path}.product")
+                if product
+                else None,
+            )
+        if entity.name == "Interaction" and name == "participants":
+            return Participants(
+                f.key,
+                {
+                    label: self.projection(ENTITIES[label], f.by_type.get(label, []), path)
+                    for label in ("Customer", "Contact")
+                },
+            )
+        if name == "consents" and entity.name in ("Customer", "Contact"):
+            rel = entity.rels["consents"]
+            return PlainList(
+                f.key,
+                rel,
+                self.projection(ENTITIES["Consent"], f.children, path),
+                "{m}.recordedAt DESC, {m}.id",
+            )
+        if entity.name == "Interaction" and name == "loggedBy":
+            rel = Rel("loggedBy", "LOGGED", "IN", "User", many=False)
+            return Single(f.key, rel, self.projection(ENTITIES["User"], f.children, path))
+        if name in entity.rels:
+            rel = entity.rels[name]
+            target = ENTITIES[rel.target]
+            if not rel.many:
+                order = "{r}.startedOn DESC" if rel.type == "WORKS_AT" else None
+                return Single(f.key, rel, self.projection(target, f.children, path), order)
+            return self.connection(target, f, path, rel, source=entity)
+        raise UnsupportedField(f"{entity.name}.{name}")
+
+    # ----------------------------------------------------------------------------- connections
+    def page(self, args: dict[str, Any], sig: str, n_keys: int, path: str) -> Page:
+        first, last = args.get("first"), args.get("last")
+        after, before = args.get("after"), args.get("before")
+        if first is not None and last is not None:
+            raise QueryArgumentError(
+                f"`{path}`: pass either `first` or `last`, not both.",
+                code="INVALID_PAGINATION",
+                argument=f"{path}.last",
+            )
+        for name, size in (("first", first), ("last", last)):
+            if size is None:
+                continue
+            if size < 0:
+                raise QueryArgumentError(
+                    f"`{path}.{name}` must not be negative.",
+                    code="INVALID_PAGINATION",
+                    argument=f"{path}.{name}",
+                )
+            if size > self.max_page_size:
+                raise QueryArgumentError(
+                    f"`{path}.{name}` is {size}; at most {self.max_page_size} items per page.",
+                    code="PAGE_TOO_LARGE",
+                    argument=f"{path}.{name}",
+                )
+        backward = last is not None or (first is None and before is not None)
+        size = last if backward else first
+        if size is None:
+            size = DEFAULT_PAGE_SIZE
+        after_values = (
+            cursors.decode(after, sig, n_keys, f"{path}.after") if after is not None else None
+        )
+        before_values = (
+            cursors.decode(before, sig, n_keys, f"{path}.before") if before is not None else None
+        )
+        if backward and after_values is not None:
+            raise QueryArgumentError(
+                f"`{path}`: `after` only works with `first`.",
+                code="INVALID_PAGINATION",
+                argument=f"{path}.after",
+            )
+        if not backward and before_values is not None:
+            raise QueryArgumentError(
+                f"`{path}`: `before` only works with `last`.",
+                code="INVALID_PAGINATION",
+                argument=f"{path}.before",
+            )
+        return Page(size=size, backward=backward, after=after_values, before=before_values)
+
+    def connection(
+        self,
+        entity: Entity,
+        f: Field,
+        path: str,
+        rel: Rel | None = None,
+        source: Entity | None = None,
+    ) -> Connection:
+        keys = sort_keys(entity, f.args.get("orderBy"))
+        sig = cursors.signature(
+            f"{source.name if source else ''}.{f.name}>{entity.name}",
+            [(k.prop.name, k.descending) for k in keys],
+        )
+        page = self.page(f.args, sig, len(keys), path)
+        edge_props = source is not None and (source.name, f.name) in _EDGE_PROPS
+        edges: list[EdgeShape] = []
+        page_info: list[tuple[str, list[tuple[str, str]]]] = []
+        totals: list[str] = []
+        for child in f.children:
+            if child.name == "edges":
+                node = next((c for c in child.children if c.name == "node"), None)
+                edges.append(
+                    EdgeShape(
+                        key=child.key,
+                        cursor_keys=[c.key for c in child.children if c.name == "cursor"],
+                        node_key=node.key if node else None,
+                        node=self.projection(entity, node.children, f"{path}.edges.node")
+                        if node
+                        else None,
+                        edge_props=[
+                            (c.key, c.name)
+                            for c in child.children
+                            if edge_props and c.name not in ("node", "cursor", "__typename")
+                        ],
+                    )
+                )
+            elif child.name == "pageInfo":
+                page_info.append(
+                    (child.key, [(c.key, c.name) for c in child.children if c.name != "__typename"])
+                )
+            elif child.name == "totalCount":
+                totals.append(child.key)
+        extra_where = None
+        is_staff = source is not None and source.name == "Company" and f.name == "contacts"
+        if is_staff and f.args.get("current", True):
+            extra_where = CURRENT_EMPLOYMENT
+        return Connection(
+            key=f.key,
+            entity=entity,
+            rel=rel,
+            filter=f.args.get("filter"),
+            keys=keys,
+            page=page,
+            signature=sig,
+            edges=edges,
+            page_info=page_info,
+            total_keys=totals,
+            extra_where=extra_where,
+        )

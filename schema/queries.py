@@ -1,0 +1,100 @@
+"""Root read fields: `node`, `nodes` and one connection per entity type.
+
+Each resolves with exactly one Cypher statement compiled from the whole selection
+(resolvers/compiler), whatever the nesting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import strawberry
+
+from resolvers import reads
+from schema.context import Info
+from schema.types.base import Node
+from schema.types.entities import (
+    CompanyConnection,
+    ContactConnection,
+    CustomerConnection,
+    InteractionConnection,
+    OrderConnection,
+    ProductConnection,
+    TagConnection,
+    UserConnection,
+)
+from schema.types.filters import FILTERS, ORDERS
+
+_FIRST = strawberry.argument(
+    description="Page size from the start (or after `after`); default 20, at most 500."
+)
+_AFTER = strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`).")
+_LAST = strawberry.argument(description="Page size from the end (or before `before`).")
+_BEFORE = strawberry.argument(description="Cursor to end before (from `pageInfo.startCursor`).")
+_FILTER = strawberry.argument(description="Keep only matching items; see the filter type.")
+_ORDER = strawberry.argument(description="Sort keys, most significant first; ties break by id.")
+
+
+def _list_field(entity: str, connection: Any, description: str) -> Any:
+    async def resolver(
+        info: Info,
+        first: Annotated[Optional[int], _FIRST] = None,  # noqa: UP045
+        after: Annotated[Optional[str], _AFTER] = None,  # noqa: UP045
+        last: Annotated[Optional[int], _LAST] = None,  # noqa: UP045
+        before: Annotated[Optional[str], _BEFORE] = None,  # noqa: UP045
+        filter: Any = None,
+        order_by: Any = None,
+    ) -> Any:
+        return await reads.list_entities(info, entity)
+
+    resolver.__annotations__ = {
+        **resolver.__annotations__,
+        "filter": Annotated[Optional[FILTERS[entity]], _FILTER],  # noqa: UP045
+        "order_by": Annotated[Optional[list[ORDERS[entity]]], _ORDER],  # type: ignore[valid-type]  # noqa: UP045
+        "return": connection,
+    }
+    return strawberry.field(resolver=resolver, description=description)
+
+
+@strawberry.type
+class EntityQueries:
+    @strawberry.field(description="Any entity by its global id; null when it does not exist.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        return await reads.node(info, id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Several entities by global id, in the order asked; null for missing ones."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global ids (at most 500).")
+        ],
+    ) -> list[Node | None]:
+        return await reads.nodes(info, list(ids))
+
+    customers: CustomerConnection = _list_field(
+        "Customer", CustomerConnection, "Customer accounts, filtered, sorted and paginated."
+    )
+    companies: CompanyConnection = _list_field(
+        "Company", CompanyConnection, "Companies, filtered, sorted and paginated."
+    )
+    contacts: ContactConnection = _list_field(
+        "Contact", ContactConnection, "Contact people, filtered, sorted and paginated."
+    )
+    products: ProductConnection = _list_field(
+        "Product", ProductConnection, "The product catalogue."
+    )
+    orders: OrderConnection = _list_field(
+        "Order", OrderConnection, "Orders; newest first unless sorted otherwise."
+    )
+    interactions: InteractionConnection = _list_field(
+        "Interaction", InteractionConnection, "Touchpoints; newest first unless sorted otherwise."
+    )
+    users: UserConnection = _list_field("User", UserConnection, "People who use Rapport.")
+    tags: TagConnection = _list_field("Tag", TagConnection, "Tags in use.")

@@ -1,0 +1,69 @@
+"""Building blocks of the read types: rows, the Node interface, pagination types.
+
+Read results are plain dictionaries produced by one compiled Cypher statement and keyed by each
+field's *response key* (its alias, or its name), so two aliases of one field with different
+arguments never collide. Every field therefore resolves with a synchronous dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from graphql import GraphQLResolveInfo
+from strawberry.types import Info
+
+from schema import global_id
+
+Row = dict[str, Any]
+
+
+def _lookup(root: Row, info: Info) -> Any:
+    return root.get(str(info.path.key))
+
+
+def _lookup_global_id(root: Row, info: Info) -> str:
+    return global_id.encode(root["__typename"], root[str(info.path.key)])
+
+
+def value(description: str) -> Any:
+    """A field read from the compiled row under its response key."""
+    return strawberry.field(resolver=_lookup, description=description)
+
+
+def id_field() -> Any:
+    return strawberry.field(
+        resolver=_lookup_global_id,
+        description="Opaque global id; pass it to `node(id:)` or to any mutation.",
+    )
+
+
+class RowType:
+    """Mixin that tells GraphQL which concrete type a row is, from its `__typename`."""
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: GraphQLResolveInfo[Any]) -> bool:
+        return isinstance(obj, dict) and obj.get("__typename") == cls.__name__
+
+
+@strawberry.interface(description="Anything with a global id (Relay Node).")
+class Node:
+    id: strawberry.ID = id_field()
+
+
+@strawberry.type(description="Where a page of a list sits in the whole list (Relay).")
+class PageInfo:
+    has_next_page: bool = value("True when more items follow this page.")
+    has_previous_page: bool = value(
+        "True when items precede this page. With `first`/`after` it is true whenever `after` "
+        "was given; with `last`/`before`, when more items precede."
+    )
+    start_cursor: str | None = value("Cursor of the first item of the page.")
+    end_cursor: str | None = value("Cursor of the last item of the page.")
+
+
+@strawberry.enum(description="Sort direction.")
+class SortDirection(Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest first (A→Z, oldest first).")
+    DESC = strawberry.enum_value("DESC", description="Largest first (Z→A, newest first).")

@@ -1,0 +1,268 @@
+"""The entity types of the customer graph, as clients see them.
+
+Each type is a read view over a row built by the compiled Cypher statement (see
+schema/types/base.py). Descriptions are written for the people who use the playground:
+account managers and analysts, not only developers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import strawberry
+
+from graphdb.model import (
+    COMPANY,
+    CONTACT,
+    DECISION_ROLES,
+    SENIORITIES,
+    WORKS_AT_PROPS,
+)
+from schema.scalars import Date, DateTime, Decimal
+from schema.types.base import Node, RowType, value
+from schema.types.connections import connection_field, make_connection
+from schema.types.filters import ENUMS, model_enum
+
+CustomerKind = ENUMS["CustomerKind"]
+LifecycleStage = ENUMS["LifecycleStage"]
+OrderStatus = ENUMS["OrderStatus"]
+InteractionKind = ENUMS["InteractionKind"]
+UserRole = ENUMS["UserRole"]
+ConsentChannel = ENUMS["ConsentChannel"]
+Seniority = model_enum("Seniority", SENIORITIES, "Seniority level of a job.")
+DecisionRole = model_enum(
+    "DecisionRole", DECISION_ROLES, "Part a person plays in buying decisions."
+)
+
+_WORKS_AT_ENUMS = {"seniority": Seniority, "decisionRole": DecisionRole}
+_KNOWS_PROPS = CONTACT.rels["knows"].edge_props
+
+CustomerConnection, CustomerEdge = make_connection(__name__, "Customer")
+CompanyConnection, CompanyEdge = make_connection(__name__, "Company")
+ContactConnection, ContactEdge = make_connection(__name__, "Contact")
+ProductConnection, ProductEdge = make_connection(__name__, "Product")
+OrderConnection, OrderEdge = make_connection(__name__, "Order")
+InteractionConnection, InteractionEdge = make_connection(__name__, "Interaction")
+UserConnection, UserEdge = make_connection(__name__, "User")
+TagConnection, TagEdge = make_connection(__name__, "Tag")
+ConsentConnection, ConsentEdge = make_connection(__name__, "Consent")
+CompanyContactConnection, CompanyContactEdge = make_connection(
+    __name__, "Contact", "CompanyContact", WORKS_AT_PROPS, _WORKS_AT_ENUMS
+)
+EmploymentConnection, EmploymentEdge = make_connection(
+    __name__, "Company", "Employment", WORKS_AT_PROPS, _WORKS_AT_ENUMS
+)
+KnowsConnection, KnowsEdge = make_connection(__name__, "Contact", "Knows", _KNOWS_PROPS)
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    line1: str | None = value("Street and number.")
+    line2: str | None = value("Apartment, floor, building.")
+    postal_code: str | None = value("Postal code.")
+    city: str | None = value("City.")
+    region: str | None = value("Region, state or county.")
+    country: str | None = value("Country, ISO 3166-1 alpha-2 (e.g. SK, PL, CZ, PT, CN).")
+
+
+def _timestamps(cls: Any) -> Any:
+    return cls
+
+
+@strawberry.type(description="A company: a business account, an employer of contacts, or both.")
+class Company(RowType, Node):
+    name: str = value("Registered or trading name.")
+    domain: str | None = value("Web domain, e.g. acme.sk; used to match e-mail addresses.")
+    industry: str | None = value("Sector the company works in.")
+    legal_form: str | None = value("Legal form, e.g. s.r.o., GmbH, Sp. z o.o., Lda.")
+    registration_number: str | None = value("Company register number (IČO, KRS, NIPC…).")
+    employee_count: int | None = value("Number of employees.")
+    annual_revenue: Decimal | None = value("Annual turnover, in `currency`.")
+    currency: str | None = value("Currency of `annualRevenue`, ISO 4217.")
+    address: Address | None = value("Registered address.")
+    contacts: CompanyContactConnection = connection_field(  # type: ignore[valid-type]
+        CompanyContactConnection,
+        "Contact",
+        "People employed here. `current: true` (default) keeps only those still employed; "
+        "each edge carries the job: title, department, seniority, decision role, dates.",
+        current_arg=True,
+    )
+    customer: Optional["Customer"] = value("The customer account of this company, if any.")  # noqa: UP045, UP037
+    tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this company.")  # type: ignore[valid-type]
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
+
+
+@strawberry.type(description="A person we deal with: a buyer, a user, a champion, a gatekeeper.")
+class Contact(RowType, Node):
+    first_name: str = value("Given name.")
+    last_name: str = value("Family name.")
+    full_name: str = value("Given and family name together.")
+    email: str | None = value("E-mail address (normalised to lower case).")
+    phone: str | None = value("Phone number in E.164 form, e.g. +421901234567.")
+    video_handle: str | None = value("Video-call handle or link (Teams, Zoom, Meet…).")
+    birthday: Date | None = value("Birthday, for a timely greeting.")
+    personal_notes: str | None = value("Family, pets, hobbies: what helps a conversation.")
+    address: Address | None = value("Personal or office address.")
+    employments: EmploymentConnection = connection_field(  # type: ignore[valid-type]
+        EmploymentConnection,
+        "Company",
+        "Every job this person has held; each edge carries the job's details.",
+    )
+    current_company: Company | None = value("Where this person works now.")
+    reports_to: Optional["Contact"] = value("Their manager in the org chart.")  # noqa: UP045, UP037
+    direct_reports: ContactConnection = connection_field(  # type: ignore[valid-type]
+        ContactConnection, "Contact", "People who report to this person directly."
+    )
+    knows: KnowsConnection = connection_field(  # type: ignore[valid-type]
+        KnowsConnection, "Contact", "People this person knows, with how well."
+    )
+    interactions: InteractionConnection = connection_field(  # type: ignore[valid-type]
+        InteractionConnection, "Interaction", "Calls, meetings, e-mails… involving this person."
+    )
+    consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
+    tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this person.")  # type: ignore[valid-type]
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
+
+
+@strawberry.type(description="A customer account: a person (INDIVIDUAL) or a company (BUSINESS).")
+class Customer(RowType, Node):
+    external_id: str = value("The id of this customer in the source system (unique).")
+    kind: CustomerKind = value("INDIVIDUAL or BUSINESS.")  # type: ignore[valid-type]
+    name: str = value("Display name of the account.")
+    email: str | None = value("Main e-mail address (normalised to lower case).")
+    phone: str | None = value("Main phone number in E.164 form.")
+    lifecycle_stage: LifecycleStage = value("LEAD, PROSPECT, CUSTOMER or CHURNED.")  # type: ignore[valid-type]
+    lead_source: str | None = value("Where the lead came from: web form, fair, referral…")
+    lead_score: int | None = value("How promising the lead is, 0-100.")
+    address: Address | None = value("Billing or home address.")
+    company: Company | None = value("The company behind a BUSINESS account.")
+    account_manager: Optional["User"] = value("The Rapport user who owns this account.")  # noqa: UP045, UP037
+    orders: OrderConnection = connection_field(  # type: ignore[valid-type]
+        OrderConnection, "Order", "Orders this customer placed."
+    )
+    order_count: int = value("Number of orders placed.")
+    total_spent: Decimal = value("Sum of all order totals.")
+    average_order_value: Decimal | None = value("totalSpent ÷ orderCount; empty without orders.")
+    first_order_at: DateTime | None = value("When the first order was placed.")
+    last_order_at: DateTime | None = value("When the latest order was placed.")
+    last_interaction_at: DateTime | None = value("When we last had contact with this customer.")
+    interactions: InteractionConnection = connection_field(  # type: ignore[valid-type]
+        InteractionConnection, "Interaction", "Calls, meetings, e-mails… with this customer."
+    )
+    consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
+    tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this customer.")  # type: ignore[valid-type]
+    merged_from: list[str] = value("Ids of customers merged into this one.")
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
+
+
+@strawberry.type(description="Something we sell.")
+class Product(RowType, Node):
+    sku: str = value("Stock-keeping unit, unique.")
+    name: str = value("Product name.")
+    category: str | None = value("Product category.")
+    description: str | None = value("Longer description.")
+    price: Decimal = value("List price, in `currency`.")
+    currency: str = value("Currency of the price, ISO 4217.")
+    active: bool = value("False once the product is no longer sold.")
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
+@strawberry.type(description="One line of an order.")
+class OrderLine:
+    product: Product = value("What was bought.")
+    quantity: int = value("How many.")
+    unit_price: Decimal = value("Price of one unit on this order.")
+    line_total: Decimal = value("quantity x unitPrice.")
+
+
+@strawberry.type(description="A purchase by a customer.")
+class Order(RowType, Node):
+    external_id: str | None = value("The id of this order in the source system.")
+    customer: Customer | None = value("Who placed the order.")
+    placed_at: DateTime = value("When the order was placed.")
+    status: OrderStatus = value("Fulfilment state.")  # type: ignore[valid-type]
+    currency: str = value("Currency of all amounts on the order, ISO 4217.")
+    lines: list[OrderLine] = value("What was ordered, in the order it was entered.")
+    total: Decimal = value("Sum of quantity x unitPrice over all lines.")
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
+CustomerOrContact = Annotated[
+    Customer | Contact,
+    strawberry.union("CustomerOrContact", description="A customer account or a contact person."),
+]
+
+
+@strawberry.type(description="A touchpoint: a call, meeting, e-mail, visit, ticket, complaint…")
+class Interaction(RowType, Node):
+    kind: InteractionKind = value("What kind of touchpoint.")  # type: ignore[valid-type]
+    occurred_at: DateTime = value("When it happened.")
+    subject: str | None = value("Short subject line.")
+    summary: str | None = value("What was said or done.")
+    outcome: str | None = value("What came out of it: next step, resolution…")
+    sentiment: float | None = value("Mood, from -1 (angry) to 1 (delighted).")
+    logged_by: Optional["User"] = value("Who recorded it.")  # noqa: UP045, UP037
+    participants: list[CustomerOrContact] = value("Customers and contacts involved.")
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
+@strawberry.type(
+    description="A person who uses Rapport: an admin, manager, salesperson or analyst."
+)
+class User(RowType, Node):
+    name: str = value("Full name.")
+    email: str = value("Login e-mail.")
+    role: UserRole = value("ADMIN, MANAGER, SALES or ANALYST.")  # type: ignore[valid-type]
+    accounts: CustomerConnection = connection_field(  # type: ignore[valid-type]
+        CustomerConnection, "Customer", "Customers this user manages."
+    )
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
+@strawberry.type(description="A label for grouping customers, contacts and companies.")
+class Tag(RowType, Node):
+    name: str = value("The tag text, e.g. vip or trade-fair-2025.")
+    created_at: DateTime = value("When the tag was first used.")
+    updated_at: DateTime = value("When the tag last changed.")
+    version: int = value("Starts at 1.")
+
+
+@strawberry.type(description="A permission to contact a person on a channel for a purpose (GDPR).")
+class Consent(RowType, Node):
+    channel: ConsentChannel = value("EMAIL, PHONE, SMS or POST.")  # type: ignore[valid-type]
+    purpose: str = value("What for, e.g. newsletter, offers, surveys.")
+    granted: bool = value("True when granted, false when refused or withdrawn.")
+    recorded_at: DateTime = value("When the person gave or withdrew it.")
+    source: str | None = value("Where it was recorded: web form, call, paper…")
+    created_at: DateTime = value("When this record was created.")
+    updated_at: DateTime = value("When this record last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
+ENTITY_TYPES: dict[str, Any] = {
+    "Customer": Customer,
+    "Company": Company,
+    "Contact": Contact,
+    "Product": Product,
+    "Order": Order,
+    "Interaction": Interaction,
+    "User": User,
+    "Tag": Tag,
+    "Consent": Consent,
+}
+
+__all__ = ["COMPANY", "ENTITY_TYPES"]
