@@ -27,6 +27,7 @@ __all__ = [
     "compile_connection",
     "compile_node",
     "compile_nodes",
+    "compile_payload_entity",
     "root_field",
 ]
 
@@ -142,3 +143,29 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
         return [found.get(f"{d[0]}:{d[1]}") if d is not None else None for d in decoded]
 
     return Compiled(cypher, em.params.values, shape)
+
+
+def compile_payload_entity(
+    info: Any, child_name: str, type_name: str, raw_id: str, max_page_size: int
+) -> Compiled | None:
+    """The entity inside a mutation payload (e.g. `createCustomer { customer { … } }`).
+
+    Returns None when the client did not select `child_name`. Mutations run the statement in
+    their own write transaction, right after the write, so the payload shows what was written.
+    """
+    _, top, _ = root_field(info)
+    child = next((c for c in top.children if c.name == child_name), None)
+    if child is None:
+        return None
+    projection = Planner(max_page_size).projection(
+        ENTITIES[type_name], child.children, f"{top.key}.{child.key}"
+    )
+    em = Emitter()
+    id_param = em.params.add(raw_id)
+    cypher = (
+        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"RETURN {projection.emit('n', em)} AS row"
+    )
+    return Compiled(
+        cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
+    )
