@@ -7,10 +7,11 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
 from schema.queries import EntityQueries
-from schema.scalars import DateTime
+from schema.scalars import SCALAR_MAP, DateTime
 from schema.types.entities import ENTITY_TYPES
 
 
@@ -56,5 +57,6 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=list(ENTITY_TYPES.values()),
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
     extensions=[StatementLogExtension],
 )

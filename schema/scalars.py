@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as PyDecimal
 from decimal import InvalidOperation
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
@@ -81,41 +82,36 @@ def _parse_decimal(value: Any) -> PyDecimal:
     return parsed
 
 
-if TYPE_CHECKING:  # mypy sees plain NewTypes; Strawberry sees the scalar definitions
-    DateTime = NewType("DateTime", dt.datetime)
-    Date = NewType("Date", dt.date)
-    Decimal = NewType("Decimal", PyDecimal)
-    JSON = NewType("JSON", object)
-else:
-    DateTime = strawberry.scalar(
-        NewType("DateTime", dt.datetime),
+DateTime = NewType("DateTime", dt.datetime)
+Date = NewType("Date", dt.date)
+Decimal = NewType("Decimal", PyDecimal)
+JSON = NewType("JSON", object)
+
+#: Registered with the schema through `StrawberryConfig(scalar_map=SCALAR_MAP)`.
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    DateTime: strawberry.scalar(
         name="DateTime",
         description="A point in time, ISO 8601 with a UTC offset, e.g. 2025-03-01T14:30:00+01:00.",
         serialize=_serialize_datetime,
         parse_value=_parse_datetime,
-    )
-
-    Date = strawberry.scalar(
-        NewType("Date", dt.date),
+    ),
+    Date: strawberry.scalar(
         name="Date",
         description="A calendar date, ISO 8601, e.g. 1987-06-15.",
         serialize=_serialize_date,
         parse_value=_parse_date,
-    )
-
-    Decimal = strawberry.scalar(
-        NewType("Decimal", PyDecimal),
+    ),
+    Decimal: strawberry.scalar(
         name="Decimal",
         description='An exact decimal amount of money, as a string such as "1299.90". '
         "Never a float. The currency is given by the object's `currency` field.",
         serialize=_serialize_decimal,
         parse_value=_parse_decimal,
-    )
-
-    JSON = strawberry.scalar(
-        NewType("JSON", object),
+    ),
+    JSON: strawberry.scalar(
         name="JSON",
         description="Arbitrary JSON.",
         serialize=lambda v: v,
         parse_value=lambda v: v,
-    )
+    ),
+}
