@@ -12,9 +12,9 @@ from decimal import InvalidOperation
 from typing import Any, NewType
 
 import strawberry
-from strawberry.types.scalar import ScalarDefinition
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
+from strawberry.types.scalar import ScalarDefinition
 
 from resolvers.money import format_money, from_storage
 
