@@ -25,9 +25,11 @@ class StatementLog:
     """Statements one request ran, with their time on the database."""
 
     entries: list[tuple[str, float]] = field(default_factory=list)
+    params: list[Mapping[str, Any]] = field(default_factory=list)
 
-    def add(self, cypher: str, ms: float) -> None:
+    def add(self, cypher: str, ms: float, params: Mapping[str, Any] | None = None) -> None:
         self.entries.append((cypher, ms))
+        self.params.append(params or {})
 
     @property
     def count(self) -> int:
@@ -46,10 +48,10 @@ def begin_statement_log() -> StatementLog:
     return log
 
 
-def _record(cypher: str, started: float) -> None:
+def _record(cypher: str, started: float, params: Mapping[str, Any] | None = None) -> None:
     log = _statement_log.get()
     if log is not None:
-        log.add(cypher, (time.perf_counter() - started) * 1000)
+        log.add(cypher, (time.perf_counter() - started) * 1000, params)
 
 
 class Graph:
@@ -87,7 +89,7 @@ class Graph:
         started = time.perf_counter()
         async with self.driver.session(database=self.database) as session:
             records = await session.execute_read(work)
-        _record(cypher, started)
+        _record(cypher, started, params)
         return records
 
     async def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
@@ -122,5 +124,5 @@ async def run_in(
     started = time.perf_counter()
     result = await tx.run(cypher, dict(params or {}))
     records = [record.data() async for record in result]
-    _record(cypher, started)
+    _record(cypher, started, params)
     return records

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from strawberry.extensions import SchemaExtension
 
 from schema.context import RequestContext
@@ -34,10 +35,14 @@ class StatementLogExtension(SchemaExtension):
         context = self.execution_context.context
         if not isinstance(context, RequestContext) or not context.debug:
             return {}
-        return {
-            "cypher": [
-                {"statement": statement, "dbMs": round(ms, 3)}
-                for statement, ms in context.statements.entries
-            ],
-            "statementCount": context.statements.count,
-        }
+        request = context.request
+        with_params = request is not None and request.headers.get("x-rapport-debug-params") == "1"
+        listing: list[dict[str, Any]] = []
+        for (statement, ms), params in zip(
+            context.statements.entries, context.statements.params, strict=True
+        ):
+            entry: dict[str, Any] = {"statement": statement, "dbMs": round(ms, 3)}
+            if with_params:  # for replaying a statement (benchmarks); values as JSON allows
+                entry["params"] = orjson.loads(orjson.dumps(dict(params), default=str))
+            listing.append(entry)
+        return {"cypher": listing, "statementCount": context.statements.count}

@@ -11,12 +11,13 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
 from schema.queries import EntityQueries
+from schema.queries_intelligence import IntelligenceQueries
 from schema.scalars import SCALAR_MAP, DateTime
 from schema.types.entities import ENTITY_TYPES
 
 
 @strawberry.type(description="Entry point for every read.")
-class Query(EntityQueries):
+class Query(EntityQueries, IntelligenceQueries):
     @strawberry.field(description="Version of the Rapport API answering this request.")
     def api_version(self) -> str:
         return "0.1.0"

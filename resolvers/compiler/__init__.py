@@ -112,7 +112,7 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
     id_param = em.params.add(raw_id)
     cypher = (
         f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"RETURN {projection.emit('n', em)} AS row"
+        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
@@ -132,7 +132,8 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
         var = em.vars.new("n")
         branches.append(
             f"UNWIND {ids} AS rid MATCH ({var}:{ENTITIES[type_name].label} {{id: rid}}) "
-            f"RETURN '{type_name}:' + rid AS k, {projection.emit(var, em)} AS row"
+            f"WITH rid, {var}, {projection.emit(var, em)} AS row "
+            f"RETURN '{type_name}:' + rid AS k, row"
         )
     if not branches:
         return Compiled("RETURN 1 AS nothing", {}, lambda rows: [None for _ in decoded])
@@ -164,7 +165,7 @@ def compile_payload_entity(
     id_param = em.params.add(raw_id)
     cypher = (
         f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"RETURN {projection.emit('n', em)} AS row"
+        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None

@@ -28,6 +28,17 @@ def _key(key: str) -> str:
     return f"`{key}`"
 
 
+def returning(em: Emitter, scope: list[str], expr: str) -> str:
+    """`RETURN expr` for a subquery, with the variables in scope as explicit grouping keys.
+
+    Neo4j 5 rejects a projection whose expression nests an aggregating subquery (e.g. a
+    referral network's count) while referring to variables that are not grouping keys; naming
+    them in a WITH first makes every level of nesting legal.
+    """
+    v = em.vars.new("v")
+    return f"WITH {', '.join(scope)}, {expr} AS {v} RETURN {v}"
+
+
 class Item:
     key: str
     needs_post: bool = False
@@ -115,7 +126,7 @@ class Single(Item):
         order = f" ORDER BY {self.order.format(r=r, m=m)}" if self.order else ""
         return (
             f"head(COLLECT {{ MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1 "
-            f"RETURN {self.target.emit(m, em)} }})"
+            f"{returning(em, [r, m], self.target.emit(m, em))} }})"
         )
 
     def post(self, value: Any) -> Any:
@@ -140,7 +151,7 @@ class PlainList(Item):
         pattern = self.rel.pattern(var, r, m, self.rel.target)
         return (
             f"COLLECT {{ MATCH {pattern} WITH {m} ORDER BY {self.order.format(m=m)} "
-            f"RETURN {self.target.emit(m, em)} }}"
+            f"{returning(em, [m], self.target.emit(m, em))} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -170,7 +181,8 @@ class OrderLines(Item):
             entries.append(f"{_key(self.product_key)}: {self.product.emit(p, em)}")
         return (
             f"COLLECT {{ MATCH ({var})-[{line}:CONTAINS]->({p}:Product) "
-            f"WITH {line}, {p} ORDER BY {line}.position RETURN {{{', '.join(entries)}}} }}"
+            f"WITH {line}, {p} ORDER BY {line}.position "
+            f"{returning(em, [line, p], '{' + ', '.join(entries) + '}')} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -199,7 +211,7 @@ class Participants(Item):
         labels = " OR ".join(f"{m}:{label}" for label in self.by_label)
         return (
             f"COLLECT {{ MATCH ({var})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id "
-            f"RETURN CASE {branches} END }}"
+            f"{returning(em, [m], f'CASE {branches} END')} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -289,7 +301,7 @@ class Connection(Item):
         rows = (
             f"COLLECT {{ MATCH {pattern}{where} WITH {r}, {n} "
             f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            f"RETURN {self._row(n, r, em)} }}"
+            f"{returning(em, [r, n], self._row(n, r, em))} }}"
         )
         total = "null"
         if self.total_keys:
@@ -304,6 +316,11 @@ class Connection(Item):
         """The root form: a whole statement returning `rows` and `total`."""
         n = em.vars.new("n")
         conds = self._conditions(n, "_", em, with_cursor=True)
+        lead = self._effective_keys()[0]
+        if not lead.nullable and not any(c.startswith(lead.expr(n)) for c in conds):
+            # A no-op for a never-null key, but it lets Neo4j read the range index in order
+            # instead of sorting every node of the label for the first page.
+            conds.insert(0, f"{lead.expr(n)} IS NOT NULL")
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         limit = em.params.add(self.page.size + 1)
         total = "null"
@@ -315,7 +332,10 @@ class Connection(Item):
         return (
             f"MATCH ({n}:{self.entity.label}){where} "
             f"WITH {n} ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            f"WITH collect({self._row(n, None, em)}) AS rows "
+            # Rows are built before collect(): Cypher forbids aggregations (used by nested
+            # fields) inside an aggregation's argument. A plain projection keeps the order.
+            f"WITH {n}, {self._row(n, None, em)} AS row "
+            f"WITH collect(row) AS rows "
             f"RETURN rows, {total} AS total"
         )
 

@@ -7,6 +7,17 @@ from typing import Any
 from graphdb.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.intelligence import (
+    ChurnRisk,
+    KeyDecisionMakers,
+    Recommendations,
+    ReferralChain,
+    ReferralNetwork,
+    Referrals,
+    ReferralShape,
+    ReferredBy,
+    Union,
+)
 from resolvers.compiler.ordering import sort_keys
 from resolvers.compiler.plan import (
     Address,
@@ -105,7 +116,94 @@ class Planner:
                 order = "{r}.startedOn DESC" if rel.type == "WORKS_AT" else None
                 return Single(f.key, rel, self.projection(target, f.children, path), order)
             return self.connection(target, f, path, rel, source=entity)
+        item = self._intelligence(entity, f, path)
+        if item is not None:
+            return item
         raise UnsupportedField(f"{entity.name}.{name}")
+
+    # ------------------------------------------------------------------- relationship intelligence
+    def limit(self, f: Field, path: str, name: str = "first", default: int = 10) -> int:
+        value = f.args.get(name)
+        value = default if value is None else value
+        if value < 0 or value > self.max_page_size:
+            raise QueryArgumentError(
+                f"`{path}.{name}` must be between 0 and {self.max_page_size}.",
+                code="INVALID_PAGINATION" if value < 0 else "PAGE_TOO_LARGE",
+                argument=f"{path}.{name}",
+            )
+        return int(value)
+
+    def union(self, f: Field, path: str, labels: tuple[str, ...]) -> Union:
+        return Union(
+            {lb: self.projection(ENTITIES[lb], f.by_type.get(lb, []), path) for lb in labels}
+        )
+
+    def referral_shape(self, f: Field, path: str) -> ReferralShape:
+        shape = ReferralShape()
+        for c in f.children:
+            if c.name == "referrer":
+                shape.referrer_key = c.key
+                shape.referrer = self.union(c, f"{path}.referrer", ("Customer", "Contact"))
+            elif c.name == "referred":
+                shape.referred_key = c.key
+                shape.referred = self.projection(
+                    ENTITIES["Customer"], c.children, f"{path}.referred"
+                )
+            elif c.name in ("referredAt", "channel", "note", "depth"):
+                shape.scalars.append((c.key, c.name))
+        return shape
+
+    def _intelligence(self, entity: Entity, f: Field, path: str) -> Item | None:
+        name = f.name
+        if entity.name == "Company" and name == "keyDecisionMakers":
+            contact = next((c for c in f.children if c.name == "contact"), None)
+            return KeyDecisionMakers(
+                f.key,
+                self.limit(f, path),
+                contact.key if contact else None,
+                self.projection(ENTITIES["Contact"], contact.children, path) if contact else None,
+                [(c.key, c.name) for c in f.children if c.name not in ("contact", "__typename")],
+            )
+        if entity.name != "Customer":
+            return None
+        if name == "referredBy":
+            return ReferredBy(f.key, self.referral_shape(f, path))
+        if name == "referrals":
+            depth = f.args.get("depth", 1)
+            if not 1 <= depth <= 10:
+                raise QueryArgumentError(
+                    f"`{path}.depth` must be between 1 and 10.",
+                    code="INVALID_DEPTH",
+                    argument=f"{path}.depth",
+                )
+            return Referrals(
+                f.key, depth, self.limit(f, path, default=100), self.referral_shape(f, path)
+            )
+        if name == "referralChain":
+            return ReferralChain(f.key, self.union(f, path, ("Customer", "Contact")))
+        if name == "referralNetwork":
+            return ReferralNetwork(
+                f.key, [(c.key, c.name) for c in f.children if c.name != "__typename"]
+            )
+        if name == "recommendations":
+            product = next((c for c in f.children if c.name == "product"), None)
+            with_ = next((c for c in f.children if c.name == "boughtWith"), None)
+            return Recommendations(
+                f.key,
+                self.limit(f, path, default=5),
+                product.key if product else None,
+                self.projection(ENTITIES["Product"], product.children, path) if product else None,
+                with_.key if with_ else None,
+                self.projection(ENTITIES["Product"], with_.children, path) if with_ else None,
+                [c.key for c in f.children if c.name == "score"],
+            )
+        if name == "churnRisk":
+            return ChurnRisk(
+                f.key,
+                f.args.get("asOf"),
+                [(c.key, c.name) for c in f.children if c.name != "__typename"],
+            )
+        return None
 
     # ----------------------------------------------------------------------------- connections
     def page(self, args: dict[str, Any], sig: str, n_keys: int, path: str) -> Page:

@@ -7,7 +7,7 @@ account managers and analysts, not only developers.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
@@ -19,9 +19,18 @@ from graphdb.model import (
     WORKS_AT_PROPS,
 )
 from schema.scalars import Date, DateTime, Decimal
-from schema.types.base import Node, RowType, value
+from schema.types.base import Node, Row, RowType, value
 from schema.types.connections import connection_field, make_connection
 from schema.types.filters import ENUMS, model_enum
+
+if TYPE_CHECKING:
+    from schema.types.intelligence import (
+        ChurnRisk,
+        KeyDecisionMaker,
+        Recommendation,
+        Referral,
+        ReferralNetwork,
+    )
 
 CustomerKind = ENUMS["CustomerKind"]
 LifecycleStage = ENUMS["LifecycleStage"]
@@ -33,6 +42,12 @@ Seniority = model_enum("Seniority", SENIORITIES, "Seniority level of a job.")
 DecisionRole = model_enum(
     "DecisionRole", DECISION_ROLES, "Part a person plays in buying decisions."
 )
+
+KeyDecisionMakerRef = Annotated["KeyDecisionMaker", strawberry.lazy("schema.types.intelligence")]
+ReferralRef = Annotated["Referral", strawberry.lazy("schema.types.intelligence")]
+ReferralNetworkRef = Annotated["ReferralNetwork", strawberry.lazy("schema.types.intelligence")]
+RecommendationRef = Annotated["Recommendation", strawberry.lazy("schema.types.intelligence")]
+ChurnRiskRef = Annotated["ChurnRisk", strawberry.lazy("schema.types.intelligence")]
 
 _WORKS_AT_ENUMS = {"seniority": Seniority, "decisionRole": DecisionRole}
 _KNOWS_PROPS = CONTACT.rels["knows"].edge_props
@@ -53,6 +68,50 @@ EmploymentConnection, EmploymentEdge = make_connection(
     __name__, "Company", "Employment", WORKS_AT_PROPS, _WORKS_AT_ENUMS
 )
 KnowsConnection, KnowsEdge = make_connection(__name__, "Contact", "Knows", _KNOWS_PROPS)
+
+
+def _read(root: Row, info: strawberry.Info) -> Any:
+    return root.get(str(info.path.key))
+
+
+def _key_decision_makers(
+    root: Row,
+    info: strawberry.Info,
+    first: Annotated[int, strawberry.argument(description="How many (default 10).")] = 10,
+) -> list[Annotated[KeyDecisionMaker, strawberry.lazy("schema.types.intelligence")]]:
+    return _read(root, info)  # type: ignore[no-any-return]
+
+
+def _referrals(
+    root: Row,
+    info: strawberry.Info,
+    depth: Annotated[
+        int, strawberry.argument(description="Levels down: 1 = direct referrals only (1-10).")
+    ] = 1,
+    first: Annotated[
+        int, strawberry.argument(description="At most this many (default 100).")
+    ] = 100,
+) -> list[Annotated[Referral, strawberry.lazy("schema.types.intelligence")]]:
+    return _read(root, info)  # type: ignore[no-any-return]
+
+
+def _recommendations(
+    root: Row,
+    info: strawberry.Info,
+    first: Annotated[int, strawberry.argument(description="How many (default 5).")] = 5,
+) -> list[Annotated[Recommendation, strawberry.lazy("schema.types.intelligence")]]:
+    return _read(root, info)  # type: ignore[no-any-return]
+
+
+def _churn_risk(
+    root: Row,
+    info: strawberry.Info,
+    as_of: Annotated[
+        Optional[DateTime],  # noqa: UP045
+        strawberry.argument(description="Reference time (default: now)."),
+    ] = None,
+) -> Annotated[ChurnRisk, strawberry.lazy("schema.types.intelligence")]:
+    return _read(root, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A postal address.")
@@ -88,6 +147,12 @@ class Company(RowType, Node):
         current_arg=True,
     )
     customer: Optional["Customer"] = value("The customer account of this company, if any.")  # noqa: UP045, UP037
+    key_decision_makers: list[KeyDecisionMakerRef] = strawberry.field(
+        resolver=_key_decision_makers,
+        description="Current staff who decide: ROLE (decision maker or economic buyer), "
+        "SENIORITY (owner or C-level) or SPAN (≥ 2 people and ≥ a third of current staff report "
+        "to them, directly or not). Ordered by influence, then id; see KeyDecisionMaker.",
+    )
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this company.")  # type: ignore[valid-type]
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
@@ -156,6 +221,29 @@ class Customer(RowType, Node):
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this customer.")  # type: ignore[valid-type]
     merged_from: list[str] = value("Ids of customers merged into this one.")
+    referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
+    referrals: list[ReferralRef] = strawberry.field(
+        resolver=_referrals,
+        description="Customers referred by this one, directly or through others, up to `depth` "
+        "levels down, each with its depth; nearest first.",
+    )
+    referral_chain: list[CustomerOrContact] = value(
+        "Referrers from the direct referrer up to the origin, nearest first; empty when this "
+        "customer was not referred."
+    )
+    referral_network: ReferralNetworkRef = value(
+        "Size, depth and revenue of everything downstream of this customer in the referral tree."
+    )
+    recommendations: list[RecommendationRef] = strawberry.field(
+        resolver=_recommendations,
+        description="Products this customer has not bought, scored by how many other customers "
+        "bought both one of this customer's products and the candidate; ties by sku.",
+    )
+    churn_risk: ChurnRiskRef = strawberry.field(
+        resolver=_churn_risk,
+        description="At risk when it has ≥ 3 orders and the days since the last order exceed "
+        "max(2 x median gap between orders, 14). riskScore = days since last order ÷ median gap.",
+    )
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
     version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")

@@ -1,0 +1,119 @@
+"""`python -m bench`: seed datasets, run the read-path benchmark, write bench/results/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from neo4j import GraphDatabase
+
+from bench.harness import PASSWORD, bench_neo4j, start_api
+from bench.read_path import cases, run_case
+from graphdb.driver import Graph
+from graphdb.local.server import stop
+from graphdb.migrations import migrate
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+async def _ensure_dataset(uri: str, customers: int, seed: int) -> float:
+    """Seed once per data directory; returns the seconds spent seeding (0 when reused)."""
+    from rapport.seed import seed_graph
+
+    graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)
+    try:
+        await migrate(graph)
+        rows = await graph.read("MATCH (c:Customer) RETURN count(c) AS n")
+        if rows[0]["n"] >= customers:
+            return 0.0
+        started = time.perf_counter()
+        await seed_graph(graph, customers=customers, seed=seed, progress=True)
+        return time.perf_counter() - started
+    finally:
+        await graph.close()
+
+
+def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
+    neo4j = bench_neo4j(f"neo4j-{customers}-{seed}")
+    try:
+        seed_seconds = asyncio.run(_ensure_dataset(neo4j.uri, customers, seed))
+        api = start_api(neo4j)
+        try:
+            with (
+                GraphDatabase.driver(neo4j.uri, auth=("neo4j", PASSWORD)) as driver,
+                httpx.Client(base_url=api.url, timeout=60) as http,
+            ):
+                results = [run_case(http, driver, case, iterations) for case in cases(driver)]
+        finally:
+            api.stop()
+    finally:
+        stop(neo4j)
+    rows = [r.row() for r in results]
+    by_name = {r["query"]: r for r in rows}
+
+    def ratio(a: str, b: str) -> float:
+        return round(by_name[a]["api_p50_ms"] / by_name[b]["api_p50_ms"], 2)
+
+    return {
+        "customers": customers,
+        "seed": seed,
+        "seed_seconds": round(seed_seconds, 1),
+        "iterations": iterations,
+        "queries": rows,
+        "page1000_over_page1": {
+            "filtered list": ratio(
+                "filtered+sorted list, page 1000", "filtered+sorted list, page 1"
+            ),
+            "totalSpent sort": ratio("sort by totalSpent, page 1000", "sort by totalSpent, page 1"),
+        },
+    }
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Read-path benchmark — {report['customers']:,} customers",
+        "",
+        f"Run {report['generated_at']} on this machine; {report['iterations']} timed requests per "
+        "query after 5 warm-up requests, one client, sequential. *Floor* replays the identical "
+        "Cypher statement and parameters straight through the Python driver.",
+        "",
+        "| query | API p50 ms | API p95 ms | floor p50 ms | floor p95 ms "
+        "| API ÷ floor (p50) | statements |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for q in report["queries"]:
+        lines.append(
+            f"| {q['query']} | {q['api_p50_ms']} | {q['api_p95_ms']} | {q['floor_p50_ms']} | "
+            f"{q['floor_p95_ms']} | {q['ratio_p50']} | {q['statements_per_request']} |"
+        )
+    lines += ["", "Page 1000 ÷ page 1 (API p50):", ""]
+    for name, value in report["page1000_over_page1"].items():
+        lines.append(f"- {name}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--customers", type=int, default=100_000, help="dataset size (default 100000)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="dataset seed (default 42)")
+    parser.add_argument("--iterations", type=int, default=60, help="timed requests per query")
+    args = parser.parse_args()
+    report = run_read_path(args.customers, args.seed, args.iterations)
+    report["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    RESULTS.mkdir(exist_ok=True)
+    stem = f"read-path-{args.customers}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text(_markdown(report))
+    print(_markdown(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Benchmark plumbing: a dedicated Neo4j, a seeded dataset, a real uvicorn, timing helpers.
+
+The API server runs as a separate process (as in production) so the load generator does not
+share its interpreter; the "floor" replays the exact statement and parameters the API ran,
+straight through the driver, so the ratio isolates Rapport's own overhead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from graphdb.local.server import LocalNeo4jConfig, start
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "rapport-bench-password"  # noqa: S105 - loopback-only benchmark database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_neo4j(name: str) -> LocalNeo4jConfig:
+    """A Neo4j for one dataset size, kept between runs so seeding happens once."""
+    config = LocalNeo4jConfig(
+        home=REPO / ".rapport" / "bench" / name,
+        launcher_dir=REPO / ".rapport" / "launcher",
+        port=free_port(),
+        password=PASSWORD,
+        heap="1g",
+        pagecache="1g",
+    )
+    start(config)
+    return config
+
+
+@dataclass
+class ApiServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_api(neo4j: LocalNeo4jConfig) -> ApiServer:
+    port = free_port()
+    env = {
+        **os.environ,
+        "NEO4J_URI": neo4j.uri,
+        "NEO4J_PASSWORD": PASSWORD,
+        "RAPPORT_ENV": "development",
+        "RAPPORT_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "rapport.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return ApiServer(url, process)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("API server did not become ready")
+
+
+@dataclass
+class Timing:
+    samples_ms: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure(fn: Callable[[], Any], iterations: int, warmup: int = 5) -> Timing:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Timing(samples)

@@ -1,0 +1,161 @@
+"""Read-path benchmark (issue 4): end-to-end GraphQL over HTTP against the driver floor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from neo4j import Driver
+
+from bench.harness import Timing, measure
+from graphdb.model import ENTITIES
+from resolvers.compiler import cursor as cursors
+from resolvers.compiler.ordering import SortKey, sort_keys
+from schema import global_id
+
+LIST_QUERY = """query List($after: String, $stage: LifecycleStage!) {
+  customers(first: 20, after: $after, filter: {lifecycleStage: {eq: $stage}},
+            orderBy: [{field: NAME, direction: ASC}]) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id name email lifecycleStage totalSpent orderCount } }
+  }
+}"""
+
+POINT_QUERY = """query Point($id: ID!) {
+  node(id: $id) { id ... on Customer { name email phone lifecycleStage leadScore totalSpent
+    orderCount lastOrderAt address { city country } } }
+}"""
+
+NESTED_QUERY = """query Nested($id: ID!) {
+  node(id: $id) { ... on Company { name
+    contacts(first: 10) { totalCount edges { jobTitle seniority node { fullName email
+      interactions(first: 5) { edges { node { kind occurredAt subject sentiment } } } } } } } }
+}"""
+
+TOP_SPENDERS = """query Top($after: String) {
+  customers(first: 20, after: $after, orderBy: [{field: TOTAL_SPENT, direction: DESC}]) {
+    pageInfo { endCursor }
+    edges { node { id name totalSpent orderCount lastOrderAt } }
+  }
+}"""
+
+
+@dataclass
+class Case:
+    name: str
+    query: str
+    variables: dict[str, Any]
+
+
+@dataclass
+class Result:
+    name: str
+    api: Timing
+    floor: Timing
+    statements: int
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "query": self.name,
+            "api_p50_ms": round(self.api.p50, 2),
+            "api_p95_ms": round(self.api.p95, 2),
+            "floor_p50_ms": round(self.floor.p50, 2),
+            "floor_p95_ms": round(self.floor.p95, 2),
+            "ratio_p50": round(self.api.p50 / self.floor.p50, 2) if self.floor.p50 else None,
+            "statements_per_request": self.statements,
+        }
+
+
+def _cursor_at(
+    driver: Driver,
+    entity: str,
+    order_by: list[dict[str, str]] | None,
+    where: str,
+    params: dict[str, Any],
+    position: int,
+) -> str:
+    """The cursor of the item at `position` — what a client holds after paging that far."""
+    keys: list[SortKey] = sort_keys(ENTITIES[entity], order_by)
+    order = ", ".join(f"n.{k.prop.name} {'DESC' if k.descending else 'ASC'}" for k in keys)
+    values = ", ".join(f"n.{k.prop.name}" for k in keys)
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{entity}) {where} WITH n ORDER BY {order} SKIP $skip LIMIT 1 "
+        f"RETURN [{values}] AS v",
+        {**params, "skip": position},
+    )
+    field = "customers"
+    sig = cursors.signature(f".{field}>{entity}", [(k.prop.name, k.descending) for k in keys])
+    return cursors.encode(sig, records[0]["v"])
+
+
+def cases(driver: Driver) -> list[Case]:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Customer) WITH c ORDER BY c.id LIMIT 1 RETURN c.id AS id"
+    )
+    customer = global_id.encode("Customer", records[0]["id"])
+    records, _, _ = driver.execute_query(
+        "MATCH (co:Company)<-[w:WORKS_AT]-(:Contact) WHERE w.endedOn IS NULL "
+        "WITH co, count(*) AS staff ORDER BY staff DESC, co.id LIMIT 1 RETURN co.id AS id"
+    )
+    company = global_id.encode("Company", records[0]["id"])
+    stage_order = [{"field": "name", "direction": "ASC"}]
+    page_1000 = _cursor_at(
+        driver,
+        "Customer",
+        _order(stage_order),
+        "WHERE n.lifecycleStage = $stage",
+        {"stage": "CUSTOMER"},
+        20 * 999 - 1,
+    )
+    spend_order = [{"field": "totalSpent", "direction": "DESC"}]
+    spend_1000 = _cursor_at(driver, "Customer", _order(spend_order), "", {}, 20 * 999 - 1)
+    return [
+        Case("point lookup (node by id)", POINT_QUERY, {"id": customer}),
+        Case("filtered+sorted list, page 1", LIST_QUERY, {"stage": "CUSTOMER"}),
+        Case(
+            "filtered+sorted list, page 1000", LIST_QUERY, {"stage": "CUSTOMER", "after": page_1000}
+        ),
+        Case("3-level nested (company→contacts→interactions)", NESTED_QUERY, {"id": company}),
+        Case("sort by totalSpent, page 1", TOP_SPENDERS, {}),
+        Case("sort by totalSpent, page 1000", TOP_SPENDERS, {"after": spend_1000}),
+    ]
+
+
+class _Enum:
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+def _order(order: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return [{"field": _Enum(o["field"]), "direction": _Enum(o["direction"])} for o in order]
+
+
+def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) -> Result:
+    payload = {"query": case.query, "variables": case.variables}
+    probe = http.post("/graphql", json=payload).json()
+    if probe.get("errors"):
+        raise RuntimeError(f"{case.name}: {probe['errors']}")
+    statements = probe["extensions"]["cypher"]
+    # Replay the API's own statement through the driver: the floor Rapport cannot beat.
+    cypher = statements[0]["statement"]
+    params = _params_of(http, case)
+
+    def api() -> None:
+        response = http.post("/graphql", json=payload)
+        response.raise_for_status()
+
+    def floor() -> None:
+        driver.execute_query(cypher, params, routing_="r")
+
+    return Result(case.name, measure(api, iterations), measure(floor, iterations), len(statements))
+
+
+def _params_of(http: httpx.Client, case: Case) -> dict[str, Any]:
+    response = http.post(
+        "/graphql",
+        json={"query": case.query, "variables": case.variables},
+        headers={"X-Rapport-Debug-Params": "1"},
+    ).json()
+    params: dict[str, Any] = response["extensions"]["cypher"][0].get("params", {})
+    return params

@@ -1,0 +1,326 @@
+"""Plan nodes for the relationship-intelligence fields (API.md, "Meanings that are fixed").
+
+Each node compiles to a Cypher expression over the entity variable it hangs from, so the fields
+nest anywhere inside a root field's single statement. The definitions here are the contract's:
+change a formula only together with API.md, docs/intelligence.md and the field description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from resolvers.compiler.plan import Emitter, Item, Projection, _key, returning
+
+#: Influence weights (docs/intelligence.md). Every reason adds weight; a larger span never
+#: lowers the score because the span term grows with span.
+W_ROLE, W_SENIORITY, W_SPAN, W_SPAN_SHARE = 0.4, 0.3, 0.3, 0.3
+
+CURRENT = "({w}.endedOn IS NULL OR {w}.endedOn > date())"
+ROLE_VALUES = "['DECISION_MAKER', 'ECONOMIC_BUYER']"
+SENIOR_VALUES = "['OWNER', 'C_LEVEL']"
+
+
+def _entries(fields: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{_key(k)}: {expr}" for k, expr in fields)
+
+
+@dataclass
+class Union:
+    """Projection of a node that may be one of several entity types."""
+
+    by_label: dict[str, Projection]
+
+    @property
+    def needs_post(self) -> bool:
+        return any(p.needs_post for p in self.by_label.values())
+
+    def emit(self, var: str, em: Emitter) -> str:
+        branches = " ".join(
+            f"WHEN {var}:{label} THEN {proj.emit(var, em)}" for label, proj in self.by_label.items()
+        )
+        return f"CASE {branches} END"
+
+    def post(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        return self.by_label[row["__typename"]].post(row)
+
+
+@dataclass
+class KeyDecisionMakers(Item):
+    """The contract's key decision-makers of company `var` (ROLE, SENIORITY, SPAN)."""
+
+    key: str
+    first: int
+    contact_key: str | None
+    contact: Projection | None
+    scalars: list[tuple[str, str]]  # (response key, reasons|span|influence|jobTitle|…)
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return bool(self.contact and self.contact.needs_post)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        s, k, x, w, w2, p = (em.vars.new(v) for v in ("s", "k", "x", "w", "w", "p"))
+        first = em.params.add(self.first)
+        exprs = {
+            "reasons": "[r IN [['ROLE', role], ['SENIORITY', senior], ['SPAN', spanReason]] "
+            "WHERE r[1] | r[0]]",
+            "span": "span",
+            "influence": "influence",
+            "jobTitle": f"{w2}.jobTitle",
+            "department": f"{w2}.department",
+            "seniority": f"{w2}.seniority",
+            "decisionRole": f"{w2}.decisionRole",
+        }
+        fields = [(key, exprs[name]) for key, name in self.scalars]
+        scope = [k, w2, "span", "role", "senior", "spanReason", "influence"]
+        if self.contact is not None and self.contact_key is not None:
+            fields.append((self.contact_key, self.contact.emit(k, em)))
+        return (
+            f"COLLECT {{ MATCH ({var})<-[{w}:WORKS_AT]-({s}:Contact) WHERE {CURRENT.format(w=w)} "
+            f"WITH collect(DISTINCT {s}) AS staff "
+            f"UNWIND staff AS {k} "
+            f"CALL ({k}, staff) {{ "
+            f"OPTIONAL MATCH {p} = ({x}:Contact)-[:REPORTS_TO*1..]->({k}) "
+            f"WHERE all(v IN nodes({p}) WHERE v IN staff) "
+            f"RETURN count(DISTINCT {x}) AS span }} "
+            f"MATCH ({var})<-[{w2}:WORKS_AT]-({k}) WHERE {CURRENT.format(w=w2)} "
+            f"WITH {k}, span, size(staff) AS staffCount, {w2} ORDER BY {w2}.startedOn DESC "
+            f"WITH {k}, span, staffCount, collect({w2}) AS jobs "
+            f"WITH {k}, span, staffCount, jobs[0] AS {w2}, "
+            f"any(j IN jobs WHERE coalesce(j.decisionRole, '') IN {ROLE_VALUES}) AS role, "
+            f"any(j IN jobs WHERE coalesce(j.seniority, '') IN {SENIOR_VALUES}) AS senior, "
+            f"(span >= 2 AND span * 3 >= staffCount) AS spanReason "
+            f"WHERE role OR senior OR spanReason "
+            f"WITH {k}, {w2}, span, role, senior, spanReason, "
+            f"round({W_ROLE} * toFloat(toInteger(role)) "
+            f"+ {W_SENIORITY} * toFloat(toInteger(senior)) "
+            f"+ {W_SPAN} * toFloat(toInteger(spanReason)) "
+            f"+ {W_SPAN_SHARE} * toFloat(span) / staffCount, 6) AS influence "
+            f"ORDER BY influence DESC, {k}.id ASC LIMIT {first} "
+            f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        if self.contact is not None and self.contact_key is not None:
+            for row in value or []:
+                row[self.contact_key] = self.contact.post(row[self.contact_key])
+        return value
+
+
+@dataclass
+class ReferralShape:
+    """What a Referral selection wants: referrer (union), referred (customer), scalars."""
+
+    referrer_key: str | None = None
+    referrer: Union | None = None
+    referred_key: str | None = None
+    referred: Projection | None = None
+    scalars: list[tuple[str, str]] = field(default_factory=list)  # referredAt|channel|note|depth
+
+    @property
+    def needs_post(self) -> bool:
+        return bool(
+            (self.referrer and self.referrer.needs_post)
+            or (self.referred and self.referred.needs_post)
+        )
+
+    def emit(self, rel: str, referrer: str, referred: str, depth: str, em: Emitter) -> str:
+        exprs = {
+            "referredAt": f"{rel}.referredAt",
+            "channel": f"{rel}.channel",
+            "note": f"{rel}.note",
+            "depth": depth,
+        }
+        fields = [(k, exprs[name]) for k, name in self.scalars]
+        if self.referrer is not None and self.referrer_key is not None:
+            fields.append((self.referrer_key, self.referrer.emit(referrer, em)))
+        if self.referred is not None and self.referred_key is not None:
+            fields.append((self.referred_key, self.referred.emit(referred, em)))
+        return "{" + _entries(fields) + "}"
+
+    def post(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        if self.referrer is not None and self.referrer_key is not None:
+            row[self.referrer_key] = self.referrer.post(row[self.referrer_key])
+        if self.referred is not None and self.referred_key is not None:
+            row[self.referred_key] = self.referred.post(row[self.referred_key])
+        return row
+
+
+REFERRER = "({r}:Customer OR {r}:Contact)"
+
+
+@dataclass
+class ReferredBy(Item):
+    key: str
+    shape: ReferralShape
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return self.shape.needs_post
+
+    def emit(self, var: str, em: Emitter) -> str:
+        r, x = em.vars.new("r"), em.vars.new("x")
+        return (
+            f"head(COLLECT {{ MATCH ({r})-[{x}:REFERRED]->({var}) WHERE {REFERRER.format(r=r)} "
+            f"{returning(em, [r, x], self.shape.emit(x, r, var, '1', em))} }})"
+        )
+
+    def post(self, value: Any) -> Any:
+        return self.shape.post(value)
+
+
+@dataclass
+class Referrals(Item):
+    """Everyone referred by `var`, directly or through others, up to `depth` levels down."""
+
+    key: str
+    depth: int
+    first: int
+    shape: ReferralShape
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return self.shape.needs_post
+
+    def emit(self, var: str, em: Emitter) -> str:
+        p, m = em.vars.new("p"), em.vars.new("m")
+        first = em.params.add(self.first)
+        # The depth bound is a validated integer (1..10): Cypher needs it as a literal.
+        return (
+            f"COLLECT {{ MATCH {p} = ({var})-[:REFERRED*1..{int(self.depth)}]->({m}:Customer) "
+            f"WITH {m}, length({p}) AS depth, last(relationships({p})) AS x, nodes({p})[-2] AS r "
+            f"ORDER BY depth ASC, {m}.id ASC LIMIT {first} "
+            f"{returning(em, [m, 'depth', 'x', 'r'], self.shape.emit('x', 'r', m, 'depth', em))} }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        return [self.shape.post(v) for v in value or []]
+
+
+@dataclass
+class ReferralChain(Item):
+    """Referrers of `var`, nearest first, up to the origin."""
+
+    key: str
+    referrer: Union
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return self.referrer.needs_post
+
+    def emit(self, var: str, em: Emitter) -> str:
+        p, o, v = em.vars.new("p"), em.vars.new("o"), em.vars.new("v")
+        chain = f"[{v} IN reverse(nodes({p}))[1..] | {self.referrer.emit(v, em)}]"
+        return (
+            f"coalesce(head(COLLECT {{ MATCH {p} = ({o})-[:REFERRED*1..]->({var}) "
+            f"WHERE NOT EXISTS {{ ()-[:REFERRED]->({o}) }} "
+            f"{returning(em, [p], chain)} }}), [])"
+        )
+
+    def post(self, value: Any) -> Any:
+        return [self.referrer.post(v) for v in value or []]
+
+
+@dataclass
+class ReferralNetwork(Item):
+    key: str
+    fields: list[tuple[str, str]]  # (response key, size|depth|revenue)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        p, m = em.vars.new("p"), em.vars.new("m")
+        return (
+            f"head(COLLECT {{ OPTIONAL MATCH {p} = ({var})-[:REFERRED*1..]->({m}:Customer) "
+            f"WITH count(DISTINCT {m}) AS size, coalesce(max(length({p})), 0) AS depth, "
+            f"coalesce(sum({m}.totalSpent), 0) AS revenue "
+            f"RETURN {{{_entries([(k, n) for k, n in self.fields])}}} }})"
+        )
+
+
+@dataclass
+class Recommendations(Item):
+    """Products the customer has not bought, scored by co-purchasing customers."""
+
+    key: str
+    first: int
+    product_key: str | None
+    product: Projection | None
+    with_key: str | None
+    bought_with: Projection | None
+    score_keys: list[str]
+
+    @property
+    def needs_post(self) -> bool:  # type: ignore[override]
+        return bool(
+            (self.product and self.product.needs_post)
+            or (self.bought_with and self.bought_with.needs_post)
+        )
+
+    def emit(self, var: str, em: Emitter) -> str:
+        mine, p, other, cand, v = (em.vars.new(x) for x in ("mine", "p", "o", "c", "v"))
+        first = em.params.add(self.first)
+        fields = [(k, "score") for k in self.score_keys]
+        if self.product is not None and self.product_key is not None:
+            fields.append((self.product_key, self.product.emit(cand, em)))
+        if self.bought_with is not None and self.with_key is not None:
+            fields.append((self.with_key, f"[{v} IN via | {self.bought_with.emit(v, em)}]"))
+        return (
+            f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({mine}:Product) "
+            f"WITH collect(DISTINCT {mine}) AS mine UNWIND mine AS {p} "
+            f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer)"
+            f"-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
+            f"WHERE {other} <> {var} AND NOT {cand} IN mine "
+            f"WITH {cand}, count(DISTINCT {other}) AS score, collect(DISTINCT {p}) AS via "
+            f"ORDER BY score DESC, {cand}.sku ASC LIMIT {first} "
+            f"{returning(em, [cand, 'score', 'via'], '{' + _entries(fields) + '}')} }}"
+        )
+
+    def post(self, value: Any) -> Any:
+        for row in value or []:
+            if self.product is not None and self.product_key is not None:
+                row[self.product_key] = self.product.post(row[self.product_key])
+            if self.bought_with is not None and self.with_key is not None:
+                row[self.with_key] = [self.bought_with.post(x) for x in row[self.with_key]]
+        return value
+
+
+def churn_subquery(var: str, as_of: str, em: Emitter) -> str:
+    """Cypher (COLLECT body) giving churn facts of customer `var` as of `as_of` (a param)."""
+    o = em.vars.new("o")
+    return (
+        f"OPTIONAL MATCH ({var})-[:PLACED]->({o}:Order) WITH {o}.placedAt AS t ORDER BY t "
+        f"WITH collect(t) AS ts "
+        f"WITH ts, [i IN range(1, size(ts) - 1) | "
+        f"duration.inSeconds(ts[i - 1], ts[i]).seconds / 86400.0] AS gaps "
+        f"UNWIND (CASE WHEN size(gaps) = 0 THEN [null] ELSE gaps END) AS g "
+        f"WITH ts, percentileCont(g, 0.5) AS median "
+        f"WITH size(ts) AS orderCount, median, "
+        f"duration.inSeconds(last(ts), {as_of}).seconds / 86400.0 AS days "
+        f"RETURN {{orderCount: orderCount, medianGapDays: median, daysSinceLastOrder: days, "
+        f"atRisk: coalesce(orderCount >= 3 AND days > "
+        f"CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END, false), "
+        f"riskScore: CASE WHEN median > 0 THEN days / median END}}"
+    )
+
+
+@dataclass
+class ChurnRisk(Item):
+    key: str
+    as_of: Any | None  # datetime or None for now
+    fields: list[tuple[str, str]]
+
+    def emit(self, var: str, em: Emitter) -> str:
+        as_of = em.params.add(self.as_of) if self.as_of is not None else "datetime()"
+        inner = churn_subquery(var, as_of, em)
+        return f"head(COLLECT {{ {inner} }})"
+
+    needs_post: bool = True
+
+    def post(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return {k: value[name] for k, name in self.fields}

@@ -1,0 +1,327 @@
+"""Root fields of relationship intelligence: each compiles to one statement.
+
+The per-entity pieces (decision-makers, referral chain, churn) are the same plan nodes that
+nest under Company and Customer, so a root field and its nested twin can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphdb.model import ENTITIES
+from resolvers.compiler import Compiled
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.intelligence import (
+    ChurnRisk,
+    KeyDecisionMakers,
+    ReferralChain,
+    Union,
+    churn_subquery,
+)
+from resolvers.compiler.plan import Emitter, _key
+from resolvers.compiler.planner import Planner
+from resolvers.compiler.selection import Field, root_field
+
+PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
+PATH_LABELS = ("Customer", "Contact", "Company", "User", "Interaction")
+SEARCH_LABELS = ("Customer", "Contact", "Company")
+MAX_HOPS = 6
+
+
+def _top(info: Any) -> Field:
+    return root_field(info)[1]
+
+
+def _child(top: Field, name: str) -> Field | None:
+    return next((c for c in top.children if c.name == name), None)
+
+
+def _as_list(item_emit: str) -> str:
+    return item_emit
+
+
+def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
+    top = _top(info)
+    planner = Planner(max_page)
+    item = planner._intelligence(ENTITIES["Company"], top, top.key)
+    assert isinstance(item, KeyDecisionMakers)
+    em = Emitter()
+    cid = em.params.add(company_id)
+    cypher = (
+        f"OPTIONAL MATCH (c:Company {{id: {cid}}}) "
+        f"WITH c, CASE WHEN c IS NULL THEN [] ELSE {item.emit('c', em)} END AS rows "
+        "RETURN c IS NOT NULL AS found, rows"
+    )
+    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+
+
+def referral_chain(info: Any, customer_id: str, max_page: int) -> Compiled:
+    top = _top(info)
+    item = ReferralChain(top.key, Planner(max_page).union(top, top.key, ("Customer", "Contact")))
+    em = Emitter()
+    cid = em.params.add(customer_id)
+    cypher = (
+        f"OPTIONAL MATCH (c:Customer {{id: {cid}}}) "
+        f"WITH c, CASE WHEN c IS NULL THEN [] ELSE {item.emit('c', em)} END AS rows "
+        "RETURN c IS NOT NULL AS found, rows"
+    )
+    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+
+
+def _found(rows: list[dict[str, Any]], post: Any) -> Any:
+    if not rows or not rows[0]["found"]:
+        return None
+    return post(rows[0]["rows"])
+
+
+def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
+    top = _top(info)
+    planner = Planner(max_page)
+    referrer_field = _child(top, "referrer")
+    union = (
+        planner.union(referrer_field, "referrer", ("Customer", "Contact"))
+        if referrer_field
+        else None
+    )
+    em = Emitter()
+    limit = em.params.add(first)
+    order = "size DESC, revenue DESC" if by == "COUNT" else "revenue DESC, size DESC"
+    fields = [(c.key, c.name) for c in top.children if c.name in ("size", "depth", "revenue")]
+    entries = [f"{_key(k)}: {n}" for k, n in fields]
+    if union is not None and referrer_field is not None:
+        entries.append(f"{_key(referrer_field.key)}: {union.emit('r', em)}")
+    cypher = (
+        "MATCH (r)-[:REFERRED]->(:Customer) WHERE r:Customer OR r:Contact WITH DISTINCT r "
+        "CALL (r) { MATCH p = (r)-[:REFERRED*1..]->(m:Customer) "
+        "RETURN count(DISTINCT m) AS size, max(length(p)) AS depth, "
+        "coalesce(sum(m.totalSpent), 0) AS revenue } "
+        f"WITH r, size, depth, revenue ORDER BY {order}, r.id ASC LIMIT {limit} "
+        f"WITH r, size, depth, revenue, {{{', '.join(entries)}}} AS row "
+        "RETURN collect(row) AS rows"
+    )
+
+    def shape(rows: list[dict[str, Any]]) -> Any:
+        out = rows[0]["rows"] if rows else []
+        if union is not None and referrer_field is not None:
+            for row in out:
+                row[referrer_field.key] = union.post(row[referrer_field.key])
+        return out
+
+    return Compiled(cypher, em.params.values, shape)
+
+
+def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compiled:
+    top = _top(info)
+    planner = Planner(max_page)
+    customer = _child(top, "customer")
+    churn = _child(top, "churnRisk")
+    projection = (
+        planner.projection(ENTITIES["Customer"], customer.children, "customer")
+        if customer
+        else None
+    )
+    em = Emitter()
+    as_of_p = em.params.add(as_of) if as_of is not None else "datetime()"
+    limit = em.params.add(first)
+    churn_item = ChurnRisk(
+        churn.key if churn else "_",
+        as_of,
+        [(c.key, c.name) for c in churn.children if c.name != "__typename"] if churn else [],
+    )
+    entries = []
+    if customer is not None and projection is not None:
+        entries.append(f"{_key(customer.key)}: {projection.emit('n', em)}")
+    if churn is not None:
+        entries.append(f"{_key(churn.key)}: risk")
+    # Only customers whose last order is over 14 days old can be at risk: an index range cut.
+    cypher = (
+        f"MATCH (n:Customer) WHERE n.orderCount >= 3 "
+        f"AND n.lastOrderAt < {as_of_p} - duration('P14D') "
+        f"CALL (n) {{ {churn_subquery('n', as_of_p, em)} AS risk }} "
+        f"WITH n, risk WHERE risk.atRisk "
+        f"ORDER BY risk.riskScore DESC, n.id ASC LIMIT {limit} "
+        f"WITH n, risk, {{{', '.join(entries)}}} AS row RETURN collect(row) AS rows"
+    )
+
+    def shape(rows: list[dict[str, Any]]) -> Any:
+        out = rows[0]["rows"] if rows else []
+        for row in out:
+            if customer is not None and projection is not None:
+                row[customer.key] = projection.post(row[customer.key])
+            if churn is not None:
+                row[churn.key] = churn_item.post(row[churn.key])
+        return out
+
+    return Compiled(cypher, em.params.values, shape)
+
+
+def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
+    top = _top(info)
+    planner = Planner(max_page)
+    customers = _child(top, "customers")
+    projection = (
+        planner.projection(ENTITIES["Customer"], customers.children, "customers")
+        if customers
+        else None
+    )
+    first = (
+        planner.limit(customers, "revenueConcentration.customers", default=20) if customers else 0
+    )
+    em = Emitter()
+    share_p = em.params.add(share)
+    first_p = em.params.add(first)
+    listing = (
+        f"[c IN cs[0..(CASE WHEN acc[1] < {first_p} THEN acc[1] ELSE {first_p} END)] | "
+        f"{projection.emit('c', em)}]"
+        if projection is not None
+        else "[]"
+    )
+    cypher = (
+        "MATCH (c:Customer) WHERE c.totalSpent > 0 "
+        "WITH c ORDER BY c.totalSpent DESC, c.id ASC "
+        "WITH collect(c) AS cs, sum(c.totalSpent) AS total "
+        f"WITH cs, total, {share_p} * total AS target "
+        "WITH cs, total, reduce(acc = [0, 0], c IN cs | CASE WHEN acc[0] >= target THEN acc "
+        "ELSE [acc[0] + c.totalSpent, acc[1] + 1] END) AS acc "
+        "WITH cs, total, acc, COUNT { (:Customer) } AS everyone "
+        "WITH cs, total, acc, everyone, {customerCount: acc[1], "
+        "customerShare: CASE WHEN everyone = 0 THEN 0.0 ELSE toFloat(acc[1]) / everyone END, "
+        "revenueShare: CASE WHEN total = 0 THEN 0.0 ELSE toFloat(acc[0]) / total END, "
+        f"totalRevenue: total, customers: {listing}}} AS result RETURN result"
+    )
+
+    def shape(rows: list[dict[str, Any]]) -> Any:
+        if not rows:
+            return {
+                "customerCount": 0,
+                "customerShare": 0.0,
+                "revenueShare": 0.0,
+                "totalRevenue": 0,
+                "customers": [],
+            }
+        result = rows[0]["result"]
+        out: dict[str, Any] = {}
+        for c in top.children:
+            if c.name == "customers" and projection is not None:
+                out[c.key] = [projection.post(x) for x in result["customers"]]
+            elif c.name in result:
+                out[c.key] = result[c.name]
+        return out
+
+    return Compiled(cypher, em.params.values, shape)
+
+
+def introduction_path(
+    info: Any, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
+) -> Compiled:
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise QueryArgumentError(
+            f"`maxHops` must be between 1 and {MAX_HOPS}.",
+            code="INVALID_MAX_HOPS",
+            argument="maxHops",
+        )
+    top = _top(info)
+    planner = Planner(max_page)
+    nodes_field = _child(top, "nodes")
+    union = Union(
+        {
+            label: planner.projection(
+                ENTITIES[label], nodes_field.by_type.get(label, []) if nodes_field else [], "nodes"
+            )
+            for label in PATH_LABELS
+        }
+    )
+    em = Emitter()
+    a, b = em.params.add(start[1]), em.params.add(end[1])
+    types = "|".join(PATH_TYPES)
+    node_list = f"[x IN nodes(p) | {union.emit('x', em)}]" if nodes_field else "[]"
+    # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
+    cypher = (
+        f"MATCH (a:{ENTITIES[start[0]].label} {{id: {a}}}), "
+        f"(b:{ENTITIES[end[0]].label} {{id: {b}}}) "
+        f"OPTIONAL MATCH p = shortestPath((a)-[:{types}*..{int(max_hops)}]-(b)) "
+        "WHERE all(r IN relationships(p) WHERE type(r) <> 'WORKS_AT' "
+        "OR r.endedOn IS NULL OR r.endedOn > date()) "
+        f"WITH a, b, p, {union.emit('a', em)} AS start, "
+        f"CASE WHEN p IS NULL THEN null ELSE {{nodes: {node_list}, "
+        "relationships: [r IN relationships(p) | type(r)], hops: length(p)} END AS path "
+        "RETURN a = b AS same, start, path"
+    )
+
+    def shape(rows: list[dict[str, Any]]) -> Any:
+        if not rows:
+            return None
+        row = rows[0]
+        path: dict[str, Any]
+        if row["same"]:
+            path = {"nodes": [row["start"]], "relationships": [], "hops": 0}
+        elif row["path"] is None:
+            return None
+        else:
+            path = row["path"]
+        out: dict[str, Any] = {}
+        for c in top.children:
+            if c.name == "nodes":
+                out[c.key] = [union.post(x) for x in path["nodes"]]
+            elif c.name in ("relationships", "hops"):
+                out[c.key] = path[c.name]
+        return out
+
+    return Compiled(cypher, em.params.values, shape)
+
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+def lucene_query(text: str) -> str:
+    """Exact terms score highest, then prefixes, then typo-tolerant (fuzzy) matches."""
+    terms = [t for t in re.split(r"\s+", text.strip()) if t][:10]
+    parts = []
+    for term in terms:
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
+        clause = [f"{escaped}^4", f"{escaped}*^2"]
+        if len(term) >= 4:
+            clause.append(f"{escaped}~1")
+        parts.append("(" + " OR ".join(clause) + ")")
+    return " AND ".join(parts)
+
+
+def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
+    if not text.strip():
+        raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
+    if len(text) > 200:
+        raise QueryArgumentError(
+            "`text` is longer than 200 characters.", code="TOO_LONG", argument="text"
+        )
+    top = _top(info)
+    planner = Planner(max_page)
+    node_field = _child(top, "node")
+    union = Union(
+        {
+            label: planner.projection(
+                ENTITIES[label], node_field.by_type.get(label, []) if node_field else [], "node"
+            )
+            for label in SEARCH_LABELS
+        }
+    )
+    em = Emitter()
+    q = em.params.add(lucene_query(text))
+    limit = em.params.add(first)
+    entries = [f"{_key(c.key)}: score" for c in top.children if c.name == "score"]
+    if node_field is not None:
+        entries.append(f"{_key(node_field.key)}: {union.emit('node', em)}")
+    cypher = (
+        f"CALL db.index.fulltext.queryNodes('rapport_search', {q}, {{limit: {limit}}}) "
+        "YIELD node, score WITH node, score ORDER BY score DESC, node.id ASC "
+        f"WITH node, score, {{{', '.join(entries)}}} AS row RETURN collect(row) AS rows"
+    )
+
+    def shape(rows: list[dict[str, Any]]) -> Any:
+        out = rows[0]["rows"] if rows else []
+        if node_field is not None:
+            for row in out:
+                row[node_field.key] = union.post(row[node_field.key])
+        return out
+
+    return Compiled(cypher, em.params.values, shape)

@@ -1,0 +1,92 @@
+"""Root relationship-intelligence fields: decode ids, compile, run one statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolvers.compiler import Compiled, roots
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.reads import decode_id
+from schema.context import Info
+
+
+async def _run(info: Info, compiled: Compiled) -> Any:
+    rows = await info.context.graph.read(compiled.cypher, compiled.params)
+    return compiled.shape(rows)
+
+
+def _typed_id(value: str, argument: str, *allowed: str) -> tuple[str, str]:
+    type_name, raw = decode_id(value, argument)
+    if type_name not in allowed:
+        raise QueryArgumentError(
+            f"`{argument}` must be the id of a {' or '.join(allowed)}, not of a {type_name}.",
+            code="WRONG_TYPE",
+            argument=argument,
+        )
+    return type_name, raw
+
+
+def _limit(info: Info, first: int, argument: str = "first") -> int:
+    maximum = info.context.settings.max_page_size
+    if not 0 <= first <= maximum:
+        raise QueryArgumentError(
+            f"`{argument}` must be between 0 and {maximum}.",
+            code="PAGE_TOO_LARGE" if first > maximum else "INVALID_PAGINATION",
+            argument=argument,
+        )
+    return first
+
+
+async def key_decision_makers(info: Info, company_id: str, first: int) -> Any:
+    _, raw = _typed_id(company_id, "companyId", "Company")
+    _limit(info, first)
+    return await _run(
+        info, roots.key_decision_makers(info, raw, info.context.settings.max_page_size)
+    )
+
+
+async def referral_chain(info: Info, customer_id: str) -> Any:
+    _, raw = _typed_id(customer_id, "customerId", "Customer")
+    return await _run(info, roots.referral_chain(info, raw, info.context.settings.max_page_size))
+
+
+async def top_referrers(info: Info, first: int, by: str) -> Any:
+    compiled = roots.top_referrers(
+        info, _limit(info, first), by, info.context.settings.max_page_size
+    )
+    return await _run(info, compiled)
+
+
+async def at_risk_customers(info: Info, first: int, as_of: Any) -> Any:
+    compiled = roots.at_risk_customers(
+        info, _limit(info, first), as_of, info.context.settings.max_page_size
+    )
+    return await _run(info, compiled)
+
+
+async def revenue_concentration(info: Info, share: float) -> Any:
+    if not 0 < share <= 1:
+        raise QueryArgumentError(
+            "`share` must be greater than 0 and at most 1 (e.g. 0.8 for 80%).",
+            code="OUT_OF_RANGE",
+            argument="share",
+        )
+    compiled = roots.revenue_concentration(info, share, info.context.settings.max_page_size)
+    return await _run(info, compiled)
+
+
+PEOPLE_AND_ACCOUNTS = ("Customer", "Contact", "User", "Company")
+
+
+async def introduction_path(info: Info, from_id: str, to_id: str, max_hops: int) -> Any:
+    start = _typed_id(from_id, "fromId", *PEOPLE_AND_ACCOUNTS)
+    end = _typed_id(to_id, "toId", *PEOPLE_AND_ACCOUNTS)
+    compiled = roots.introduction_path(
+        info, start, end, max_hops, info.context.settings.max_page_size
+    )
+    return await _run(info, compiled)
+
+
+async def search(info: Info, text: str, first: int) -> Any:
+    compiled = roots.search(info, text, _limit(info, first), info.context.settings.max_page_size)
+    return await _run(info, compiled)
