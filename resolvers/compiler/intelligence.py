@@ -271,9 +271,13 @@ class Recommendations(Item):
         return (
             f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({mine}:Product) "
             f"WITH collect(DISTINCT {mine}) AS mine UNWIND mine AS {p} "
-            f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer)"
-            f"-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
-            f"WHERE {other} <> {var} AND NOT {cand} IN mine "
+            # Two MATCH clauses, not one pattern: within one pattern Cypher would demand two
+            # different PLACED relationships and miss products bought in the same order.
+            f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
+            f"WHERE {other} <> {var} "
+            f"WITH DISTINCT mine, {p}, {other} "
+            f"MATCH ({other})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
+            f"WHERE NOT {cand} IN mine "
             f"WITH {cand}, count(DISTINCT {other}) AS score, collect(DISTINCT {p}) AS via "
             f"ORDER BY score DESC, {cand}.sku ASC LIMIT {first} "
             f"{returning(em, [cand, 'score', 'via'], '{' + _entries(fields) + '}')} }}"

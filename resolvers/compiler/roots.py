@@ -240,9 +240,10 @@ def introduction_path(
     cypher = (
         f"MATCH (a:{ENTITIES[start[0]].label} {{id: {a}}}), "
         f"(b:{ENTITIES[end[0]].label} {{id: {b}}}) "
-        f"OPTIONAL MATCH p = shortestPath((a)-[:{types}*..{int(max_hops)}]-(b)) "
+        "OPTIONAL CALL (a, b) { WITH a, b WHERE a <> b "
+        f"MATCH p = shortestPath((a)-[:{types}*..{int(max_hops)}]-(b)) "
         "WHERE all(r IN relationships(p) WHERE type(r) <> 'WORKS_AT' "
-        "OR r.endedOn IS NULL OR r.endedOn > date()) "
+        "OR r.endedOn IS NULL OR r.endedOn > date()) RETURN p } "
         f"WITH a, b, p, {union.emit('a', em)} AS start, "
         f"CASE WHEN p IS NULL THEN null ELSE {{nodes: {node_list}, "
         "relationships: [r IN relationships(p) | type(r)], hops: length(p)} END AS path "

@@ -1,0 +1,287 @@
+"""Referrals, recommendations, churn and 20/80 match plain-Python oracles on random graphs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from graphdb.driver import Graph
+from schema import global_id
+from tests.graphql_client import data, gql
+from tests.intelligence_graphs import rid
+
+AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+async def write_customers(graph: Graph, rng: random.Random, count: int) -> list[str]:
+    ids = [rid(rng) for _ in range(count)]
+    await graph.write(
+        "UNWIND range(0, size($ids) - 1) AS i CREATE (c:Customer {id: $ids[i], "
+        "externalId: 'X' + toString(i), name: 'C' + toString(i), kind: 'INDIVIDUAL', "
+        "lifecycleStage: 'CUSTOMER', orderCount: 0, totalSpent: 0, createdAt: datetime(), "
+        "updatedAt: datetime(), version: 1})",
+        {"ids": ids},
+    )
+    return ids
+
+
+# ------------------------------------------------------------------------------ referrals
+async def write_referral_forest(
+    graph: Graph, seed: int, count: int
+) -> tuple[list[str], dict[str, str], dict[str, int]]:
+    rng = random.Random(seed)
+    ids = await write_customers(graph, rng, count)
+    parent: dict[str, str] = {}
+    for i, c in enumerate(ids[1:], start=1):
+        if rng.random() < 0.7:
+            parent[c] = ids[rng.randrange(i)]  # only earlier customers: acyclic
+    spent = {c: rng.choice([0, 10_000, 55_000, 1_000_000]) for c in ids}
+    await graph.write(
+        "UNWIND $pairs AS p MATCH (a:Customer {id: p[1]}), (b:Customer {id: p[0]}) "
+        "CREATE (a)-[:REFERRED {referredAt: datetime(), channel: 'event'}]->(b)",
+        {"pairs": [[k, v] for k, v in parent.items()]},
+    )
+    await graph.write(
+        "UNWIND keys($spent) AS k MATCH (c:Customer {id: k}) SET c.totalSpent = $spent[k]",
+        {"spent": spent},
+    )
+    return ids, parent, spent
+
+
+def descendants(parent: dict[str, str], root: str) -> dict[str, int]:
+    children: dict[str, list[str]] = {}
+    for child, p in parent.items():
+        children.setdefault(p, []).append(child)
+    out: dict[str, int] = {}
+    frontier = [(root, 0)]
+    while frontier:
+        node, depth = frontier.pop()
+        for child in children.get(node, []):
+            out[child] = depth + 1
+            frontier.append((child, depth + 1))
+    return out
+
+
+REFERRALS = """query($id: ID!, $depth: Int!) { node(id: $id) { ... on Customer {
+  referredBy { referrer { ... on Customer { id } } depth }
+  referrals(depth: $depth) { depth referred { id } }
+  referralChain { ... on Customer { id } }
+  referralNetwork { size depth revenue } } } }"""
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+async def test_referral_fields_match_the_forest(
+    client: httpx.AsyncClient, graph: Graph, seed: int
+) -> None:
+    ids, parent, spent = await write_referral_forest(graph, seed, 40)
+    rng = random.Random(seed)
+    for customer in rng.sample(ids, 8):
+        depth = rng.randint(1, 4)
+        node = (
+            await data(
+                client, REFERRALS, {"id": global_id.encode("Customer", customer), "depth": depth}
+            )
+        )["node"]
+        below = descendants(parent, customer)
+        got = {global_id.decode(r["referred"]["id"])[1]: r["depth"] for r in node["referrals"]}
+        assert got == {k: d for k, d in below.items() if d <= depth}
+        assert [r["depth"] for r in node["referrals"]] == sorted(
+            r["depth"] for r in node["referrals"]
+        )
+        chain, cursor = [], customer
+        while cursor in parent:
+            cursor = parent[cursor]
+            chain.append(cursor)
+        assert [global_id.decode(c["id"])[1] for c in node["referralChain"]] == chain
+        if customer in parent:
+            assert global_id.decode(node["referredBy"]["referrer"]["id"])[1] == parent[customer]
+        else:
+            assert node["referredBy"] is None
+        assert node["referralNetwork"] == {
+            "size": len(below),
+            "depth": max(below.values(), default=0),
+            "revenue": f"{Decimal(sum(spent[d] for d in below)) / 10_000:.2f}",
+        }
+
+
+async def test_top_referrers_rank_by_downstream_size_and_revenue(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ids, parent, spent = await write_referral_forest(graph, 21, 50)
+    stats = {}
+    for referrer in set(parent.values()):
+        below = descendants(parent, referrer)
+        stats[referrer] = (len(below), sum(spent[d] for d in below))
+    query = """query($by: ReferrerRanking!) { topReferrers(first: 5, by: $by) {
+        size revenue referrer { ... on Customer { id } } } }"""
+    by_count = (await data(client, query, {"by": "COUNT"}))["topReferrers"]
+    expected = sorted(stats, key=lambda r: (-stats[r][0], -stats[r][1], r))[:5]
+    assert [global_id.decode(r["referrer"]["id"])[1] for r in by_count] == expected
+    by_revenue = (await data(client, query, {"by": "REVENUE"}))["topReferrers"]
+    expected = sorted(stats, key=lambda r: (-stats[r][1], -stats[r][0], r))[:5]
+    assert [global_id.decode(r["referrer"]["id"])[1] for r in by_revenue] == expected
+
+
+async def test_referral_depth_out_of_range_is_a_clear_error(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ids = await write_customers(graph, random.Random(1), 1)
+    body = await gql(client, REFERRALS, {"id": global_id.encode("Customer", ids[0]), "depth": 0})
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_DEPTH"
+
+
+# ------------------------------------------------------------------------------ orders
+async def write_orders(
+    graph: Graph, seed: int
+) -> tuple[list[str], list[str], dict[str, list[tuple[dt.datetime, list[str]]]]]:
+    rng = random.Random(seed)
+    customers = await write_customers(graph, rng, 25)
+    products = [f"SKU-{i:02d}" for i in range(12)]
+    await graph.write(
+        "UNWIND $skus AS s CREATE (p:Product {id: randomUUID(), sku: s, name: s, price: 10000, "
+        "currency: 'EUR', active: true, createdAt: datetime(), updatedAt: datetime(), version: 1})",
+        {"skus": products},
+    )
+    history: dict[str, list[tuple[dt.datetime, list[str]]]] = {}
+    orders = []
+    for c in customers:
+        n = rng.choice([0, 1, 2, 3, 4, 6, 9])
+        start = AS_OF - dt.timedelta(days=rng.randint(60, 400))
+        cadence = rng.choice([3, 7, 30])
+        when = start
+        for _ in range(n):
+            when += dt.timedelta(days=cadence + rng.randint(-1, 3), hours=rng.randint(0, 5))
+            if when >= AS_OF:
+                break
+            skus = rng.sample(products, rng.randint(1, 3))
+            history.setdefault(c, []).append((when, skus))
+            orders.append(
+                {"customer": c, "placedAt": when, "skus": skus, "total": 10000 * len(skus)}
+            )
+    await graph.write(
+        "UNWIND $orders AS o MATCH (c:Customer {id: o.customer}) "
+        "CREATE (c)-[:PLACED]->(ord:Order {id: randomUUID(), placedAt: o.placedAt, status: 'PAID', "
+        "currency: 'EUR', total: o.total, createdAt: datetime(), updatedAt: datetime(), version: 1}) "
+        "WITH ord, o UNWIND range(0, size(o.skus) - 1) AS i MATCH (p:Product {sku: o.skus[i]}) "
+        "CREATE (ord)-[:CONTAINS {quantity: 1, unitPrice: 10000, position: i}]->(p)",
+        {"orders": orders},
+    )
+    await graph.write(
+        "MATCH (c:Customer) OPTIONAL MATCH (c)-[:PLACED]->(o:Order) "
+        "WITH c, count(o) AS n, sum(o.total) AS spent, min(o.placedAt) AS first, max(o.placedAt) AS last "
+        "SET c.orderCount = n, c.totalSpent = coalesce(spent, 0), c.firstOrderAt = first, c.lastOrderAt = last"
+    )
+    return customers, products, history
+
+
+async def test_recommendations_match_co_purchase_counts(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    customers, products, history = await write_orders(graph, 31)
+    bought = {c: {s for _, skus in h for s in skus} for c, h in history.items()}
+    query = """query($id: ID!) { node(id: $id) { ... on Customer {
+        recommendations(first: 4) { score product { sku } boughtWith { sku } } } } }"""
+    for c in [c for c in customers if c in bought][:6]:
+        mine = bought[c]
+        scores = {}
+        for candidate in set(products) - mine:
+            scores[candidate] = sum(
+                1
+                for o, theirs in bought.items()
+                if o != c and candidate in theirs and theirs & mine
+            )
+        expected = sorted((s for s in scores if scores[s] > 0), key=lambda s: (-scores[s], s))[:4]
+        recs = (await data(client, query, {"id": global_id.encode("Customer", c)}))["node"][
+            "recommendations"
+        ]
+        assert [r["product"]["sku"] for r in recs] == expected
+        assert [r["score"] for r in recs] == [scores[s] for s in expected]
+        for r in recs:
+            assert {b["sku"] for b in r["boughtWith"]} <= mine
+
+
+def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, Any]:
+    times = sorted(t for t, _ in history)
+    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(times, times[1:], strict=False)]
+    median = statistics.median(gaps) if gaps else None
+    days = (AS_OF - times[-1]).total_seconds() / 86400 if times else None
+    at_risk = bool(
+        len(times) >= 3 and days is not None and median is not None and days > max(2 * median, 14)
+    )
+    return {
+        "atRisk": at_risk,
+        "median": median,
+        "days": days,
+        "score": days / median if median else None,
+    }
+
+
+async def test_churn_risk_and_at_risk_customers_match_the_rule(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    customers, _, history = await write_orders(graph, 41)
+    as_of = AS_OF.isoformat()
+    query = """query($asOf: DateTime!) { customers(first: 100) { edges { node { id
+        churnRisk(asOf: $asOf) { atRisk daysSinceLastOrder medianGapDays riskScore orderCount } } } }
+      atRiskCustomers(first: 100, asOf: $asOf) { customer { id } churnRisk { riskScore } } }"""
+    result = await data(client, query, {"asOf": as_of})
+    expected_at_risk = []
+    for edge in result["customers"]["edges"]:
+        c = global_id.decode(edge["node"]["id"])[1]
+        expected = expected_churn(history.get(c, []))
+        got = edge["node"]["churnRisk"]
+        assert got["atRisk"] is expected["atRisk"], (c, got, expected)
+        assert got["orderCount"] == len(history.get(c, []))
+        if expected["days"] is not None:
+            assert got["daysSinceLastOrder"] == pytest.approx(expected["days"], abs=1e-3)
+        if expected["median"] is not None:
+            assert got["medianGapDays"] == pytest.approx(expected["median"], abs=1e-3)
+        if expected["atRisk"]:
+            expected_at_risk.append((expected["score"], c))
+        if len(history.get(c, [])) == 2:
+            assert got["atRisk"] is False  # two orders are never enough
+    expected_at_risk.sort(key=lambda t: (-t[0], t[1]))
+    got_at_risk = [global_id.decode(r["customer"]["id"])[1] for r in result["atRiskCustomers"]]
+    assert got_at_risk == [c for _, c in expected_at_risk]
+
+
+@pytest.mark.parametrize("share", [0.8, 0.5, 1.0, 0.01])
+async def test_revenue_concentration_is_the_smallest_set_reaching_the_share(
+    client: httpx.AsyncClient, graph: Graph, share: float
+) -> None:
+    customers, _, history = await write_orders(graph, 51)
+    spent = {c: sum(10000 * len(skus) for _, skus in history.get(c, [])) for c in customers}
+    ranked = sorted((c for c in customers if spent[c] > 0), key=lambda c: (-spent[c], c))
+    total = sum(spent.values())
+    running, chosen = 0, []
+    for c in ranked:
+        if running >= share * total:
+            break
+        running += spent[c]
+        chosen.append(c)
+    query = """query($share: Float!) { revenueConcentration(share: $share) {
+        customerCount customerShare revenueShare totalRevenue customers { id } } }"""
+    got = (await data(client, query, {"share": share}))["revenueConcentration"]
+    assert got["customerCount"] == len(chosen)
+    assert got["customerShare"] == pytest.approx(len(chosen) / len(customers))
+    assert got["revenueShare"] == pytest.approx(running / total)
+    assert got["totalRevenue"] == f"{Decimal(total) / 10_000:.2f}"
+    assert [global_id.decode(c["id"])[1] for c in got["customers"]] == chosen[:20]
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5])
+async def test_revenue_share_outside_zero_to_one_is_refused(
+    client: httpx.AsyncClient, graph: Graph, share: float
+) -> None:
+    body = await gql(
+        client,
+        "query($s: Float!) { revenueConcentration(share: $s) { customerCount } }",
+        {"s": share},
+    )
+    assert body["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE"
