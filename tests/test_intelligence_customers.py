@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import statistics
 from decimal import Decimal
@@ -113,7 +114,7 @@ async def test_referral_fields_match_the_forest(
 async def test_top_referrers_rank_by_downstream_size_and_revenue(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    ids, parent, spent = await write_referral_forest(graph, 21, 50)
+    _, parent, spent = await write_referral_forest(graph, 21, 50)
     stats = {}
     for referrer in set(parent.values()):
         below = descendants(parent, referrer)
@@ -166,16 +167,18 @@ async def write_orders(
             )
     await graph.write(
         "UNWIND $orders AS o MATCH (c:Customer {id: o.customer}) "
-        "CREATE (c)-[:PLACED]->(ord:Order {id: randomUUID(), placedAt: o.placedAt, status: 'PAID', "
-        "currency: 'EUR', total: o.total, createdAt: datetime(), updatedAt: datetime(), version: 1}) "
+        "CREATE (c)-[:PLACED]->(ord:Order {id: randomUUID(), placedAt: o.placedAt, "
+        "status: 'PAID', currency: 'EUR', total: o.total, createdAt: datetime(), "
+        "updatedAt: datetime(), version: 1}) "
         "WITH ord, o UNWIND range(0, size(o.skus) - 1) AS i MATCH (p:Product {sku: o.skus[i]}) "
         "CREATE (ord)-[:CONTAINS {quantity: 1, unitPrice: 10000, position: i}]->(p)",
         {"orders": orders},
     )
     await graph.write(
         "MATCH (c:Customer) OPTIONAL MATCH (c)-[:PLACED]->(o:Order) "
-        "WITH c, count(o) AS n, sum(o.total) AS spent, min(o.placedAt) AS first, max(o.placedAt) AS last "
-        "SET c.orderCount = n, c.totalSpent = coalesce(spent, 0), c.firstOrderAt = first, c.lastOrderAt = last"
+        "WITH c, count(o) AS n, sum(o.total) AS spent, min(o.placedAt) AS first, "
+        "max(o.placedAt) AS last SET c.orderCount = n, c.totalSpent = coalesce(spent, 0), "
+        "c.firstOrderAt = first, c.lastOrderAt = last"
     )
     return customers, products, history
 
@@ -208,7 +211,7 @@ async def test_recommendations_match_co_purchase_counts(
 
 def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, Any]:
     times = sorted(t for t, _ in history)
-    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(times)]
     median = statistics.median(gaps) if gaps else None
     days = (AS_OF - times[-1]).total_seconds() / 86400 if times else None
     at_risk = bool(
@@ -225,10 +228,11 @@ def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, An
 async def test_churn_risk_and_at_risk_customers_match_the_rule(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    customers, _, history = await write_orders(graph, 41)
+    _, _, history = await write_orders(graph, 41)
     as_of = AS_OF.isoformat()
     query = """query($asOf: DateTime!) { customers(first: 100) { edges { node { id
-        churnRisk(asOf: $asOf) { atRisk daysSinceLastOrder medianGapDays riskScore orderCount } } } }
+        churnRisk(asOf: $asOf) {
+          atRisk daysSinceLastOrder medianGapDays riskScore orderCount } } } }
       atRiskCustomers(first: 100, asOf: $asOf) { customer { id } churnRisk { riskScore } } }"""
     result = await data(client, query, {"asOf": as_of})
     expected_at_risk = []

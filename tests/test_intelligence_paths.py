@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import httpx
@@ -25,8 +26,8 @@ async def write_social_graph(graph: Graph, seed: int) -> tuple[nx.Graph, dict[st
     companies = [rid(rng), rid(rng)]
     g: nx.Graph = nx.Graph()
     await graph.write(
-        "UNWIND $ids AS i CREATE (c:Contact {id: i, firstName: 'P', lastName: i, fullName: 'P ' + i, "
-        "createdAt: datetime(), updatedAt: datetime(), version: 1})",
+        "UNWIND $ids AS i CREATE (c:Contact {id: i, firstName: 'P', lastName: i, "
+        "fullName: 'P ' + i, createdAt: datetime(), updatedAt: datetime(), version: 1})",
         {"ids": people},
     )
     await graph.write(
@@ -88,7 +89,7 @@ async def test_introduction_path_is_a_shortest_path_over_current_ties(
         ids = [global_id.decode(n["id"])[1] for n in result["nodes"]]
         assert ids[0] == a and ids[-1] == b
         assert len(result["relationships"]) == distance
-        for x, y in zip(ids, ids[1:], strict=False):
+        for x, y in itertools.pairwise(ids):
             assert g.has_edge(x, y)
 
 
