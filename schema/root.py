@@ -10,6 +10,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
+from schema.mutations import EntityMutations
 from schema.queries import EntityQueries
 from schema.queries_intelligence import IntelligenceQueries
 from schema.scalars import SCALAR_MAP, DateTime
@@ -28,7 +29,7 @@ class Query(EntityQueries, IntelligenceQueries):
 
 
 @strawberry.type(description="Entry point for every change.")
-class Mutation:
+class Mutation(EntityMutations):
     @strawberry.mutation(description="Does nothing; proves the mutation endpoint is reachable.")
     def noop(self) -> bool:
         return True

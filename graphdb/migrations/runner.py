@@ -8,6 +8,7 @@ from graphdb.driver import Graph
 from graphdb.migrations.m0001_constraints import STATEMENTS as M0001
 from graphdb.migrations.m0002_indexes import STATEMENTS as M0002
 from graphdb.migrations.m0003_fulltext import STATEMENTS as M0003
+from graphdb.migrations.m0004_locks import STATEMENTS as M0004
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "uniqueness constraints for ids and natural keys", M0001),
     Migration(2, "indexes for filters, sorts and keyset pagination", M0002),
     Migration(3, "full-text search over customers, contacts and companies", M0003),
+    Migration(4, "unique names for application lock nodes", M0004),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,176 @@
+"""The create / update / upsert / delete skeleton every entity shares.
+
+Entity modules supply the validated properties and, where the entity has them, a `check`
+(rules read inside the transaction; it records errors on `Checks`) and a `link` (relationship
+writes after the node write). Everything runs in one transaction; a refusal rolls it all back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import nodes
+from resolvers.validation import FieldError
+from resolvers.writes._tx import (
+    Checks,
+    Ref,
+    Tx,
+    execute,
+    lock_for_update,
+    new_node,
+    now,
+    payload_entity,
+)
+from schema import global_id
+from schema.context import Info
+
+#: rules checked inside the transaction: (checks, raw id of the node) → records errors
+Check = Callable[[Checks, str], Awaitable[None]]
+#: relationship writes after the node write: (tx, raw id of the node)
+Link = Callable[[Tx, str], Awaitable[None]]
+
+
+@dataclass
+class Written:
+    """What a write transaction produced: the payload row and whether a node was created."""
+
+    row: Any = None
+    raw_id: str | None = None
+    created: bool = False
+
+
+Outcome = tuple[Written | None, list[FieldError]]
+
+
+async def _run_check(tx: Tx, check: Check | None, raw_id: str) -> None:
+    checks = Checks(tx)
+    if check is not None:
+        await check(checks, raw_id)
+    checks.done()
+
+
+async def _apply(
+    tx: Tx, type_name: str, raw_id: str, props: dict[str, Any], link: Link | None, at: dt.datetime
+) -> None:
+    if props or link is not None:
+        await run_in(tx, nodes.update(type_name), {"id": raw_id, "props": props, "now": at})
+    if link is not None:
+        await link(tx, raw_id)
+
+
+async def create(
+    info: Info,
+    type_name: str,
+    field: str,
+    props: dict[str, Any],
+    *,
+    check: Check | None = None,
+    link: Link | None = None,
+) -> Outcome:
+    """Create one node (after `check`), add its links, and read the payload entity."""
+    node = new_node(props, now())
+    raw_id = node["id"]
+
+    async def work(tx: Tx) -> Written:
+        await _run_check(tx, check, raw_id)
+        await run_in(tx, nodes.create(type_name), {"props": node})
+        if link is not None:
+            await link(tx, raw_id)
+        row = await payload_entity(tx, info, field, type_name, raw_id)
+        return Written(row, raw_id, created=True)
+
+    return await execute(info, work)
+
+
+async def update(
+    info: Info,
+    ref: Ref,
+    field: str,
+    expected_version: int | None,
+    props: dict[str, Any],
+    *,
+    check: Check | None = None,
+    link: Link | None = None,
+) -> Outcome:
+    """Lock, compare the version, check, write (only if something was sent), read back."""
+    at = now()
+
+    async def work(tx: Tx) -> Written:
+        await lock_for_update(tx, ref, expected_version)
+        await _run_check(tx, check, ref.raw_id)
+        await _apply(tx, ref.type_name, ref.raw_id, props, link, at)
+        row = await payload_entity(tx, info, field, ref.type_name, ref.raw_id)
+        return Written(row, ref.raw_id)
+
+    return await execute(info, work)
+
+
+async def upsert(
+    info: Info,
+    type_name: str,
+    field: str,
+    key: tuple[str, Any],
+    expected_version: int | None,
+    props: dict[str, Any],
+    *,
+    defaults: dict[str, Any] | None = None,
+    check: Check | None = None,
+    link: Link | None = None,
+) -> Outcome:
+    """Create or update the node whose natural key `key` = (property, value) matches.
+
+    MERGE on the uniquely constrained key decides create-or-update atomically: concurrent
+    upserts of one key queue on the constraint, so exactly one of them creates the node.
+    """
+    at = now()
+    node = new_node({**(defaults or {}), **props}, at)
+    prop, value = key
+
+    async def work(tx: Tx) -> Written:
+        rows = await run_in(tx, nodes.merge_by(type_name, prop), {"value": value, "props": node})
+        raw_id = str(rows[0]["id"])
+        created = raw_id == node["id"]
+        if created:
+            await _run_check(tx, check, raw_id)
+            if link is not None:
+                await link(tx, raw_id)
+        else:
+            ref = Ref(("input", prop), type_name, raw_id)
+            await lock_for_update(tx, ref, expected_version)
+            await _run_check(tx, check, raw_id)
+            await _apply(tx, type_name, raw_id, props, link, at)
+        row = await payload_entity(tx, info, field, type_name, raw_id)
+        return Written(row, raw_id, created)
+
+    return await execute(info, work)
+
+
+async def delete(
+    info: Info,
+    ref: Ref,
+    field: str,
+    expected_version: int | None,
+    *,
+    check: Check | None = None,
+) -> Outcome:
+    """Lock, compare the version, apply the delete rule, read the payload, DETACH DELETE."""
+
+    async def work(tx: Tx) -> Written:
+        await lock_for_update(tx, ref, expected_version)
+        await _run_check(tx, check, ref.raw_id)
+        row = await payload_entity(tx, info, field, ref.type_name, ref.raw_id)
+        await run_in(tx, nodes.detach_delete(ref.type_name), {"id": ref.raw_id})
+        return Written(row, ref.raw_id)
+
+    return await execute(info, work)
+
+
+def deleted_global_id(written: Written | None, type_name: str) -> str | None:
+    """The global id of a deleted node for the payload, or None when refused."""
+    if written is None or written.raw_id is None:
+        return None
+    return global_id.encode(type_name, written.raw_id)

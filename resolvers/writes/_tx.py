@@ -1,0 +1,237 @@
+"""Shared machinery of every mutation: references, checks, locks, the transaction, the payload.
+
+A mutation's work function runs inside `Graph.write_tx`, which the driver may run again after a
+transient error (a deadlock, a leader switch). Work functions therefore keep no state between
+attempts: ids and timestamps are fixed before the transaction, and errors are collected in a
+`Checks` created inside it. Raising `Refused` rolls the transaction back and becomes the
+payload's `errors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
+
+from graphdb.driver import run_in
+from graphdb.writes import locks, nodes
+from resolvers.compiler import compile_payload_entity
+from resolvers.validation import FieldError, FieldName, Validator
+from resolvers.writes.codes import WriteCode
+from schema import global_id
+from schema.context import Info
+
+T = TypeVar("T")
+Tx = AsyncManagedTransaction
+
+
+class Refused(Exception):
+    """Raised inside a write transaction: roll back and report these errors."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.code}: {e.message}" for e in self.errors))
+
+
+def validator(info: Info) -> Validator:
+    """A validator for one mutation's `input`, with the deployment's default phone region."""
+    return Validator(("input",), info.context.settings.default_phone_region)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_node(props: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    """Properties of a new node: the given ones plus id, timestamps and version 1."""
+    return {
+        **{k: v for k, v in props.items() if v is not None},
+        "id": global_id.new_raw_id(),
+        "createdAt": at,
+        "updatedAt": at,
+        "version": 1,
+    }
+
+
+# --- references -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A decoded global id from the input, with the input field it came from."""
+
+    field: tuple[str, ...]
+    type_name: str
+    raw_id: str
+
+    def same_node(self, other: Ref) -> bool:
+        return (self.type_name, self.raw_id) == (other.type_name, other.raw_id)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "AEIOU" else "a"
+
+
+def decode_ref(
+    v: Validator, field: FieldName, value: object, allowed: Collection[str]
+) -> Ref | None:
+    """Decode an id argument, recording INVALID_ID or WRONG_TYPE; None when unusable."""
+    if value is None:
+        return None
+    try:
+        type_name, raw = global_id.decode(str(value))
+    except global_id.InvalidGlobalId:
+        v.add(field, WriteCode.INVALID_ID, "This is not an id issued by Rapport.")
+        return None
+    if type_name not in allowed:
+        wanted = " or ".join(f"{_article(t)} {t}" for t in sorted(allowed))
+        v.add(
+            field,
+            WriteCode.WRONG_TYPE,
+            f"Expected the id of {wanted}, got the id of {_article(type_name)} {type_name}.",
+        )
+        return None
+    return Ref(v.path(field), type_name, raw)
+
+
+class Checks:
+    """Errors found inside the transaction; `done()` refuses the mutation if there are any."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.errors: list[FieldError] = []
+
+    def add(self, field: tuple[str, ...], code: str, message: str) -> None:
+        self.errors.append(FieldError(field, str(code), message))
+
+    def done(self) -> None:
+        if self.errors:
+            raise Refused(self.errors)
+
+    async def exist(self, refs: Iterable[Ref | None], *, lock: bool = False) -> None:
+        """Record NOT_FOUND for every reference that does not exist.
+
+        With `lock`, the nodes are write-locked until commit (in a stable order, to keep
+        deadlocks rare), so a concurrent delete or rule check waits for this transaction.
+        """
+        by_type: dict[str, list[Ref]] = defaultdict(list)
+        for ref in refs:
+            if ref is not None:
+                by_type[ref.type_name].append(ref)
+        for type_name in sorted(by_type):
+            wanted = by_type[type_name]
+            statement = nodes.lock(type_name) if lock else nodes.find(type_name)
+            ids = sorted({r.raw_id for r in wanted})
+            found = {row["id"] for row in await run_in(self.tx, statement, {"ids": ids})}
+            for ref in wanted:
+                if ref.raw_id not in found:
+                    self.add(
+                        ref.field,
+                        WriteCode.NOT_FOUND,
+                        f"No {type_name.lower()} with this id exists (it may have been deleted).",
+                    )
+
+    async def unique(
+        self,
+        type_name: str,
+        key: str,
+        value: object,
+        field: tuple[str, ...],
+        *,
+        except_id: str | None = None,
+    ) -> str | None:
+        """Record DUPLICATE when another node has this natural key; returns that node's id."""
+        if value is None:
+            return None
+        rows = await run_in(self.tx, nodes.find_by(type_name, key), {"value": value})
+        other = rows[0]["id"] if rows else None
+        if other is not None and other != except_id:
+            self.add(
+                field,
+                WriteCode.DUPLICATE,
+                f"Another {type_name.lower()} already has {key} {value!r}.",
+            )
+            return str(other)
+        return None
+
+    async def count(self, statement: str, params: dict[str, Any]) -> int:
+        rows = await run_in(self.tx, statement, params)
+        return int(rows[0]["n"]) if rows else 0
+
+
+async def lock_for_update(tx: Tx, ref: Ref, expected_version: int | None) -> int:
+    """Write-lock the node, then compare its committed version; returns the current version.
+
+    The lock comes first and the version is read by a *following* statement: only then does the
+    read see what a concurrent writer committed, so of N updates expecting one version exactly
+    one wins (tests/test_mutations_locking.py, tests/test_mutations_customers.py).
+    """
+    found = await run_in(tx, nodes.lock(ref.type_name), {"ids": [ref.raw_id]})
+    if not found:
+        raise Refused(
+            [FieldError(ref.field, WriteCode.NOT_FOUND, f"No {ref.type_name.lower()} has this id.")]
+        )
+    rows = await run_in(tx, nodes.version(ref.type_name), {"id": ref.raw_id})
+    current = int(rows[0]["version"])
+    if expected_version is not None and current != expected_version:
+        raise Refused(
+            [
+                FieldError(
+                    ("input", "expectedVersion"),
+                    WriteCode.VERSION_CONFLICT,
+                    f"Someone else changed this {ref.type_name.lower()} meanwhile (it is at "
+                    f"version {current}, you edited version {expected_version}). Reload it, "
+                    "re-apply your change and save again.",
+                )
+            ]
+        )
+    return current
+
+
+async def acquire(tx: Tx, name: str) -> None:
+    """Queue behind every other transaction that takes the application lock `name`."""
+    await run_in(tx, locks.ACQUIRE, {"name": name})
+
+
+# --- the transaction and the payload ---------------------------------------------------------
+
+_CONSTRAINT_PROPERTY = re.compile(r"property `(\w+)`")
+
+
+def _constraint_error(exc: ConstraintError) -> FieldError:
+    """A unique-constraint violation that slipped past the checks (a concurrent insert)."""
+    match = _CONSTRAINT_PROPERTY.search(exc.message or "")
+    prop = match.group(1) if match else None
+    return FieldError(
+        ("input", prop) if prop else ("input",),
+        WriteCode.DUPLICATE,
+        f"Another record with this {prop or 'value'} was saved at the same moment.",
+    )
+
+
+async def execute(
+    info: Info, work: Callable[[Tx], Awaitable[T]]
+) -> tuple[T | None, list[FieldError]]:
+    """Run `work` as one write transaction: its result, or the errors that refused it."""
+    try:
+        return await info.context.graph.write_tx(work), []
+    except Refused as refused:
+        return None, refused.errors
+    except ConstraintError as exc:
+        return None, [_constraint_error(exc)]
+
+
+async def payload_entity(tx: Tx, info: Info, field: str, type_name: str, raw_id: str) -> Any:
+    """The payload field `field` as the client selected it, read inside the transaction."""
+    compiled = compile_payload_entity(
+        info, field, type_name, raw_id, info.context.settings.max_page_size
+    )
+    if compiled is None:
+        return None
+    return compiled.shape(await run_in(tx, compiled.cypher, compiled.params))

@@ -1,0 +1,100 @@
+"""createContact, updateContact, deleteContact.
+
+`fullName` is stored (first + last name) because the full-text index searches it; it is
+recomputed in the same transaction whenever either part changes. Deleting a contact removes
+their jobs, org-chart links, acquaintances, tags and consent records; interactions stay (they
+are part of the customer's history and may involve other people).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import contacts as cypher
+from resolvers.validation import Validator
+from resolvers.writes import _crud
+from resolvers.writes._fields import Changes, expected_version
+from resolvers.writes._tx import Ref, Tx, decode_ref, validator
+from schema.context import Info
+from schema.inputs.people import CreateContactInput, DeleteContactInput, UpdateContactInput
+from schema.payloads.people import (
+    CreateContactPayload,
+    DeleteContactPayload,
+    UpdateContactPayload,
+)
+from schema.types.errors import user_errors
+
+TYPE, FIELD = "Contact", "contact"
+
+
+def _props(
+    v: Validator, data: CreateContactInput | UpdateContactInput, *, creating: bool
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating)
+    ch.put("first_name", "firstName", lambda f, x: v.name(f, x, max_length=100), required=True)
+    ch.put("last_name", "lastName", lambda f, x: v.name(f, x, max_length=100), required=True)
+    ch.address()
+    ch.put("email", "email", v.email)
+    ch.put("phone", "phone", lambda f, x: v.phone(f, x, region=ch.country))
+    ch.put("video_handle", "videoHandle", v.url_or_handle)
+    ch.put("birthday", "birthday", v.birthday)
+    ch.put(
+        "personal_notes",
+        "personalNotes",
+        lambda f, x: v.text(f, x, max_length=5000, allow_newlines=True),
+    )
+    return ch.props
+
+
+async def _refresh_full_name(tx: Tx, raw_id: str) -> None:
+    await run_in(tx, cypher.REFRESH_FULL_NAME, {"id": raw_id})
+
+
+async def create_contact(info: Info, data: CreateContactInput) -> CreateContactPayload:
+    v = validator(info)
+    props = _props(v, data, creating=True)
+    if not v.ok:
+        return CreateContactPayload(errors=user_errors(v.errors))
+    props["fullName"] = f"{props['firstName']} {props['lastName']}"
+    written, errors = await _crud.create(info, TYPE, FIELD, props)
+    return CreateContactPayload(
+        contact=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+def _decode_id(v: Validator, value: object) -> Ref | None:
+    return decode_ref(v, "id", value, {TYPE})
+
+
+async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    props = _props(v, data, creating=False)
+    if ref is None or not v.ok:
+        return UpdateContactPayload(errors=user_errors(v.errors))
+    renamed = "firstName" in props or "lastName" in props
+    written, errors = await _crud.update(
+        info,
+        ref,
+        FIELD,
+        expected_version(data),
+        props,
+        link=_refresh_full_name if renamed else None,
+    )
+    return UpdateContactPayload(
+        contact=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+async def delete_contact(info: Info, data: DeleteContactInput) -> DeleteContactPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    if ref is None or not v.ok:
+        return DeleteContactPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.delete(info, ref, FIELD, expected_version(data))
+    return DeleteContactPayload(
+        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
+        contact=written.row if written else None,
+        errors=user_errors(errors),
+    )

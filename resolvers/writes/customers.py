@@ -1,0 +1,214 @@
+"""createCustomer, updateCustomer, upsertCustomer, deleteCustomer.
+
+Rules beyond field validation: `externalId` is unique; only BUSINESS accounts have a company,
+and a company is the account of one customer at most; a customer with orders cannot be deleted
+(its orders are the sales history). New accounts start as LEAD with no orders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import customers as cypher
+from resolvers.validation import Validator
+from resolvers.writes import _crud
+from resolvers.writes._fields import Changes, enum_value, expected_version, given
+from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.accounts import (
+    CreateCustomerInput,
+    DeleteCustomerInput,
+    UpdateCustomerInput,
+    UpsertCustomerInput,
+)
+from schema.payloads.accounts import (
+    CreateCustomerPayload,
+    DeleteCustomerPayload,
+    UpdateCustomerPayload,
+    UpsertCustomerPayload,
+)
+from schema.types.errors import user_errors
+
+TYPE, FIELD = "Customer", "customer"
+DEFAULTS = {"lifecycleStage": "LEAD", "orderCount": 0, "totalSpent": 0}
+
+AnyCustomerInput = CreateCustomerInput | UpdateCustomerInput
+
+
+def _props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating)
+    ch.put("external_id", "externalId", v.external_id, required=True)
+    ch.put("kind", "kind", enum_value, required=True)
+    ch.put("name", "name", v.name, required=True)
+    ch.address()
+    ch.put("email", "email", v.email)
+    ch.put("phone", "phone", lambda f, x: v.phone(f, x, region=ch.country))
+    ch.put("lifecycle_stage", "lifecycleStage", enum_value, required=not creating)
+    ch.put("lead_source", "leadSource", lambda f, x: v.text(f, x, max_length=100))
+    ch.put("lead_score", "leadScore", v.lead_score)
+    return ch.props
+
+
+class _Links:
+    """The account's company and manager as sent in the input (absent: leave unchanged)."""
+
+    def __init__(self, v: Validator, data: AnyCustomerInput) -> None:
+        self.company_given = given(data, "company_id")
+        self.manager_given = given(data, "account_manager_id")
+        self.company: Ref | None = (
+            decode_ref(v, "companyId", data.company_id, {"Company"}) if self.company_given else None
+        )
+        self.manager: Ref | None = (
+            decode_ref(v, "accountManagerId", data.account_manager_id, {"User"})
+            if self.manager_given
+            else None
+        )
+        self.kind = enum_value("kind", data.kind) if given(data, "kind") else None
+
+    async def check(self, c: Checks, raw_id: str) -> None:
+        """References exist; the kind allows a company; the company has no other account."""
+        await c.exist([self.company], lock=True)
+        await c.exist([self.manager])
+        rows = await run_in(c.tx, cypher.ACCOUNT_STATE, {"id": raw_id})
+        stored_kind, stored_company = (
+            (rows[0]["kind"], rows[0]["companyId"]) if rows else (None, None)
+        )
+        kind = self.kind or stored_kind
+        has_company = self.company is not None if self.company_given else stored_company is not None
+        if kind == "INDIVIDUAL" and has_company:
+            field = ("input", "companyId") if self.company_given else ("input", "kind")
+            c.add(
+                field,
+                WriteCode.INVALID_FOR_KIND,
+                "Only BUSINESS customers can be linked to a company; an INDIVIDUAL cannot.",
+            )
+        if self.company is not None:
+            holder = await run_in(
+                c.tx,
+                cypher.COMPANY_ACCOUNT_HOLDER,
+                {"companyId": self.company.raw_id, "id": raw_id},
+            )
+            if holder:
+                c.add(
+                    self.company.field,
+                    WriteCode.COMPANY_ALREADY_A_CUSTOMER,
+                    "This company already is the account of another customer.",
+                )
+
+    async def link(self, tx: Tx, raw_id: str) -> None:
+        if self.company_given:
+            company_id = self.company.raw_id if self.company else None
+            await run_in(tx, cypher.SET_COMPANY, {"id": raw_id, "companyId": company_id})
+        if self.manager_given:
+            user_id = self.manager.raw_id if self.manager else None
+            await run_in(tx, cypher.SET_MANAGER, {"id": raw_id, "userId": user_id})
+
+    @property
+    def any_given(self) -> bool:
+        return self.company_given or self.manager_given
+
+
+async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustomerPayload:
+    v = validator(info)
+    props = _props(v, data, creating=True)
+    links = _Links(v, data)
+    if props.get("kind") == "INDIVIDUAL" and data.company_id:
+        v.add(
+            "companyId",
+            WriteCode.INVALID_FOR_KIND,
+            "Only BUSINESS customers can be linked to a company; an INDIVIDUAL cannot.",
+        )
+    if not v.ok:
+        return CreateCustomerPayload(errors=user_errors(v.errors))
+
+    async def check(c: Checks, raw_id: str) -> None:
+        await c.unique(TYPE, "externalId", props.get("externalId"), ("input", "externalId"))
+        await links.check(c, raw_id)
+
+    written, errors = await _crud.create(
+        info, TYPE, FIELD, {**DEFAULTS, **props}, check=check, link=links.link
+    )
+    return CreateCustomerPayload(
+        customer=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+def _decode_id(v: Validator, value: object) -> Ref | None:
+    return decode_ref(v, "id", value, {TYPE})
+
+
+async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustomerPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    props = _props(v, data, creating=False)
+    links = _Links(v, data)
+    if ref is None or not v.ok:
+        return UpdateCustomerPayload(errors=user_errors(v.errors))
+
+    async def check(c: Checks, raw_id: str) -> None:
+        await c.unique(
+            TYPE, "externalId", props.get("externalId"), ("input", "externalId"), except_id=raw_id
+        )
+        await links.check(c, raw_id)
+
+    written, errors = await _crud.update(
+        info,
+        ref,
+        FIELD,
+        expected_version(data),
+        props,
+        check=check,
+        link=links.link if links.any_given else None,
+    )
+    return UpdateCustomerPayload(
+        customer=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustomerPayload:
+    v = validator(info)
+    props = _props(v, data, creating=False)
+    links = _Links(v, data)
+    if not v.ok:
+        return UpsertCustomerPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.upsert(
+        info,
+        TYPE,
+        FIELD,
+        ("externalId", props["externalId"]),
+        expected_version(data),
+        props,
+        defaults=DEFAULTS,
+        check=links.check,
+        link=links.link if links.any_given else None,
+    )
+    return UpsertCustomerPayload(
+        customer=written.row if written else None,
+        created=bool(written and written.created),
+        errors=user_errors(errors),
+    )
+
+
+async def _no_orders(c: Checks, raw_id: str) -> None:
+    if await c.count(cypher.ORDER_COUNT, {"id": raw_id}):
+        c.add(
+            ("input", "id"),
+            WriteCode.CUSTOMER_HAS_ORDERS,
+            "This customer has placed orders, which are part of the sales history; "
+            "a customer with orders cannot be deleted (mark it CHURNED instead).",
+        )
+
+
+async def delete_customer(info: Info, data: DeleteCustomerInput) -> DeleteCustomerPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    if ref is None or not v.ok:
+        return DeleteCustomerPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.delete(info, ref, FIELD, expected_version(data), check=_no_orders)
+    return DeleteCustomerPayload(
+        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
+        customer=written.row if written else None,
+        errors=user_errors(errors),
+    )

@@ -1,0 +1,88 @@
+"""logInteraction: a touchpoint with customers and contacts, and the customers' recency.
+
+Each customer participant's stored `lastInteractionAt` moves forward to the interaction's time
+when that is newer (a backdated call does not move it back). The customers are write-locked
+before the comparison, so two interactions logged at once cannot overwrite each other's time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import activity as cypher
+from resolvers.validation import Code
+from resolvers.writes._fields import enum_value, present
+from resolvers.writes._tx import (
+    Checks,
+    Ref,
+    Tx,
+    decode_ref,
+    execute,
+    new_node,
+    now,
+    payload_entity,
+    validator,
+)
+from schema.context import Info
+from schema.inputs.activity import LogInteractionInput
+from schema.payloads.activity import LogInteractionPayload
+from schema.types.errors import user_errors
+
+MAX_PARTICIPANTS = 100
+
+
+async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteractionPayload:
+    v = validator(info)
+    if not data.participant_ids:
+        v.add("participantIds", Code.REQUIRED, "Name at least one customer or contact involved.")
+    elif len(data.participant_ids) > MAX_PARTICIPANTS:
+        v.add("participantIds", Code.OUT_OF_RANGE, f"At most {MAX_PARTICIPANTS} participants.")
+    participants: dict[str, Ref] = {}
+    for i, value in enumerate(data.participant_ids[:MAX_PARTICIPANTS]):
+        ref = decode_ref(v, ("participantIds", i), value, {"Customer", "Contact"})
+        if ref is not None:
+            participants.setdefault(ref.raw_id, ref)
+    logged_by = (
+        decode_ref(v, "loggedById", data.logged_by_id, {"User"})
+        if present(data.logged_by_id)
+        else None
+    )
+    occurred_at = v.datetime("occurredAt", data.occurred_at) if present(data.occurred_at) else now()
+    props = {
+        "kind": enum_value("kind", data.kind),
+        "occurredAt": occurred_at,
+        "subject": v.text("subject", data.subject, max_length=200)
+        if present(data.subject)
+        else None,
+        "summary": v.text("summary", data.summary, max_length=10000, allow_newlines=True)
+        if present(data.summary)
+        else None,
+        "outcome": v.text("outcome", data.outcome, max_length=1000, allow_newlines=True)
+        if present(data.outcome)
+        else None,
+        "sentiment": v.number("sentiment", data.sentiment, minimum=-1, maximum=1)
+        if present(data.sentiment)
+        else None,
+    }
+    if not v.ok:
+        return LogInteractionPayload(errors=user_errors(v.errors))
+    node = new_node(props, now())
+    customers = sorted(r.raw_id for r in participants.values() if r.type_name == "Customer")
+    contacts = sorted(r.raw_id for r in participants.values() if r.type_name == "Contact")
+
+    async def work(tx: Tx) -> Any:
+        c = Checks(tx)
+        await c.exist([r for r in participants.values() if r.type_name == "Customer"], lock=True)
+        await c.exist([r for r in participants.values() if r.type_name == "Contact"])
+        await c.exist([logged_by])
+        c.done()
+        await run_in(tx, cypher.CREATE_INTERACTION, {"props": node})
+        await run_in(tx, cypher.WITH_CUSTOMERS, {"id": node["id"], "ids": customers})
+        await run_in(tx, cypher.WITH_CONTACTS, {"id": node["id"], "ids": contacts})
+        if logged_by is not None:
+            await run_in(tx, cypher.LOGGED_BY, {"id": node["id"], "userId": logged_by.raw_id})
+        return await payload_entity(tx, info, "interaction", "Interaction", node["id"])
+
+    row, errors = await execute(info, work)
+    return LogInteractionPayload(interaction=row, errors=user_errors(errors))

@@ -1,0 +1,236 @@
+"""placeOrder: an order, its lines, and the customer's stored aggregates, in one transaction.
+
+Idempotency: with an `idempotencyKey`, the order is MERGEd on that key, whose unique constraint
+makes concurrent requests with one key queue; exactly one creates the order, adds the lines and
+counts it on the customer, the others find it and return it (`replayed: true`). A replay whose
+content differs from the first request is refused (IDEMPOTENCY_KEY_REUSED) rather than silently
+answered with an order the client did not ask for; the request's fingerprint is kept on the order.
+
+The customer is write-locked before its aggregates are read, so concurrent orders of one
+customer are counted one after another and none is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from graphdb.driver import run_in
+from graphdb.writes import orders as cypher
+from resolvers.validation import INT64_MAX, Code, FieldError, Validator
+from resolvers.writes._fields import enum_value, present
+from resolvers.writes._tx import (
+    Checks,
+    Ref,
+    Refused,
+    Tx,
+    decode_ref,
+    execute,
+    new_node,
+    now,
+    payload_entity,
+    validator,
+)
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.orders import OrderLineInput, PlaceOrderInput
+from schema.payloads.orders import PlaceOrderPayload
+from schema.types.errors import user_errors
+
+MAX_LINES = 500
+MAX_QUANTITY = 1_000_000
+
+
+@dataclass
+class _Line:
+    """One validated line: the product by id or by sku, quantity, optional unit price."""
+
+    field: tuple[str, ...]
+    product: Ref | None
+    sku: str | None
+    quantity: int
+    unit_price: int | None
+
+
+def _line(v: Validator, data: OrderLineInput) -> _Line | None:
+    has_id, has_sku = present(data.product_id), present(data.sku)
+    product = decode_ref(v, "productId", data.product_id, {"Product"}) if has_id else None
+    sku = v.sku("sku", data.sku) if has_sku else None
+    if has_id and has_sku:
+        v.add("sku", Code.INVALID_VALUE, "Give the product's id or its SKU, not both.")
+    elif not has_id and not has_sku:
+        v.add("productId", Code.REQUIRED, "Say which product: give its id or its SKU.")
+    quantity = v.integer("quantity", data.quantity, minimum=1, maximum=MAX_QUANTITY)
+    unit_price = v.money("unitPrice", data.unit_price) if present(data.unit_price) else None
+    if quantity is None or (product is None and sku is None):
+        return None
+    return _Line(v.path(()), product, sku, quantity, unit_price)
+
+
+def _fingerprint(data: PlaceOrderInput, customer: Ref, lines: list[_Line]) -> str:
+    """What the client asked for, as sent (defaults excluded), to recognise a true replay."""
+    request = {
+        "customer": customer.raw_id,
+        "lines": [
+            [ln.product.raw_id if ln.product else None, ln.sku, ln.quantity, ln.unit_price]
+            for ln in lines
+        ],
+        "placedAt": data.placed_at.isoformat() if data.placed_at else None,
+        "status": enum_value("status", data.status) if present(data.status) else None,
+        "currency": data.currency.upper() if data.currency else None,
+        "externalId": data.external_id if present(data.external_id) else None,
+    }
+    return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+async def _products(tx: Tx, lines: list[_Line]) -> tuple[dict[str, Any], dict[str, Any]]:
+    ids = sorted({ln.product.raw_id for ln in lines if ln.product})
+    skus = sorted({ln.sku for ln in lines if ln.sku})
+    by_id = {r["id"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_ID, {"ids": ids})}
+    by_sku = {r["sku"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_SKU, {"skus": skus})}
+    return by_id, by_sku
+
+
+def _price_lines(
+    c: Checks,
+    lines: list[_Line],
+    by_id: dict[str, Any],
+    by_sku: dict[str, Any],
+    currency: str | None,
+) -> tuple[list[dict[str, Any]], int, str | None]:
+    """Each line's product and price; records NOT_FOUND, PRODUCT_INACTIVE, CURRENCY_MISMATCH."""
+    priced: list[dict[str, Any]] = []
+    total = 0
+    for position, ln in enumerate(lines):
+        field = (*ln.field, "productId" if ln.product else "sku")
+        product = by_id.get(ln.product.raw_id) if ln.product else by_sku.get(ln.sku or "")
+        if product is None:
+            c.add(field, WriteCode.NOT_FOUND, "No product with this id or SKU exists.")
+            continue
+        if not product["active"]:
+            c.add(
+                field,
+                WriteCode.PRODUCT_INACTIVE,
+                f"Product {product['sku']} is no longer sold (inactive) and cannot be ordered.",
+            )
+        currency = currency or product["currency"]
+        if product["currency"] != currency:
+            c.add(
+                field,
+                WriteCode.CURRENCY_MISMATCH,
+                f"Product {product['sku']} is priced in {product['currency']}, but this order is "
+                f"in {currency}; an order has one currency.",
+            )
+        unit_price = ln.unit_price if ln.unit_price is not None else int(product["price"])
+        total += ln.quantity * unit_price
+        priced.append(
+            {
+                "productId": product["id"],
+                "quantity": ln.quantity,
+                "unitPrice": unit_price,
+                "position": position,
+            }
+        )
+    return priced, total, currency
+
+
+async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
+    v = validator(info)
+    customer = decode_ref(v, "customerId", data.customer_id, {"Customer"})
+    if not data.lines:
+        v.add("lines", Code.REQUIRED, "An order needs at least one line.")
+    elif len(data.lines) > MAX_LINES:
+        v.add("lines", Code.OUT_OF_RANGE, f"An order can have at most {MAX_LINES} lines.")
+    lines = [_line(v.scoped(("lines", i)), ln) for i, ln in enumerate(data.lines[:MAX_LINES])]
+    placed_at = v.datetime("placedAt", data.placed_at) if present(data.placed_at) else now()
+    status = enum_value("status", data.status) if present(data.status) else "PENDING"
+    currency = v.currency("currency", data.currency) if present(data.currency) else None
+    external_id = (
+        v.external_id("externalId", data.external_id) if present(data.external_id) else None
+    )
+    key = (
+        v.external_id("idempotencyKey", data.idempotency_key)
+        if present(data.idempotency_key)
+        else None
+    )
+    if customer is None or placed_at is None or not v.ok:
+        return PlaceOrderPayload(errors=user_errors(v.errors))
+    valid_lines = [ln for ln in lines if ln is not None]
+    fingerprint = _fingerprint(data, customer, valid_lines)
+    at = now()
+    order = new_node(
+        {
+            "placedAt": placed_at,
+            "status": status,
+            "externalId": external_id,
+            "idempotencyKey": key,
+            "requestHash": fingerprint if key else None,
+        },
+        at,
+    )
+
+    async def replay(tx: Tx) -> tuple[Any, Any, bool] | None:
+        if key is None:
+            return None
+        rows = await run_in(tx, cypher.BY_IDEMPOTENCY_KEY, {"key": key})
+        if not rows:
+            return None
+        if rows[0]["requestHash"] != fingerprint:
+            raise Refused(
+                [
+                    FieldError(
+                        ("input", "idempotencyKey"),
+                        WriteCode.IDEMPOTENCY_KEY_REUSED,
+                        "This idempotency key was already used for a different order; use a "
+                        "new key for a new order.",
+                    )
+                ]
+            )
+        return await _payload(tx, rows[0]["id"], replayed=True)
+
+    async def _payload(tx: Tx, order_id: str, *, replayed: bool) -> tuple[Any, Any, bool]:
+        return (
+            await payload_entity(tx, info, "order", "Order", order_id),
+            await payload_entity(tx, info, "customer", "Customer", customer.raw_id),
+            replayed,
+        )
+
+    async def work(tx: Tx) -> tuple[Any, Any, bool]:
+        earlier = await replay(tx)
+        if earlier is not None:
+            return earlier
+        c = Checks(tx)
+        await c.exist([customer], lock=True)
+        await c.unique("Order", "externalId", external_id, ("input", "externalId"))
+        by_id, by_sku = await _products(tx, valid_lines)
+        priced, total, order_currency = _price_lines(c, valid_lines, by_id, by_sku, currency)
+        if total > INT64_MAX:
+            c.add(("input", "lines"), Code.OUT_OF_RANGE, "The order total is too large.")
+        c.done()
+        props = {**order, "currency": order_currency, "total": total}
+        if key is not None:
+            rows = await run_in(tx, cypher.MERGE_BY_KEY, {"key": key, "props": props})
+            if rows[0]["id"] != order["id"]:  # committed by a concurrent request meanwhile
+                again = await replay(tx)
+                assert again is not None
+                return again
+        else:
+            await run_in(tx, cypher.CREATE, {"props": props})
+        await run_in(
+            tx, cypher.LINK, {"customerId": customer.raw_id, "id": order["id"], "lines": priced}
+        )
+        await run_in(
+            tx,
+            cypher.ADD_TO_AGGREGATES,
+            {"customerId": customer.raw_id, "total": total, "placedAt": placed_at},
+        )
+        return await _payload(tx, order["id"], replayed=False)
+
+    result, errors = await execute(info, work)
+    order_row, customer_row, replayed = result or (None, None, False)
+    return PlaceOrderPayload(
+        order=order_row, customer=customer_row, replayed=replayed, errors=user_errors(errors)
+    )

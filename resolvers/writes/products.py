@@ -1,0 +1,136 @@
+"""createProduct, updateProduct, upsertProduct, deleteProduct.
+
+The SKU is unique (stored in upper case). A product that appears on any order cannot be
+deleted, since the order lines would lose what was sold; deactivate it (`active: false`) and it
+can no longer be ordered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.writes import catalog as cypher
+from resolvers.validation import Validator
+from resolvers.writes import _crud
+from resolvers.writes._fields import Changes, as_is, expected_version
+from resolvers.writes._tx import Checks, Ref, decode_ref, validator
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.catalog import (
+    CreateProductInput,
+    DeleteProductInput,
+    UpdateProductInput,
+    UpsertProductInput,
+)
+from schema.payloads.catalog import (
+    CreateProductPayload,
+    DeleteProductPayload,
+    UpdateProductPayload,
+    UpsertProductPayload,
+)
+from schema.types.errors import user_errors
+
+TYPE, FIELD = "Product", "product"
+DEFAULTS = {"active": True}
+
+
+def _props(
+    v: Validator, data: CreateProductInput | UpdateProductInput, *, creating: bool
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating)
+    ch.put("sku", "sku", v.sku, required=True)
+    ch.put("name", "name", v.name, required=True)
+    ch.put("price", "price", v.money, required=True)
+    ch.put("currency", "currency", v.currency, required=True)
+    ch.put("category", "category", lambda f, x: v.text(f, x, max_length=100))
+    ch.put(
+        "description",
+        "description",
+        lambda f, x: v.text(f, x, max_length=5000, allow_newlines=True),
+    )
+    ch.put("active", "active", as_is, required=not creating)
+    return ch.props
+
+
+def _unique_sku(props: dict[str, Any]) -> _crud.Check:
+    async def check(c: Checks, raw_id: str) -> None:
+        await c.unique(TYPE, "sku", props.get("sku"), ("input", "sku"), except_id=raw_id)
+
+    return check
+
+
+async def create_product(info: Info, data: CreateProductInput) -> CreateProductPayload:
+    v = validator(info)
+    props = _props(v, data, creating=True)
+    if not v.ok:
+        return CreateProductPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.create(
+        info, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props)
+    )
+    return CreateProductPayload(
+        product=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+def _decode_id(v: Validator, value: object) -> Ref | None:
+    return decode_ref(v, "id", value, {TYPE})
+
+
+async def update_product(info: Info, data: UpdateProductInput) -> UpdateProductPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    props = _props(v, data, creating=False)
+    if ref is None or not v.ok:
+        return UpdateProductPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.update(
+        info, ref, FIELD, expected_version(data), props, check=_unique_sku(props)
+    )
+    return UpdateProductPayload(
+        product=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+async def upsert_product(info: Info, data: UpsertProductInput) -> UpsertProductPayload:
+    v = validator(info)
+    props = _props(v, data, creating=False)
+    if not v.ok:
+        return UpsertProductPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.upsert(
+        info,
+        TYPE,
+        FIELD,
+        ("sku", props["sku"]),
+        expected_version(data),
+        props,
+        defaults=DEFAULTS,
+    )
+    return UpsertProductPayload(
+        product=written.row if written else None,
+        created=bool(written and written.created),
+        errors=user_errors(errors),
+    )
+
+
+async def _never_ordered(c: Checks, raw_id: str) -> None:
+    if await c.count(cypher.PRODUCT_ORDER_LINES, {"id": raw_id}):
+        c.add(
+            ("input", "id"),
+            WriteCode.PRODUCT_WAS_ORDERED,
+            "This product appears on orders and must stay for their history; set "
+            "`active: false` to stop selling it instead.",
+        )
+
+
+async def delete_product(info: Info, data: DeleteProductInput) -> DeleteProductPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    if ref is None or not v.ok:
+        return DeleteProductPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.delete(
+        info, ref, FIELD, expected_version(data), check=_never_ordered
+    )
+    return DeleteProductPayload(
+        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
+        product=written.row if written else None,
+        errors=user_errors(errors),
+    )

@@ -1,0 +1,87 @@
+"""recordReferral: who brought which customer.
+
+A customer is referred at most once (the first referral wins) and the REFERRED graph never has
+a cycle. Both rules are read from the graph, so two concurrent referrals could each pass them
+and together break them (A→B and B→A at the same moment). Every referral transaction therefore
+first takes the `referrals` application lock: referrals are written one at a time, which is
+cheap since they are rare compared to reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import locks
+from graphdb.writes import referrals as cypher
+from resolvers.writes._fields import present
+from resolvers.writes._tx import (
+    Checks,
+    Tx,
+    acquire,
+    decode_ref,
+    execute,
+    now,
+    payload_entity,
+    validator,
+)
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.relations import RecordReferralInput
+from schema.payloads.relations import RecordReferralPayload
+from schema.types.errors import user_errors
+
+
+async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferralPayload:
+    v = validator(info)
+    referrer = decode_ref(v, "referrerId", data.referrer_id, {"Customer", "Contact"})
+    referred = decode_ref(v, "referredId", data.referred_id, {"Customer"})
+    if referrer is not None and referred is not None and referrer.same_node(referred):
+        v.add("referredId", WriteCode.SELF_REFERRAL, "A customer cannot refer themselves.")
+    referred_at = v.datetime("referredAt", data.referred_at) if present(data.referred_at) else now()
+    channel = v.text("channel", data.channel, max_length=100) if present(data.channel) else None
+    note = (
+        v.text("note", data.note, max_length=2000, allow_newlines=True)
+        if present(data.note)
+        else None
+    )
+    if referrer is None or referred is None or not v.ok:
+        return RecordReferralPayload(errors=user_errors(v.errors))
+    at = now()
+    params: dict[str, Any] = {
+        "referrerId": referrer.raw_id,
+        "referredId": referred.raw_id,
+        "props": {
+            "referredAt": referred_at,
+            "channel": channel,
+            "note": note,
+            "createdAt": at,
+        },
+    }
+
+    async def work(tx: Tx) -> Any:
+        await acquire(tx, locks.REFERRALS)
+        c = Checks(tx)
+        await c.exist([referrer, referred])
+        c.done()
+        if await run_in(tx, cypher.REFERRER_OF, params):
+            c.add(
+                referred.field,
+                WriteCode.ALREADY_REFERRED,
+                "This customer was already referred by someone; the first referral counts.",
+            )
+        if referrer.type_name == "Customer":
+            rows = await run_in(tx, cypher.REFERRAL_CYCLE, params)
+            if rows[0]["cycle"]:
+                c.add(
+                    referrer.field,
+                    WriteCode.REFERRAL_CYCLE,
+                    "The referred customer is already upstream of the referrer (they referred "
+                    "them, directly or through others); referrals cannot go round in a circle.",
+                )
+        c.done()
+        await run_in(tx, cypher.create_referral(referrer.type_name), params)
+        return await payload_entity(tx, info, "referred", "Customer", referred.raw_id)
+
+    row, errors = await execute(info, work)
+    return RecordReferralPayload(referred=row, errors=user_errors(errors))

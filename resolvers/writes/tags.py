@@ -1,0 +1,85 @@
+"""tag and untag: free-form labels on customers, contacts and companies.
+
+A tag is a node unique by its normalised name (trimmed, lower case, 1-50 characters), created
+on first use and shared by everything tagged with it, so "VIP " and "vip" are one tag and lists
+can be filtered by it. Untagging leaves the Tag node for reuse. Both are idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.driver import run_in
+from graphdb.writes import activity as cypher
+from resolvers.validation import Code, Validator
+from resolvers.writes._tx import (
+    Checks,
+    Ref,
+    Tx,
+    decode_ref,
+    execute,
+    now,
+    payload_entity,
+    validator,
+)
+from schema import global_id
+from schema.context import Info
+from schema.inputs.activity import TagInput, UntagInput
+from schema.payloads.activity import TagPayload, UntagPayload
+from schema.types.errors import user_errors
+
+TAGGABLE = {"Customer": "customer", "Contact": "contact", "Company": "company"}
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+
+
+def tag_names(v: Validator, values: list[str]) -> list[str]:
+    """Normalised, de-duplicated tag names, in the order given."""
+    if not values:
+        v.add("tags", Code.REQUIRED, "Give at least one tag.")
+    elif len(values) > MAX_TAGS:
+        v.add("tags", Code.OUT_OF_RANGE, f"At most {MAX_TAGS} tags at a time.")
+    names: list[str] = []
+    for i, value in enumerate(values[:MAX_TAGS]):
+        name = v.text(("tags", i), value, required=True, max_length=MAX_TAG_LENGTH)
+        if name is not None and name.lower() not in names:
+            names.append(name.lower())
+    return names
+
+
+async def _payload(tx: Tx, info: Info, ref: Ref) -> dict[str, Any]:
+    field = TAGGABLE[ref.type_name]
+    return {field: await payload_entity(tx, info, field, ref.type_name, ref.raw_id)}
+
+
+async def _change(info: Info, data: TagInput | UntagInput, *, add: bool) -> Any:
+    v = validator(info)
+    ref = decode_ref(v, "entityId", data.entity_id, set(TAGGABLE))
+    names = tag_names(v, list(data.tags))
+    if ref is None or not v.ok:
+        return None, v.errors
+    at = now()
+    tags = [{"name": n, "id": global_id.new_raw_id()} for n in names]
+
+    async def work(tx: Tx) -> dict[str, Any]:
+        c = Checks(tx)
+        await c.exist([ref])
+        c.done()
+        if add:
+            statement, params = cypher.tag(ref.type_name), {"tags": tags, "now": at}
+        else:
+            statement, params = cypher.untag(ref.type_name), {"names": names}
+        await run_in(tx, statement, {"id": ref.raw_id, **params})
+        return await _payload(tx, info, ref)
+
+    return await execute(info, work)
+
+
+async def tag(info: Info, data: TagInput) -> TagPayload:
+    rows, errors = await _change(info, data, add=True)
+    return TagPayload(**(rows or {}), errors=user_errors(errors))
+
+
+async def untag(info: Info, data: UntagInput) -> UntagPayload:
+    rows, errors = await _change(info, data, add=False)
+    return UntagPayload(**(rows or {}), errors=user_errors(errors))

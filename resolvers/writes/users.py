@@ -1,0 +1,90 @@
+"""createUser, updateUser, deleteUser.
+
+The e-mail is the login, so it is unique after normalisation (lower case). A user who still
+manages accounts cannot be deleted: the accounts would silently lose their owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdb.writes import catalog as cypher
+from resolvers.validation import Validator
+from resolvers.writes import _crud
+from resolvers.writes._fields import Changes, enum_value, expected_version
+from resolvers.writes._tx import Checks, Ref, decode_ref, validator
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.people import CreateUserInput, DeleteUserInput, UpdateUserInput
+from schema.payloads.people import CreateUserPayload, DeleteUserPayload, UpdateUserPayload
+from schema.types.errors import user_errors
+
+TYPE, FIELD = "User", "user"
+
+
+def _props(
+    v: Validator, data: CreateUserInput | UpdateUserInput, *, creating: bool
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating)
+    ch.put("name", "name", v.name, required=True)
+    ch.put("email", "email", v.email, required=True)
+    ch.put("role", "role", enum_value, required=True)
+    return ch.props
+
+
+def _unique_email(props: dict[str, Any]) -> _crud.Check:
+    async def check(c: Checks, raw_id: str) -> None:
+        await c.unique(TYPE, "email", props.get("email"), ("input", "email"), except_id=raw_id)
+
+    return check
+
+
+async def create_user(info: Info, data: CreateUserInput) -> CreateUserPayload:
+    v = validator(info)
+    props = _props(v, data, creating=True)
+    if not v.ok:
+        return CreateUserPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.create(info, TYPE, FIELD, props, check=_unique_email(props))
+    return CreateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+
+
+def _decode_id(v: Validator, value: object) -> Ref | None:
+    return decode_ref(v, "id", value, {TYPE})
+
+
+async def update_user(info: Info, data: UpdateUserInput) -> UpdateUserPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    props = _props(v, data, creating=False)
+    if ref is None or not v.ok:
+        return UpdateUserPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.update(
+        info, ref, FIELD, expected_version(data), props, check=_unique_email(props)
+    )
+    return UpdateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+
+
+async def _no_accounts(c: Checks, raw_id: str) -> None:
+    accounts = await c.count(cypher.USER_ACCOUNTS, {"id": raw_id})
+    if accounts:
+        c.add(
+            ("input", "id"),
+            WriteCode.USER_HAS_ACCOUNTS,
+            f"This user manages {accounts} customer account(s); give them another account "
+            "manager (updateCustomer) before deleting the user.",
+        )
+
+
+async def delete_user(info: Info, data: DeleteUserInput) -> DeleteUserPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    if ref is None or not v.ok:
+        return DeleteUserPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.delete(
+        info, ref, FIELD, expected_version(data), check=_no_accounts
+    )
+    return DeleteUserPayload(
+        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
+        user=written.row if written else None,
+        errors=user_errors(errors),
+    )

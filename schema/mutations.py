@@ -1,0 +1,301 @@
+"""Every change to the customer graph, one mutation per verb (payload style).
+
+Each takes one `input` and returns `{ <entity>, errors }`. A refused change saves nothing and
+lists every problem in `errors` (never as a GraphQL error), so a form can show them all at once.
+The orchestration lives in resolvers/writes; docs/mutations.md has an example of each.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from resolvers.writes import (
+    companies,
+    consents,
+    contacts,
+    customers,
+    interactions,
+    orders,
+    people,
+    products,
+    referrals,
+    tags,
+    users,
+)
+from schema.context import Info
+from schema.inputs.accounts import (
+    CreateCompanyInput,
+    CreateCustomerInput,
+    DeleteCompanyInput,
+    DeleteCustomerInput,
+    UpdateCompanyInput,
+    UpdateCustomerInput,
+    UpsertCustomerInput,
+)
+from schema.inputs.activity import LogInteractionInput, RecordConsentInput, TagInput, UntagInput
+from schema.inputs.catalog import (
+    CreateProductInput,
+    DeleteProductInput,
+    UpdateProductInput,
+    UpsertProductInput,
+)
+from schema.inputs.orders import PlaceOrderInput
+from schema.inputs.people import (
+    CreateContactInput,
+    CreateUserInput,
+    DeleteContactInput,
+    DeleteUserInput,
+    UpdateContactInput,
+    UpdateUserInput,
+)
+from schema.inputs.relations import (
+    ConnectContactsInput,
+    EndEmploymentInput,
+    RecordReferralInput,
+    SetEmploymentInput,
+    SetReportsToInput,
+)
+from schema.payloads.accounts import (
+    CreateCompanyPayload,
+    CreateCustomerPayload,
+    DeleteCompanyPayload,
+    DeleteCustomerPayload,
+    UpdateCompanyPayload,
+    UpdateCustomerPayload,
+    UpsertCustomerPayload,
+)
+from schema.payloads.activity import (
+    LogInteractionPayload,
+    RecordConsentPayload,
+    TagPayload,
+    UntagPayload,
+)
+from schema.payloads.catalog import (
+    CreateProductPayload,
+    DeleteProductPayload,
+    UpdateProductPayload,
+    UpsertProductPayload,
+)
+from schema.payloads.orders import PlaceOrderPayload
+from schema.payloads.people import (
+    CreateContactPayload,
+    CreateUserPayload,
+    DeleteContactPayload,
+    DeleteUserPayload,
+    UpdateContactPayload,
+    UpdateUserPayload,
+)
+from schema.payloads.relations import (
+    ConnectContactsPayload,
+    EndEmploymentPayload,
+    RecordReferralPayload,
+    SetEmploymentPayload,
+    SetReportsToPayload,
+)
+
+
+def _input(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type
+class EntityMutations:
+    # --- customers ------------------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Add a customer account (a person or a company). Its externalId must be new."
+    )
+    async def create_customer(
+        self, info: Info, input: Annotated[CreateCustomerInput, _input("The new account.")]
+    ) -> CreateCustomerPayload:
+        return await customers.create_customer(info, input)
+
+    @strawberry.mutation(description="Change a customer account's details, company or manager.")
+    async def update_customer(
+        self, info: Info, input: Annotated[UpdateCustomerInput, _input("What to change.")]
+    ) -> UpdateCustomerPayload:
+        return await customers.update_customer(info, input)
+
+    @strawberry.mutation(
+        description="Create or update a customer by its externalId: for keeping Rapport in step "
+        "with a source system."
+    )
+    async def upsert_customer(
+        self, info: Info, input: Annotated[UpsertCustomerInput, _input("The account.")]
+    ) -> UpsertCustomerPayload:
+        return await customers.upsert_customer(info, input)
+
+    @strawberry.mutation(
+        description="Delete a customer account that has no orders, with its tags and consents."
+    )
+    async def delete_customer(
+        self, info: Info, input: Annotated[DeleteCustomerInput, _input("Which account.")]
+    ) -> DeleteCustomerPayload:
+        return await customers.delete_customer(info, input)
+
+    # --- companies ------------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Add a company.")
+    async def create_company(
+        self, info: Info, input: Annotated[CreateCompanyInput, _input("The new company.")]
+    ) -> CreateCompanyPayload:
+        return await companies.create_company(info, input)
+
+    @strawberry.mutation(description="Change a company's details.")
+    async def update_company(
+        self, info: Info, input: Annotated[UpdateCompanyInput, _input("What to change.")]
+    ) -> UpdateCompanyPayload:
+        return await companies.update_company(info, input)
+
+    @strawberry.mutation(description="Delete a company where nobody currently works.")
+    async def delete_company(
+        self, info: Info, input: Annotated[DeleteCompanyInput, _input("Which company.")]
+    ) -> DeleteCompanyPayload:
+        return await companies.delete_company(info, input)
+
+    # --- contacts -------------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Add a contact person.")
+    async def create_contact(
+        self, info: Info, input: Annotated[CreateContactInput, _input("The new contact.")]
+    ) -> CreateContactPayload:
+        return await contacts.create_contact(info, input)
+
+    @strawberry.mutation(description="Change a contact's details.")
+    async def update_contact(
+        self, info: Info, input: Annotated[UpdateContactInput, _input("What to change.")]
+    ) -> UpdateContactPayload:
+        return await contacts.update_contact(info, input)
+
+    @strawberry.mutation(
+        description="Delete a contact with their jobs, links, tags and consent records."
+    )
+    async def delete_contact(
+        self, info: Info, input: Annotated[DeleteContactInput, _input("Which contact.")]
+    ) -> DeleteContactPayload:
+        return await contacts.delete_contact(info, input)
+
+    # --- products -------------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Add a product to the catalogue. Its SKU must be new.")
+    async def create_product(
+        self, info: Info, input: Annotated[CreateProductInput, _input("The new product.")]
+    ) -> CreateProductPayload:
+        return await products.create_product(info, input)
+
+    @strawberry.mutation(description="Change a product: price, name, active…")
+    async def update_product(
+        self, info: Info, input: Annotated[UpdateProductInput, _input("What to change.")]
+    ) -> UpdateProductPayload:
+        return await products.update_product(info, input)
+
+    @strawberry.mutation(
+        description="Create or update a product by its SKU: for keeping the catalogue in step "
+        "with a source system."
+    )
+    async def upsert_product(
+        self, info: Info, input: Annotated[UpsertProductInput, _input("The product.")]
+    ) -> UpsertProductPayload:
+        return await products.upsert_product(info, input)
+
+    @strawberry.mutation(description="Delete a product that was never ordered.")
+    async def delete_product(
+        self, info: Info, input: Annotated[DeleteProductInput, _input("Which product.")]
+    ) -> DeleteProductPayload:
+        return await products.delete_product(info, input)
+
+    # --- users ----------------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Add a Rapport user. The e-mail must be new.")
+    async def create_user(
+        self, info: Info, input: Annotated[CreateUserInput, _input("The new user.")]
+    ) -> CreateUserPayload:
+        return await users.create_user(info, input)
+
+    @strawberry.mutation(description="Change a user's name, e-mail or role.")
+    async def update_user(
+        self, info: Info, input: Annotated[UpdateUserInput, _input("What to change.")]
+    ) -> UpdateUserPayload:
+        return await users.update_user(info, input)
+
+    @strawberry.mutation(description="Delete a user who manages no accounts.")
+    async def delete_user(
+        self, info: Info, input: Annotated[DeleteUserInput, _input("Which user.")]
+    ) -> DeleteUserPayload:
+        return await users.delete_user(info, input)
+
+    # --- relationships --------------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Record or update a job: a contact works (or worked) at a company."
+    )
+    async def set_employment(
+        self, info: Info, input: Annotated[SetEmploymentInput, _input("The job.")]
+    ) -> SetEmploymentPayload:
+        return await people.set_employment(info, input)
+
+    @strawberry.mutation(description="Record that a contact left a company (the job is kept).")
+    async def end_employment(
+        self, info: Info, input: Annotated[EndEmploymentInput, _input("Who left where, when.")]
+    ) -> EndEmploymentPayload:
+        return await people.end_employment(info, input)
+
+    @strawberry.mutation(description="Set or remove a contact's manager in the org chart.")
+    async def set_reports_to(
+        self, info: Info, input: Annotated[SetReportsToInput, _input("Who reports to whom.")]
+    ) -> SetReportsToPayload:
+        return await people.set_reports_to(info, input)
+
+    @strawberry.mutation(description="Record that two contacts know each other, and how well.")
+    async def connect_contacts(
+        self, info: Info, input: Annotated[ConnectContactsInput, _input("The two contacts.")]
+    ) -> ConnectContactsPayload:
+        return await people.connect_contacts(info, input)
+
+    @strawberry.mutation(
+        description="Record who referred a customer. The first referral counts; loops are refused."
+    )
+    async def record_referral(
+        self, info: Info, input: Annotated[RecordReferralInput, _input("The referral.")]
+    ) -> RecordReferralPayload:
+        return await referrals.record_referral(info, input)
+
+    # --- orders and activity --------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Place an order for a customer. Send an idempotencyKey so that a retried "
+        "request never places the order twice."
+    )
+    async def place_order(
+        self, info: Info, input: Annotated[PlaceOrderInput, _input("The order.")]
+    ) -> PlaceOrderPayload:
+        return await orders.place_order(info, input)
+
+    @strawberry.mutation(description="Record a call, meeting, e-mail or other touchpoint.")
+    async def log_interaction(
+        self, info: Info, input: Annotated[LogInteractionInput, _input("The touchpoint.")]
+    ) -> LogInteractionPayload:
+        return await interactions.log_interaction(info, input)
+
+    @strawberry.mutation(description="Put tags on a customer, contact or company.")
+    async def tag(
+        self, info: Info, input: Annotated[TagInput, _input("What to tag, with which tags.")]
+    ) -> TagPayload:
+        return await tags.tag(info, input)
+
+    @strawberry.mutation(description="Take tags off a customer, contact or company.")
+    async def untag(
+        self, info: Info, input: Annotated[UntagInput, _input("What to untag, which tags.")]
+    ) -> UntagPayload:
+        return await tags.untag(info, input)
+
+    @strawberry.mutation(
+        description="Record that a customer or contact gave or withdrew a consent (kept as "
+        "history)."
+    )
+    async def record_consent(
+        self, info: Info, input: Annotated[RecordConsentInput, _input("The consent.")]
+    ) -> RecordConsentPayload:
+        return await consents.record_consent(info, input)

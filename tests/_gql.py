@@ -1,0 +1,62 @@
+"""Talking to the live server the way a client does: POST /graphql, JSON in, JSON out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from schema import global_id
+
+ERRORS = "errors { field code message }"
+
+
+async def gql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> Any:
+    """Run one operation; GraphQL-level errors fail the test (mutations report in payloads)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    return body["data"]
+
+
+async def mutate(
+    client: httpx.AsyncClient, name: str, input: dict[str, Any], selection: str = ""
+) -> dict[str, Any]:
+    """Call mutation `name` with `input`; returns its payload (always selecting errors)."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    if name in ("tag", "untag"):
+        input_type = name.title() + "Input"
+    query = (
+        f"mutation M($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
+    )
+    data = await gql(client, query, {"input": input})
+    return data[name]  # type: ignore[no-any-return]
+
+
+def codes(payload: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in payload["errors"]]
+
+
+def error_fields(payload: dict[str, Any]) -> list[list[str] | None]:
+    return [e["field"] for e in payload["errors"]]
+
+
+def ok(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload, after asserting it has no errors."""
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def raw(gid: str) -> str:
+    return global_id.decode(gid)[1]
+
+
+def missing_id(type_name: str) -> str:
+    """A well-formed id of `type_name` that names nothing."""
+    return global_id.encode(type_name, "00000000-0000-4000-8000-000000000000")
+
+
+MALFORMED_ID = "not-an-id"

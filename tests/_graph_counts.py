@@ -1,0 +1,46 @@
+"""Snapshots of the whole (small) test graph, to prove that a refused mutation wrote nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from graphdb.driver import Graph
+
+#: Bookkeeping outside the customer graph: migrations, and API keys (whose lastUsedAt the
+#: authentication layer writes in the background).
+_OURS = "NOT n:RapportMigration AND NOT n:ApiKey"
+
+_NODES = (
+    f"MATCH (n) WHERE {_OURS} "
+    "RETURN labels(n) AS labels, properties(n) AS props ORDER BY n.id, elementId(n)"
+)
+_RELS = (
+    "MATCH (a)-[r]->(b) WHERE NOT b:ApiKey RETURN type(r) AS type, a.id AS start, b.id AS end, "
+    "properties(r) AS props ORDER BY type, start, end, elementId(r)"
+)
+
+
+async def counts(graph: Graph) -> tuple[int, int]:
+    """(nodes, relationships) outside the migration bookkeeping."""
+    rows = await graph.read(
+        f"MATCH (n) WHERE {_OURS} RETURN count(n) AS n, "
+        "COUNT { MATCH ()-[r]->(b) WHERE NOT b:ApiKey RETURN r } AS r"
+    )
+    return int(rows[0]["n"]), int(rows[0]["r"])
+
+
+async def snapshot(graph: Graph) -> tuple[list[Any], list[Any]]:
+    """Every node and relationship with all its properties."""
+    return await graph.read(_NODES), await graph.read(_RELS)
+
+
+@asynccontextmanager
+async def unchanged(graph: Graph) -> AsyncIterator[None]:
+    """Assert that the block changed no node, relationship or property at all."""
+    before_counts, before = await counts(graph), await snapshot(graph)
+    yield
+    after_counts, after = await counts(graph), await snapshot(graph)
+    assert after_counts == before_counts, f"counts changed: {before_counts} -> {after_counts}"
+    assert after == before, "the graph changed although the mutation was refused"
