@@ -25,6 +25,8 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 run: setup  ## Start the local Neo4j, migrate, load the demo graph if empty, serve the playground
 	$(BIN)/rapport db start
 	$(BIN)/rapport db migrate
+	$(BIN)/rapport seed --customers 500 --seed 1 --if-empty
+	$(BIN)/rapport auth bootstrap
 	$(BIN)/rapport serve --no-start-db
 
 test: setup lint  ## Lint, type-check, then run every test against a real Neo4j

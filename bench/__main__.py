@@ -22,19 +22,24 @@ from graphdb.migrations import migrate
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def _ensure_dataset(uri: str, customers: int, seed: int) -> float:
-    """Seed once per data directory; returns the seconds spent seeding (0 when reused)."""
+async def _ensure_dataset(uri: str, customers: int, seed: int) -> tuple[float, str]:
+    """Seed once per data directory. Returns the seconds spent seeding (0 when the data was
+    already there) and an ADMIN key for the API."""
+    from rapport.auth.keys import create_api_key
     from rapport.seed import seed_graph
 
     graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)
     try:
         await migrate(graph)
+        token = (
+            await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
+        ).token
         rows = await graph.read("MATCH (c:Customer) RETURN count(c) AS n")
         if rows[0]["n"] >= customers:
-            return 0.0
+            return 0.0, token
         started = time.perf_counter()
         await seed_graph(graph, customers=customers, seed=seed, progress=True)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, token
     finally:
         await graph.close()
 
@@ -42,12 +47,14 @@ async def _ensure_dataset(uri: str, customers: int, seed: int) -> float:
 def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
     neo4j = bench_neo4j(f"neo4j-{customers}-{seed}")
     try:
-        seed_seconds = asyncio.run(_ensure_dataset(neo4j.uri, customers, seed))
+        seed_seconds, token = asyncio.run(_ensure_dataset(neo4j.uri, customers, seed))
         api = start_api(neo4j)
         try:
             with (
                 GraphDatabase.driver(neo4j.uri, auth=("neo4j", PASSWORD)) as driver,
-                httpx.Client(base_url=api.url, timeout=60) as http,
+                httpx.Client(
+                    base_url=api.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+                ) as http,
             ):
                 results = [run_case(http, driver, case, iterations) for case in cases(driver)]
         finally:

@@ -68,6 +68,10 @@ def start_api(neo4j: LocalNeo4jConfig) -> ApiServer:
         "NEO4J_PASSWORD": PASSWORD,
         "RAPPORT_ENV": "development",
         "RAPPORT_LOG_LEVEL": "WARNING",
+        # One client sends requests back to back; the per-token limit is not what we measure.
+        "RAPPORT_RATE_LIMIT": "100000",
+        "RAPPORT_RATE_BURST": "100000",
+        "RAPPORT_MAX_QUERY_DEPTH": "20",
     }
     process = subprocess.Popen(
         [

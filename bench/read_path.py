@@ -79,6 +79,8 @@ def _cursor_at(
     keys: list[SortKey] = sort_keys(ENTITIES[entity], order_by)
     order = ", ".join(f"n.{k.prop.name} {'DESC' if k.descending else 'ASC'}" for k in keys)
     values = ", ".join(f"n.{k.prop.name}" for k in keys)
+    total, _, _ = driver.execute_query(f"MATCH (n:{entity}) {where} RETURN count(n) AS n", params)
+    position = max(0, min(position, total[0]["n"] - 21))  # small datasets: the deepest full page
     records, _, _ = driver.execute_query(
         f"MATCH (n:{entity}) {where} WITH n ORDER BY {order} SKIP $skip LIMIT 1 "
         f"RETURN [{values}] AS v",

@@ -10,17 +10,34 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from graphdb.driver import Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
 from rapport import playground
+from rapport.auth import Authenticator, AuthError
+from rapport.auth.authenticator import bearer_token
+from rapport.security.csp import playground_csp
+from rapport.security.middleware import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    is_public_request,
+)
+from rapport.security.ratelimit import TokenBucketLimiter
 from rapport.settings import Settings, get_settings
 from schema.context import RequestContext
 from schema.root import schema
@@ -29,17 +46,42 @@ log = logging.getLogger("rapport")
 
 
 class RapportGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our context, offline playground and debug extension."""
+    """Strawberry's ASGI view with our context, offline playground and debug extension.
 
-    def __init__(self, graph_holder: dict[str, Graph], settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+    HTTP requests arrive authenticated by `AuthMiddleware` (the viewer is in `request.state`);
+    WebSocket connections authenticate in `connection_init` (`on_ws_connect`).
+    """
+
+    def __init__(
+        self,
+        graph_holder: dict[str, Graph],
+        settings: Settings,
+        authenticator: Authenticator,
+        limiter: TokenBucketLimiter,
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            allowed_origins=settings.cors_origins,
+        )
         self._graph_holder = graph_holder
         self._settings = settings
+        self._authenticator = authenticator
+        self._limiter = limiter
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        debug = self._settings.env == "development" or request.headers.get("x-rapport-debug") == "1"
+        viewer = getattr(request.state, "viewer", None)
+        if viewer is None and isinstance(request, Request) and not is_public_request(request.scope):
+            # The middleware lets only the playground page through unauthenticated; should a
+            # route ever bypass it, refuse here rather than execute without a viewer.
+            raise HTTPException(401, "Authentication required.")
+        debug = self._settings.env == "development" or (
+            request.headers.get("x-rapport-debug") == "1" and viewer is not None and viewer.is_admin
+        )
         return RequestContext(
             request=request,
             response=response,
@@ -47,10 +89,37 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
             settings=self._settings,
             statements=begin_statement_log(),
             debug=debug,
+            principal=viewer,
+            request_id=getattr(request.state, "request_id", ""),
         )
 
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Authenticate a subscription connection from its `connection_init` payload.
+
+        Accepts `{"Authorization": "Bearer …"}` (what GraphiQL's headers look like) or
+        `{"authToken": "…"}`. A refusal closes the socket with graphql-transport-ws's 4403.
+        """
+        params = context.connection_params or {}
+        raw = params.get("Authorization", params.get("authorization"))
+        if raw is None and isinstance(params.get("authToken"), str):
+            token = str(params["authToken"])
+            raw = token if token.lower().startswith("bearer ") else f"Bearer {token}"
+        try:
+            viewer = await self._authenticator.authenticate(
+                bearer_token(raw if isinstance(raw, str) else None)
+            )
+        except AuthError as exc:
+            log.info("WebSocket refused (request id %s): %s", context.request_id, exc)
+            raise ConnectionRejectionError({"message": exc.message}) from exc
+        if self._limiter.acquire(viewer.rate_key) > 0:
+            raise ConnectionRejectionError({"message": "Rate limit exceeded."})
+        context.principal = viewer
+        context.debug = self._settings.env == "development"
+        return None
+
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(playground.playground_html())
+        page = playground.playground_html()
+        return HTMLResponse(page, headers={"Content-Security-Policy": playground_csp(page)})
 
 
 async def healthz(request: Request) -> Response:
@@ -76,7 +145,12 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     """Build the ASGI app. The driver is created lazily in the lifespan, one per process."""
     settings = settings or get_settings()
+    problems = settings.startup_problems()
+    if problems:
+        raise RuntimeError("Refusing to start:\n- " + "\n- ".join(problems))
     holder: dict[str, Graph] = {}
+    authenticator = Authenticator(settings, lambda: holder["graph"])
+    limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -100,9 +174,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         try:
             yield
         finally:
+            await authenticator.drain()
             await graph.close()
 
-    graphql_app = RapportGraphQL(holder, settings)
+    graphql_app = RapportGraphQL(holder, settings, authenticator, limiter)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -110,7 +185,21 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [  # outermost first; docs/security.md describes each
+        Middleware(RequestContextMiddleware, settings=settings),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After"],
+            max_age=600,
+        ),
+        Middleware(BodyLimitMiddleware, settings=settings),
+        Middleware(AuthMiddleware, authenticator=authenticator, limiter=limiter),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder
     app.state.settings = settings
+    app.state.authenticator = authenticator
     return app

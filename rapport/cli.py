@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,7 +16,12 @@ from graphdb.driver import Graph
 from graphdb.local.launcher import LocalNeo4jError
 from graphdb.local.server import LocalNeo4jConfig, start, status, stop
 from graphdb.migrations import migrate
+from rapport.auth.cli import auth_app, token_app
+from rapport.security.middleware import RequestIdLogFilter
 from rapport.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from rapport.seed import SeedReport
 
 console = Console(stderr=True)
 app = typer.Typer(
@@ -26,6 +33,8 @@ db_app = typer.Typer(help="Manage the database: local Neo4j and migrations.", no
 schema_app = typer.Typer(help="Inspect the GraphQL schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
+app.add_typer(token_app, name="token")
+app.add_typer(auth_app, name="auth")
 
 
 def local_config(settings: Settings) -> LocalNeo4jConfig:
@@ -154,8 +163,11 @@ def serve(
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # every line carries the request id (or -)
+        handler.addFilter(RequestIdLogFilter())
     uvicorn.run(
         "rapport.asgi:app",
         host=bind_host,
@@ -164,6 +176,107 @@ def serve(
         reload=reload,
         log_level=settings.log_level.lower(),
     )
+
+
+async def _seed(
+    settings: Settings,
+    customers: int,
+    seed: int,
+    wipe: bool,
+    if_empty: bool,
+    batch_size: int,
+) -> SeedReport | None:
+    """Migrate, apply --wipe / --if-empty, seed; None when --if-empty found customers."""
+    from rapport.seed import has_customers, seed_graph, wipe_graph
+
+    graph = _graph(settings)
+    try:
+        if not await graph.ping():
+            raise _fail(
+                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
+                "Run `rapport db start` or check NEO4J_URI."
+            )
+        applied = [m.version for m in await migrate(graph)]
+        if applied:
+            console.print(f"Applied migrations {applied}.")
+        if await has_customers(graph):
+            if if_empty:
+                console.print("The database already has customers; nothing seeded (--if-empty).")
+                return None
+            if not wipe:
+                raise _fail(
+                    "the database already has customers. Pass --wipe to replace everything, "
+                    "or --if-empty to leave an existing graph alone."
+                )
+        if wipe:
+            with console.status("Wiping the graph (migrations, locks and API keys kept)…"):
+                deleted = await wipe_graph(graph)
+            console.print(f"Deleted {deleted:,} nodes.")
+        return await seed_graph(graph, customers, seed, batch_size=batch_size, console=console)
+    finally:
+        await graph.close()
+
+
+def _seed_summary(report: SeedReport, duplicates_out: Path) -> None:
+    """Write the duplicates ground truth and print what was written, with throughput."""
+    from rich.table import Table
+
+    from rapport.seed import planted_duplicates
+
+    pairs = planted_duplicates(report.customers, report.seed)
+    duplicates_out.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "seed": report.seed,
+        "customers": report.customers,
+        "pairs": [pair.as_json() for pair in pairs],
+    }
+    duplicates_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    table = Table(title=f"rapport seed --customers {report.customers:,} --seed {report.seed}")
+    table.add_column("kind")
+    table.add_column("written", justify="right")
+    table.add_column("rows/s (own batches)", justify="right")
+    for name, count in [*report.nodes.items(), *report.relationships.items()]:
+        seconds = report.seconds.get(name, 0.0)
+        table.add_row(name, f"{count:,}", f"{count / seconds:,.0f}" if seconds else "-")
+    table.add_section()
+    table.add_row("nodes", f"{report.total_nodes:,}", "")
+    table.add_row("relationships", f"{report.total_relationships:,}", "")
+    table.add_row(
+        f"total in {report.elapsed_s:,.1f} s",
+        f"{report.total_nodes + report.total_relationships:,}",
+        f"{report.rows_per_second:,.0f}",
+    )
+    Console().print(table)
+    console.print(f"{len(pairs)} planted duplicate pairs written to {duplicates_out}.")
+
+
+@app.command()
+def seed(
+    customers: Annotated[int, typer.Option(min=1, help="Number of customers to generate.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same graph.")] = 1,
+    wipe: Annotated[
+        bool, typer.Option(help="Delete the data graph first (keeps migrations, locks, API keys).")
+    ] = False,
+    if_empty: Annotated[
+        bool, typer.Option(help="Do nothing when the database already has customers.")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Rows per UNWIND statement and transaction.")
+    ] = 5000,
+    duplicates_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the planted duplicate pairs (JSON). "
+            "Default: <RAPPORT_DATA_DIR>/seed-duplicates-<seed>.json."
+        ),
+    ] = None,
+) -> None:
+    """Load a realistic, deterministic demo/benchmark graph (starts nothing; migrates first)."""
+    settings = get_settings()
+    out = duplicates_out or settings.data_dir / f"seed-duplicates-{seed}.json"
+    report = asyncio.run(_seed(settings, customers, seed, wipe, if_empty, batch_size))
+    if report is not None:
+        _seed_summary(report, out)
 
 
 def main() -> None:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_LOCAL_PASSWORD = "rapport-local-dev"  # noqa: S105 - local, loopback-only dev database
+#: Passwords production refuses: ours (local dev, docker-compose) and Neo4j's factory default.
+WEAK_NEO4J_PASSWORDS = frozenset(
+    {DEFAULT_LOCAL_PASSWORD, "change-me-rapport", "neo4j", "password", ""}
+)
+MIN_HS256_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -57,6 +62,81 @@ class Settings(BaseSettings):
     )
     default_phone_region: str = Field(default="SK", alias="RAPPORT_DEFAULT_PHONE_REGION")
     max_page_size: int = Field(default=500, alias="RAPPORT_MAX_PAGE_SIZE")
+
+    # --- Authentication (docs/security.md) ------------------------------------------------------
+    auth_cache_ttl_s: float = Field(
+        default=30.0,
+        alias="RAPPORT_AUTH_CACHE_TTL",
+        description="Seconds a verified token is trusted without a database look-up; a revoked "
+        "key stops working within this time.",
+    )
+    key_last_used_interval_s: float = Field(
+        default=60.0,
+        alias="RAPPORT_KEY_LAST_USED_INTERVAL",
+        description="At most one background lastUsedAt write per key per this many seconds; "
+        "0 turns the bookkeeping off.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None, alias="RAPPORT_JWT_SECRET", description="HS256 secret (>= 32 bytes)."
+    )
+    jwt_public_key: str | None = Field(
+        default=None,
+        alias="RAPPORT_JWT_PUBLIC_KEY",
+        description="PEM public key (RSA: RS256, EC: ES256/384/512), or the path of a PEM file.",
+    )
+    jwt_jwks_url: str | None = Field(default=None, alias="RAPPORT_JWT_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, alias="RAPPORT_JWT_ISSUER")
+    jwt_audience: str | None = Field(default=None, alias="RAPPORT_JWT_AUDIENCE")
+    jwt_role_claim: str = Field(default="role", alias="RAPPORT_JWT_ROLE_CLAIM")
+    jwt_email_claim: str = Field(default="email", alias="RAPPORT_JWT_EMAIL_CLAIM")
+    jwt_auto_provision: bool = Field(default=False, alias="RAPPORT_JWT_AUTO_PROVISION")
+    jwt_leeway_s: int = Field(default=30, alias="RAPPORT_JWT_LEEWAY")
+
+    # --- Abuse limits (docs/security.md) --------------------------------------------------------
+    max_query_depth: int = Field(default=10, alias="RAPPORT_MAX_QUERY_DEPTH")
+    max_aliases: int = Field(default=30, alias="RAPPORT_MAX_ALIASES")
+    max_tokens: int = Field(default=2000, alias="RAPPORT_MAX_TOKENS")
+    max_body_bytes: int = Field(default=1024 * 1024, alias="RAPPORT_MAX_BODY_BYTES")
+    rate_limit_per_s: float = Field(
+        default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."
+    )
+    rate_limit_burst: int = Field(default=40, alias="RAPPORT_RATE_BURST")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="RAPPORT_CORS_ORIGINS",
+        description="Comma-separated origins allowed to call the API from a browser.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def admin_token_file(self) -> Path:
+        """Where `rapport auth bootstrap` keeps the first admin key (mode 600)."""
+        return self.data_dir / "admin-token"
+
+    def startup_problems(self) -> list[str]:
+        """Reasons the service must not start with this configuration (empty: fine)."""
+        problems: list[str] = []
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
+        if secret is not None and len(secret.encode()) < MIN_HS256_SECRET_BYTES:
+            problems.append(
+                f"RAPPORT_JWT_SECRET is {len(secret.encode())} bytes; HS256 needs at least "
+                f"{MIN_HS256_SECRET_BYTES} (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        if self.env == "production":
+            if self.neo4j_password.get_secret_value() in WEAK_NEO4J_PASSWORDS:
+                problems.append(
+                    "NEO4J_PASSWORD is a default password; set a strong one for production."
+                )
+            if self.jwt_jwks_url and not self.jwt_jwks_url.startswith("https://"):
+                problems.append("RAPPORT_JWT_JWKS_URL must be an https:// URL in production.")
+        return problems
 
     @property
     def uses_local_neo4j(self) -> bool:

@@ -52,6 +52,7 @@ class Subscription:
                 await asyncio.sleep(interval)
 
 
+from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
 from schema.extensions import StatementLogExtension  # noqa: E402
 
 schema = strawberry.Schema(
@@ -60,5 +61,5 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=list(ENTITY_TYPES.values()),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    extensions=[StatementLogExtension],
+    extensions=[AbuseLimits, MaskInternalErrors, StatementLogExtension],
 )

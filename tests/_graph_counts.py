@@ -25,7 +25,7 @@ _RELS = (
 async def counts(graph: Graph) -> tuple[int, int]:
     """(nodes, relationships) outside the migration bookkeeping."""
     rows = await graph.read(
-        f"MATCH (n) WHERE {_OURS} RETURN count(n) AS n, "
+        f"RETURN COUNT {{ MATCH (n) WHERE {_OURS} RETURN n }} AS n, "
         "COUNT { MATCH ()-[r]->(b) WHERE NOT b:ApiKey RETURN r } AS r"
     )
     return int(rows[0]["n"]), int(rows[0]["r"])

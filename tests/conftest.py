@@ -1,7 +1,9 @@
 """Test fixtures: one real Neo4j per test session, a clean graph per test, a live server.
 
 The session's Neo4j runs on a free port in a temporary data directory, so it never touches a
-developer's running instance. Every test starts from an empty graph (schema kept).
+developer's running instance. Every test starts from an empty graph (schema kept) except for the
+suite's own principal: one ADMIN User (ADMIN_EMAIL) owning one ApiKey (ADMIN_TOKEN), which the
+`client` fixture sends as `Authorization: Bearer …`. `make_token(role)` gives other roles a key.
 """
 
 from __future__ import annotations
@@ -9,21 +11,33 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from graphdb.driver import Graph
 from graphdb.local.server import LocalNeo4jConfig, start, stop
 from graphdb.migrations import migrate
 from rapport.app import create_app
+from rapport.auth import keys
 from rapport.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "rapport-test-password"
+
+# The suite's admin: fixed for the session so the server's auth cache stays valid across tests.
+ADMIN_TOKEN, ADMIN_KEY_PREFIX, _ = keys.generate_token()
+ADMIN_EMAIL = "admin@rapport.test"
+ADMIN_USER_ID = "00000000-0000-4000-8000-00000000ad01"
+JWT_SECRET = "test-only-hs256-secret-0123456789abcdef-0123456789"
+JWT_ISSUER = "https://idp.rapport.test/"
+JWT_AUDIENCE = "rapport-api"
 
 
 def free_port() -> int:
@@ -49,13 +63,45 @@ def neo4j_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4
 
 
 @pytest.fixture(scope="session")
-def settings(neo4j_config: LocalNeo4jConfig, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def jwt_rsa_private_key() -> rsa.RSAPrivateKey:
+    """The identity provider's signing key; the live server trusts its public half (RS256)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(private_key: rsa.RSAPrivateKey) -> str:
+    return (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(
+    neo4j_config: LocalNeo4jConfig,
+    tmp_path_factory: pytest.TempPathFactory,
+    jwt_rsa_private_key: rsa.RSAPrivateKey,
+) -> Settings:
     return Settings(
         NEO4J_URI=neo4j_config.uri,
         NEO4J_USER="neo4j",
         NEO4J_PASSWORD=TEST_PASSWORD,
         RAPPORT_DATA_DIR=tmp_path_factory.mktemp("data"),
         RAPPORT_ENV="development",
+        RAPPORT_JWT_SECRET=JWT_SECRET,
+        RAPPORT_JWT_PUBLIC_KEY=public_pem(jwt_rsa_private_key),
+        RAPPORT_JWT_ISSUER=JWT_ISSUER,
+        RAPPORT_JWT_AUDIENCE=JWT_AUDIENCE,
+        # Tests fire requests far faster than any client; tests/test_limits.py checks the limit
+        # on an app of its own. lastUsedAt bookkeeping is off so that graph snapshots taken
+        # around a request never see a background write (test_auth checks it separately).
+        RAPPORT_RATE_LIMIT=100_000,
+        # Strawberry counts every level with a selection set, so Relay's `edges { node { … } }`
+        # costs two levels per hop: tests/test_read_nesting.py's 4-hop query has depth 11. The
+        # default (10) is checked on an app of its own in tests/test_limits.py.
+        RAPPORT_MAX_QUERY_DEPTH=15,
+        RAPPORT_RATE_BURST=100_000,
+        RAPPORT_KEY_LAST_USED_INTERVAL=0,
     )
 
 
@@ -73,12 +119,27 @@ async def session_graph(settings: Settings) -> AsyncIterator[Graph]:
 
 
 async def wipe(graph: Graph) -> None:
-    await graph.write("MATCH (n) WHERE NOT n:RapportMigration DETACH DELETE n")
+    """Delete everything but the migration records and the suite's admin, then repair the admin
+    (a test may have changed or deleted it) so that ADMIN_TOKEN is a valid ADMIN key again."""
+    await graph.write(
+        "MATCH (n) WHERE NOT n:RapportMigration "
+        "AND NOT (n:User AND n.email = $email) AND NOT (n:ApiKey AND n.prefix = $prefix) "
+        "DETACH DELETE n",
+        {"email": ADMIN_EMAIL, "prefix": ADMIN_KEY_PREFIX},
+    )
+    await keys.ensure_api_key(
+        graph,
+        token=ADMIN_TOKEN,
+        email=ADMIN_EMAIL,
+        role="ADMIN",
+        name="test suite",
+        user_id=ADMIN_USER_ID,
+    )
 
 
 @pytest.fixture
 async def graph(session_graph: Graph) -> AsyncIterator[Graph]:
-    """The session's database, emptied before each test."""
+    """The session's database, emptied before each test (but for the suite's admin)."""
     await wipe(session_graph)
     yield session_graph
 
@@ -108,6 +169,33 @@ def live_server_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 async def client(live_server_url: str, graph: Graph) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client against the live server, on an emptied graph."""
+    """An HTTP client against the live server, on an emptied graph, authenticated as ADMIN."""
+    async with httpx.AsyncClient(
+        base_url=live_server_url, timeout=30, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+async def anonymous_client(live_server_url: str, graph: Graph) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client against the live server that sends no credentials."""
     async with httpx.AsyncClient(base_url=live_server_url, timeout=30) as http:
         yield http
+
+
+MakeToken = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def make_token(graph: Graph) -> MakeToken:
+    """`await make_token("SALES")` -> a fresh API key of a new user with that role.
+
+    `email=` picks the user (an existing one keeps its role, which must match), so a test can
+    create the user first, e.g. with MANAGES relationships. Keys and users go with the next wipe.
+    """
+
+    async def make(role: str, *, email: str | None = None, name: str = "test") -> str:
+        email = email or f"{role.lower()}-{uuid.uuid4().hex[:8]}@rapport.test"
+        return (await keys.create_api_key(graph, email=email, role=role, name=name)).token
+
+    return make

@@ -9,6 +9,8 @@ from graphdb.migrations.m0001_constraints import STATEMENTS as M0001
 from graphdb.migrations.m0002_indexes import STATEMENTS as M0002
 from graphdb.migrations.m0003_fulltext import STATEMENTS as M0003
 from graphdb.migrations.m0004_locks import STATEMENTS as M0004
+from graphdb.migrations.m0005_auth import STATEMENTS as M0005
+from graphdb.migrations.m0006_public_search import STATEMENTS as M0006
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "indexes for filters, sorts and keyset pagination", M0002),
     Migration(3, "full-text search over customers, contacts and companies", M0003),
     Migration(4, "unique names for application lock nodes", M0004),
+    Migration(5, "API keys: unique ids and prefixes", M0005),
+    Migration(6, "full-text search without personal data, for masked roles", M0006),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

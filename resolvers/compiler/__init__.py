@@ -19,6 +19,7 @@ from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter, Projection
 from resolvers.compiler.planner import Planner, UnsupportedField
 from resolvers.compiler.selection import Field, root_field
+from resolvers.compiler.visibility import Visibility
 
 __all__ = [
     "Compiled",
@@ -62,7 +63,8 @@ class _PlanCache:
         if document is None:
             return None
         name = operation.name.value if operation.name else None
-        return (kind, document, name, tuple(raw.path.as_list()), variables)
+        viewer = Visibility.of(info).cache_key
+        return (kind, document, name, tuple(raw.path.as_list()), variables, viewer)
 
     def get(self, key: tuple[Any, ...] | None) -> Compiled | None:
         if key is None or key not in self._items:
@@ -89,8 +91,10 @@ def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compi
     if cached is not None:
         return cached
     _, top, _ = root_field(info)
-    plan = Planner(max_page_size).connection(ENTITIES[entity_name], top, top.key)
+    visibility = Visibility.of(info)
+    plan = Planner(max_page_size, visibility).connection(ENTITIES[entity_name], top, top.key)
     em = Emitter()
+    em.params.values.update(visibility.params())
     cypher = plan.emit_root(em)
     return PLAN_CACHE.put(
         cache_key,
@@ -98,8 +102,10 @@ def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compi
     )
 
 
-def _node_projection(top: Field, type_name: str, max_page_size: int, path: str) -> Projection:
-    return Planner(max_page_size).projection(
+def _node_projection(
+    top: Field, type_name: str, max_page_size: int, path: str, visibility: Visibility
+) -> Projection:
+    return Planner(max_page_size, visibility).projection(
         ENTITIES[type_name], top.by_type.get(type_name, top.children), path
     )
 
@@ -107,8 +113,10 @@ def _node_projection(top: Field, type_name: str, max_page_size: int, path: str) 
 def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
     """`node(id:)` for a decoded id as one statement."""
     _, top, _ = root_field(info)
-    projection = _node_projection(top, type_name, max_page_size, top.key)
+    visibility = Visibility.of(info)
+    projection = _node_projection(top, type_name, max_page_size, top.key, visibility)
     em = Emitter()
+    em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
     cypher = (
         f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
@@ -122,11 +130,13 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
 def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_size: int) -> Compiled:
     """`nodes(ids:)`: one statement with a UNION ALL branch per entity type asked for."""
     _, top, _ = root_field(info)
+    visibility = Visibility.of(info)
     em = Emitter()
+    em.params.values.update(visibility.params())
     projections: dict[str, Projection] = {}
     branches: list[str] = []
     for type_name in sorted({d[0] for d in decoded if d is not None}):
-        projection = _node_projection(top, type_name, max_page_size, top.key)
+        projection = _node_projection(top, type_name, max_page_size, top.key, visibility)
         projections[type_name] = projection
         ids = em.params.add([d[1] for d in decoded if d is not None and d[0] == type_name])
         var = em.vars.new("n")
@@ -158,10 +168,12 @@ def compile_payload_entity(
     child = next((c for c in top.children if c.name == child_name), None)
     if child is None:
         return None
-    projection = Planner(max_page_size).projection(
+    visibility = Visibility.of(info)
+    projection = Planner(max_page_size, visibility).projection(
         ENTITIES[type_name], child.children, f"{top.key}.{child.key}"
     )
     em = Emitter()
+    em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
     cypher = (
         f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "

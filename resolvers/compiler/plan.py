@@ -15,6 +15,7 @@ from resolvers.compiler import cursor as cursors
 from resolvers.compiler.filters import predicate as filter_predicate
 from resolvers.compiler.ordering import SortKey, keyset_predicate, order_clause
 from resolvers.compiler.params import Params, Vars
+from resolvers.compiler.visibility import masked
 
 
 @dataclass
@@ -98,11 +99,17 @@ class Constant(Item):
 class Address(Item):
     key: str
     fields: list[tuple[str, str]]  # (response key, stored property)
+    personal: set[str] = field(default_factory=set)  # stored properties to mask
+    guard: str | None = None  # visibility predicate template over {n}
 
     def emit(self, var: str, em: Emitter) -> str:
         stored = ("addressLine1", "addressLine2", "postalCode", "city", "region", "country")
         empty = " AND ".join(f"{var}.{p} IS NULL" for p in stored)
-        body = ", ".join(f"{_key(k)}: {var}.{p}" for k, p in self.fields)
+        body = ", ".join(
+            f"{_key(k)}: "
+            + (masked("{n}." + p, self.guard).format(n=var) if p in self.personal else f"{var}.{p}")
+            for k, p in self.fields
+        )
         return f"CASE WHEN {empty} THEN null ELSE {{{body}}} END"
 
 

@@ -33,6 +33,7 @@ from resolvers.compiler.plan import (
     Single,
 )
 from resolvers.compiler.selection import Field
+from resolvers.compiler.visibility import FULL, Visibility, masked
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -49,13 +50,38 @@ _ADDRESS = {
 _EDGE_PROPS = {("Company", "contacts"), ("Contact", "employments"), ("Contact", "knows")}
 
 
+def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> None:
+    """Masked roles may not filter on personal data: a match count would reveal the value."""
+    from resolvers.compiler.filters import RELATION_PATTERNS
+
+    for key, value in flt.items():
+        if value is None:
+            continue
+        where = f"{path}.{key}"
+        if key in ("and", "or"):
+            for i, sub in enumerate(value):
+                check_no_personal_filter(entity, sub, f"{where}.{i}")
+        elif key == "not":
+            check_no_personal_filter(entity, value, where)
+        elif (entity.name, key) in RELATION_PATTERNS:
+            target = ENTITIES[RELATION_PATTERNS[(entity.name, key)][1]]
+            check_no_personal_filter(target, value, where)
+        elif key in entity.props and entity.props[key].personal:
+            raise QueryArgumentError(
+                f"`{where}` is personal data, which your role may not filter on.",
+                code="FORBIDDEN_FIELD",
+                argument=where,
+            )
+
+
 class UnsupportedField(Exception):
     """A field the compiler has no plan for; a programming error, never user input."""
 
 
 class Planner:
-    def __init__(self, max_page_size: int) -> None:
+    def __init__(self, max_page_size: int, visibility: Visibility = FULL) -> None:
         self.max_page_size = max_page_size
+        self.visibility = visibility
 
     # ----------------------------------------------------------------------------- projections
     def projection(self, entity: Entity, fields: list[Field], path: str) -> Projection:
@@ -70,12 +96,18 @@ class Planner:
 
     def _item(self, entity: Entity, f: Field, path: str) -> Item | None:
         name = f.name
+        guard = self.visibility.guard(entity.name)
         if name == "address":
             return Address(
-                f.key, [(c.key, _ADDRESS[c.name]) for c in f.children if c.name in _ADDRESS]
+                f.key,
+                [(c.key, _ADDRESS[c.name]) for c in f.children if c.name in _ADDRESS],
+                {p.name for p in entity.props.values() if p.personal} if guard else set(),
+                guard,
             )
         if name in entity.props:
-            return Scalar(f.key, entity.props[name].expr or "{n}." + name)
+            prop = entity.props[name]
+            expr = prop.expr or "{n}." + name
+            return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
         if entity.name == "Order" and name == "lines":
             product = next((c for c in f.children if c.name == "product"), None)
             return OrderLines(
@@ -300,6 +332,8 @@ class Planner:
         is_staff = source is not None and source.name == "Company" and f.name == "contacts"
         if is_staff and f.args.get("current", True):
             extra_where = CURRENT_EMPLOYMENT
+        if f.args.get("filter") and not self.visibility.may_filter_personal():
+            check_no_personal_filter(entity, f.args["filter"], f"{path}.filter")
         return Connection(
             key=f.key,
             entity=entity,

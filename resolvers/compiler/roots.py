@@ -22,6 +22,7 @@ from resolvers.compiler.intelligence import (
 from resolvers.compiler.plan import Emitter, _key
 from resolvers.compiler.planner import Planner
 from resolvers.compiler.selection import Field, root_field
+from resolvers.compiler.visibility import Visibility
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
 PATH_LABELS = ("Customer", "Contact", "Company", "User", "Interaction")
@@ -43,10 +44,11 @@ def _as_list(item_emit: str) -> str:
 
 def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     item = planner._intelligence(ENTITIES["Company"], top, top.key)
     assert isinstance(item, KeyDecisionMakers)
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     cid = em.params.add(company_id)
     cypher = (
         f"OPTIONAL MATCH (c:Company {{id: {cid}}}) "
@@ -58,8 +60,11 @@ def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
 
 def referral_chain(info: Any, customer_id: str, max_page: int) -> Compiled:
     top = _top(info)
-    item = ReferralChain(top.key, Planner(max_page).union(top, top.key, ("Customer", "Contact")))
+    item = ReferralChain(
+        top.key, Planner(max_page, Visibility.of(info)).union(top, top.key, ("Customer", "Contact"))
+    )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     cid = em.params.add(customer_id)
     cypher = (
         f"OPTIONAL MATCH (c:Customer {{id: {cid}}}) "
@@ -77,7 +82,7 @@ def _found(rows: list[dict[str, Any]], post: Any) -> Any:
 
 def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     referrer_field = _child(top, "referrer")
     union = (
         planner.union(referrer_field, "referrer", ("Customer", "Contact"))
@@ -85,6 +90,7 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
         else None
     )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     limit = em.params.add(first)
     order = "size DESC, revenue DESC" if by == "COUNT" else "revenue DESC, size DESC"
     fields = [(c.key, c.name) for c in top.children if c.name in ("size", "depth", "revenue")]
@@ -113,7 +119,7 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
 
 def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compiled:
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     customer = _child(top, "customer")
     churn = _child(top, "churnRisk")
     projection = (
@@ -122,6 +128,7 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
         else None
     )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     as_of_p = em.params.add(as_of) if as_of is not None else "datetime()"
     limit = em.params.add(first)
     churn_item = ChurnRisk(
@@ -158,7 +165,7 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
 
 def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     customers = _child(top, "customers")
     projection = (
         planner.projection(ENTITIES["Customer"], customers.children, "customers")
@@ -169,6 +176,7 @@ def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
         planner.limit(customers, "revenueConcentration.customers", default=20) if customers else 0
     )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     share_p = em.params.add(share)
     first_p = em.params.add(first)
     listing = (
@@ -222,7 +230,7 @@ def introduction_path(
             argument="maxHops",
         )
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     nodes_field = _child(top, "nodes")
     union = Union(
         {
@@ -233,6 +241,7 @@ def introduction_path(
         }
     )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     a, b = em.params.add(start[1]), em.params.add(end[1])
     types = "|".join(PATH_TYPES)
     node_list = f"[x IN nodes(p) | {union.emit('x', em)}]" if nodes_field else "[]"
@@ -296,7 +305,7 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
             "`text` is longer than 200 characters.", code="TOO_LONG", argument="text"
         )
     top = _top(info)
-    planner = Planner(max_page)
+    planner = Planner(max_page, Visibility.of(info))
     node_field = _child(top, "node")
     union = Union(
         {
@@ -307,13 +316,16 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
         }
     )
     em = Emitter()
+    em.params.values.update(Visibility.of(info).params())
     q = em.params.add(lucene_query(text))
+    # Masked roles search an index without e-mail addresses, so a hit cannot reveal one.
+    index = "rapport_search" if Visibility.of(info).full else "rapport_search_public"
     limit = em.params.add(first)
     entries = [f"{_key(c.key)}: score" for c in top.children if c.name == "score"]
     if node_field is not None:
         entries.append(f"{_key(node_field.key)}: {union.emit('node', em)}")
     cypher = (
-        f"CALL db.index.fulltext.queryNodes('rapport_search', {q}, {{limit: {limit}}}) "
+        f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
         "YIELD node, score WITH node, score ORDER BY score DESC, node.id ASC "
         f"WITH node, score, {{{', '.join(entries)}}} AS row RETURN collect(row) AS rows"
     )

@@ -1,0 +1,60 @@
+"""`rapport seed`: a realistic, deterministic demo and benchmark graph.
+
+`seed_graph(graph, customers, seed)` writes the graph that `customers` and `seed` define (same
+arguments, same ids, values and relationships) and returns a `SeedReport`;
+`planted_duplicates(customers, seed)` lists the near-duplicate customer pairs it plants, without
+touching the database. See docs/seed.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from rich.console import Console
+
+from graphdb.driver import Graph
+from rapport.seed.generate import TODAY, DuplicatePair, GraphRows, World, batches
+from rapport.seed.load import SeedError, SeedReport, has_customers, wipe_graph, write_batches
+
+__all__ = [
+    "TODAY",
+    "DuplicatePair",
+    "SeedError",
+    "SeedReport",
+    "has_customers",
+    "planted_duplicates",
+    "seed_graph",
+    "wipe_graph",
+]
+
+
+async def seed_graph(
+    graph: Graph,
+    customers: int,
+    seed: int,
+    *,
+    batch_size: int = 5000,
+    progress: bool = True,
+    console: Console | None = None,
+) -> SeedReport:
+    """Write the seeded graph into `graph` (which should hold no seeded data yet).
+
+    Nodes first, then relationships, `batch_size` rows per UNWIND statement and transaction.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    rows = GraphRows(World(customers, seed))
+    report = SeedReport(customers=customers, seed=seed)
+    started = time.perf_counter()
+    stream = itertools.chain(
+        batches(rows.node_rows(), batch_size), batches(rows.rel_rows(), batch_size)
+    )
+    await write_batches(graph, stream, report, progress=progress, console=console)
+    report.elapsed_s = time.perf_counter() - started
+    return report
+
+
+def planted_duplicates(customers: int, seed: int) -> list[DuplicatePair]:
+    """The (original, near-duplicate) customer pairs `seed_graph(customers, seed)` plants."""
+    return list(World(customers, seed).duplicate_pairs())

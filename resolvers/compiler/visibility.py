@@ -1,0 +1,78 @@
+"""Who may see personal data: masking is compiled into the Cypher, never applied afterwards.
+
+A personal field (`personal=True` in graphdb/model.py) is emitted as
+`CASE WHEN <guard> THEN <value> END`, so a masked value never leaves the database. Masked roles
+may not filter on personal fields either (that would reveal values through totalCount or the
+presence of a row), and search uses an index without e-mail addresses.
+
+| role | personal data visible |
+|---|---|
+| ADMIN, MANAGER | everywhere |
+| SALES | customers it MANAGES, and contacts currently working at those customers' companies |
+| ANALYST | nowhere |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: The parameter holding the viewer's user id in every statement that needs it.
+VIEWER_PARAM = "viewerId"
+
+#: Templates over {n} (literal braces doubled, as for str.format).
+_SALES_GUARDS = {
+    "Customer": "EXISTS {{ (:User {{id: $viewerId}})-[:MANAGES]->({n}) }}",
+    "Contact": (
+        "EXISTS {{ MATCH (:User {{id: $viewerId}})-[:MANAGES]->(:Customer)-[:ACCOUNT_OF]->"
+        "(:Company)<-[vw:WORKS_AT]-({n}) WHERE vw.endedOn IS NULL OR vw.endedOn > date() }}"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Visibility:
+    role: str | None = None  # None: an internal call with no request (full access)
+    user_id: str | None = None
+
+    @classmethod
+    def of(cls, info: Any) -> Visibility:
+        principal = getattr(info.context, "principal", None)
+        if principal is None:
+            return FULL
+        return cls(principal.role, principal.user_id)
+
+    @property
+    def full(self) -> bool:
+        return self.role in (None, "ADMIN", "MANAGER")
+
+    @property
+    def cache_key(self) -> tuple[str | None, str | None]:
+        # Only SALES statements depend on who the viewer is; the rest depend on the role.
+        return (self.role, self.user_id if self.role == "SALES" else None)
+
+    def guard(self, entity: str) -> str | None:
+        """A predicate template over {n} for "personal data of {n} is visible", or None."""
+        if self.full:
+            return None
+        if self.role == "SALES":
+            return _SALES_GUARDS.get(entity, "false")
+        return "false"
+
+    def params(self) -> dict[str, Any]:
+        return {VIEWER_PARAM: self.user_id} if self.role == "SALES" else {}
+
+    def may_filter_personal(self) -> bool:
+        return self.full
+
+
+FULL = Visibility()
+
+
+def masked(expr: str, guard: str | None) -> str:
+    """`expr` (a template over {n}) shown only where `guard` holds."""
+    if guard is None:
+        return expr
+    if guard == "false":
+        return "null"
+    return f"CASE WHEN {guard} THEN {expr} END"
