@@ -14,6 +14,7 @@ import httpx
 from neo4j import GraphDatabase
 
 from bench.harness import PASSWORD, bench_neo4j, start_api
+from bench.intelligence import intelligence_cases
 from bench.read_path import cases, run_case
 from graphdb.driver import Graph
 from graphdb.local.server import stop
@@ -56,7 +57,8 @@ def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
                     base_url=api.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
                 ) as http,
             ):
-                results = [run_case(http, driver, case, iterations) for case in cases(driver)]
+                all_cases = cases(driver) + intelligence_cases(driver)
+                results = [run_case(http, driver, case, iterations) for case in all_cases]
         finally:
             api.stop()
     finally:
@@ -65,7 +67,7 @@ def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
     by_name = {r["query"]: r for r in rows}
 
     def ratio(a: str, b: str) -> float:
-        return round(by_name[a]["api_p50_ms"] / by_name[b]["api_p50_ms"], 2)
+        return round(float(by_name[a]["api_p50_ms"]) / float(by_name[b]["api_p50_ms"]), 2)
 
     return {
         "customers": customers,
@@ -105,21 +107,72 @@ def _markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _growth(small: dict[str, Any], large: dict[str, Any]) -> str:
+    lines = [
+        f"# Growth: {small['customers']:,} → {large['customers']:,} customers",
+        "",
+        "API p50 at the large size ÷ API p50 at the small size (target ≤ 1.5 for decision-makers,",
+        "referral chain, recommendations and introductionPath).",
+        "",
+        "| query | small p50 ms | large p50 ms | growth |",
+        "|---|---:|---:|---:|",
+    ]
+    small_rows = {q["query"]: q for q in small["queries"]}
+    for q in large["queries"]:
+        s_row = small_rows.get(q["query"])
+        if s_row is None:
+            continue
+        growth = round(q["api_p50_ms"] / s_row["api_p50_ms"], 2) if s_row["api_p50_ms"] else None
+        lines.append(f"| {q['query']} | {s_row['api_p50_ms']} | {q['api_p50_ms']} | {growth} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--customers", type=int, default=100_000, help="dataset size (default 100000)"
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated dataset sizes; the last is the main report (default 10000,100000)",
     )
     parser.add_argument("--seed", type=int, default=42, help="dataset seed (default 42)")
-    parser.add_argument("--iterations", type=int, default=60, help="timed requests per query")
+    parser.add_argument("--iterations", type=int, default=40, help="timed requests per query")
+    parser.add_argument(
+        "--only", choices=("read", "import"), help="run one benchmark (default: both)"
+    )
+    parser.add_argument(
+        "--import-rows", type=int, default=200_000, help="customer rows to import (default 200000)"
+    )
     args = parser.parse_args()
-    report = run_read_path(args.customers, args.seed, args.iterations)
+    if args.only != "read":
+        _import_bench(args.import_rows)
+    if args.only == "import":
+        return
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    RESULTS.mkdir(exist_ok=True)
+    reports = []
+    for size in sizes:
+        report = run_read_path(size, args.seed, args.iterations)
+        report["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        stem = f"read-path-{size}"
+        (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        (RESULTS / f"{stem}.md").write_text(_markdown(report))
+        print(_markdown(report))
+        reports.append(report)
+    if len(reports) >= 2:
+        growth = _growth(reports[0], reports[-1])
+        (RESULTS / "growth.md").write_text(growth)
+        print(growth)
+
+
+def _import_bench(rows: int) -> None:
+    from bench.import_path import markdown, run_import_path
+
+    report = run_import_path(rows)
     report["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)
-    stem = f"read-path-{args.customers}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text(_markdown(report))
-    print(_markdown(report))
+    (RESULTS / f"import-{rows}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"import-{rows}.md").write_text(markdown(report))
+    print(markdown(report))
 
 
 if __name__ == "__main__":

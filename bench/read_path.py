@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from neo4j import Driver
+from neo4j import READ_ACCESS, Driver
 
 from bench.harness import Timing, measure
 from graphdb.model import ENTITIES
@@ -148,7 +148,9 @@ def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) ->
         response.raise_for_status()
 
     def floor() -> None:
-        driver.execute_query(cypher, params, routing_="r")
+        # The same access mode the API uses: one auto-commit read, one round trip.
+        with driver.session(database="neo4j", default_access_mode=READ_ACCESS) as session:
+            session.run(cypher, params).data()
 
     return Result(case.name, measure(api, iterations), measure(floor, iterations), len(statements))
 

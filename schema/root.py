@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
@@ -61,5 +62,12 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=list(ENTITY_TYPES.values()),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    extensions=[AbuseLimits, MaskInternalErrors, StatementLogExtension],
+    # AbuseLimits first: it sets the parse options and validation rules the caches key on.
+    extensions=[
+        AbuseLimits,
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        MaskInternalErrors,
+        StatementLogExtension,
+    ],
 )

@@ -1,0 +1,69 @@
+"""Relationship-intelligence benchmark cases (issue 5): same harness as the read path."""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+from bench.read_path import Case
+from schema import global_id
+
+DECISION_MAKERS = """query KDM($id: ID!) {
+  keyDecisionMakers(companyId: $id, first: 10) { contact { fullName } reasons span influence }
+}"""
+
+REFERRAL_CHAIN = """query Chain($id: ID!) {
+  referralChain(customerId: $id) { ... on Customer { name } ... on Contact { fullName } }
+}"""
+
+RECOMMENDATIONS = """query Recs($id: ID!) {
+  node(id: $id) { ... on Customer { recommendations(first: 5) { score product { sku } } } }
+}"""
+
+INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
+  introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships }
+}"""
+
+
+def intelligence_cases(driver: Driver) -> list[Case]:
+    """Deterministic subjects: the biggest company, the deepest referral, a busy buyer."""
+    company = driver.execute_query(
+        "MATCH (co:Company)<-[w:WORKS_AT]-(:Contact) WHERE w.endedOn IS NULL "
+        "WITH co, count(*) AS staff ORDER BY staff DESC, co.id LIMIT 1 RETURN co.id AS id"
+    )[0][0]["id"]
+    deep = driver.execute_query(
+        "MATCH p = (:Customer)-[:REFERRED*1..6]->(c:Customer) "
+        "WITH c, length(p) AS d ORDER BY d DESC, c.id LIMIT 1 RETURN c.id AS id"
+    )[0][0]["id"]
+    buyer = driver.execute_query(
+        "MATCH (c:Customer) WHERE c.orderCount >= 5 WITH c ORDER BY c.orderCount DESC, c.id "
+        "LIMIT 1 RETURN c.id AS id"
+    )[0][0]["id"]
+    pair = driver.execute_query(
+        "MATCH (a:Contact)-[:KNOWS]-(:Contact)-[:KNOWS]-(b:Contact) WHERE a <> b "
+        "WITH a, b ORDER BY a.id, b.id LIMIT 1 RETURN a.id AS a, b.id AS b"
+    )[0][0]
+    return [
+        Case(
+            "keyDecisionMakers (biggest company)",
+            DECISION_MAKERS,
+            {"id": global_id.encode("Company", company)},
+        ),
+        Case(
+            "referralChain (deepest referral)",
+            REFERRAL_CHAIN,
+            {"id": global_id.encode("Customer", deep)},
+        ),
+        Case(
+            "recommendations (busiest buyer)",
+            RECOMMENDATIONS,
+            {"id": global_id.encode("Customer", buyer)},
+        ),
+        Case(
+            "introductionPath (2 hops, max 4)",
+            INTRODUCTION,
+            {
+                "a": global_id.encode("Contact", pair["a"]),
+                "b": global_id.encode("Contact", pair["b"]),
+            },
+        ),
+    ]
