@@ -17,6 +17,7 @@ from graphdb.local.launcher import LocalNeo4jError
 from graphdb.local.server import LocalNeo4jConfig, start, status, stop
 from graphdb.migrations import migrate
 from rapport.auth.cli import auth_app, token_app
+from rapport.io.cli import export_command, import_command
 from rapport.security.middleware import RequestIdLogFilter
 from rapport.settings import Settings, get_settings
 
@@ -35,6 +36,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
 app.add_typer(token_app, name="token")
 app.add_typer(auth_app, name="auth")
+app.command("import")(import_command)
+app.command("export")(export_command)
 
 
 def local_config(settings: Settings) -> LocalNeo4jConfig:

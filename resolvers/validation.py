@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Final
 
+import email_validator
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -111,6 +112,13 @@ _COUNTRY_RE: Final = re.compile(r"[A-Za-z]{2}", re.ASCII)
 _CURRENCY_RE: Final = re.compile(r"[A-Za-z]{3}", re.ASCII)
 _SKU_RE: Final = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
 _E164_RE: Final = re.compile(r"\+[1-9]\d{6,14}", re.ASCII)
+_PLAIN_EMAIL_RE: Final = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}",
+    re.ASCII,
+)
+_TRUE_WORDS: Final = frozenset({"true", "yes", "1"})
+_FALSE_WORDS: Final = frozenset({"false", "no", "0"})
 
 
 def _show(value: object, limit: int = 40) -> str:
@@ -140,6 +148,26 @@ def _describe_characters(chars: Iterable[str]) -> str:
     unique = list(dict.fromkeys(chars))
     names = [f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in unique[:3]]
     return ", ".join(names) + (", …" if len(unique) > 3 else "")
+
+
+def _plain_email(text: str) -> str | None:
+    """The normalised form of a plain ASCII address, or None to go the full (slow) way.
+
+    A fast path for bulk imports, where email_validator's Unicode handling costs more than
+    everything else in a row. It only answers for addresses that email_validator provably
+    accepts unchanged apart from case (dot-atom local part of letters, digits, "_", "+", "-";
+    a domain of LDH labels without "--", so no IDNA; an alphabetic TLD; no special-use domain)
+    and otherwise defers to it; tests/test_import_export.py checks the two agree.
+    """
+    if not _PLAIN_EMAIL_RE.fullmatch(text):
+        return None
+    local, _, domain = text.lower().rpartition("@")
+    if len(local) > 64 or "--" in domain:
+        return None
+    special = email_validator.SPECIAL_USE_DOMAIN_NAMES  # read live: it is a mutable global
+    if any(domain == d or domain.endswith("." + d) for d in special):
+        return None
+    return f"{local}@{domain}"
 
 
 class Validator:
@@ -261,6 +289,12 @@ class Validator:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
         stripped = value.strip()
         allowed = ("\n", "\t") if allow_newlines else ()
+        if stripped.isascii():
+            # Fast path (bulk imports): in ASCII the forbidden characters are exactly the
+            # non-printable ones (controls, Cc), and NFC changes nothing.
+            bad = [c for c in stripped if not c.isprintable() and c not in allowed]
+            if not bad:
+                return self._bounded(field, stripped, max_length)
         bad = [
             c
             for c in stripped
@@ -276,7 +310,9 @@ class Validator:
             )
             return None
         # NFC cannot introduce whitespace at the ends, but strip again so that is never a worry.
-        normalised = unicodedata.normalize("NFC", stripped).strip()
+        return self._bounded(field, unicodedata.normalize("NFC", stripped).strip(), max_length)
+
+    def _bounded(self, field: FieldName, normalised: str, max_length: int) -> str | None:
         if not normalised:
             self.add(field, Code.BLANK, "This field must not be empty.")
             return None
@@ -330,6 +366,9 @@ class Validator:
                 f"An e-mail address can be at most {EMAIL_MAX_LENGTH} characters.",
             )
             return None
+        fast = _plain_email(text)
+        if fast is not None:
+            return fast
         try:
             normalised = self._validate_email(text)
             lowered = normalised.lower()
@@ -651,6 +690,21 @@ class Validator:
             self.add(field, Code.OUT_OF_RANGE, _range_message(number, minimum, maximum))
             return None
         return number
+
+    def boolean(self, field: FieldName, value: object, *, required: bool = False) -> bool | None:
+        """A yes/no value. GraphQL sends true/false; a file may say true/false, yes/no or 1/0."""
+        if self._absent(field, value, required):
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str | int):
+            folded = str(value).strip().casefold()
+            if folded in _TRUE_WORDS:
+                return True
+            if folded in _FALSE_WORDS:
+                return False
+        self.add(field, Code.INVALID_VALUE, f"{_show(value)} is not true or false.")
+        return None
 
     def lead_score(self, field: FieldName, value: object, *, required: bool = False) -> int | None:
         """A lead score, 0 (cold) to 100 (ready to buy)."""

@@ -17,6 +17,7 @@ from resolvers.writes import (
     contacts,
     customers,
     interactions,
+    merge,
     orders,
     people,
     products,
@@ -41,6 +42,8 @@ from schema.inputs.catalog import (
     UpdateProductInput,
     UpsertProductInput,
 )
+from schema.inputs.imports import ImportRecordsInput
+from schema.inputs.merge import MergeContactsInput, MergeCustomersInput
 from schema.inputs.orders import PlaceOrderInput
 from schema.inputs.people import (
     CreateContactInput,
@@ -78,6 +81,8 @@ from schema.payloads.catalog import (
     UpdateProductPayload,
     UpsertProductPayload,
 )
+from schema.payloads.imports import ImportPayload
+from schema.payloads.merge import MergeContactsPayload, MergeCustomersPayload
 from schema.payloads.orders import PlaceOrderPayload
 from schema.payloads.people import (
     CreateContactPayload,
@@ -262,6 +267,29 @@ class EntityMutations:
     ) -> RecordReferralPayload:
         return await referrals.record_referral(info, input)
 
+    # --- data quality ---------------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Merge a duplicate customer (mergeId) into the one that stays (keepId): "
+        "orders, interactions, referrals, tags, consents and links move, empty fields are "
+        "filled, aggregates recomputed, `mergedFrom` recorded; the duplicate is deleted. One "
+        "transaction."
+    )
+    async def merge_customers(
+        self, info: Info, input: Annotated[MergeCustomersInput, _input("The two customers.")]
+    ) -> MergeCustomersPayload:
+        return await merge.merge_customers(info, input)
+
+    @strawberry.mutation(
+        description="Merge a duplicate contact (mergeId) into the one that stays (keepId): jobs, "
+        "org chart, acquaintances, interactions, referrals, tags and consents move, empty fields "
+        "are filled; the duplicate is deleted. One transaction."
+    )
+    async def merge_contacts(
+        self, info: Info, input: Annotated[MergeContactsInput, _input("The two contacts.")]
+    ) -> MergeContactsPayload:
+        return await merge.merge_contacts(info, input)
+
     # --- orders and activity --------------------------------------------------------------------
 
     @strawberry.mutation(
@@ -299,3 +327,17 @@ class EntityMutations:
         self, info: Info, input: Annotated[RecordConsentInput, _input("The consent.")]
     ) -> RecordConsentPayload:
         return await consents.record_consent(info, input)
+
+    # --- bulk import (rapport/io; docs/import-export.md) ----------------------------------------
+
+    @strawberry.mutation(
+        description="Import up to 1,000 rows of CSV or JSONL exactly as `rapport import` does: "
+        "each row validated like the matching mutation, upserted by its natural key, refused "
+        "rows reported with their row number. ADMIN and MANAGER only."
+    )
+    async def import_records(
+        self, info: Info, input: Annotated[ImportRecordsInput, _input("The rows and their type.")]
+    ) -> ImportPayload:
+        from resolvers.writes.imports import import_records
+
+        return await import_records(info, input)

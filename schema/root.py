@@ -12,14 +12,16 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
 from schema.mutations import EntityMutations
+from schema.privacy import PrivacyMutations, PrivacyQueries
 from schema.queries import EntityQueries
 from schema.queries_intelligence import IntelligenceQueries
+from schema.queries_quality import QualityQueries
 from schema.scalars import SCALAR_MAP, DateTime
 from schema.types.entities import ENTITY_TYPES
 
 
 @strawberry.type(description="Entry point for every read.")
-class Query(EntityQueries, IntelligenceQueries):
+class Query(EntityQueries, IntelligenceQueries, QualityQueries, PrivacyQueries):
     @strawberry.field(description="Version of the Rapport API answering this request.")
     def api_version(self) -> str:
         return "0.1.0"
@@ -30,7 +32,7 @@ class Query(EntityQueries, IntelligenceQueries):
 
 
 @strawberry.type(description="Entry point for every change.")
-class Mutation(EntityMutations):
+class Mutation(EntityMutations, PrivacyMutations):
     @strawberry.mutation(description="Does nothing; proves the mutation endpoint is reachable.")
     def noop(self) -> bool:
         return True

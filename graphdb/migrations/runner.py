@@ -11,6 +11,7 @@ from graphdb.migrations.m0003_fulltext import STATEMENTS as M0003
 from graphdb.migrations.m0004_locks import STATEMENTS as M0004
 from graphdb.migrations.m0005_auth import STATEMENTS as M0005
 from graphdb.migrations.m0006_public_search import STATEMENTS as M0006
+from graphdb.migrations.m0007_audit import STATEMENTS as M0007
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "unique names for application lock nodes", M0004),
     Migration(5, "API keys: unique ids and prefixes", M0005),
     Migration(6, "full-text search without personal data, for masked roles", M0006),
+    Migration(7, "audit events and GDPR tombstones: unique ids, history per record", M0007),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -15,8 +15,10 @@ from typing import Any
 from graphdb.driver import run_in
 from graphdb.writes import nodes
 from resolvers.validation import FieldError
+from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Ref,
     Tx,
     execute,
@@ -70,6 +72,7 @@ async def create(
     *,
     check: Check | None = None,
     link: Link | None = None,
+    guard: Guard | None = None,
 ) -> Outcome:
     """Create one node (after `check`), add its links, and read the payload entity."""
     node = new_node(props, now())
@@ -83,7 +86,7 @@ async def create(
         row = await payload_entity(tx, info, field, type_name, raw_id)
         return Written(row, raw_id, created=True)
 
-    return await execute(info, work)
+    return await execute(info, work, subject=Subject(type_name, raw_id), guard=guard)
 
 
 async def update(
@@ -95,6 +98,7 @@ async def update(
     *,
     check: Check | None = None,
     link: Link | None = None,
+    guard: Guard | None = None,
 ) -> Outcome:
     """Lock, compare the version, check, write (only if something was sent), read back."""
     at = now()
@@ -106,7 +110,7 @@ async def update(
         row = await payload_entity(tx, info, field, ref.type_name, ref.raw_id)
         return Written(row, ref.raw_id)
 
-    return await execute(info, work)
+    return await execute(info, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
 
 
 async def upsert(
@@ -120,6 +124,7 @@ async def upsert(
     defaults: dict[str, Any] | None = None,
     check: Check | None = None,
     link: Link | None = None,
+    guard: Guard | None = None,
 ) -> Outcome:
     """Create or update the node whose natural key `key` = (property, value) matches.
 
@@ -146,7 +151,7 @@ async def upsert(
         row = await payload_entity(tx, info, field, type_name, raw_id)
         return Written(row, raw_id, created)
 
-    return await execute(info, work)
+    return await execute(info, work, subject=Subject(type_name, value, key=prop), guard=guard)
 
 
 async def delete(
@@ -156,6 +161,7 @@ async def delete(
     expected_version: int | None,
     *,
     check: Check | None = None,
+    guard: Guard | None = None,
 ) -> Outcome:
     """Lock, compare the version, apply the delete rule, read the payload, DETACH DELETE."""
 
@@ -166,7 +172,7 @@ async def delete(
         await run_in(tx, nodes.detach_delete(ref.type_name), {"id": ref.raw_id})
         return Written(row, ref.raw_id)
 
-    return await execute(info, work)
+    return await execute(info, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
 
 
 def deleted_global_id(written: Written | None, type_name: str) -> str | None:

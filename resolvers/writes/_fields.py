@@ -7,7 +7,7 @@ optional field (and is refused with REQUIRED for a field every record must have)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
@@ -36,6 +36,15 @@ def given(data: object, attr: str) -> bool:
 def enum_value(field: str, value: Any) -> Any:
     """Enum inputs are already checked by GraphQL; store their name."""
     return value.value if isinstance(value, Enum) else value
+
+
+def enum_check(v: Validator, allowed: Sequence[str]) -> Check:
+    """An enum field: GraphQL enums pass through by name; text (the importer) is validated."""
+
+    def check(field: str, value: Any) -> Any:
+        return value.value if isinstance(value, Enum) else v.enum(field, value, allowed)
+
+    return check
 
 
 def as_is(field: str, value: Any) -> Any:

@@ -23,7 +23,11 @@ from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from resolvers.compiler import compile_payload_entity
 from resolvers.validation import FieldError, FieldName, Validator
+from resolvers.writes import _audit, policy
+from resolvers.writes._audit import Subject
 from resolvers.writes.codes import WriteCode
+from resolvers.writes.policy import OPEN as OPEN
+from resolvers.writes.policy import Guard as Guard
 from schema import global_id
 from schema.context import Info
 
@@ -216,11 +220,57 @@ def _constraint_error(exc: ConstraintError) -> FieldError:
 
 
 async def execute(
-    info: Info, work: Callable[[Tx], Awaitable[T]]
+    info: Info,
+    work: Callable[[Tx], Awaitable[T]],
+    *,
+    subject: Subject,
+    guard: Guard | None = None,
+    replayed: Callable[[T], bool] | None = None,
 ) -> tuple[T | None, list[FieldError]]:
-    """Run `work` as one write transaction: its result, or the errors that refused it."""
+    """Run `work` as one write transaction: its result, or the errors that refused it.
+
+    Every mutation runs through here, and here alone are two things done for all of them, in
+    the same transaction as the work:
+
+    - **authorization** (resolvers/writes/policy.py): the viewer's role must allow the mutation
+      (`info.field_name`), and SALES may write only the accounts `guard` names as its own
+      (no guard: closed to SALES). A refusal is FORBIDDEN and nothing is written;
+    - **the audit trail** (resolvers/writes/_audit.py): `subject`, the record the change is
+      about, is locked and read before and after `work`, and exactly one AuditEvent with the
+      difference is written. A refused mutation rolls its event back with everything else.
+      The one exception is an idempotent replay (`replayed(result)` true: placeOrder with a
+      key already used for this very order), which changes nothing; the first request's event
+      stands for it.
+    """
+    viewer = info.context.viewer
+    action = info.field_name
+    at, event_id = now(), global_id.new_raw_id()
+
+    async def audited(tx: Tx) -> T:
+        denied = await policy.authorize(tx, viewer, action, guard)
+        if denied:
+            raise Refused(denied)
+        before = await _audit.capture(tx, subject, lock=True)
+        result = await work(tx)
+        if replayed is not None and replayed(result):
+            return result
+        after = await _audit.capture(tx, subject)
+        await _audit.record(
+            tx,
+            event_id=event_id,
+            at=at,
+            actor_id=viewer.user_id,
+            actor_email=viewer.email,
+            credential_id=viewer.credential_id,
+            action=action,
+            subject=subject,
+            before=before,
+            after=after,
+        )
+        return result
+
     try:
-        return await info.context.graph.write_tx(work), []
+        return await info.context.graph.write_tx(audited), []
     except Refused as refused:
         return None, refused.errors
     except ConstraintError as exc:

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 
 class WriteCode(StrEnum):
+    # authorization (resolvers/writes/policy.py)
+    FORBIDDEN = "FORBIDDEN"
     # references
     INVALID_ID = "INVALID_ID"
     WRONG_TYPE = "WRONG_TYPE"
@@ -38,3 +40,5 @@ class WriteCode(StrEnum):
     SELF_CONNECTION = "SELF_CONNECTION"
     NOT_EMPLOYED = "NOT_EMPLOYED"
     ENDED_BEFORE_STARTED = "ENDED_BEFORE_STARTED"
+    # merges
+    SAME_NODE = "SAME_NODE"

@@ -13,7 +13,7 @@ from graphdb.writes import companies as cypher
 from resolvers.validation import Code, Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version, given
-from resolvers.writes._tx import Checks, Ref, decode_ref, validator
+from resolvers.writes._tx import OPEN, Checks, Guard, Ref, decode_ref, validator
 from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.accounts import CreateCompanyInput, DeleteCompanyInput, UpdateCompanyInput
@@ -42,7 +42,7 @@ def domain(v: Validator, field: str, value: object) -> str | None:
     return bare
 
 
-def _props(
+def company_props(
     v: Validator, data: CreateCompanyInput | UpdateCompanyInput, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
@@ -62,10 +62,10 @@ def _props(
 
 async def create_company(info: Info, data: CreateCompanyInput) -> CreateCompanyPayload:
     v = validator(info)
-    props = _props(v, data, creating=True)
+    props = company_props(v, data, creating=True)
     if not v.ok:
         return CreateCompanyPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.create(info, TYPE, FIELD, props)
+    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN)
     return CreateCompanyPayload(
         company=written.row if written else None, errors=user_errors(errors)
     )
@@ -78,10 +78,12 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_company(info: Info, data: UpdateCompanyInput) -> UpdateCompanyPayload:
     v = validator(info)
     ref = _decode_id(v, data.id)
-    props = _props(v, data, creating=False)
+    props = company_props(v, data, creating=False)
     if ref is None or not v.ok:
         return UpdateCompanyPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.update(info, ref, FIELD, expected_version(data), props)
+    written, errors = await _crud.update(
+        info, ref, FIELD, expected_version(data), props, guard=Guard(own=(ref,))
+    )
     return UpdateCompanyPayload(
         company=written.row if written else None, errors=user_errors(errors)
     )
@@ -104,7 +106,12 @@ async def delete_company(info: Info, data: DeleteCompanyInput) -> DeleteCompanyP
     if ref is None or not v.ok:
         return DeleteCompanyPayload(errors=user_errors(v.errors))
     written, errors = await _crud.delete(
-        info, ref, FIELD, expected_version(data), check=_no_current_employees
+        info,
+        ref,
+        FIELD,
+        expected_version(data),
+        check=_no_current_employees,
+        guard=Guard(own=(ref,)),
     )
     return DeleteCompanyPayload(
         deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]

@@ -10,9 +10,11 @@ from typing import Any
 
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
+from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_value, present
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Tx,
     decode_ref,
     execute,
@@ -60,5 +62,10 @@ async def record_consent(info: Info, data: RecordConsentInput) -> RecordConsentP
             field: await payload_entity(tx, info, field, subject.type_name, subject.raw_id),
         }
 
-    rows, errors = await execute(info, work)
+    rows, errors = await execute(
+        info,
+        work,
+        subject=Subject(subject.type_name, subject.raw_id),
+        guard=Guard(own=(subject,)),
+    )
     return RecordConsentPayload(**(rows or {}), errors=user_errors(errors))

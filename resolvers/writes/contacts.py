@@ -15,7 +15,7 @@ from graphdb.writes import contacts as cypher
 from resolvers.validation import Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
-from resolvers.writes._tx import Ref, Tx, decode_ref, validator
+from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator
 from schema.context import Info
 from schema.inputs.people import CreateContactInput, DeleteContactInput, UpdateContactInput
 from schema.payloads.people import (
@@ -28,7 +28,7 @@ from schema.types.errors import user_errors
 TYPE, FIELD = "Contact", "contact"
 
 
-def _props(
+def contact_props(
     v: Validator, data: CreateContactInput | UpdateContactInput, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
@@ -53,11 +53,11 @@ async def _refresh_full_name(tx: Tx, raw_id: str) -> None:
 
 async def create_contact(info: Info, data: CreateContactInput) -> CreateContactPayload:
     v = validator(info)
-    props = _props(v, data, creating=True)
+    props = contact_props(v, data, creating=True)
     if not v.ok:
         return CreateContactPayload(errors=user_errors(v.errors))
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
-    written, errors = await _crud.create(info, TYPE, FIELD, props)
+    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN)
     return CreateContactPayload(
         contact=written.row if written else None, errors=user_errors(errors)
     )
@@ -70,7 +70,7 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactPayload:
     v = validator(info)
     ref = _decode_id(v, data.id)
-    props = _props(v, data, creating=False)
+    props = contact_props(v, data, creating=False)
     if ref is None or not v.ok:
         return UpdateContactPayload(errors=user_errors(v.errors))
     renamed = "firstName" in props or "lastName" in props
@@ -81,6 +81,7 @@ async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactP
         expected_version(data),
         props,
         link=_refresh_full_name if renamed else None,
+        guard=Guard(own=(ref,)),
     )
     return UpdateContactPayload(
         contact=written.row if written else None, errors=user_errors(errors)
@@ -92,7 +93,9 @@ async def delete_contact(info: Info, data: DeleteContactInput) -> DeleteContactP
     ref = _decode_id(v, data.id)
     if ref is None or not v.ok:
         return DeleteContactPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(info, ref, FIELD, expected_version(data))
+    written, errors = await _crud.delete(
+        info, ref, FIELD, expected_version(data), guard=Guard(own=(ref,))
+    )
     return DeleteContactPayload(
         deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
         contact=written.row if written else None,

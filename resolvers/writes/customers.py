@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from graphdb.driver import run_in
+from graphdb.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
 from graphdb.writes import customers as cypher
 from resolvers.validation import Validator
 from resolvers.writes import _crud
-from resolvers.writes._fields import Changes, enum_value, expected_version, given
-from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
+from resolvers.writes._fields import Changes, enum_check, enum_value, expected_version, given
+from resolvers.writes._tx import Checks, Guard, Ref, Tx, decode_ref, validator
 from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.accounts import (
@@ -37,15 +38,20 @@ DEFAULTS = {"lifecycleStage": "LEAD", "orderCount": 0, "totalSpent": 0}
 AnyCustomerInput = CreateCustomerInput | UpdateCustomerInput
 
 
-def _props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
+def customer_props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("external_id", "externalId", v.external_id, required=True)
-    ch.put("kind", "kind", enum_value, required=True)
+    ch.put("kind", "kind", enum_check(v, CUSTOMER_KINDS), required=True)
     ch.put("name", "name", v.name, required=True)
     ch.address()
     ch.put("email", "email", v.email)
     ch.put("phone", "phone", lambda f, x: v.phone(f, x, region=ch.country))
-    ch.put("lifecycle_stage", "lifecycleStage", enum_value, required=not creating)
+    ch.put(
+        "lifecycle_stage",
+        "lifecycleStage",
+        enum_check(v, LIFECYCLE_STAGES),
+        required=not creating,
+    )
     ch.put("lead_source", "leadSource", lambda f, x: v.text(f, x, max_length=100))
     ch.put("lead_score", "leadScore", v.lead_score)
     return ch.props
@@ -109,10 +115,26 @@ class _Links:
     def any_given(self) -> bool:
         return self.company_given or self.manager_given
 
+    def guard(
+        self, info: Info, *, own: Ref | None = None, key: object = None, creates: bool = False
+    ) -> Guard:
+        """What SALES must own: the account itself (by id, or by externalId for an upsert), and
+        it may name only itself as account manager. A SALES user who names no manager becomes
+        the account's manager (on an account it already manages, that changes nothing)."""
+        viewer = info.context.viewer
+        manager = self.manager.raw_id if self.manager else None
+        named = ((("input", "accountManagerId"), manager),) if self.manager_given else ()
+        if creates and viewer.role == "SALES" and not self.manager_given:
+            self.manager_given = True
+            self.manager = Ref(("input", "accountManagerId"), "User", viewer.user_id)
+        return Guard(
+            own=(own,), self_only=named, own_key=(TYPE, "externalId", key) if key else None
+        )
+
 
 async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustomerPayload:
     v = validator(info)
-    props = _props(v, data, creating=True)
+    props = customer_props(v, data, creating=True)
     links = _Links(v, data)
     if props.get("kind") == "INDIVIDUAL" and data.company_id:
         v.add(
@@ -127,8 +149,9 @@ async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustom
         await c.unique(TYPE, "externalId", props.get("externalId"), ("input", "externalId"))
         await links.check(c, raw_id)
 
+    guard = links.guard(info, creates=True)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, {**DEFAULTS, **props}, check=check, link=links.link
+        info, TYPE, FIELD, {**DEFAULTS, **props}, check=check, link=links.link, guard=guard
     )
     return CreateCustomerPayload(
         customer=written.row if written else None, errors=user_errors(errors)
@@ -142,7 +165,7 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustomerPayload:
     v = validator(info)
     ref = _decode_id(v, data.id)
-    props = _props(v, data, creating=False)
+    props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if ref is None or not v.ok:
         return UpdateCustomerPayload(errors=user_errors(v.errors))
@@ -153,6 +176,7 @@ async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustom
         )
         await links.check(c, raw_id)
 
+    guard = links.guard(info, own=ref)
     written, errors = await _crud.update(
         info,
         ref,
@@ -161,6 +185,7 @@ async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustom
         props,
         check=check,
         link=links.link if links.any_given else None,
+        guard=guard,
     )
     return UpdateCustomerPayload(
         customer=written.row if written else None, errors=user_errors(errors)
@@ -169,10 +194,11 @@ async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustom
 
 async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustomerPayload:
     v = validator(info)
-    props = _props(v, data, creating=False)
+    props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if not v.ok:
         return UpsertCustomerPayload(errors=user_errors(v.errors))
+    guard = links.guard(info, key=props["externalId"], creates=True)
     written, errors = await _crud.upsert(
         info,
         TYPE,
@@ -183,6 +209,7 @@ async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustom
         defaults=DEFAULTS,
         check=links.check,
         link=links.link if links.any_given else None,
+        guard=guard,
     )
     return UpsertCustomerPayload(
         customer=written.row if written else None,
@@ -206,7 +233,9 @@ async def delete_customer(info: Info, data: DeleteCustomerInput) -> DeleteCustom
     ref = _decode_id(v, data.id)
     if ref is None or not v.ok:
         return DeleteCustomerPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(info, ref, FIELD, expected_version(data), check=_no_orders)
+    written, errors = await _crud.delete(
+        info, ref, FIELD, expected_version(data), check=_no_orders, guard=Guard(own=(ref,))
+    )
     return DeleteCustomerPayload(
         deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
         customer=written.row if written else None,

@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from graphdb.driver import run_in
+from graphdb.model import INTERACTION_KINDS
 from graphdb.writes import activity as cypher
-from resolvers.validation import Code
-from resolvers.writes._fields import enum_value, present
+from resolvers.validation import Code, Validator
+from resolvers.writes._audit import Subject
+from resolvers.writes._fields import enum_check, present
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Ref,
     Tx,
     decode_ref,
@@ -32,26 +35,14 @@ from schema.types.errors import user_errors
 MAX_PARTICIPANTS = 100
 
 
-async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteractionPayload:
-    v = validator(info)
-    if not data.participant_ids:
-        v.add("participantIds", Code.REQUIRED, "Name at least one customer or contact involved.")
-    elif len(data.participant_ids) > MAX_PARTICIPANTS:
-        v.add("participantIds", Code.OUT_OF_RANGE, f"At most {MAX_PARTICIPANTS} participants.")
-    participants: dict[str, Ref] = {}
-    for i, value in enumerate(data.participant_ids[:MAX_PARTICIPANTS]):
-        ref = decode_ref(v, ("participantIds", i), value, {"Customer", "Contact"})
-        if ref is not None:
-            participants.setdefault(ref.raw_id, ref)
-    logged_by = (
-        decode_ref(v, "loggedById", data.logged_by_id, {"User"})
-        if present(data.logged_by_id)
-        else None
-    )
-    occurred_at = v.datetime("occurredAt", data.occurred_at) if present(data.occurred_at) else now()
-    props = {
-        "kind": enum_value("kind", data.kind),
-        "occurredAt": occurred_at,
+def interaction_props(v: Validator, data: Any) -> dict[str, Any]:
+    """An interaction's own fields, shared with the importer (`data`: a LogInteractionInput or
+    an object with the same attribute names); occurredAt defaults to now."""
+    return {
+        "kind": enum_check(v, INTERACTION_KINDS)("kind", data.kind),
+        "occurredAt": v.datetime("occurredAt", data.occurred_at)
+        if present(data.occurred_at)
+        else now(),
         "subject": v.text("subject", data.subject, max_length=200)
         if present(data.subject)
         else None,
@@ -65,6 +56,26 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
         if present(data.sentiment)
         else None,
     }
+
+
+async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteractionPayload:
+    v = validator(info)
+    if not data.participant_ids:
+        v.add("participantIds", Code.REQUIRED, "Name at least one customer or contact involved.")
+    elif len(data.participant_ids) > MAX_PARTICIPANTS:
+        v.add("participantIds", Code.OUT_OF_RANGE, f"At most {MAX_PARTICIPANTS} participants.")
+    participants: dict[str, Ref] = {}
+    for i, value in enumerate(data.participant_ids[:MAX_PARTICIPANTS]):
+        ref = decode_ref(v, ("participantIds", i), value, {"Customer", "Contact"})
+        if ref is not None:
+            participants.setdefault(ref.raw_id, ref)
+    viewer = info.context.viewer
+    logged_by = (
+        decode_ref(v, "loggedById", data.logged_by_id, {"User"})
+        if present(data.logged_by_id)
+        else Ref(("input", "loggedById"), "User", viewer.user_id)
+    )
+    props = interaction_props(v, data)
     if not v.ok:
         return LogInteractionPayload(errors=user_errors(v.errors))
     node = new_node(props, now())
@@ -84,5 +95,9 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
             await run_in(tx, cypher.LOGGED_BY, {"id": node["id"], "userId": logged_by.raw_id})
         return await payload_entity(tx, info, "interaction", "Interaction", node["id"])
 
-    row, errors = await execute(info, work)
+    guard = Guard(
+        own=tuple(participants.values()),
+        self_only=(((("input", "loggedById"), logged_by.raw_id if logged_by else None),)),
+    )
+    row, errors = await execute(info, work, subject=Subject("Interaction", node["id"]), guard=guard)
     return LogInteractionPayload(interaction=row, errors=user_errors(errors))

@@ -19,11 +19,14 @@ from typing import Any
 import orjson
 
 from graphdb.driver import run_in
+from graphdb.model import ORDER_STATUSES
 from graphdb.writes import orders as cypher
 from resolvers.validation import INT64_MAX, Code, FieldError, Validator
-from resolvers.writes._fields import enum_value, present
+from resolvers.writes._audit import Subject
+from resolvers.writes._fields import enum_check, enum_value, present
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Ref,
     Refused,
     Tx,
@@ -55,7 +58,8 @@ class _Line:
     unit_price: int | None
 
 
-def _line(v: Validator, data: OrderLineInput) -> _Line | None:
+def order_line(v: Validator, data: OrderLineInput) -> _Line | None:
+    """One line's fields (shared with the importer, which passes an object with the same names)."""
     has_id, has_sku = present(data.product_id), present(data.sku)
     product = decode_ref(v, "productId", data.product_id, {"Product"}) if has_id else None
     sku = v.sku("sku", data.sku) if has_sku else None
@@ -68,6 +72,24 @@ def _line(v: Validator, data: OrderLineInput) -> _Line | None:
     if quantity is None or (product is None and sku is None):
         return None
     return _Line(v.path(()), product, sku, quantity, unit_price)
+
+
+def order_header(v: Validator, data: Any) -> dict[str, Any]:
+    """An order's own fields, shared with the importer; placedAt defaults to now, status to
+    PENDING. `data` is a PlaceOrderInput or an object with the same attribute names."""
+    return {
+        "placedAt": v.datetime("placedAt", data.placed_at) if present(data.placed_at) else now(),
+        "status": enum_check(v, ORDER_STATUSES)("status", data.status)
+        if present(data.status)
+        else "PENDING",
+        "currency": v.currency("currency", data.currency) if present(data.currency) else None,
+        "externalId": v.external_id("externalId", data.external_id)
+        if present(data.external_id)
+        else None,
+        "idempotencyKey": v.external_id("idempotencyKey", data.idempotency_key)
+        if present(getattr(data, "idempotency_key", None))
+        else None,
+    }
 
 
 def _fingerprint(data: PlaceOrderInput, customer: Ref, lines: list[_Line]) -> str:
@@ -94,7 +116,7 @@ async def _products(tx: Tx, lines: list[_Line]) -> tuple[dict[str, Any], dict[st
     return by_id, by_sku
 
 
-def _price_lines(
+def price_lines(
     c: Checks,
     lines: list[_Line],
     by_id: dict[str, Any],
@@ -137,6 +159,10 @@ def _price_lines(
     return priced, total, currency
 
 
+def _was_replayed(result: tuple[Any, Any, bool] | None) -> bool:
+    return result is not None and result[2]
+
+
 async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
     v = validator(info)
     customer = decode_ref(v, "customerId", data.customer_id, {"Customer"})
@@ -144,18 +170,10 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
         v.add("lines", Code.REQUIRED, "An order needs at least one line.")
     elif len(data.lines) > MAX_LINES:
         v.add("lines", Code.OUT_OF_RANGE, f"An order can have at most {MAX_LINES} lines.")
-    lines = [_line(v.scoped(("lines", i)), ln) for i, ln in enumerate(data.lines[:MAX_LINES])]
-    placed_at = v.datetime("placedAt", data.placed_at) if present(data.placed_at) else now()
-    status = enum_value("status", data.status) if present(data.status) else "PENDING"
-    currency = v.currency("currency", data.currency) if present(data.currency) else None
-    external_id = (
-        v.external_id("externalId", data.external_id) if present(data.external_id) else None
-    )
-    key = (
-        v.external_id("idempotencyKey", data.idempotency_key)
-        if present(data.idempotency_key)
-        else None
-    )
+    lines = [order_line(v.scoped(("lines", i)), ln) for i, ln in enumerate(data.lines[:MAX_LINES])]
+    header = order_header(v, data)
+    placed_at, status, currency = header["placedAt"], header["status"], header["currency"]
+    external_id, key = header["externalId"], header["idempotencyKey"]
     if customer is None or placed_at is None or not v.ok:
         return PlaceOrderPayload(errors=user_errors(v.errors))
     valid_lines = [ln for ln in lines if ln is not None]
@@ -206,7 +224,7 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
         await c.exist([customer], lock=True)
         await c.unique("Order", "externalId", external_id, ("input", "externalId"))
         by_id, by_sku = await _products(tx, valid_lines)
-        priced, total, order_currency = _price_lines(c, valid_lines, by_id, by_sku, currency)
+        priced, total, order_currency = price_lines(c, valid_lines, by_id, by_sku, currency)
         if total > INT64_MAX:
             c.add(("input", "lines"), Code.OUT_OF_RANGE, "The order total is too large.")
         c.done()
@@ -229,7 +247,14 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
         )
         return await _payload(tx, order["id"], replayed=False)
 
-    result, errors = await execute(info, work)
+    subject = Subject("Order", key, key="idempotencyKey") if key else Subject("Order", order["id"])
+    result, errors = await execute(
+        info,
+        work,
+        subject=subject,
+        guard=Guard(own=(customer,)),
+        replayed=_was_replayed,
+    )
     order_row, customer_row, replayed = result or (None, None, False)
     return PlaceOrderPayload(
         order=order_row, customer=customer_row, replayed=replayed, errors=user_errors(errors)

@@ -12,12 +12,15 @@ import datetime as dt
 from typing import Any
 
 from graphdb.driver import run_in
+from graphdb.model import DECISION_ROLES, SENIORITIES
 from graphdb.writes import locks
 from graphdb.writes import people as cypher
 from resolvers.validation import Validator
-from resolvers.writes._fields import Changes, enum_value, present
+from resolvers.writes._audit import Subject
+from resolvers.writes._fields import Changes, enum_check, present
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Ref,
     Tx,
     acquire,
@@ -69,19 +72,26 @@ def _check_dates(
         c.add(("input", field), WriteCode.ENDED_BEFORE_STARTED, _ENDED_BEFORE_STARTED)
 
 
-async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentPayload:
-    v = validator(info)
-    contact, company = _person_and_employer(v, data)
+def employment_props(v: Validator, data: Any) -> dict[str, Any]:
+    """A job's fields (WORKS_AT), shared with the importer (`data`: a SetEmploymentInput or an
+    object with the same attribute names). Left out: unchanged; null: emptied."""
     ch = Changes(v, data, creating=False)
     ch.put("job_title", "jobTitle", lambda f, x: v.text(f, x, max_length=100))
     ch.put("department", "department", lambda f, x: v.text(f, x, max_length=100))
-    ch.put("seniority", "seniority", enum_value)
-    ch.put("decision_role", "decisionRole", enum_value)
+    ch.put("seniority", "seniority", enum_check(v, SENIORITIES))
+    ch.put("decision_role", "decisionRole", enum_check(v, DECISION_ROLES))
     ch.put("started_on", "startedOn", v.date)
     ch.put("ended_on", "endedOn", v.date)
+    return ch.props
+
+
+async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentPayload:
+    v = validator(info)
+    contact, company = _person_and_employer(v, data)
+    props = employment_props(v, data)
     if contact is None or company is None or not v.ok:
         return SetEmploymentPayload(errors=user_errors(v.errors))
-    props, at = ch.props, now()
+    at = now()
     ids = {"contactId": contact.raw_id, "companyId": company.raw_id}
 
     async def work(tx: Tx) -> tuple[Any, Any]:
@@ -97,7 +107,12 @@ async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentP
         await run_in(tx, cypher.SET_EMPLOYMENT, {**ids, "props": props, "now": at})
         return await _both(tx, info, contact, company)
 
-    rows, errors = await execute(info, work)
+    rows, errors = await execute(
+        info,
+        work,
+        subject=Subject("Contact", contact.raw_id),
+        guard=Guard(own=(company,), own_or_unattached=(contact,)),
+    )
     contact_row, company_row = rows or (None, None)
     return SetEmploymentPayload(
         contact=contact_row, company=company_row, errors=user_errors(errors)
@@ -141,7 +156,12 @@ async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentP
         await run_in(tx, cypher.END_EMPLOYMENT, {**ids, "endedOn": ended_on, "now": at})
         return await _both(tx, info, contact, company)
 
-    rows, errors = await execute(info, work)
+    rows, errors = await execute(
+        info,
+        work,
+        subject=Subject("Contact", contact.raw_id),
+        guard=Guard(own=(company,)),
+    )
     contact_row, company_row = rows or (None, None)
     return EndEmploymentPayload(
         contact=contact_row, company=company_row, errors=user_errors(errors)
@@ -176,7 +196,12 @@ async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPay
         await run_in(tx, cypher.SET_MANAGER, params)
         return await payload_entity(tx, info, "contact", "Contact", contact.raw_id)
 
-    row, errors = await execute(info, work)
+    row, errors = await execute(
+        info,
+        work,
+        subject=Subject("Contact", contact.raw_id),
+        guard=Guard(own=(contact, manager)),
+    )
     return SetReportsToPayload(contact=row, errors=user_errors(errors))
 
 
@@ -205,6 +230,11 @@ async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectCon
             await payload_entity(tx, info, "other", "Contact", other.raw_id),
         )
 
-    rows, errors = await execute(info, work)
+    rows, errors = await execute(
+        info,
+        work,
+        subject=Subject("Contact", contact.raw_id),
+        guard=Guard(own=(contact, other)),
+    )
     contact_row, other_row = rows or (None, None)
     return ConnectContactsPayload(contact=contact_row, other=other_row, errors=user_errors(errors))

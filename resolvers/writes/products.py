@@ -12,7 +12,7 @@ from typing import Any
 from graphdb.writes import catalog as cypher
 from resolvers.validation import Validator
 from resolvers.writes import _crud
-from resolvers.writes._fields import Changes, as_is, expected_version
+from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
 from resolvers.writes.codes import WriteCode
 from schema.context import Info
@@ -34,7 +34,7 @@ TYPE, FIELD = "Product", "product"
 DEFAULTS = {"active": True}
 
 
-def _props(
+def product_props(
     v: Validator, data: CreateProductInput | UpdateProductInput, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
@@ -48,7 +48,7 @@ def _props(
         "description",
         lambda f, x: v.text(f, x, max_length=5000, allow_newlines=True),
     )
-    ch.put("active", "active", as_is, required=not creating)
+    ch.put("active", "active", v.boolean, required=not creating)
     return ch.props
 
 
@@ -61,7 +61,7 @@ def _unique_sku(props: dict[str, Any]) -> _crud.Check:
 
 async def create_product(info: Info, data: CreateProductInput) -> CreateProductPayload:
     v = validator(info)
-    props = _props(v, data, creating=True)
+    props = product_props(v, data, creating=True)
     if not v.ok:
         return CreateProductPayload(errors=user_errors(v.errors))
     written, errors = await _crud.create(
@@ -79,7 +79,7 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_product(info: Info, data: UpdateProductInput) -> UpdateProductPayload:
     v = validator(info)
     ref = _decode_id(v, data.id)
-    props = _props(v, data, creating=False)
+    props = product_props(v, data, creating=False)
     if ref is None or not v.ok:
         return UpdateProductPayload(errors=user_errors(v.errors))
     written, errors = await _crud.update(
@@ -92,7 +92,7 @@ async def update_product(info: Info, data: UpdateProductInput) -> UpdateProductP
 
 async def upsert_product(info: Info, data: UpsertProductInput) -> UpsertProductPayload:
     v = validator(info)
-    props = _props(v, data, creating=False)
+    props = product_props(v, data, creating=False)
     if not v.ok:
         return UpsertProductPayload(errors=user_errors(v.errors))
     written, errors = await _crud.upsert(

@@ -14,9 +14,12 @@ from typing import Any
 from graphdb.driver import run_in
 from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
+from resolvers.validation import Validator
+from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Tx,
     acquire,
     decode_ref,
@@ -32,19 +35,30 @@ from schema.payloads.relations import RecordReferralPayload
 from schema.types.errors import user_errors
 
 
+def referral_props(v: Validator, data: Any) -> dict[str, Any]:
+    """A referral's own fields, shared with the importer (`data`: a RecordReferralInput or an
+    object with the same attribute names); referredAt defaults to now."""
+    return {
+        "referredAt": v.datetime("referredAt", data.referred_at)
+        if present(data.referred_at)
+        else now(),
+        "channel": v.text("channel", data.channel, max_length=100)
+        if present(data.channel)
+        else None,
+        "note": v.text("note", data.note, max_length=2000, allow_newlines=True)
+        if present(data.note)
+        else None,
+    }
+
+
 async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferralPayload:
     v = validator(info)
     referrer = decode_ref(v, "referrerId", data.referrer_id, {"Customer", "Contact"})
     referred = decode_ref(v, "referredId", data.referred_id, {"Customer"})
     if referrer is not None and referred is not None and referrer.same_node(referred):
         v.add("referredId", WriteCode.SELF_REFERRAL, "A customer cannot refer themselves.")
-    referred_at = v.datetime("referredAt", data.referred_at) if present(data.referred_at) else now()
-    channel = v.text("channel", data.channel, max_length=100) if present(data.channel) else None
-    note = (
-        v.text("note", data.note, max_length=2000, allow_newlines=True)
-        if present(data.note)
-        else None
-    )
+    fields = referral_props(v, data)
+    referred_at, channel, note = fields["referredAt"], fields["channel"], fields["note"]
     if referrer is None or referred is None or not v.ok:
         return RecordReferralPayload(errors=user_errors(v.errors))
     at = now()
@@ -83,5 +97,10 @@ async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferr
         await run_in(tx, cypher.create_referral(referrer.type_name), params)
         return await payload_entity(tx, info, "referred", "Customer", referred.raw_id)
 
-    row, errors = await execute(info, work)
+    row, errors = await execute(
+        info,
+        work,
+        subject=Subject("Customer", referred.raw_id),
+        guard=Guard(own=(referred,)),
+    )
     return RecordReferralPayload(referred=row, errors=user_errors(errors))

@@ -12,8 +12,10 @@ from typing import Any
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
 from resolvers.validation import Code, Validator
+from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
+    Guard,
     Ref,
     Tx,
     decode_ref,
@@ -72,7 +74,9 @@ async def _change(info: Info, data: TagInput | UntagInput, *, add: bool) -> Any:
         await run_in(tx, statement, {"id": ref.raw_id, **params})
         return await _payload(tx, info, ref)
 
-    return await execute(info, work)
+    return await execute(
+        info, work, subject=Subject(ref.type_name, ref.raw_id), guard=Guard(own=(ref,))
+    )
 
 
 async def tag(info: Info, data: TagInput) -> TagPayload:

@@ -1,0 +1,160 @@
+"""Import benchmark: N generated customer rows (CSV) into a fresh database, rows per second.
+
+The rows are deterministic (the same N gives the same file) and realistic where it costs:
+every row has a unique e-mail address and a phone number in one of several national formats,
+names with diacritics, an address, a lead score; a few rows in a thousand are invalid, so the
+error path is exercised too. Three timings are reported: validation alone (`--dry-run`), the
+first import (everything created) and a re-import (everything unchanged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bench.harness import PASSWORD, bench_neo4j
+from graphdb.driver import Graph
+from graphdb.local.server import stop
+from graphdb.migrations import migrate
+
+_FIRST = ["Ján", "Zuzana", "Piotr", "Agnieszka", "Tomáš", "Lucie", "João", "Mariana", "Wei", "Li"]
+_LAST = ["Novák", "Kováčová", "Kowalski", "Wiśniewska", "Dvořák", "Procházková", "Silva", "Chen"]
+_CITIES = [
+    ("Bratislava", "SK", "0905 {a:03d} {b:03d}"),
+    ("Košice", "SK", "+421 915 {a:03d} {b:03d}"),
+    ("Praha", "CZ", "602 {a:03d} {b:03d}"),
+    ("Kraków", "PL", "512 {a:03d} {b:03d}"),
+    ("Lisboa", "PT", "912 {a:03d} {b:03d}"),
+    ("Shanghai", "CN", "+86 139 {a:04d} {b:04d}"),
+]
+_STAGES = ["LEAD", "PROSPECT", "CUSTOMER", "CHURNED"]
+HEADER = [
+    "externalId",
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "lifecycleStage",
+    "leadSource",
+    "leadScore",
+    "addressLine1",
+    "postalCode",
+    "city",
+    "country",
+]
+
+
+def customer_rows(n: int, seed: int = 7) -> list[list[str]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        city, country, phone = rng.choice(_CITIES)
+        business = rng.random() < 0.3
+        name = (
+            f"{last} {rng.choice(['s.r.o.', 'a.s.', 'sp. z o.o.', 'Lda.'])}"
+            if business
+            else (f"{first} {last}")
+        )
+        email = f"{first[0].lower()}.{i}@example-{i % 997}.com".replace("ž", "z")
+        if i % 500 == 499:
+            email = f"broken-{i}@"  # about 0.2 % invalid rows
+        rows.append(
+            [
+                f"BENCH-{i:08d}",
+                "BUSINESS" if business else "INDIVIDUAL",
+                name,
+                email,
+                phone.format(a=rng.randrange(100, 1000), b=rng.randrange(1000)),
+                rng.choice(_STAGES),
+                rng.choice(["web", "fair", "referral", ""]),
+                str(rng.randrange(101)),
+                f"Hlavná {rng.randrange(1, 200)}",
+                f"{rng.randrange(10000, 99999)}",
+                city,
+                country,
+            ]
+        )
+    return rows
+
+
+def write_csv(path: Path, n: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(customer_rows(n))
+    return path
+
+
+async def _run(uri: str, path: Path, batch_size: int) -> dict[str, Any]:
+    from rapport.io import import_rows, read_file
+    from rapport.seed import wipe_graph
+
+    quiet = Console(file=io.StringIO())
+    graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)
+    try:
+        await migrate(graph)
+        await wipe_graph(graph)
+        out: dict[str, Any] = {}
+        for label, dry in (("validate_only", True), ("first_import", False), ("reimport", False)):
+            started = time.perf_counter()
+            result = await import_rows(
+                None if dry else graph,
+                "customers",
+                read_file(path),
+                dry_run=dry,
+                batch_size=batch_size,
+                console=quiet,
+                progress=False,
+            )
+            seconds = time.perf_counter() - started
+            out[label] = {
+                "rows": result.rows,
+                "seconds": round(seconds, 2),
+                "rows_per_second": round(result.rows / seconds),
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "failed": result.failed,
+            }
+        return out
+    finally:
+        await graph.close()
+
+
+def run_import_path(rows: int, batch_size: int = 5000) -> dict[str, Any]:
+    path = write_csv(Path(".rapport") / "bench" / f"import-customers-{rows}.csv", rows)
+    neo4j = bench_neo4j("import-path")
+    try:
+        timings = asyncio.run(_run(neo4j.uri, path, batch_size))
+    finally:
+        stop(neo4j)
+    return {"rows": rows, "batch_size": batch_size, "target_rows_per_second": 30000, **timings}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Import benchmark — {report['rows']:,} customer rows (CSV)",
+        "",
+        f"Run {report['generated_at']} on this machine (2 cores, Neo4j on the same host), batch "
+        f"size {report['batch_size']:,}; target ≥ {report['target_rows_per_second']:,} rows/s.",
+        "",
+        "| phase | rows | seconds | rows/s | created | updated | unchanged | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for phase in ("validate_only", "first_import", "reimport"):
+        r = report[phase]
+        lines.append(
+            f"| {phase.replace('_', ' ')} | {r['rows']:,} | {r['seconds']} | "
+            f"{r['rows_per_second']:,} | {r['created']:,} | {r['updated']:,} | "
+            f"{r['unchanged']:,} | {r['failed']:,} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,125 @@
+"""The audit trail: what a record looked like around a mutation, and the AuditEvent written.
+
+`state(type)` reads one record as the audit sees it: its own properties plus the relationships
+the write path changes (a contact's jobs, a customer's manager, tags, consents…), so that every
+mutation's before/after comes out of the same two reads, whatever the mutation did. Related
+records are returned as `{k, ref, id, v, many}` items (`ref` names the type of `id`, so the
+caller can turn it into a global id); resolvers/writes/_audit.py turns them into flat fields.
+"""
+
+from __future__ import annotations
+
+from graphdb.model import CURRENT_EMPLOYMENT
+from graphdb.writes.nodes import label, prop
+
+_EITHER = "CASE WHEN x:Customer THEN 'Customer' ELSE 'Contact' END"
+
+_TAGS = "[{k: 'tags', v: [(n)-[:TAGGED]->(g:Tag) | g.name]}]"
+_CONSENTS = (
+    "[(n)-[:HAS_CONSENT]->(x:Consent) | {k: 'consent', many: true, ref: 'Consent', id: x.id, "
+    "v: x {.channel, .purpose, .granted, .recordedAt, .source}}]"
+)
+
+#: relationship items per entity type (pattern comprehensions over the record `n`)
+_RELATED: dict[str, tuple[str, ...]] = {
+    "Customer": (
+        "[(n)-[:ACCOUNT_OF]->(x:Company) | {k: 'company', ref: 'Company', id: x.id}]",
+        "[(n)<-[:MANAGES]-(x:User) | {k: 'accountManager', ref: 'User', id: x.id}]",
+        f"[(n)<-[r:REFERRED]-(x) | {{k: 'referredBy', ref: {_EITHER}, id: x.id, "
+        "v: r {.referredAt, .channel, .note}}]",
+        _TAGS,
+        _CONSENTS,
+    ),
+    "Contact": (
+        "[(n)-[r:WORKS_AT]->(x:Company) | {k: 'employment', many: true, ref: 'Company', "
+        "id: x.id, v: r {.jobTitle, .department, .seniority, .decisionRole, .startedOn, "
+        ".endedOn}}]",
+        "[(n)-[:REPORTS_TO]->(x:Contact) | {k: 'reportsTo', ref: 'Contact', id: x.id}]",
+        "[(n)-[r:KNOWS]-(x:Contact) | {k: 'knows', many: true, ref: 'Contact', id: x.id, "
+        "v: r {.strength, .since}}]",
+        _TAGS,
+        _CONSENTS,
+    ),
+    "Company": (_TAGS,),
+    "Order": (
+        "[(n)<-[:PLACED]-(x:Customer) | {k: 'customer', ref: 'Customer', id: x.id}]",
+        "[{k: 'lines', v: [(n)-[c:CONTAINS]->(p:Product) | {position: c.position, "
+        "product: p.id, quantity: c.quantity, unitPrice: c.unitPrice}]}]",
+    ),
+    "Interaction": (
+        f"[{{k: 'participants', v: [(n)-[:WITH]->(x) | {_EITHER} + ':' + x.id]}}]",
+        "[(n)<-[:LOGGED]-(x:User) | {k: 'loggedBy', ref: 'User', id: x.id}]",
+    ),
+}
+
+
+#: natural keys a subject may be found by, beyond the model's whitelisted properties
+_KEYS = {"id": "id", "idempotencyKey": "idempotencyKey"}
+
+
+def _key(type_name: str, key: str) -> str:
+    return _KEYS.get(key) or prop(type_name, key)
+
+
+def state(type_name: str, key: str = "id") -> str:
+    """The record whose `key` equals `$value`: `id`, `props` and `related` items (or no row)."""
+    related = " + ".join(_RELATED.get(type_name, ())) or "[]"
+    return (
+        f"MATCH (n:{label(type_name)} {{{_key(type_name, key)}: $value}}) "
+        f"RETURN n.id AS id, properties(n) AS props, {related} AS related LIMIT 1"
+    )
+
+
+def lock(type_name: str, key: str = "id") -> str:
+    """Write-lock the record whose `key` equals `$value` (the next statement reads it fresh)."""
+    return (
+        f"MATCH (n:{label(type_name)} {{{_key(type_name, key)}: $value}}) "
+        "SET n._lock = true REMOVE n._lock RETURN n.id AS id"
+    )
+
+
+def record(type_name: str) -> str:
+    """A new AuditEvent from `$event`, ABOUT the record `$event.entityId` when it still exists."""
+    return (
+        "CREATE (e:AuditEvent) SET e = $event "
+        f"WITH e CALL (e) {{ MATCH (n:{label(type_name)} {{id: e.entityId}}) "
+        "CREATE (e)-[:ABOUT]->(n) }"
+    )
+
+
+# --- authorization: is a record one of the viewer's accounts? ----------------------------------
+
+_CURRENT = CURRENT_EMPLOYMENT.format(r="w")
+
+#: predicates over `n` for "n is an account the user `$viewerId` manages, or part of one"
+_OWNED = {
+    "Customer": "EXISTS { (:User {id: $viewerId})-[:MANAGES]->(n) }",
+    "Company": (
+        "EXISTS { (:User {id: $viewerId})-[:MANAGES]->(:Customer {kind: 'BUSINESS'})"
+        "-[:ACCOUNT_OF]->(n) }"
+    ),
+    "Contact": (
+        "EXISTS { MATCH (:User {id: $viewerId})-[:MANAGES]->(:Customer {kind: 'BUSINESS'})"
+        f"-[:ACCOUNT_OF]->(:Company)<-[w:WORKS_AT]-(n) WHERE {_CURRENT} }}"
+    ),
+}
+
+#: a contact with no current job anywhere (nobody's account yet, e.g. just created)
+_UNATTACHED = f"NOT EXISTS {{ MATCH (n)-[w:WORKS_AT]->(:Company) WHERE {_CURRENT} }}"
+
+
+def owned_predicate(type_name: str, *, or_unattached: bool = False) -> str:
+    """A predicate over `n`: the record is one of the accounts of user `$viewerId`."""
+    predicate = _OWNED.get(type_name, "false")
+    if or_unattached and type_name == "Contact":
+        predicate = f"({predicate} OR {_UNATTACHED})"
+    return predicate
+
+
+def owned(type_name: str, *, or_unattached: bool = False) -> str:
+    """For each existing record among `$ids`: `id` and whether `$viewerId` may write it."""
+    predicate = owned_predicate(type_name, or_unattached=or_unattached)
+    return (
+        f"UNWIND $ids AS id MATCH (n:{label(type_name)} {{id: id}}) "
+        f"RETURN n.id AS id, {predicate} AS owned"
+    )

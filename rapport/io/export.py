@@ -1,0 +1,261 @@
+"""`rapport export`: stream one entity type as CSV, JSONL or XLSX, in keyset pages.
+
+Pages are read by ascending id (`WHERE n.id > $after ORDER BY n.id LIMIT $page`, served by the
+id uniqueness index), so the millionth row costs what the first did and memory stays one page.
+Columns are the import columns of the type (so an export imports back unchanged) plus the
+read-only ones (id, createdAt, updatedAt, version and, for customers, the order aggregates),
+which the importer ignores.
+
+Personal fields (`personal=True` in graphdb/model.py) are masked *in the Cypher*, with the same
+guards the GraphQL reads use (resolvers/compiler/visibility.py): with an ANALYST token they are
+blank everywhere; with a SALES token they are blank except on the customers that user MANAGES
+and the contacts currently working at those customers' companies; ADMIN and MANAGER (and an
+export run without a token, by an operator holding the database credentials) see everything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from graphdb.driver import Graph
+from graphdb.model import ENTITIES
+from graphdb.model import Kind as PropKind
+from rapport.io.rows import (
+    COMPANY_COLUMNS,
+    CONTACT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    INTERACTION_COLUMNS,
+    ORDER_COLUMNS,
+    PRODUCT_COLUMNS,
+)
+from resolvers.compiler.visibility import FULL, Visibility, masked
+from resolvers.money import format_money, from_storage
+
+EXPORT_TYPES = ("customers", "companies", "contacts", "products", "orders", "interactions")
+DEFAULT_PAGE_SIZE = 5000
+
+_META = ("id",)
+_STAMPS = ("createdAt", "updatedAt", "version")
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    label: str
+    columns: tuple[str, ...]
+
+
+_SPECS = {
+    "customers": ExportSpec(
+        "Customer",
+        (
+            *_META,
+            *CUSTOMER_COLUMNS,
+            "orderCount",
+            "totalSpent",
+            "firstOrderAt",
+            "lastOrderAt",
+            "lastInteractionAt",
+            *_STAMPS,
+        ),
+    ),
+    "companies": ExportSpec("Company", (*_META, *COMPANY_COLUMNS, *_STAMPS)),
+    "contacts": ExportSpec("Contact", (*_META, *CONTACT_COLUMNS, *_STAMPS)),
+    "products": ExportSpec("Product", (*_META, *PRODUCT_COLUMNS, *_STAMPS)),
+}
+
+
+def _value(label: str, prop: str, var: str, visibility: Visibility) -> str:
+    """The Cypher for one exported property: temporal as ISO text, personal ones masked."""
+    definition = ENTITIES[label].props[prop]
+    expr = f"{var}.{prop}"
+    if definition.kind in (PropKind.DATE, PropKind.DATETIME):
+        expr = f"toString({expr})"
+    if definition.personal:
+        guard = visibility.guard(label)
+        expr = masked(expr.replace(f"{var}.", "{n}."), guard).format(n=var)
+    return expr
+
+
+def _money(label: str) -> set[str]:
+    return {n for n, p in ENTITIES[label].props.items() if p.kind is PropKind.MONEY}
+
+
+def _node_query(spec: ExportSpec, visibility: Visibility) -> str:
+    fields = ", ".join(
+        f"{c}: {_value(spec.label, c, 'n', visibility)}"
+        for c in spec.columns
+        if c in ENTITIES[spec.label].props and c not in ("orderCount", "totalSpent")
+    )
+    extra = (
+        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0)"
+        if spec.label == "Customer"
+        else ""
+    )
+    return (
+        f"MATCH (n:{spec.label}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
+        f"RETURN n {{{fields}{extra}}} AS row ORDER BY row.id"
+    )
+
+
+def _order_query() -> str:
+    return (
+        "MATCH (o:Order) WHERE o.id > $after WITH o ORDER BY o.id LIMIT $limit "
+        "OPTIONAL MATCH (c:Customer)-[:PLACED]->(o) "
+        "WITH o, c, [(o)-[x:CONTAINS]->(p:Product) | [x.position, p.sku, x.quantity, x.unitPrice]]"
+        " AS lines "
+        "RETURN o {.id, .externalId, placedAt: toString(o.placedAt), .status, .currency, "
+        "customerExternalId: c.externalId, createdAt: toString(o.createdAt), "
+        "updatedAt: toString(o.updatedAt), .version} AS row, lines ORDER BY o.id"
+    )
+
+
+def _interaction_query(visibility: Visibility) -> str:
+    email = masked("{n}.email", visibility.guard("Contact")).format(n="p")
+    return (
+        "MATCH (i:Interaction) WHERE i.id > $after WITH i ORDER BY i.id LIMIT $limit "
+        "RETURN i {.id, .externalId, .kind, occurredAt: toString(i.occurredAt), .subject, "
+        ".summary, .outcome, .sentiment, "
+        "customerExternalIds: [(i)-[:WITH]->(c:Customer) | c.externalId], "
+        f"contactEmails: [(i)-[:WITH]->(p:Contact) | {email}], "
+        "loggedByEmail: head([(u:User)-[:LOGGED]->(i) | u.email]), "
+        "createdAt: toString(i.createdAt), updatedAt: toString(i.updatedAt), .version} AS row "
+        "ORDER BY i.id"
+    )
+
+
+def columns_of(type_name: str) -> tuple[str, ...]:
+    if type_name == "orders":
+        return ("id", *ORDER_COLUMNS, *_STAMPS)
+    if type_name == "interactions":
+        return ("id", *INTERACTION_COLUMNS, *_STAMPS)
+    return _SPECS[type_name].columns
+
+
+def _money_text(value: Any) -> Any:
+    amount = from_storage(value) if isinstance(value, int) else None
+    return format_money(amount) if amount is not None else value
+
+
+async def export_rows(
+    graph: Graph,
+    type_name: str,
+    visibility: Visibility = FULL,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> AsyncIterator[dict[str, Any]]:
+    """Every record of `type_name` as {column: value}, page by page, in id order."""
+    if type_name not in EXPORT_TYPES:
+        raise ValueError(f"unknown export type {type_name!r}; use one of {', '.join(EXPORT_TYPES)}")
+    params: dict[str, Any] = {"after": "", "limit": page_size, **visibility.params()}
+    if type_name == "orders":
+        statement = _order_query()
+    elif type_name == "interactions":
+        statement = _interaction_query(visibility)
+    else:
+        statement = _node_query(_SPECS[type_name], visibility)
+    money = _money(_SPECS[type_name].label) if type_name in _SPECS else set()
+    while True:
+        records = await graph.read(statement, params)
+        if not records:
+            return
+        for record in records:
+            row = record["row"]
+            if type_name == "orders":
+                for _, sku, quantity, unit_price in sorted(
+                    record["lines"] or [[0, None, None, None]]
+                ):
+                    yield {
+                        **row,
+                        "sku": sku,
+                        "quantity": quantity,
+                        "unitPrice": _money_text(unit_price),
+                    }
+                continue
+            if type_name == "interactions":
+                row["customerExternalIds"] = ";".join(sorted(row["customerExternalIds"]))
+                row["contactEmails"] = ";".join(sorted(e for e in row["contactEmails"] if e))
+            for name in money:
+                if name in row:
+                    row[name] = _money_text(row[name])
+            yield row
+        params["after"] = records[-1]["row"]["id"]
+        if len(records) < page_size:
+            return
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Writer:
+    """CSV, JSONL or XLSX output of rows with fixed columns."""
+
+    def __init__(self, fmt: str, columns: Iterable[str], out: Path | None) -> None:
+        self.fmt = fmt
+        self.columns = list(columns)
+        self.out = out
+        self._handle: io.TextIOWrapper | None = None
+        self._csv: Any = None
+        self._book: Any = None
+        self._sheet: Any = None
+        if fmt == "xlsx":
+            if out is None:
+                raise ValueError("XLSX cannot be written to stdout; give --out FILE.xlsx.")
+            from openpyxl import Workbook
+
+            self._book = Workbook(write_only=True)
+            self._sheet = self._book.create_sheet("export")
+            self._sheet.append(self.columns)
+            return
+        self._handle = (
+            out.open("w", encoding="utf-8", newline="")
+            if out is not None
+            else io.TextIOWrapper(
+                sys.stdout.buffer, encoding="utf-8", newline="", write_through=True
+            )
+        )
+        if fmt == "csv":
+            self._csv = csv.writer(self._handle)
+            self._csv.writerow(self.columns)
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.fmt == "csv":
+            self._csv.writerow([_text(row.get(c)) for c in self.columns])
+        elif self.fmt == "jsonl":
+            assert self._handle is not None
+            record = {c: row[c] for c in self.columns if row.get(c) is not None}
+            self._handle.write(orjson.dumps(record).decode() + "\n")
+        else:
+            from openpyxl.cell import WriteOnlyCell
+
+            cells = []
+            for c in self.columns:
+                value = row.get(c)
+                cell = WriteOnlyCell(self._sheet, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula stays text
+                cells.append(cell)
+            self._sheet.append(cells)
+
+    def close(self) -> None:
+        if self._book is not None:
+            assert self.out is not None
+            self._book.save(self.out)
+        elif self._handle is not None:
+            if self.out is not None:
+                self._handle.close()
+            else:
+                self._handle.flush()
+                self._handle.detach()

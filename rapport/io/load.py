@@ -1,0 +1,818 @@
+"""Batched upserts: validated rows go to Neo4j as one UNWIND statement (or a few) per batch.
+
+Each batch is one write transaction. Rows that a database check refuses (an order's customer
+that does not exist, a referral that would close a cycle) are reported and left out; the rest of
+the batch lands. Writes are idempotent: a record is compared with what is stored *before*
+anything is SET, so re-importing a file bumps no version and touches no `updatedAt`.
+
+Validation runs in a worker thread one batch ahead of the database, so Python checks batch k+1
+while Neo4j writes batch k. Temporal values travel as ISO strings and are parsed by Cypher
+(`date()`, `datetime()`): the driver's own conversion of Python datetimes is slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from graphdb.driver import Graph, run_in
+from graphdb.model import ENTITIES
+from graphdb.model import Kind as PropKind
+from graphdb.writes import locks
+from graphdb.writes import orders as order_cypher
+from graphdb.writes import referrals as referral_cypher
+from rapport.io.mapping import ColumnMap
+from rapport.io.readers import BadRow, RawRow
+from rapport.io.report import ImportResult, RowError
+from rapport.io.rows import TYPES, Record, field_name
+from resolvers.validation import INT64_MAX, Code, FieldError, Validator
+from resolvers.writes._tx import Checks
+from resolvers.writes.codes import WriteCode
+from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
+from resolvers.writes.orders import price_lines
+from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
+
+Tx = AsyncManagedTransaction
+DEFAULT_BATCH_SIZE = 5000
+
+
+@dataclass
+class Item:
+    """One validated unit of work: a row (or, for orders, the consecutive rows of one order)."""
+
+    rows: list[int]
+    record: Record
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# --- entities: customers, companies, contacts, products ---------------------------------------
+
+_NODES: dict[str, tuple[str, str | None, Mapping[str, Any]]] = {
+    "customers": ("Customer", "externalId", CUSTOMER_DEFAULTS),
+    "companies": ("Company", None, {}),  # key: registrationNumber, else domain
+    "contacts": ("Contact", "email", {}),
+    "products": ("Product", "sku", PRODUCT_DEFAULTS),
+}
+
+
+_LABEL_TYPE = {label: type_name for type_name, (label, _, _) in _NODES.items()}
+
+
+def _temporal(label: str) -> dict[str, str]:
+    """Imported date/datetime properties of a label → the Cypher function that parses them."""
+    columns = set(TYPES[_LABEL_TYPE[label]].columns)
+    return {
+        name: "date" if prop.kind is PropKind.DATE else "datetime"
+        for name, prop in ENTITIES[label].props.items()
+        if prop.kind in (PropKind.DATE, PropKind.DATETIME) and name in columns
+    }
+
+
+def upsert_statement(label: str, key_prop: str) -> str:
+    """Create or update `$rows` ({key, id, now, props, temporal}) by `key_prop`; new nodes
+    start from `$defaults`.
+
+    `props` hold plain values (null removes a property); `temporal` ISO strings, parsed here.
+    A stored node changes (version + 1, updatedAt) only when some value really differs.
+    """
+    temporal = _temporal(label)
+    differs = [
+        "any(k IN keys(r.props) WHERE (e[k] IS NULL) <> (r.props[k] IS NULL) OR e[k] <> r.props[k])"
+    ]
+    sets = []
+    for name, fn in temporal.items():
+        differs.append(
+            f"(r.temporal.{name} IS NOT NULL AND "
+            f"(e.{name} IS NULL OR e.{name} <> {fn}(r.temporal.{name})))"
+        )
+        sets.append(f", n.{name} = coalesce({fn}(r.temporal.{name}), n.{name})")
+    set_temporal = "".join(sets)
+    return (
+        "UNWIND $rows AS r "
+        f"CALL (r) {{ OPTIONAL MATCH (e:{label} {{{key_prop}: r.key}}) RETURN e LIMIT 1 }} "
+        f"WITH r, e, e IS NOT NULL AND ({' OR '.join(differs)}) AS changed "
+        "CALL (r, e) { WITH r, e WHERE e IS NULL "
+        f"CREATE (n:{label}) SET n = $defaults, n += r.props{set_temporal}, "
+        "n.id = r.id, n.createdAt = datetime(r.now), n.updatedAt = datetime(r.now), "
+        "n.version = 1 } "
+        "CALL (r, e, changed) { WITH r, e, changed WHERE changed "
+        f"WITH r, e AS n SET n += r.props{set_temporal}, "
+        "n.version = n.version + 1, n.updatedAt = datetime(r.now) } "
+        "RETURN sum(CASE WHEN e IS NULL THEN 1 ELSE 0 END) AS created, "
+        "sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated, count(*) AS total"
+    )
+
+
+def _node_params(label: str, items: list[Item], now: str) -> list[Any]:
+    temporal = _temporal(label)
+    rows = []
+    for item in items:
+        props = item.record["props"]
+        rows.append(
+            {
+                "key": item.record["key"],
+                "id": _new_id(),
+                "now": now,
+                "props": {k: v for k, v in props.items() if k not in temporal},
+                "temporal": {k: _iso(v) for k, v in props.items() if k in temporal},
+            }
+        )
+    return rows
+
+
+async def _write_nodes(tx: Tx, type_name: str, items: list[Item], now: str) -> Outcome:
+    label, key_prop, defaults = _NODES[type_name]
+    out = Outcome()
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(key_prop or item.record["keyProp"], []).append(item)
+    for prop, group in groups.items():
+        rows = await run_in(
+            tx,
+            upsert_statement(label, prop),
+            {"rows": _node_params(label, group, now), "defaults": dict(defaults)},
+        )
+        created, updated = int(rows[0]["created"]), int(rows[0]["updated"])
+        out.created += created
+        out.updated += updated
+        out.unchanged += int(rows[0]["total"]) - created - updated
+    return out
+
+
+def _new_id() -> str:
+    from schema import global_id
+
+    return global_id.new_raw_id()
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+_EXISTING_ORDERS = (
+    "UNWIND $keys AS key MATCH (o:Order {externalId: key}) "
+    "OPTIONAL MATCH (c:Customer)-[:PLACED]->(o) "
+    "RETURN o.externalId AS key, o.id AS id, c.id AS customerId, o.placedAt AS placedAt, "
+    "o.status AS status, o.currency AS currency, "
+    "[(o)-[x:CONTAINS]->(p:Product) | [x.position, p.id, x.quantity, x.unitPrice]] AS lines"
+)
+_CUSTOMERS_BY_KEY = (
+    "UNWIND $keys AS key MATCH (c:Customer {externalId: key}) RETURN key, c.id AS id"
+)
+_CREATE_ORDERS = (
+    "UNWIND $orders AS r MATCH (c:Customer {id: r.customerId}) "
+    "CREATE (o:Order) SET o = r.props, o.placedAt = datetime(r.placedAt), o.id = r.id, "
+    "o.createdAt = datetime(r.now), o.updatedAt = datetime(r.now), o.version = 1 "
+    "CREATE (c)-[:PLACED]->(o) "
+    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
+    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
+    "position: line.position}]->(p)"
+)
+_REPLACE_ORDERS = (
+    "UNWIND $orders AS r MATCH (o:Order {id: r.id}) "
+    "SET o += r.props, o.placedAt = datetime(r.placedAt), o.version = o.version + 1, "
+    "o.updatedAt = datetime(r.now) "
+    "WITH o, r CALL (o) { MATCH (o)-[x:CONTAINS]->() DELETE x } "
+    "CALL (o) { MATCH (o)<-[x:PLACED]-() DELETE x } "
+    "WITH o, r MATCH (c:Customer {id: r.customerId}) CREATE (c)-[:PLACED]->(o) "
+    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
+    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
+    "position: line.position}]->(p)"
+)
+#: recount the stored order aggregates of customers `$ids` from their orders (same values the
+#: placeOrder mutation maintains incrementally); unchanged values are not written
+_RECOUNT = (
+    "UNWIND $ids AS cid MATCH (c:Customer {id: cid}) "
+    "CALL (c) { OPTIONAL MATCH (c)-[:PLACED]->(o:Order) "
+    "RETURN count(o) AS n, coalesce(sum(o.total), 0) AS total, min(o.placedAt) AS first, "
+    "max(o.placedAt) AS last } "
+    "WITH c, n, total, first, last WHERE c.orderCount IS NULL OR c.orderCount <> n "
+    "OR c.totalSpent IS NULL OR c.totalSpent <> total "
+    "OR (c.firstOrderAt IS NULL) <> (first IS NULL) OR c.firstOrderAt <> first "
+    "OR (c.lastOrderAt IS NULL) <> (last IS NULL) OR c.lastOrderAt <> last "
+    "SET c.orderCount = n, c.totalSpent = total, c.firstOrderAt = first, c.lastOrderAt = last"
+)
+
+
+def _same_instant(stored: Any, moment: dt.datetime) -> bool:
+    """A stored neo4j DateTime against a validated (UTC) datetime."""
+    return stored is not None and _plain(stored) == moment
+
+
+async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
+    out = Outcome()
+    keys = [item.record["key"] for item in items]
+    existing = {r["key"]: r for r in await run_in(tx, _EXISTING_ORDERS, {"keys": keys})}
+    wanted = sorted({item.record["customer"] for item in items})
+    customers = {r["key"]: r["id"] for r in await run_in(tx, _CUSTOMERS_BY_KEY, {"keys": wanted})}
+    skus = sorted({ln.sku for item in items for ln in item.record["lines"] if ln.sku})
+    by_sku = {r["sku"]: r for r in await run_in(tx, order_cypher.PRODUCTS_BY_SKU, {"skus": skus})}
+    creates: list[dict[str, Any]] = []
+    replaces: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    for item in items:
+        rec = item.record
+        header = rec["header"]
+        checks = Checks(tx)
+        customer_id = customers.get(rec["customer"])
+        if customer_id is None:
+            checks.add(
+                (str(item.rows[0]), "customerExternalId"),
+                WriteCode.NOT_FOUND,
+                f"No customer has externalId {rec['customer']!r}.",
+            )
+        priced, total, currency = price_lines(checks, rec["lines"], {}, by_sku, header["currency"])
+        if total > INT64_MAX:
+            checks.add(
+                (str(item.rows[0]), "quantity"), Code.OUT_OF_RANGE, "The total is too large."
+            )
+        if checks.errors:
+            out.errors.extend(_row_errors(checks.errors, item))
+            continue
+        props = {
+            "externalId": rec["key"],
+            "status": header["status"],
+            "currency": currency,
+            "total": total,
+        }
+        params = {
+            "props": props,
+            "placedAt": header["placedAt"].isoformat(),
+            "customerId": customer_id,
+            "lines": priced,
+            "now": now,
+        }
+        stored = existing.get(rec["key"])
+        if stored is None:
+            creates.append({**params, "id": _new_id()})
+            touched.add(str(customer_id))
+            continue
+        lines = sorted(
+            [ln["position"], ln["productId"], ln["quantity"], ln["unitPrice"]] for ln in priced
+        )
+        if (
+            stored["customerId"] == customer_id
+            and _same_instant(stored["placedAt"], header["placedAt"])
+            and stored["status"] == props["status"]
+            and stored["currency"] == currency
+            and sorted(stored["lines"]) == lines
+        ):
+            out.unchanged += 1
+            continue
+        replaces.append({**params, "id": stored["id"]})
+        touched.update(str(c) for c in (customer_id, stored["customerId"]) if c)
+    if creates:
+        await run_in(tx, _CREATE_ORDERS, {"orders": creates})
+    if replaces:
+        await run_in(tx, _REPLACE_ORDERS, {"orders": replaces})
+    if touched:
+        await run_in(tx, _RECOUNT, {"ids": sorted(touched)})
+    out.created, out.updated = len(creates), len(replaces)
+    return out
+
+
+def _row_errors(errors: Iterable[FieldError], item: Item) -> list[RowError]:
+    """Errors whose path starts with the row number ("17", "sku") → RowErrors of that row."""
+    out = []
+    for e in errors:
+        path = e.field
+        row = item.rows[0]
+        if path and path[0].isdigit():
+            row, path = int(path[0]), path[1:]
+        name = ".".join(path)
+        out.append(RowError(row, name or None, e.code, e.message, item.columns.get(name, name)))
+    return out
+
+
+# --- interactions ------------------------------------------------------------------------------
+
+_PARTICIPANTS = (
+    "CALL () { UNWIND $customers AS key MATCH (c:Customer {externalId: key}) "
+    "RETURN collect([key, c.id]) AS customers } "
+    "CALL () { UNWIND $contacts AS email MATCH (p:Contact {email: email}) "
+    "WITH email, min(p.id) AS id RETURN collect([email, id]) AS contacts } "
+    "CALL () { UNWIND $users AS email MATCH (u:User {email: email}) "
+    "RETURN collect([email, u.id]) AS users } "
+    "RETURN customers, contacts, users"
+)
+_EXISTING_INTERACTIONS = (
+    "UNWIND $keys AS key MATCH (i:Interaction {externalId: key}) "
+    "RETURN key, i.id AS id, i.kind AS kind, i.occurredAt AS occurredAt, "
+    "i.subject AS subject, i.summary AS summary, i.outcome AS outcome, i.sentiment AS sentiment, "
+    "[(i)-[:WITH]->(x) | x.id] AS participants, [(u:User)-[:LOGGED]->(i) | u.id] AS loggedBy"
+)
+_WRITE_INTERACTIONS = (
+    "UNWIND $rows AS r "
+    "CALL (r) { WITH r WHERE r.existing IS NULL CREATE (i:Interaction) SET i.id = r.id, "
+    "i.createdAt = datetime(r.now), i.version = 1 RETURN i "
+    "UNION WITH r MATCH (i:Interaction {id: r.existing}) "
+    "SET i.version = i.version + 1 RETURN i } "
+    "SET i += r.props, i.occurredAt = datetime(r.occurredAt), i.updatedAt = datetime(r.now) "
+    "WITH i, r CALL (i) { MATCH (i)-[x:WITH]->() DELETE x } "
+    "CALL (i) { MATCH (i)<-[x:LOGGED]-() DELETE x } "
+    "CALL (i, r) { MATCH (u:User {id: r.loggedBy}) CREATE (u)-[:LOGGED]->(i) } "
+    "CALL (i, r) { UNWIND r.contacts AS pid MATCH (p:Contact {id: pid}) CREATE (i)-[:WITH]->(p) } "
+    "CALL (i, r) { UNWIND r.customers AS pid MATCH (c:Customer {id: pid}) "
+    "CREATE (i)-[:WITH]->(c) SET c.lastInteractionAt = CASE WHEN c.lastInteractionAt IS NULL "
+    "OR c.lastInteractionAt < i.occurredAt THEN i.occurredAt ELSE c.lastInteractionAt END }"
+)
+_INTERACTION_INDEX = (
+    "CREATE INDEX interaction_externalid IF NOT EXISTS FOR (i:Interaction) ON (i.externalId)"
+)
+
+
+async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
+    out = Outcome()
+    customers_wanted = sorted({k for it in items for k in it.record["customers"]})
+    contacts_wanted = sorted({k for it in items for k in it.record["contacts"]})
+    users_wanted = sorted({it.record["loggedBy"] for it in items if it.record["loggedBy"]})
+    found = (
+        await run_in(
+            tx,
+            _PARTICIPANTS,
+            {"customers": customers_wanted, "contacts": contacts_wanted, "users": users_wanted},
+        )
+    )[0]
+    customers, contacts, users = (dict(found[k]) for k in ("customers", "contacts", "users"))
+    keys = [it.record["key"] for it in items if it.record["key"]]
+    existing = (
+        {r["key"]: r for r in await run_in(tx, _EXISTING_INTERACTIONS, {"keys": keys})}
+        if keys
+        else {}
+    )
+    rows = []
+    for item in items:
+        rec, row = item.record, item.rows[0]
+        errors = [
+            RowError(
+                row,
+                "customerExternalIds",
+                WriteCode.NOT_FOUND,
+                f"No customer has externalId {k!r}.",
+            )
+            for k in rec["customers"]
+            if k not in customers
+        ] + [
+            RowError(row, "contactEmails", WriteCode.NOT_FOUND, f"No contact has e-mail {k!r}.")
+            for k in rec["contacts"]
+            if k not in contacts
+        ]
+        if rec["loggedBy"] and rec["loggedBy"] not in users:
+            errors.append(
+                RowError(row, "loggedByEmail", WriteCode.NOT_FOUND, "No user has this e-mail.")
+            )
+        if errors:
+            out.errors.extend(
+                RowError(
+                    e.row, e.field, e.code, e.message, item.columns.get(e.field or "", e.field)
+                )
+                for e in errors
+            )
+            continue
+        props = {k: v for k, v in rec["props"].items() if k != "occurredAt"}
+        params = {
+            "props": props,
+            "occurredAt": rec["props"]["occurredAt"].isoformat(),
+            "customers": sorted({customers[k] for k in rec["customers"]}),
+            "contacts": sorted({contacts[k] for k in rec["contacts"]}),
+            "loggedBy": users.get(rec["loggedBy"]) if rec["loggedBy"] else None,
+            "now": now,
+            "existing": None,
+            "id": _new_id(),
+        }
+        stored = existing.get(rec["key"]) if rec["key"] else None
+        if stored is not None:
+            same = (
+                all(stored.get(k) == v for k, v in props.items() if k != "externalId")
+                and _same_instant(stored["occurredAt"], rec["props"]["occurredAt"])
+                and sorted(stored["participants"])
+                == sorted(params["customers"] + params["contacts"])
+                and stored["loggedBy"] == ([params["loggedBy"]] if params["loggedBy"] else [])
+            )
+            if same:
+                out.unchanged += 1
+                continue
+            params["existing"] = stored["id"]
+            out.updated += 1
+        else:
+            out.created += 1
+        rows.append(params)
+    if rows:
+        await run_in(tx, _WRITE_INTERACTIONS, {"rows": rows})
+    return out
+
+
+# --- referrals ---------------------------------------------------------------------------------
+
+_FIND_REFERRAL_ENDS = (
+    "OPTIONAL MATCH (a:Customer {externalId: $referrer}) WHERE $referrerType = 'Customer' "
+    "WITH a OPTIONAL MATCH (b:Contact {email: $referrer}) WHERE $referrerType = 'Contact' "
+    "WITH a, min(b.id) AS contactId WITH coalesce(a.id, contactId) AS referrerId "
+    "OPTIONAL MATCH (c:Customer {externalId: $referred}) "
+    "OPTIONAL MATCH (c)<-[e:REFERRED]-(x) WHERE x:Customer OR x:Contact "
+    "RETURN referrerId, c.id AS referredId, x.id AS currentReferrer, "
+    "e.referredAt AS referredAt, e.channel AS channel, e.note AS note"
+)
+_UPDATE_REFERRAL = (
+    "MATCH (:Customer {id: $referredId})<-[e:REFERRED]-(x {id: $referrerId}) "
+    "SET e.referredAt = datetime($props.referredAt), e.channel = $props.channel, "
+    "e.note = $props.note"
+)
+
+
+async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
+    out = Outcome()
+    await run_in(tx, locks.ACQUIRE, {"name": locks.REFERRALS})
+    for item in items:
+        rec, row = item.record, item.rows[0]
+        field_ = "referrerExternalId" if rec["referrerType"] == "Customer" else "referrerEmail"
+        found = (
+            await run_in(
+                tx,
+                _FIND_REFERRAL_ENDS,
+                {
+                    "referrer": rec["referrer"],
+                    "referrerType": rec["referrerType"],
+                    "referred": rec["referred"],
+                },
+            )
+        )[0]
+        errors: list[tuple[str, str, str]] = []
+        if found["referrerId"] is None:
+            errors.append(
+                (
+                    field_,
+                    WriteCode.NOT_FOUND,
+                    f"No {rec['referrerType'].lower()} {rec['referrer']!r}.",
+                )
+            )
+        if found["referredId"] is None:
+            errors.append(
+                (
+                    "referredExternalId",
+                    WriteCode.NOT_FOUND,
+                    f"No customer has externalId {rec['referred']!r}.",
+                )
+            )
+        props = {**rec["props"], "referredAt": rec["props"]["referredAt"].isoformat()}
+        params = {
+            "referrerId": found["referrerId"],
+            "referredId": found["referredId"],
+            "props": props,
+        }
+        if not errors and found["currentReferrer"] is not None:
+            if found["currentReferrer"] != found["referrerId"]:
+                errors.append(
+                    (
+                        "referredExternalId",
+                        WriteCode.ALREADY_REFERRED,
+                        "This customer was already referred by someone; the first referral counts.",
+                    )
+                )
+            elif (
+                _same_instant(found["referredAt"], rec["props"]["referredAt"])
+                and found["channel"] == props["channel"]
+                and found["note"] == props["note"]
+            ):
+                out.unchanged += 1
+                continue
+            else:
+                await run_in(tx, _UPDATE_REFERRAL, params)
+                out.updated += 1
+                continue
+        if not errors and rec["referrerType"] == "Customer":
+            cycle = await run_in(tx, referral_cypher.REFERRAL_CYCLE, params)
+            if cycle[0]["cycle"]:
+                errors.append(
+                    (
+                        field_,
+                        WriteCode.REFERRAL_CYCLE,
+                        "The referred customer is already upstream of the referrer; referrals "
+                        "cannot go round in a circle.",
+                    )
+                )
+        if errors:
+            out.errors.extend(RowError(row, f, c, m, item.columns.get(f, f)) for f, c, m in errors)
+            continue
+        await run_in(
+            tx,
+            referral_cypher.create_referral(rec["referrerType"]).replace(
+                "SET e = $props",
+                "SET e = $props, e.referredAt = datetime($props.referredAt), "
+                "e.createdAt = datetime($now)",
+            ),
+            {**params, "now": now},
+        )
+        out.created += 1
+    return out
+
+
+# --- employments -------------------------------------------------------------------------------
+
+_FIND_JOB = (
+    "UNWIND $rows AS r "
+    "CALL (r) { OPTIONAL MATCH (p:Contact {email: r.contact}) RETURN min(p.id) AS contactId } "
+    "CALL (r) { OPTIONAL MATCH (co:Company {domain: r.company}) WHERE r.keyProp = 'domain' "
+    "RETURN min(co.id) AS byDomain } "
+    "CALL (r) { OPTIONAL MATCH (co:Company {registrationNumber: r.company}) "
+    "WHERE r.keyProp = 'registrationNumber' RETURN min(co.id) AS byNumber } "
+    "WITH r, contactId, coalesce(byDomain, byNumber) AS companyId "
+    "OPTIONAL MATCH (:Contact {id: contactId})-[w:WORKS_AT]->(:Company {id: companyId}) "
+    "RETURN r.i AS i, contactId, companyId, w IS NOT NULL AS exists, properties(w) AS props"
+)
+_SET_JOB = (
+    "UNWIND $rows AS r MATCH (p:Contact {id: r.contactId}), (co:Company {id: r.companyId}) "
+    "MERGE (p)-[w:WORKS_AT]->(co) ON CREATE SET w.createdAt = datetime(r.now) "
+    "SET w += r.props, w.updatedAt = datetime(r.now), "
+    "w.startedOn = CASE WHEN r.hasStarted THEN date(r.startedOn) ELSE w.startedOn END, "
+    "w.endedOn = CASE WHEN r.hasEnded THEN date(r.endedOn) ELSE w.endedOn END"
+)
+_DATES = ("startedOn", "endedOn")
+
+
+def _plain(value: Any) -> Any:
+    to_native = getattr(value, "to_native", None)
+    return to_native() if to_native is not None else value
+
+
+async def _write_employments(tx: Tx, items: list[Item], now: str) -> Outcome:
+    out = Outcome()
+    lookups = [
+        {
+            "i": i,
+            "contact": it.record["contact"],
+            "company": it.record["company"],
+            "keyProp": it.record["companyKeyProp"],
+        }
+        for i, it in enumerate(items)
+    ]
+    found = {r["i"]: r for r in await run_in(tx, _FIND_JOB, {"rows": lookups})}
+    writes = []
+    for i, item in enumerate(items):
+        rec, row, hit = item.record, item.rows[0], found[i]
+        company_field = (
+            "companyDomain" if rec["companyKeyProp"] == "domain" else "companyRegistrationNumber"
+        )
+        errors: list[tuple[str, str, str]] = []
+        if hit["contactId"] is None:
+            errors.append(("contactEmail", WriteCode.NOT_FOUND, "No contact has this e-mail."))
+        if hit["companyId"] is None:
+            errors.append((company_field, WriteCode.NOT_FOUND, "No company has this key."))
+        props = rec["props"]
+        stored = {k: _plain(v) for k, v in (hit["props"] or {}).items()}
+        started = props["startedOn"] if "startedOn" in props else stored.get("startedOn")
+        ended = props["endedOn"] if "endedOn" in props else stored.get("endedOn")
+        if started is not None and ended is not None and ended < started:
+            errors.append(
+                ("endedOn", "ENDED_BEFORE_STARTED", "A job cannot end before it started.")
+            )
+        if errors:
+            out.errors.extend(RowError(row, f, c, m, item.columns.get(f, f)) for f, c, m in errors)
+            continue
+        if hit["exists"] and all(stored.get(k) == v for k, v in props.items()):
+            out.unchanged += 1
+            continue
+        out.updated += 1 if hit["exists"] else 0
+        out.created += 0 if hit["exists"] else 1
+        writes.append(
+            {
+                "contactId": hit["contactId"],
+                "companyId": hit["companyId"],
+                "props": {k: v for k, v in props.items() if k not in _DATES},
+                "hasStarted": "startedOn" in props,
+                "startedOn": _iso(props.get("startedOn")),
+                "hasEnded": "endedOn" in props,
+                "endedOn": _iso(props.get("endedOn")),
+                "now": now,
+            }
+        )
+    if writes:
+        await run_in(tx, _SET_JOB, {"rows": writes})
+    return out
+
+
+# --- the importer ------------------------------------------------------------------------------
+
+
+class Importer:
+    """Validate and load one stream of rows of one type."""
+
+    def __init__(
+        self,
+        graph: Graph | None,
+        type_name: str,
+        *,
+        renames: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        default_phone_region: str = "SK",
+    ) -> None:
+        if type_name not in TYPES:
+            raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
+        self.graph = graph
+        self.type = TYPES[type_name]
+        self.columns = ColumnMap(self.type.columns, renames or {})
+        self.dry_run = dry_run or graph is None
+        self.batch_size = max(1, batch_size)
+        self.region = default_phone_region
+        self.result = ImportResult(type=type_name, dry_run=self.dry_run)
+
+    # validation (runs in a worker thread) -------------------------------------------------------
+
+    def _validate(self, number: int, raw: RawRow | BadRow) -> Item | None:
+        self.result.rows += 1
+        if isinstance(raw, BadRow):
+            self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
+            return None
+        row = self.columns.apply(raw)
+        v = Validator((), self.region)
+        record = self.type.validate(v, row)
+        if record is None:
+            for e in v.errors:
+                name = field_name(e)
+                self.result.errors.append(
+                    RowError(number, name, e.code, e.message, self.columns.column_of(name))
+                )
+            return None
+        return Item([number], record, {c: self.columns.column_of(c) for c in row})
+
+    def _items(self, rows: Iterable[tuple[int, RawRow | BadRow]]) -> Iterator[Item]:
+        if self.type.name != "orders":
+            for number, raw in rows:
+                item = self._validate(number, raw)
+                if item is not None:
+                    yield item
+            return
+        yield from self._orders(rows)
+
+    def _orders(self, rows: Iterable[tuple[int, RawRow | BadRow]]) -> Iterator[Item]:
+        """Consecutive line rows with one externalId become one order; a bad line sinks it."""
+        current: list[tuple[int, Item | None]] = []
+        key: object = None
+
+        def finish() -> Item | None:
+            good = [it for _, it in current if it is not None]
+            bad = [n for n, it in current if it is None]
+            if not current:
+                return None
+            if bad:
+                for number, it in current:
+                    if it is not None:
+                        self.result.errors.append(
+                            RowError(
+                                number,
+                                "externalId",
+                                Code.INVALID_VALUE,
+                                f"Another line of this order (row {bad[0]}) is invalid, "
+                                "so the order was not imported.",
+                                it.columns.get("externalId"),
+                            )
+                        )
+                return None
+            first = good[0]
+            for it in good[1:]:
+                for name in ("customer", "header"):
+                    if it.record[name] != first.record[name]:
+                        self.result.errors.extend(
+                            RowError(
+                                n,
+                                "customerExternalId" if name == "customer" else "placedAt",
+                                Code.INVALID_VALUE,
+                                "Every line of one order must name the same customer, placedAt, "
+                                f"status and currency as its first line (row {first.rows[0]}).",
+                            )
+                            for n in it.rows
+                        )
+                        return None
+            lines = []
+            for it in good:
+                line = it.record["line"]
+                line.field = (str(it.rows[0]),)
+                lines.append(line)
+            record = {**first.record, "lines": lines}
+            return Item([n for it in good for n in it.rows], record, first.columns)
+
+        for number, raw in rows:
+            item = self._validate(number, raw)
+            row_key = (
+                item.record["key"]
+                if item is not None
+                else (self.columns.apply(raw).get("externalId") if isinstance(raw, dict) else None)
+            )
+            if current and (row_key != key or row_key is None):
+                done = finish()
+                current = []
+                if done is not None:
+                    yield done
+            key = row_key
+            current.append((number, item))
+        done = finish()
+        if done is not None:
+            yield done
+
+    def _batches(self, rows: Iterable[tuple[int, RawRow | BadRow]]) -> Iterator[list[Item]]:
+        """Batches of at most batch_size rows, cut early so no batch holds one key twice
+        (each batch is one statement, which must see its own earlier rows' writes)."""
+        batch: list[Item] = []
+        seen: set[Any] = set()
+        size = 0
+        for item in self._items(rows):
+            key = _batch_key(self.type.name, item.record)
+            if (key is not None and key in seen) or size >= self.batch_size:
+                yield batch
+                batch, seen, size = [], set(), 0
+            batch.append(item)
+            size += len(item.rows)
+            if key is not None:
+                seen.add(key)
+        if batch:
+            yield batch
+
+    # loading ------------------------------------------------------------------------------------
+
+    async def _write(self, batch: list[Item]) -> None:
+        self.result.valid += sum(len(it.rows) for it in batch)
+        if self.dry_run or self.graph is None:
+            return
+        now = dt.datetime.now(dt.UTC).isoformat()
+        name = self.type.name
+
+        async def work(tx: Tx) -> Outcome:
+            if name in _NODES:
+                return await _write_nodes(tx, name, batch, now)
+            return await _WRITERS[name](tx, batch, now)
+
+        outcome = await self.graph.write_tx(work)
+        self.result.created += outcome.created
+        self.result.updated += outcome.updated
+        self.result.unchanged += outcome.unchanged
+        self.result.errors.extend(outcome.errors)
+
+    async def run(
+        self,
+        rows: Iterable[tuple[int, RawRow | BadRow]],
+        on_progress: Any = None,
+    ) -> ImportResult:
+        """Validate and load every row; `on_progress(rows_done)` after each batch."""
+        started = time.perf_counter()
+        if self.graph is not None and not self.dry_run and self.type.name == "interactions":
+            await self.graph.write(_INTERACTION_INDEX)
+        batches = self._batches(rows)
+        done = object()
+        pending: asyncio.Task[None] | None = None
+        try:
+            while True:
+                batch = await asyncio.to_thread(next, batches, done)
+                if pending is not None:
+                    await pending
+                    pending = None
+                if on_progress is not None:
+                    on_progress(self.result.rows)
+                if batch is done:
+                    break
+                assert isinstance(batch, list)
+                pending = asyncio.ensure_future(self._write(batch))
+            if pending is not None:
+                await pending
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+        self.result.seconds = time.perf_counter() - started
+        self.result.ignored_columns = list(self.columns.ignored)
+        return self.result
+
+
+def _batch_key(type_name: str, record: Record) -> Any:
+    if type_name == "companies":
+        return (record["keyProp"], record["key"])
+    if type_name == "referrals":
+        return None  # written one by one, in order
+    if type_name == "employments":
+        return (record["contact"], record["companyKeyProp"], record["company"])
+    return record.get("key")
+
+
+_WRITERS = {
+    "orders": _write_orders,
+    "interactions": _write_interactions,
+    "referrals": _write_referrals,
+    "employments": _write_employments,
+}
+
+__all__ = ["DEFAULT_BATCH_SIZE", "Importer", "upsert_statement"]

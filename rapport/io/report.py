@@ -1,0 +1,93 @@
+"""What an import did: counts, and every refused row with its field, code and message.
+
+The JSON report (default `.rapport/import-report-<UTC timestamp>.json`) looks like::
+
+    {"file": "customers.csv", "type": "customers", "dryRun": false,
+     "startedAt": "2026-11-22T21:00:00+00:00", "seconds": 1.42, "rowsPerSecond": 7042,
+     "rows": 10000, "created": 9990, "updated": 0, "unchanged": 0, "failed": 10,
+     "ignoredColumns": ["Notes"],
+     "errors": [{"row": 17, "field": "email", "column": "E-mail", "code": "INVALID_EMAIL",
+                 "message": "'jan@' is not a valid e-mail address: …"}]}
+
+`row` is the row number a spreadsheet shows (the header is row 1; in JSONL the line number),
+`field` the Rapport field and `column` the file's header that fed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str | None
+    code: str
+    message: str
+    column: str | None = None
+
+
+@dataclass
+class ImportResult:
+    type: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: rows that passed validation (in a dry run: would be written)
+    valid: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def as_json(self, source: str | None = None) -> dict[str, Any]:
+        return {
+            "file": source,
+            "type": self.type,
+            "dryRun": self.dry_run,
+            "startedAt": self.started_at.isoformat(timespec="seconds"),
+            "seconds": round(self.seconds, 3),
+            "rowsPerSecond": round(self.rows_per_second),
+            "rows": self.rows,
+            "valid": self.valid,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "ignoredColumns": self.ignored_columns,
+            "errors": [asdict(e) for e in sorted(self.errors, key=lambda e: e.row)],
+        }
+
+
+def default_report_path(data_dir: Path, at: dt.datetime | None = None) -> Path:
+    stamp = (at or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    return data_dir / f"import-report-{stamp}.json"
+
+
+def write_report(result: ImportResult, path: Path, source: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(result.as_json(source), option=orjson.OPT_INDENT_2) + b"\n")
+    return path
+
+
+def error_line(error: RowError) -> str:
+    where = f"row {error.row}"
+    if error.field:
+        shown = error.column if error.column and error.column != error.field else None
+        where += f", {error.field}" + (f" (column {shown!r})" if shown else "")
+    return f"{where}: {error.code}: {error.message}"

@@ -1,0 +1,271 @@
+"""The audit trail of the write path: one AuditEvent per successful mutation.
+
+The mutation runner (`resolvers.writes._tx.execute`) names the mutation's *subject*, the record
+the change is about, and does the rest itself, so no mutation can forget it:
+
+1. before the mutation's work, it write-locks the subject and reads its state (`capture`);
+2. after the work, in the same transaction, it reads the state again;
+3. it stores the difference as `changes`, a JSON string `{field: {before, after}}` (a create has
+   only `after`s, a delete only `before`s), in an `(:AuditEvent)` linked `-[:ABOUT]->` to the
+   subject when that still exists.
+
+A refused mutation raises inside the transaction, so its event rolls back with everything else.
+The state is the record's own properties plus the relationships the write path edits, flattened
+into fields: `company`, `accountManager`, `tags`, `employment[<company id>]`,
+`consent[<consent id>]`, `referredBy`, `participants`, `lines`… References are global ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from neo4j import AsyncManagedTransaction
+
+from graphdb.driver import run_in
+from graphdb.model import ENTITIES, Kind
+from graphdb.writes import audit as cypher
+from resolvers.money import format_money, from_storage
+from schema import global_id
+
+Tx = AsyncManagedTransaction
+
+#: what an erased personal value is replaced with, everywhere
+ERASED = "[erased]"
+
+#: bookkeeping that is not part of a change (the event has its own time and version is derived)
+_IGNORED = frozenset({"id", "version", "createdAt", "updatedAt", "_lock", "requestHash"})
+
+#: identifying fields that are not marked `personal` in the model (they are shown to every role)
+#: but name a person all the same, so erasure removes them too
+_IDENTIFYING = {
+    "Customer": frozenset({"name", "externalId"}),
+    "Contact": frozenset({"firstName", "lastName", "fullName"}),
+}
+
+#: free text in relationship state that may describe a person (a referral's note)
+_PERSONAL_RELATED = frozenset({"note"})
+
+_MONEY_KEYS = frozenset({"unitPrice"})
+_TYPED_REF = re.compile(r"^(Customer|Contact):([0-9a-f-]{36})$")
+
+
+def erasable_fields(type_name: str) -> frozenset[str]:
+    """Fields of a person whose values erasure removes (and redacts inside audit events)."""
+    entity = ENTITIES[type_name]
+    personal = {p.name for p in entity.props.values() if p.personal}
+    return frozenset(personal | _IDENTIFYING.get(type_name, frozenset()) | _PERSONAL_RELATED)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The record a mutation is about: found by its id, or by a natural key (upserts)."""
+
+    type_name: str
+    value: str
+    key: str = "id"
+    #: GDPR erasure: the event keeps which fields existed, never their values
+    erasure: bool = False
+
+
+@dataclass
+class Captured:
+    raw_id: str | None
+    state: dict[str, Any] | None
+
+
+def plain(value: Any) -> Any:
+    """A stored value as JSON: temporal values in ISO 8601, nested values likewise."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format_money(value)
+    iso = getattr(value, "iso_format", None)
+    if callable(iso):  # neo4j.time.DateTime / Date / Time / Duration
+        return iso()
+    return value
+
+
+def money(value: Any) -> Any:
+    amount = from_storage(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    return format_money(amount) if amount is not None else value
+
+
+def _props(type_name: str, props: dict[str, Any]) -> dict[str, Any]:
+    entity = ENTITIES[type_name]
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in _IGNORED or key.startswith("_"):
+            continue
+        spec = entity.props.get(key)
+        out[key] = money(value) if spec is not None and spec.kind is Kind.MONEY else plain(value)
+    return out
+
+
+def _line(line: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "product": global_id.encode("Product", line["product"]),
+        "quantity": line["quantity"],
+        "unitPrice": money(line["unitPrice"]),
+    }
+
+
+def _related(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Relationship items of `graphdb.writes.audit.state` as flat fields."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, value = item["k"], item.get("v")
+        if item.get("ref") is not None:
+            ref = global_id.encode(item["ref"], item["id"])
+            if item.get("many"):
+                out[f"{key}[{ref}]"] = _present(value)
+            else:
+                out[key] = ref if value is None else {"id": ref, **_present(value)}
+        elif key == "tags":
+            out[key] = sorted(value or [])
+        elif key == "participants":
+            refs = (_TYPED_REF.match(v) for v in value or [])
+            out[key] = sorted(global_id.encode(m[1], m[2]) for m in refs if m)
+        elif key == "lines":
+            ordered = sorted(value or [], key=lambda ln: ln.get("position") or 0)
+            out[key] = [_line(ln) for ln in ordered]
+        else:
+            out[key] = plain(value)
+    return out
+
+
+def _present(value: dict[str, Any] | None) -> dict[str, Any]:
+    """A relationship's properties without the empty ones."""
+    return {k: plain(v) for k, v in (value or {}).items() if v is not None}
+
+
+async def capture(tx: Tx, subject: Subject, *, lock: bool = False) -> Captured:
+    """The subject's audit state now (None when it does not exist).
+
+    With `lock`, the record is write-locked first and read by the next statement, so the state
+    is what committed writers left, and nobody changes it until this transaction ends.
+    """
+    params = {"value": subject.value}
+    if lock:
+        await run_in(tx, cypher.lock(subject.type_name, subject.key), params)
+    rows = await run_in(tx, cypher.state(subject.type_name, subject.key), params)
+    if not rows:
+        return Captured(subject.value if subject.key == "id" else None, None)
+    row = rows[0]
+    return Captured(
+        str(row["id"]),
+        {**_props(subject.type_name, row["props"]), **_related(row["related"])},
+    )
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """{field: {before, after}} for the fields that differ; creates list only `after`, deletes
+    only `before`, and empty values are left out of both."""
+    if before is None and after is None:
+        return {}
+    if before is None:
+        return {k: {"after": v} for k, v in sorted((after or {}).items()) if _has(v)}
+    if after is None:
+        return {k: {"before": v} for k, v in sorted(before.items()) if _has(v)}
+    changes: dict[str, Any] = {}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old != new and (_has(old) or _has(new)):
+            changes[key] = {"before": old, "after": new}
+    return changes
+
+
+def _has(value: Any) -> bool:
+    return value is not None and value != [] and value != {}
+
+
+def redact(changes: Any, fields: frozenset[str]) -> Any:
+    """`changes` with the values of `fields` (at any depth) replaced by ERASED."""
+    if isinstance(changes, dict):
+        return {
+            k: _erase_all(v) if _base(k) in fields else redact(v, fields)
+            for k, v in changes.items()
+        }
+    if isinstance(changes, list):
+        return [redact(v, fields) for v in changes]
+    return changes
+
+
+def _base(key: str) -> str:
+    return key.split("[", 1)[0]
+
+
+def _erase_all(value: Any) -> Any:
+    """Keep the shape of a change ({before, after}) but none of its values."""
+    if isinstance(value, dict):
+        return {k: _erase_all(v) for k, v in value.items()}
+    return None if value is None else ERASED
+
+
+def scrub(value: Any, needles: Iterable[str]) -> Any:
+    """`value` with every occurrence of each needle (inside any string) replaced by ERASED."""
+    needles = sorted({n for n in needles if n}, key=len, reverse=True)
+    return _scrub(value, needles)
+
+
+def _scrub(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, str):
+        for needle in needles:
+            if needle in value:
+                value = value.replace(needle, ERASED)
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, needles) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, needles) for v in value]
+    return value
+
+
+def dumps(changes: dict[str, Any]) -> str:
+    return orjson.dumps(changes, option=orjson.OPT_SORT_KEYS).decode()
+
+
+async def record(
+    tx: Tx,
+    *,
+    event_id: str,
+    at: dt.datetime,
+    actor_id: str,
+    actor_email: str,
+    credential_id: str,
+    action: str,
+    subject: Subject,
+    before: Captured,
+    after: Captured,
+) -> None:
+    """Write the one AuditEvent of this mutation."""
+    changes = diff(before.state, after.state)
+    if subject.erasure:
+        fields = erasable_fields(subject.type_name)
+        values = [
+            v
+            for k, v in (before.state or {}).items()
+            if _base(k) in fields and isinstance(v, str) and len(v) >= 3
+        ]
+        changes = scrub(redact(changes, fields), values)
+    event = {
+        "id": event_id,
+        "at": at,
+        "actorId": actor_id,
+        "actorEmail": actor_email,
+        "credentialId": credential_id,
+        "action": action,
+        "entityType": subject.type_name,
+        "entityId": after.raw_id or before.raw_id,
+        "changes": dumps(changes),
+    }
+    await run_in(tx, cypher.record(subject.type_name), {"event": event})

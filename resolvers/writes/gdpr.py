@@ -1,0 +1,139 @@
+"""eraseCustomer and eraseContact: the GDPR right to erasure, in one transaction.
+
+Erasing a person:
+
+1. moves what must stay as history onto an anonymous placeholder, a new
+   `(:Customer:Erased)` (or `(:Contact:Erased)`) that takes over the orders (with the stored
+   order count, total spent and first/last order dates, so revenue figures do not change) and
+   the referrals in and out (their notes deleted, so the referral network keeps its shape);
+   no placeholder is made when there is no such history;
+2. takes the person out of their interactions (an interaction keeps its other participants; one
+   left with none keeps its kind and time, with the summary replaced by "[erased]"), and removes
+   the person's personal values from those interactions' subject, summary and outcome;
+3. deletes the person with their consent records, jobs, org-chart links, acquaintances and tags;
+4. writes a `(:Tombstone {id, entityType, entityId, erasedAt, erasedBy, reason})`;
+5. redacts the audit trail: in the person's earlier AuditEvents the values of personal fields
+   (the model's `personal=True` fields, names, externalId, referral notes) become "[erased]";
+   any audit event holding one of the person's personal values verbatim has it replaced.
+
+The mutation's own AuditEvent (written by the runner) lists which fields the person had, with
+"[erased]" for the personal ones. Values shorter than `MIN_SCRUB_LENGTH` characters are removed
+from the fields they were stored in but not searched for in free text, where they would match
+inside unrelated words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+
+from graphdb.driver import run_in
+from graphdb.writes import gdpr as cypher
+from resolvers.validation import FieldError
+from resolvers.writes._audit import ERASED, Subject, erasable_fields, redact, scrub
+from resolvers.writes._tx import Refused, Tx, decode_ref, execute, now, validator
+from resolvers.writes.codes import WriteCode
+from schema import global_id
+from schema.context import Info
+
+MIN_SCRUB_LENGTH = 3
+
+
+def personal_values(type_name: str, props: dict[str, Any]) -> list[str]:
+    """The person's personal values as text, longest first (for replacing inside text)."""
+    values: set[str] = set()
+    for name in erasable_fields(type_name):
+        value = props.get(name)
+        if value is None:
+            continue
+        iso = getattr(value, "iso_format", None)
+        text = (
+            iso() if callable(iso) else value.isoformat() if isinstance(value, dt.date) else value
+        )
+        if isinstance(text, str) and len(text.strip()) >= MIN_SCRUB_LENGTH:
+            values.add(text)
+    return sorted(values, key=lambda v: (-len(v), v))
+
+
+def _needle(value: str) -> str:
+    """How `value` appears inside a JSON string (escapes included), for CONTAINS."""
+    return orjson.dumps(value).decode()[1:-1]
+
+
+async def _redact_audit(
+    tx: Tx, type_name: str, raw_id: str, values: list[str], orphaned: list[str]
+) -> None:
+    gid = global_id.encode(type_name, raw_id)
+    rows = await run_in(
+        tx,
+        cypher.AUDIT_TO_REDACT,
+        {"id": raw_id, "related": orphaned, "needles": [*map(_needle, values), gid]},
+    )
+    personal = erasable_fields(type_name)
+    rewritten: list[dict[str, str]] = []
+    for row in rows:
+        changes = orjson.loads(row["changes"] or "{}")
+        if row["entityId"] == raw_id:
+            changes = redact(changes, personal)
+        if row["entityId"] in orphaned:
+            changes = redact(changes, frozenset({"summary"}))
+        if gid in (row["changes"] or ""):
+            changes = redact(changes, frozenset({"note"}))
+        text = orjson.dumps(scrub(changes, values), option=orjson.OPT_SORT_KEYS).decode()
+        if text != row["changes"]:
+            rewritten.append({"id": row["id"], "changes": text})
+    if rewritten:
+        await run_in(tx, cypher.AUDIT_REWRITE, {"events": rewritten})
+
+
+async def erase(info: Info, type_name: str, entity_id: object, reason: object) -> Any:
+    """Erase the Customer or Contact `entity_id`; (tombstone id or None, errors)."""
+    v = validator(info)
+    ref = decode_ref(v, "id", entity_id, {type_name})
+    why = v.text("reason", reason, required=True, max_length=1000, allow_newlines=True)
+    if ref is None or why is None or not v.ok:
+        return None, v.errors
+    at, placeholder_id, tombstone_id = now(), global_id.new_raw_id(), global_id.new_raw_id()
+    actor = info.context.viewer.user_id
+    ids = {"id": ref.raw_id}
+
+    async def work(tx: Tx) -> str:
+        rows = await run_in(tx, cypher.properties(type_name), ids)
+        if not rows:
+            raise Refused(
+                [FieldError(ref.field, WriteCode.NOT_FOUND, f"No {type_name.lower()} has this id.")]
+            )
+        values = personal_values(type_name, rows[0]["props"])
+        if rows[0]["needsPlaceholder"]:
+            statement = (
+                cypher.CUSTOMER_PLACEHOLDER
+                if type_name == "Customer"
+                else cypher.CONTACT_PLACEHOLDER
+            )
+            await run_in(tx, statement, {**ids, "placeholderId": placeholder_id, "now": at})
+        scrubbing = {**ids, "values": values, "erased": ERASED, "now": at}
+        touched = [
+            r["id"] for r in await run_in(tx, cypher.leave_interactions(type_name), scrubbing)
+        ]
+        orphaned = [
+            r["id"]
+            for r in await run_in(tx, cypher.REDACT_ORPHANED, {"ids": touched, "erased": ERASED})
+        ]
+        await run_in(tx, cypher.delete_person(type_name), ids)
+        tombstone = {
+            "id": tombstone_id,
+            "entityType": type_name,
+            "entityId": ref.raw_id,
+            "erasedAt": at,
+            "erasedBy": actor,
+            "reason": scrub(why, values),
+        }
+        await run_in(tx, cypher.TOMBSTONE, {"props": tombstone})
+        await _redact_audit(tx, type_name, ref.raw_id, values, orphaned)
+        return tombstone_id
+
+    return await execute(
+        info, work, subject=Subject(type_name, ref.raw_id, erasure=True), guard=None
+    )

@@ -1,0 +1,77 @@
+"""importRecords: `rapport import` for small batches over GraphQL (the same code path).
+
+At most MAX_ROWS rows per request: a bigger file would hold one HTTP request (and a worker) for
+a long time; the CLI streams files of any size. Bulk import is for ADMIN and MANAGER: it writes
+any account, which SALES may not, and it is not recorded row by row in the audit trail.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+
+from rapport.io import import_rows, read_text
+from rapport.io.mapping import MappingError, parse_map
+from rapport.io.readers import BadRow, Format, RawRow
+from resolvers.validation import Code
+from resolvers.writes import policy
+from resolvers.writes.codes import WriteCode
+from schema.context import Info
+from schema.inputs.imports import ImportFormat, ImportRecordsInput
+from schema.payloads.imports import ImportPayload, ImportRowError
+
+MAX_ROWS = 1000
+
+
+def _refused(code: str, message: str, field: str | None = None) -> ImportPayload:
+    return ImportPayload(errors=[ImportRowError(row=0, field=field, code=code, message=message)])
+
+
+async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
+    viewer = info.context.viewer
+    if viewer.role not in policy.STAFF:
+        return _refused(WriteCode.FORBIDDEN, policy.role_refusal(viewer, "importRecords").message)
+    try:
+        renames = parse_map(data.map if isinstance(data.map, dict) else None)
+        if data.map is not None and not isinstance(data.map, dict):
+            raise MappingError('map must be an object: {"source header": "field"}.')
+    except MappingError as exc:
+        return _refused(Code.INVALID_VALUE, str(exc), "map")
+    fmt: Format = "jsonl" if data.format == ImportFormat.JSONL else "csv"
+    rows: list[tuple[int, RawRow | BadRow]] = []
+    for row in read_text(data.data, fmt):
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            return _refused(
+                Code.OUT_OF_RANGE,
+                f"At most {MAX_ROWS:,} rows per importRecords request; split the file or use "
+                "`rapport import` for large files.",
+                "data",
+            )
+    try:
+        result = await import_rows(
+            info.context.graph,
+            str(data.type.value),
+            rows,
+            renames=renames,
+            dry_run=data.dry_run,
+            default_phone_region=info.context.settings.default_phone_region,
+            console=Console(file=io.StringIO()),
+            progress=False,
+        )
+    except MappingError as exc:
+        return _refused(Code.INVALID_VALUE, str(exc), "map")
+    return ImportPayload(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        failed=result.failed,
+        valid=result.valid,
+        errors=[_row_error(e) for e in sorted(result.errors, key=lambda e: e.row)],
+    )
+
+
+def _row_error(error: Any) -> ImportRowError:
+    return ImportRowError(row=error.row, field=error.field, code=error.code, message=error.message)

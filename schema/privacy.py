@@ -1,0 +1,202 @@
+"""The audit trail and GDPR in the schema: `auditLog`, `exportSubjectData`, `eraseCustomer`,
+`eraseContact`, and the AuditEvent type. docs/security.md explains who may use what."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from resolvers import audit, gdpr
+from resolvers.writes import gdpr as erasure
+from schema.context import Info
+from schema.payloads.common import errors
+from schema.scalars import JSON, DateTime
+from schema.types.errors import UserError, user_errors
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="One change, as recorded in the same transaction that made it. Audit events "
+    "are never deleted; erasing a person replaces their personal values inside them with "
+    '"[erased]".'
+)
+class AuditEvent:
+    id: strawberry.ID = strawberry.field(description="The event's own id.")
+    at: DateTime = strawberry.field(description="When the change was committed.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the User who made the change."
+    )
+    actor_email: str | None = strawberry.field(
+        description="E-mail of that user when the change was made."
+    )
+    action: str = strawberry.field(
+        description="The mutation that made the change, e.g. updateCustomer."
+    )
+    entity_type: str = strawberry.field(
+        description="Type of the record changed, e.g. Customer (the record may since be gone)."
+    )
+    entity_id: strawberry.ID = strawberry.field(description="Global id of the record changed.")
+    changes: JSON = strawberry.field(
+        description="The fields that changed, as {field: {before, after}}: a creation has only "
+        "`after`, a deletion only `before`. Related records appear as fields too, e.g. "
+        "`accountManager`, `tags`, `employment[<company id>]`, `consent[<consent id>]`, "
+        "with global ids as values."
+    )
+
+
+@strawberry.type(description="An audit event in a page of the audit log.")
+class AuditEventEdge:
+    cursor: str = strawberry.field(description="Opaque keyset cursor; pass it as `after`.")
+    node: AuditEvent = strawberry.field(description="The event.")
+
+
+@strawberry.type(description="Where a page of the audit log sits in the whole log.")
+class AuditPageInfo:
+    has_next_page: bool = strawberry.field(description="True when older events follow.")
+    has_previous_page: bool = strawberry.field(description="True when `after` was given.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first event.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last event.")
+
+
+@strawberry.type(description="A page of a record's audit log, newest first (Relay connection).")
+class AuditEventConnection:
+    edges: list[AuditEventEdge] = strawberry.field(description="The events of this page.")
+    page_info: AuditPageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Number of events about this record.")
+
+
+def _connection(page: audit.AuditPage) -> AuditEventConnection:
+    edges = [
+        AuditEventEdge(
+            cursor=cursor,
+            node=AuditEvent(
+                id=strawberry.ID(row.id),
+                at=DateTime(row.at),
+                actor_id=strawberry.ID(row.actor_id) if row.actor_id else None,
+                actor_email=row.actor_email,
+                action=row.action,
+                entity_type=row.entity_type,
+                entity_id=strawberry.ID(row.entity_id),
+                changes=JSON(row.changes),
+            ),
+        )
+        for row, cursor in zip(page.rows, page.cursors, strict=True)
+    ]
+    return AuditEventConnection(
+        edges=edges,
+        page_info=AuditPageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        total_count=page.total,
+    )
+
+
+def _arg(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type
+class PrivacyQueries:
+    @strawberry.field(
+        description="Every recorded change to one record, newest first (MANAGER and ADMIN only; "
+        "others get the error FORBIDDEN). Works for deleted and erased records too."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        entity_id: Annotated[strawberry.ID, _arg("Global id of the record.")],
+        first: Annotated[int, _arg("How many events (at most 500).")] = 20,
+        after: Annotated[str | None, _arg("Cursor of the last event already read.")] = None,
+    ) -> AuditEventConnection:
+        return _connection(await audit.audit_log(info, str(entity_id), first, after))
+
+    @strawberry.field(
+        description="GDPR right of access: a JSON document of everything held about a customer "
+        "or contact: profile, consents, interactions, orders with lines, referrals in and out, "
+        "jobs, tags and audit entries. ADMIN and MANAGER; SALES for its own accounts; null when "
+        "no such person exists."
+    )
+    async def export_subject_data(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("Global id of the Customer or Contact.")],
+    ) -> JSON | None:
+        document = await gdpr.export_subject_data(info, str(id))
+        return None if document is None else JSON(document)
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+_REASON = (
+    "Why the data is erased (e.g. the request's reference). Kept on the tombstone; the "
+    "person's own details are removed from it."
+)
+
+
+@strawberry.input(description="Which customer to erase, and why.")
+class EraseCustomerInput:
+    id: strawberry.ID = strawberry.field(description="Global id of the Customer.")
+    reason: str = strawberry.field(description=_REASON)
+
+
+@strawberry.input(description="Which contact to erase, and why.")
+class EraseContactInput:
+    id: strawberry.ID = strawberry.field(description="Global id of the Contact.")
+    reason: str = strawberry.field(description=_REASON)
+
+
+_ERASED_ID = "Global id of the erased record; null when refused."
+_TOMBSTONE = "Id of the Tombstone recording the erasure; null when refused."
+
+
+@strawberry.type(description="Result of eraseCustomer.")
+class EraseCustomerPayload:
+    erased_id: strawberry.ID | None = strawberry.field(default=None, description=_ERASED_ID)
+    tombstone_id: strawberry.ID | None = strawberry.field(default=None, description=_TOMBSTONE)
+    errors: list[UserError] = errors()
+
+
+@strawberry.type(description="Result of eraseContact.")
+class EraseContactPayload:
+    erased_id: strawberry.ID | None = strawberry.field(default=None, description=_ERASED_ID)
+    tombstone_id: strawberry.ID | None = strawberry.field(default=None, description=_TOMBSTONE)
+    errors: list[UserError] = errors()
+
+
+@strawberry.type
+class PrivacyMutations:
+    @strawberry.mutation(
+        description="GDPR erasure of a customer (ADMIN and MANAGER): personal data removed and "
+        "the customer deleted; its orders and referrals stay as anonymous history on an "
+        "'Erased customer' placeholder, so revenue figures do not change; a tombstone records "
+        "the erasure. See docs/security.md."
+    )
+    async def erase_customer(
+        self, info: Info, input: Annotated[EraseCustomerInput, _arg("The customer.")]
+    ) -> EraseCustomerPayload:
+        tombstone, problems = await erasure.erase(info, "Customer", input.id, input.reason)
+        return EraseCustomerPayload(
+            erased_id=input.id if tombstone else None,
+            tombstone_id=tombstone,
+            errors=user_errors(problems),
+        )
+
+    @strawberry.mutation(
+        description="GDPR erasure of a contact (ADMIN and MANAGER): personal data removed and "
+        "the contact deleted with their jobs, links and consents; referrals they made stay on an "
+        "'Erased contact' placeholder; a tombstone records the erasure."
+    )
+    async def erase_contact(
+        self, info: Info, input: Annotated[EraseContactInput, _arg("The contact.")]
+    ) -> EraseContactPayload:
+        tombstone, problems = await erasure.erase(info, "Contact", input.id, input.reason)
+        return EraseContactPayload(
+            erased_id=input.id if tombstone else None,
+            tombstone_id=tombstone,
+            errors=user_errors(problems),
+        )

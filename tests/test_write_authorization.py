@@ -1,0 +1,176 @@
+"""Who may change what (issue 6, part 2, writes): role-by-mutation matrix, SALES's accounts.
+
+Every refusal is the payload error FORBIDDEN with the entity null, and leaves the database
+exactly as it was, audit trail included (tests/_graph_counts.unchanged compares every node and
+relationship with all properties). Every success writes exactly one audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graphdb.driver import Graph
+from tests._gql import codes, gql, mutate, ok, raw
+from tests._graph_counts import unchanged
+from tests._world import CASES, World, allowed, as_role, audit_events, build_world
+
+ROLES = ("ADMIN", "MANAGER", "SALES", "ANALYST")
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, graph: Graph, make_token: Any) -> World:
+    return await build_world(client, graph, make_token)
+
+
+@pytest.mark.parametrize("mutation", sorted(CASES))
+@pytest.mark.parametrize("role", ROLES)
+async def test_role_matrix(
+    live_server_url: str, graph: Graph, world: World, role: str, mutation: str
+) -> None:
+    data = CASES[mutation](world)
+    async with as_role(live_server_url, world.tokens[role]) as http:
+        if allowed(role, mutation):
+            before = {e["id"] for e in await audit_events(graph)}
+            ok(await mutate(http, mutation, data))
+            new = [e for e in await audit_events(graph) if e["id"] not in before]
+            assert len(new) == 1, new
+            assert new[0]["action"] == mutation
+            assert new[0]["actorId"] == raw(world.users[role])
+        else:
+            async with unchanged(graph):
+                payload = await mutate(http, mutation, data)
+            assert codes(payload) == ["FORBIDDEN"], payload
+
+
+# --- SALES: own accounts versus someone else's --------------------------------------------------
+
+OTHERS: dict[str, Any] = {
+    "updateCustomer": lambda w: {"id": w["B"], "leadScore": 1},
+    "upsertCustomer": lambda w: {"externalId": "B-1", "kind": "INDIVIDUAL", "name": "Mine now"},
+    "deleteCustomer": lambda w: {"id": w["B"]},
+    "updateCompany": lambda w: {"id": w["D"], "employeeCount": 1},
+    "deleteCompany": lambda w: {"id": w["D"]},
+    "updateContact": lambda w: {"id": w["Q"], "lastName": "X"},
+    "deleteContact": lambda w: {"id": w["Q"]},
+    "setEmployment": lambda w: {"contactId": w["P"], "companyId": w["D"]},
+    "endEmployment": lambda w: {"contactId": w["Q"], "companyId": w["D"]},
+    "setReportsTo": lambda w: {"contactId": w["P"], "managerId": w["Q"]},
+    "connectContacts": lambda w: {"contactId": w["P"], "otherId": w["Q"]},
+    "recordReferral": lambda w: {"referrerId": w["A"], "referredId": w["B"]},
+    "placeOrder": lambda w: {"customerId": w["B"], "lines": [{"productId": w["X"], "quantity": 1}]},
+    "logInteraction": lambda w: {"kind": "CALL", "participantIds": [w["A"], w["B"]]},
+    "tag": lambda w: {"entityId": w["E"], "tags": ["mine"]},
+    "untag": lambda w: {"entityId": w["Q"], "tags": ["x"]},
+    "recordConsent": lambda w: {
+        "subjectId": w["Q"],
+        "channel": "EMAIL",
+        "purpose": "newsletter",
+        "granted": True,
+    },
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(OTHERS))
+async def test_sales_cannot_touch_someone_elses_accounts(
+    live_server_url: str, graph: Graph, world: World, mutation: str
+) -> None:
+    async with as_role(live_server_url, world.tokens["SALES"]) as http, unchanged(graph):
+        payload = await mutate(http, mutation, OTHERS[mutation](world))
+    assert "FORBIDDEN" in codes(payload), payload
+
+
+async def test_sales_gives_no_account_away_and_logs_only_as_itself(
+    live_server_url: str, graph: Graph, world: World
+) -> None:
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        ("createCustomer", {"externalId": "N", "kind": "INDIVIDUAL", "name": "N"}),
+        ("updateCustomer", {"id": world["A"]}),
+        ("logInteraction", {"kind": "CALL", "participantIds": [world["A"]]}),
+    ]
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        for mutation, data in attempts:
+            field = "loggedById" if mutation == "logInteraction" else "accountManagerId"
+            async with unchanged(graph):
+                payload = await mutate(http, mutation, {**data, field: world.users["OTHER"]})
+            assert codes(payload) == ["FORBIDDEN"]
+            assert payload["errors"][0]["field"] == ["input", field]
+
+
+async def test_a_customer_created_by_sales_is_its_account(
+    live_server_url: str, world: World
+) -> None:
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        created = ok(
+            await mutate(
+                http,
+                "createCustomer",
+                {"externalId": "S-1", "kind": "INDIVIDUAL", "name": "Sam"},
+                "customer { id accountManager { id } }",
+            )
+        )["customer"]
+        assert created["accountManager"]["id"] == world.users["SALES"]
+        ok(await mutate(http, "updateCustomer", {"id": created["id"], "leadScore": 10}))
+
+
+async def test_sales_attaches_a_new_contact_to_its_account(
+    live_server_url: str, world: World
+) -> None:
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        contact = ok(
+            await mutate(
+                http, "createContact", {"firstName": "New", "lastName": "Hire"}, "contact { id }"
+            )
+        )["contact"]["id"]
+        ok(await mutate(http, "setEmployment", {"contactId": contact, "companyId": world["C"]}))
+        ok(await mutate(http, "updateContact", {"id": contact, "lastName": "Hired"}))
+        # Q works for someone else's account: SALES cannot pull Q over to its company.
+        payload = await mutate(
+            http, "setEmployment", {"contactId": world["Q"], "companyId": world["C"]}
+        )
+        assert codes(payload) == ["FORBIDDEN"]
+
+
+async def test_log_interaction_defaults_the_logger_to_the_viewer(
+    live_server_url: str, world: World
+) -> None:
+    async with as_role(live_server_url, world.tokens["MANAGER"]) as http:
+        payload = ok(
+            await mutate(
+                http,
+                "logInteraction",
+                {"kind": "CALL", "participantIds": [world["B"]]},
+                "interaction { loggedBy { id } }",
+            )
+        )
+    assert payload["interaction"]["loggedBy"]["id"] == world.users["MANAGER"]
+
+
+async def test_analyst_refusal_reaches_the_client_with_the_entity_null(
+    live_server_url: str, graph: Graph, world: World
+) -> None:
+    async with as_role(live_server_url, world.tokens["ANALYST"]) as http, unchanged(graph):
+        data = await gql(
+            http,
+            "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) "
+            "{ customer { id } errors { code message field } } }",
+            {"i": {"id": world["A"], "name": "Hacked"}},
+        )
+    payload = data["updateCustomer"]
+    assert payload["customer"] is None
+    assert payload["errors"][0]["code"] == "FORBIDDEN"
+    assert "ANALYST" in payload["errors"][0]["message"]
+
+
+def test_every_mutation_of_the_schema_is_in_the_matrix() -> None:
+    from resolvers.writes.policy import ROLES_BY_ACTION
+    from schema.root import schema
+
+    mutation_type = schema._schema.mutation_type
+    assert mutation_type is not None
+    names = set(mutation_type.fields) - {"noop"}
+    missing = {n for n in names if n not in ROLES_BY_ACTION}
+    # merge*/import mutations of parallel work are in the table or ADMIN-only by default
+    assert not (missing & set(CASES)), missing
