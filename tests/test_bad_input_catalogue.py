@@ -1,0 +1,308 @@
+# ruff: noqa: E501 - the catalogue is a table of GraphQL documents; wrapping them hurts reading
+"""A catalogue of bad inputs: each gets a clear error (never a 500) and changes nothing.
+
+Every case runs against the same small graph; before and after each, the whole graph (every
+node and relationship with all its properties) must be identical.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from graphdb.driver import Graph
+from schema import global_id
+from tests._factories import new_customer, new_product
+from tests._graph_counts import snapshot
+
+INJECTIONS = [
+    "' OR 1=1 //",
+    '") DETACH DELETE n //',
+    "`}) MATCH (n) DETACH DELETE n //",
+    "$p0",
+    "x\u0000y",
+    "'; CALL dbms.killQueries(['1']) //",
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "name:* OR email:*",
+    "\\",
+    "🙂" * 300,
+]
+
+CUSTOMER = global_id.encode("Customer", "bbbbbbbb-0000-4000-8000-000000000001")
+
+
+def _cases() -> list[tuple[str, dict[str, Any]]]:
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for i, text in enumerate(INJECTIONS):
+        cases += [
+            (
+                f"filter eq injection {i}",
+                {
+                    "query": "query($t: String!) { customers(filter: {name: {eq: $t}}) { totalCount } }",
+                    "variables": {"t": text},
+                },
+            ),
+            (
+                f"filter contains injection {i}",
+                {
+                    "query": "query($t: String!) { contacts(filter: {fullName: {contains: $t}}) { totalCount } }",
+                    "variables": {"t": text},
+                },
+            ),
+            (
+                f"search injection {i}",
+                {
+                    "query": "query($t: String!) { search(text: $t) { score } }",
+                    "variables": {"t": text},
+                },
+            ),
+            (
+                f"node id injection {i}",
+                {"query": "query($t: ID!) { node(id: $t) { id } }", "variables": {"t": text}},
+            ),
+            (
+                f"cursor injection {i}",
+                {
+                    "query": "query($t: String!) { customers(after: $t) { totalCount } }",
+                    "variables": {"t": text},
+                },
+            ),
+            (
+                f"bad email on create {i}",
+                {
+                    "query": 'mutation($t: String!) { createCustomer(input: {externalId: "NEW-1", kind: INDIVIDUAL, name: "N", email: $t}) { customer { id } errors { code } } }',
+                    "variables": {"t": text},
+                },
+            ),
+            (
+                f"bad phone on update {i}",
+                {
+                    "query": "mutation($id: ID!, $t: String!) { updateCustomer(input: {id: $id, phone: $t}) { customer { id } errors { code } } }",
+                    "variables": {"id": CUSTOMER, "t": text},
+                },
+            ),
+            (
+                f"injection as id in update {i}",
+                {
+                    "query": 'mutation($t: ID!) { updateCustomer(input: {id: $t, name: "x"}) { errors { code } } }',
+                    "variables": {"t": text},
+                },
+            ),
+        ]
+    foreign = global_id.encode("Product", "bbbbbbbb-0000-4000-8000-0000000000ff")
+    missing = global_id.encode("Customer", "bbbbbbbb-0000-4000-8000-0000000000ff")
+    not_base64 = base64.urlsafe_b64encode(b"Customer:not-a-uuid").decode()
+    for label, value in [
+        ("foreign", foreign),
+        ("missing", missing),
+        ("not a uuid", not_base64),
+        ("empty", ""),
+        ("huge", "A" * 5000),
+    ]:
+        cases += [
+            (
+                f"{label} id in deleteCustomer",
+                {
+                    "query": "mutation($t: ID!) { deleteCustomer(input: {id: $t}) { errors { code } } }",
+                    "variables": {"t": value},
+                },
+            ),
+            (
+                f"{label} id in placeOrder",
+                {
+                    "query": "mutation($t: ID!) { placeOrder(input: {customerId: $t, lines: [{productId: $t, quantity: 1}]}) { errors { code } } }",
+                    "variables": {"t": value},
+                },
+            ),
+            (
+                f"{label} id in recordReferral",
+                {
+                    "query": "mutation($t: ID!) { recordReferral(input: {referrerId: $t, referredId: $t}) { errors { code } } }",
+                    "variables": {"t": value},
+                },
+            ),
+            (
+                f"{label} id in keyDecisionMakers",
+                {
+                    "query": "query($t: ID!) { keyDecisionMakers(companyId: $t) { span } }",
+                    "variables": {"t": value},
+                },
+            ),
+        ]
+    numbers: list[tuple[str, str]] = [
+        ("negative first", "{ customers(first: -5) { totalCount } }"),
+        ("huge first", "{ customers(first: 1000000) { totalCount } }"),
+        ("first beyond Int", "{ customers(first: 99999999999) { totalCount } }"),
+        ("string for Int", '{ customers(first: "ten") { totalCount } }'),
+        ("first and last", "{ customers(first: 1, last: 1) { totalCount } }"),
+        ("float for Decimal", "{ customers(filter: {totalSpent: {gt: 1.5}}) { totalCount } }"),
+        (
+            "Decimal not a number",
+            '{ customers(filter: {totalSpent: {gt: "a lot"}}) { totalCount } }',
+        ),
+        (
+            "Decimal infinity",
+            '{ customers(filter: {totalSpent: {gt: "Infinity"}}) { totalCount } }',
+        ),
+        (
+            "DateTime without offset",
+            '{ customers(filter: {createdAt: {gt: "2025-01-01T00:00:00"}}) { totalCount } }',
+        ),
+        (
+            "DateTime garbage",
+            '{ customers(filter: {createdAt: {gt: "yesterday"}}) { totalCount } }',
+        ),
+        ("unknown enum", "{ customers(orderBy: [{field: PASSWORD}]) { totalCount } }"),
+        ("unknown filter field", '{ customers(filter: {password: {eq: "x"}}) { totalCount } }'),
+        (
+            "maxHops too big",
+            f'{{ introductionPath(fromId: "{CUSTOMER}", toId: "{CUSTOMER}", maxHops: 60) {{ hops }} }}',
+        ),
+        ("share above 1", "{ revenueConcentration(share: 7) { customerCount } }"),
+        (
+            "referral depth 0",
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(depth: 0) {{ depth }} }} }} }}',
+        ),
+        (
+            "lead score 1000",
+            f'mutation {{ updateCustomer(input: {{id: "{CUSTOMER}", leadScore: 1000}}) {{ errors {{ code }} }} }}',
+        ),
+        (
+            "negative money",
+            'mutation { createProduct(input: {sku: "NEG-1", name: "N", price: "-5", currency: "EUR"}) { errors { code } } }',
+        ),
+        (
+            "too precise money",
+            'mutation { createProduct(input: {sku: "NEG-2", name: "N", price: "1.00001", currency: "EUR"}) { errors { code } } }',
+        ),
+        (
+            "bad currency",
+            'mutation { createProduct(input: {sku: "NEG-3", name: "N", price: "1", currency: "EURO"}) { errors { code } } }',
+        ),
+        (
+            "zero quantity",
+            f'mutation {{ placeOrder(input: {{customerId: "{CUSTOMER}", lines: [{{productId: "{CUSTOMER}", quantity: 0}}]}}) {{ errors {{ code }} }} }}',
+        ),
+        (
+            "oversized name",
+            'mutation { createCustomer(input: {externalId: "BIG", kind: INDIVIDUAL, name: "'
+            + "x" * 5000
+            + '"}) { errors { code } } }',
+        ),
+        (
+            "control characters in name",
+            'mutation { createCustomer(input: {externalId: "CTL", kind: INDIVIDUAL, name: "a\\u0007b"}) { errors { code } } }',
+        ),
+        (
+            "stale version",
+            f'mutation {{ updateCustomer(input: {{id: "{CUSTOMER}", name: "z", expectedVersion: 99}}) {{ errors {{ code }} }} }}',
+        ),
+        (
+            "depth bomb",
+            "{ customers { edges { node { company { contacts { edges { node { currentCompany { contacts { edges { node { currentCompany { name } } } } } } } } } } } } }",
+        ),
+        ("alias flood", "{ " + " ".join(f"a{i}: apiVersion" for i in range(60)) + " }"),
+        ("fragment cycle", "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }"),
+        ("syntax error", "{ customers { "),
+        ("unknown field", "{ passwords }"),
+        ("mutation of unknown entity", "mutation { dropDatabase }"),
+    ]
+    cases += [(label, {"query": q}) for label, q in numbers]
+    return cases
+
+
+CASES = _cases()
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, graph: Graph) -> None:
+    await graph.write(
+        "CREATE (:Customer {id: 'bbbbbbbb-0000-4000-8000-000000000001', externalId: 'W-1', "
+        "kind: 'INDIVIDUAL', name: 'World', lifecycleStage: 'LEAD', orderCount: 0, "
+        "totalSpent: 0, createdAt: datetime(), updatedAt: datetime(), version: 1})"
+    )
+    await new_customer(client, "W-2")
+    await new_product(client, "W-SKU")
+
+
+def test_the_catalogue_has_at_least_100_cases() -> None:
+    assert len(CASES) >= 100
+
+
+@pytest.mark.parametrize(("label", "body"), CASES, ids=[c[0] for c in CASES])
+async def test_bad_input_gets_a_clear_error_and_changes_nothing(
+    client: httpx.AsyncClient, graph: Graph, world: None, label: str, body: dict[str, Any]
+) -> None:
+    before = await snapshot(graph)
+    response = await client.post("/graphql", json=body)
+    assert response.status_code < 500, response.text
+    assert "Traceback" not in response.text and "neo4j" not in response.text.lower()
+    after = await snapshot(graph)
+    assert after == before, label
+    payload = response.json()
+    if response.status_code == 200 and not payload.get("errors"):
+        # Accepted as a query: fine for text that is only searched for; a mutation must
+        # have reported its errors in the payload.
+        data = payload["data"]
+        for value in data.values():
+            if isinstance(value, dict) and "errors" in value:
+                assert value["errors"], (label, value)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer rpk_nope_nope",
+        "Bearer",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer " + "x" * 5000,
+        "Bearer "
+        + jwt.encode(
+            {"sub": "x", "email": "admin@rapport.test"},
+            "wrong-secret-wrong-secret-wrong-secret",
+            algorithm="HS256",
+        ),
+        "Bearer "
+        + jwt.encode(
+            {"email": "admin@rapport.test", "exp": dt.datetime(2001, 1, 1, tzinfo=dt.UTC)},
+            "k" * 40,
+            algorithm="HS256",
+        ),
+        "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
+        + base64.urlsafe_b64encode(
+            json.dumps({"email": "admin@rapport.test", "role": "ADMIN"}).encode()
+        )
+        .decode()
+        .rstrip("=")
+        + ".",
+    ],
+)
+async def test_forged_or_garbage_credentials_get_401_and_change_nothing(
+    live_server_url: str, graph: Graph, header: str
+) -> None:
+    before = await snapshot(graph)
+    async with httpx.AsyncClient(base_url=live_server_url, timeout=30) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": 'mutation { deleteCustomer(input: {id: "x"}) { errors { code } } }'},
+            headers={"Authorization": header},
+        )
+    assert response.status_code == 401
+    assert await snapshot(graph) == before
+
+
+async def test_an_oversized_body_gets_413_and_changes_nothing(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    before = await snapshot(graph)
+    body = {"query": "{ apiVersion }", "variables": {"pad": "x" * (2 * 1024 * 1024)}}
+    response = await client.post("/graphql", json=body)
+    assert response.status_code == 413
+    assert await snapshot(graph) == before
