@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +55,11 @@ class Result:
     api: Timing
     floor: Timing
     statements: int
+    failure: str | None = None
 
     def row(self) -> dict[str, Any]:
         return {
-            "query": self.name,
+            "query": self.name + (f" — FAILED: {self.failure}" if self.failure else ""),
             "api_p50_ms": round(self.api.p50, 2),
             "api_p95_ms": round(self.api.p95, 2),
             "floor_p50_ms": round(self.floor.p50, 2),
@@ -133,12 +135,25 @@ def _order(order: list[dict[str, str]]) -> list[dict[str, Any]]:
     return [{"field": _Enum(o["field"]), "direction": _Enum(o["direction"])} for o in order]
 
 
+#: A query slower than this on its first run is timed once, not `iterations` times.
+SLOW_MS = 5_000.0
+
+
 def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) -> Result:
     payload = {"query": case.query, "variables": case.variables}
-    probe = http.post("/graphql", json=payload).json()
+    started = time.perf_counter()
+    try:
+        probe = http.post("/graphql", json=payload, timeout=120).json()
+    except httpx.TimeoutException:
+        probe = {"errors": [{"message": "client timeout after 120 s"}]}
+    probe_ms = (time.perf_counter() - started) * 1000
     if probe.get("errors"):
-        raise RuntimeError(f"{case.name}: {probe['errors']}")
+        # Report the failure (e.g. the 30 s transaction timeout) instead of aborting the run.
+        failed = Timing([probe_ms])
+        return Result(case.name, failed, failed, 0, str(probe["errors"][0].get("message"))[:120])
     statements = probe["extensions"]["cypher"]
+    if probe_ms > SLOW_MS:
+        iterations = 1
     # Replay the API's own statement through the driver: the floor Rapport cannot beat.
     cypher = statements[0]["statement"]
     params = _params_of(http, case)
@@ -152,7 +167,13 @@ def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) ->
         with driver.session(database="neo4j", default_access_mode=READ_ACCESS) as session:
             session.run(cypher, params).data()
 
-    return Result(case.name, measure(api, iterations), measure(floor, iterations), len(statements))
+    warmup = 0 if iterations == 1 else 5
+    return Result(
+        case.name,
+        measure(api, iterations, warmup),
+        measure(floor, iterations, warmup),
+        len(statements),
+    )
 
 
 def _params_of(http: httpx.Client, case: Case) -> dict[str, Any]:
