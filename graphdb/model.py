@@ -173,7 +173,7 @@ CUSTOMER = Entity(
         Prop("firstOrderAt", DT, sortable=True),
         Prop("lastOrderAt", DT, sortable=True),
         Prop("lastInteractionAt", DT, sortable=True),
-        Prop("mergedFrom", L, filterable=False),
+        Prop("mergedFrom", L, filterable=False, expr="coalesce({n}.mergedFrom, [])"),
     ),
     {
         "company": Rel("company", "ACCOUNT_OF", "OUT", "Company", many=False),
@@ -221,6 +221,7 @@ CONTACT = Entity(
         Prop("birthday", D, personal=True),
         Prop("personalNotes", S, personal=True, filterable=False),
         *_address(personal=True),
+        Prop("mergedFrom", L, filterable=False, expr="coalesce({n}.mergedFrom, [])"),
     ),
     {
         "employments": Rel(

@@ -318,3 +318,11 @@ async def test_node_with_a_malformed_id_is_a_clear_error(
 ) -> None:
     body = await gql(client, '{ node(id: "Zm9vOmJhcg") { id } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
+
+
+async def test_never_merged_records_have_an_empty_merge_history(
+    client: httpx.AsyncClient, customers: list[dict[str, Any]]
+) -> None:
+    query = "{ customers(first: 3) { edges { node { mergedFrom } } } }"
+    edges = (await data(client, query))["customers"]["edges"]
+    assert [e["node"]["mergedFrom"] for e in edges] == [[], [], []]

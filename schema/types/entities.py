@@ -188,6 +188,7 @@ class Contact(RowType, Node):
     )
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this person.")  # type: ignore[valid-type]
+    merged_from: list[str] = value("Global ids of the contacts merged into this one.")
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
     version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
@@ -220,7 +221,7 @@ class Customer(RowType, Node):
     )
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this customer.")  # type: ignore[valid-type]
-    merged_from: list[str] = value("Ids of customers merged into this one.")
+    merged_from: list[str] = value("Global ids of the customers merged into this one.")
     referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
     referrals: list[ReferralRef] = strawberry.field(
         resolver=_referrals,
