@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from graphql import GraphQLError
 from neo4j import (
     READ_ACCESS,
     AsyncDriver,
@@ -63,6 +64,22 @@ def _record(cypher: str, started: float, params: Mapping[str, Any] | None = None
         log.add(cypher, (time.perf_counter() - started) * 1000, params)
 
 
+class QueryTimedOut(GraphQLError):
+    """A statement ran past the transaction timeout; clients get a clear, stable code."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"The query took longer than {timeout_s:g} s and was stopped. Ask for less "
+            "(a smaller page, fewer nested lists) or narrow it with a filter.",
+            extensions={"code": "QUERY_TIMEOUT"},
+        )
+
+
+def _timed_out(exc: Exception) -> bool:
+    code = getattr(exc, "code", None) or ""
+    return "TransactionTimedOut" in code or "Transaction.Terminated" in code
+
+
 class Graph:
     """A connected database: driver, database name and transaction timeout."""
 
@@ -104,10 +121,16 @@ class Graph:
                     result = await session.run(query, dict(params or {}))
                     records = [record.data() async for record in result]
                 break
-            except (ServiceUnavailable, SessionExpired, TransientError):
+            except (ServiceUnavailable, SessionExpired, TransientError) as exc:
+                if _timed_out(exc):
+                    raise QueryTimedOut(self.tx_timeout_s) from exc
                 if attempt == READ_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(0.05 * 2**attempt)
+            except Neo4jError as exc:
+                if _timed_out(exc):
+                    raise QueryTimedOut(self.tx_timeout_s) from exc
+                raise
         _record(cypher, started, params)
         return records
 

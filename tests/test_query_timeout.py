@@ -1,0 +1,28 @@
+"""A read that runs past the transaction timeout stops with a clear QUERY_TIMEOUT error."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphdb.driver import Graph, QueryTimedOut
+from rapport.settings import Settings
+
+
+async def test_a_slow_read_is_stopped_with_a_clear_code(settings: Settings, graph: Graph) -> None:
+    impatient = Graph.connect(
+        settings.effective_neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.get_secret_value(),
+        settings.neo4j_database,
+        tx_timeout_s=0.5,
+    )
+    try:
+        with pytest.raises(QueryTimedOut) as caught:
+            await impatient.read(
+                "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x) AS n"
+            )
+        assert caught.value.extensions == {"code": "QUERY_TIMEOUT"}
+        assert "0.5 s" in caught.value.message
+        assert await impatient.read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        await impatient.close()
