@@ -52,7 +52,9 @@ def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
         api = start_api(neo4j)
         try:
             with (
-                GraphDatabase.driver(neo4j.uri, auth=("neo4j", PASSWORD)) as driver,
+                GraphDatabase.driver(
+                    neo4j.uri, auth=("neo4j", PASSWORD), notifications_min_severity="OFF"
+                ) as driver,
                 httpx.Client(
                     base_url=api.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
                 ) as http,
