@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 import email_validator
 import phonenumbers
@@ -475,34 +475,57 @@ class Validator:
 
     def country(self, field: FieldName, value: object, *, required: bool = False) -> str | None:
         """An ISO 3166-1 alpha-2 code ("SK"), the form every other system exchanges."""
-        text = self._present_string(
-            field, value, required=required, wrong_type=Code.INVALID_COUNTRY
-        )
-        if text is None:
-            return None
-        code = text.upper()
-        if _COUNTRY_RE.fullmatch(text) and pycountry.countries.get(alpha_2=code) is not None:
-            return code
-        hint = ""
-        try:
-            found = pycountry.countries.lookup(text)
-            hint = f" Did you mean {found.alpha_2} ({found.name})?"
-        except LookupError:
-            pass
-        self.add(
+        return self._iso_code(
             field,
-            Code.INVALID_COUNTRY,
-            f"{_show(text)} is not a two-letter ISO country code such as SK, CZ or PL.{hint}",
+            value,
+            required=required,
+            code=Code.INVALID_COUNTRY,
+            pattern=_COUNTRY_RE,
+            registry=pycountry.countries,
+            key="alpha_2",
+            what="a two-letter ISO country code such as SK, CZ or PL",
         )
-        return None
 
     def currency(self, field: FieldName, value: object, *, required: bool = False) -> str | None:
         """An ISO 4217 code ("EUR"); amounts are meaningless without one."""
-        text = self._present_string(
-            field, value, required=required, wrong_type=Code.INVALID_CURRENCY
+        return self._iso_code(
+            field,
+            value,
+            required=required,
+            code=Code.INVALID_CURRENCY,
+            pattern=_CURRENCY_RE,
+            registry=pycountry.currencies,
+            key="alpha_3",
+            what="a three-letter ISO currency code such as EUR, CZK or PLN",
         )
+
+    def _iso_code(
+        self,
+        field: FieldName,
+        value: object,
+        *,
+        required: bool,
+        code: Code,
+        pattern: re.Pattern[str],
+        registry: Any,
+        key: str,
+        what: str,
+    ) -> str | None:
+        """An upper-cased ISO code from `registry`; a near miss gets a "Did you mean" hint."""
+        text = self._present_string(field, value, required=required, wrong_type=code)
         if text is None:
             return None
+        upper = text.upper()
+        if pattern.fullmatch(text) and registry.get(**{key: upper}) is not None:
+            return upper
+        hint = ""
+        try:
+            found = registry.lookup(text)
+            hint = f" Did you mean {getattr(found, key)} ({found.name})?"
+        except LookupError:
+            pass
+        self.add(field, code, f"{_show(text)} is not {what}.{hint}")
+        return None
         code = text.upper()
         if _CURRENCY_RE.fullmatch(text) and pycountry.currencies.get(alpha_3=code) is not None:
             return code

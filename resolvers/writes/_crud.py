@@ -14,7 +14,7 @@ from typing import Any
 
 from graphdb.driver import run_in
 from graphdb.writes import nodes
-from resolvers.validation import FieldError
+from resolvers.validation import FieldError, Validator
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -173,6 +173,45 @@ async def delete(
         return Written(row, ref.raw_id)
 
     return await execute(info, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What every delete payload reports: the deleted id, the record as it was, the errors."""
+
+    deleted_id: Any  # a global id (strawberry.ID) or None when refused
+    row: Any  # the compiled payload row (a read view), or None
+    errors: list[FieldError]
+
+
+async def delete_by_id(
+    info: Info,
+    v: Validator,
+    ref: Ref | None,
+    field: str,
+    expected_version: int | None,
+    *,
+    check: Check | None = None,
+    guarded: bool = True,
+) -> Deleted:
+    """The shared body of `delete<Entity>`: refuse bad ids, else delete under the rules.
+
+    `guarded` limits SALES to its own accounts (the record itself must be one of them); without
+    it the mutation is closed to SALES, as for products and users.
+    """
+    if ref is None or not v.ok:
+        return Deleted(None, None, v.errors)
+    written, errors = await delete(
+        info,
+        ref,
+        field,
+        expected_version,
+        check=check,
+        guard=Guard(own=(ref,)) if guarded else None,
+    )
+    return Deleted(
+        deleted_global_id(written, ref.type_name), written.row if written else None, errors
+    )
 
 
 def deleted_global_id(written: Written | None, type_name: str) -> str | None:

@@ -102,19 +102,11 @@ async def _no_current_employees(c: Checks, raw_id: str) -> None:
 
 async def delete_company(info: Info, data: DeleteCompanyInput) -> DeleteCompanyPayload:
     v = validator(info)
-    ref = _decode_id(v, data.id)
-    if ref is None or not v.ok:
-        return DeleteCompanyPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(
-        info,
-        ref,
-        FIELD,
-        expected_version(data),
-        check=_no_current_employees,
-        guard=Guard(own=(ref,)),
+    deleted = await _crud.delete_by_id(
+        info, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_current_employees
     )
     return DeleteCompanyPayload(
-        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
-        company=written.row if written else None,
-        errors=user_errors(errors),
+        deleted_id=deleted.deleted_id,
+        company=deleted.row,
+        errors=user_errors(deleted.errors),
     )

@@ -90,14 +90,11 @@ async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactP
 
 async def delete_contact(info: Info, data: DeleteContactInput) -> DeleteContactPayload:
     v = validator(info)
-    ref = _decode_id(v, data.id)
-    if ref is None or not v.ok:
-        return DeleteContactPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(
-        info, ref, FIELD, expected_version(data), guard=Guard(own=(ref,))
+    deleted = await _crud.delete_by_id(
+        info, v, _decode_id(v, data.id), FIELD, expected_version(data)
     )
     return DeleteContactPayload(
-        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
-        contact=written.row if written else None,
-        errors=user_errors(errors),
+        deleted_id=deleted.deleted_id,
+        contact=deleted.row,
+        errors=user_errors(deleted.errors),
     )

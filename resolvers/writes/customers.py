@@ -230,14 +230,11 @@ async def _no_orders(c: Checks, raw_id: str) -> None:
 
 async def delete_customer(info: Info, data: DeleteCustomerInput) -> DeleteCustomerPayload:
     v = validator(info)
-    ref = _decode_id(v, data.id)
-    if ref is None or not v.ok:
-        return DeleteCustomerPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(
-        info, ref, FIELD, expected_version(data), check=_no_orders, guard=Guard(own=(ref,))
+    deleted = await _crud.delete_by_id(
+        info, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_orders
     )
     return DeleteCustomerPayload(
-        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
-        customer=written.row if written else None,
-        errors=user_errors(errors),
+        deleted_id=deleted.deleted_id,
+        customer=deleted.row,
+        errors=user_errors(deleted.errors),
     )

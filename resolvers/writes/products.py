@@ -123,14 +123,17 @@ async def _never_ordered(c: Checks, raw_id: str) -> None:
 
 async def delete_product(info: Info, data: DeleteProductInput) -> DeleteProductPayload:
     v = validator(info)
-    ref = _decode_id(v, data.id)
-    if ref is None or not v.ok:
-        return DeleteProductPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(
-        info, ref, FIELD, expected_version(data), check=_never_ordered
+    deleted = await _crud.delete_by_id(
+        info,
+        v,
+        _decode_id(v, data.id),
+        FIELD,
+        expected_version(data),
+        check=_never_ordered,
+        guarded=False,
     )
     return DeleteProductPayload(
-        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
-        product=written.row if written else None,
-        errors=user_errors(errors),
+        deleted_id=deleted.deleted_id,
+        product=deleted.row,
+        errors=user_errors(deleted.errors),
     )

@@ -77,14 +77,17 @@ async def _no_accounts(c: Checks, raw_id: str) -> None:
 
 async def delete_user(info: Info, data: DeleteUserInput) -> DeleteUserPayload:
     v = validator(info)
-    ref = _decode_id(v, data.id)
-    if ref is None or not v.ok:
-        return DeleteUserPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.delete(
-        info, ref, FIELD, expected_version(data), check=_no_accounts
+    deleted = await _crud.delete_by_id(
+        info,
+        v,
+        _decode_id(v, data.id),
+        FIELD,
+        expected_version(data),
+        check=_no_accounts,
+        guarded=False,
     )
     return DeleteUserPayload(
-        deleted_id=_crud.deleted_global_id(written, TYPE),  # type: ignore[arg-type]
-        user=written.row if written else None,
-        errors=user_errors(errors),
+        deleted_id=deleted.deleted_id,
+        user=deleted.row,
+        errors=user_errors(deleted.errors),
     )
