@@ -318,8 +318,22 @@ CONSENT = Entity(
     ),
 )
 
+SEGMENT = Entity(
+    "Segment",
+    _props(
+        *_COMMON,
+        Prop("name", S, sortable=True),
+        Prop("description", S, filterable=False),
+        # The saved CustomerFilter, as JSON in its GraphQL variable form (resolvers/segments).
+        Prop("filter", S, filterable=False),
+        Prop("requireConsentChannel", E, enum_values=CONSENT_CHANNELS),
+        Prop("requireConsentPurpose", S),
+    ),
+)
+
 ENTITIES: dict[str, Entity] = {
-    e.name: e for e in (CUSTOMER, COMPANY, CONTACT, PRODUCT, ORDER, INTERACTION, USER, TAG, CONSENT)
+    e.name: e
+    for e in (CUSTOMER, COMPANY, CONTACT, PRODUCT, ORDER, INTERACTION, USER, TAG, CONSENT, SEGMENT)
 }
 
 #: Entity types a global id may name, and that `node(id:)` resolves.

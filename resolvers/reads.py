@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from resolvers.compiler import compile_connection, compile_node, compile_nodes
+from graphql import GraphQLError
+
+from resolvers.compiler import Compiled, compile_connection, compile_node, compile_nodes
 from resolvers.compiler.errors import QueryArgumentError
+from resolvers.segments.cache import SEGMENTS, StaleSegments
 from schema import global_id
 from schema.context import Info
 
 
+async def run(info: Info, compile_: Callable[[], Compiled]) -> Any:
+    """Compile, run the one statement, shape the result.
+
+    Only a read of segment members can need a second statement: when the statement meets a
+    segment this process did not know at its current version, the segment registry is reloaded
+    and the statement compiled and run again (resolvers/segments/cache.py).
+    """
+    graph = info.context.graph
+    for attempt in range(2):
+        compiled = compile_()
+        rows = await graph.read(compiled.cypher, compiled.params)
+        try:
+            return compiled.shape(rows)
+        except StaleSegments:
+            if attempt == 0:
+                await SEGMENTS.reload(graph, info._raw_info.schema)
+    raise GraphQLError(
+        "A segment changed while it was being read; run the query again.",
+        extensions={"code": "CONFLICT"},
+    )
+
+
 async def list_entities(info: Info, entity: str) -> Any:
-    compiled = compile_connection(info, entity, info.context.settings.max_page_size)
-    rows = await info.context.graph.read(compiled.cypher, compiled.params)
-    return compiled.shape(rows)
+    max_page = info.context.settings.max_page_size
+    return await run(info, lambda: compile_connection(info, entity, max_page))
 
 
 def decode_id(value: str, argument: str) -> tuple[str, str]:
@@ -27,9 +52,8 @@ def decode_id(value: str, argument: str) -> tuple[str, str]:
 
 async def node(info: Info, id_: str) -> Any:
     type_name, raw = decode_id(id_, "id")
-    compiled = compile_node(info, type_name, raw, info.context.settings.max_page_size)
-    rows = await info.context.graph.read(compiled.cypher, compiled.params)
-    return compiled.shape(rows)
+    max_page = info.context.settings.max_page_size
+    return await run(info, lambda: compile_node(info, type_name, raw, max_page))
 
 
 async def nodes(info: Info, ids: list[str]) -> list[Any]:
@@ -49,6 +73,15 @@ async def nodes(info: Info, ids: list[str]) -> list[Any]:
                 code="INVALID_ID",
                 argument=f"ids.{i}",
             ) from None
-    compiled = compile_nodes(info, decoded, info.context.settings.max_page_size)
-    rows = await info.context.graph.read(compiled.cypher, compiled.params)
-    return list(compiled.shape(rows))
+    max_page = info.context.settings.max_page_size
+    return list(await run(info, lambda: compile_nodes(info, decoded, max_page)))
+
+
+async def segment(info: Info, id_: str) -> Any:
+    type_name, raw = decode_id(id_, "id")
+    if type_name != "Segment":
+        raise QueryArgumentError(
+            f"`id` names a {type_name}, not a Segment.", code="WRONG_TYPE", argument="id"
+        )
+    max_page = info.context.settings.max_page_size
+    return await run(info, lambda: compile_node(info, "Segment", raw, max_page))

@@ -22,6 +22,7 @@ from resolvers.writes import (
     people,
     products,
     referrals,
+    segments,
     tags,
     users,
 )
@@ -60,6 +61,7 @@ from schema.inputs.relations import (
     SetEmploymentInput,
     SetReportsToInput,
 )
+from schema.inputs.segments import CreateSegmentInput, DeleteSegmentInput, UpdateSegmentInput
 from schema.payloads.accounts import (
     CreateCompanyPayload,
     CreateCustomerPayload,
@@ -98,6 +100,11 @@ from schema.payloads.relations import (
     RecordReferralPayload,
     SetEmploymentPayload,
     SetReportsToPayload,
+)
+from schema.payloads.segments import (
+    CreateSegmentPayload,
+    DeleteSegmentPayload,
+    UpdateSegmentPayload,
 )
 
 
@@ -210,6 +217,29 @@ class EntityMutations:
         self, info: Info, input: Annotated[DeleteProductInput, _input("Which product.")]
     ) -> DeleteProductPayload:
         return await products.delete_product(info, input)
+
+    # --- segments -------------------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Save a named customer segment: a CustomerFilter and an optional consent "
+        "rule, evaluated at every read. ADMIN and MANAGER."
+    )
+    async def create_segment(
+        self, info: Info, input: Annotated[CreateSegmentInput, _input("The new segment.")]
+    ) -> CreateSegmentPayload:
+        return await segments.create_segment(info, input)
+
+    @strawberry.mutation(description="Rename a segment, or change its filter or consent rule.")
+    async def update_segment(
+        self, info: Info, input: Annotated[UpdateSegmentInput, _input("What to change.")]
+    ) -> UpdateSegmentPayload:
+        return await segments.update_segment(info, input)
+
+    @strawberry.mutation(description="Delete a saved segment; its customers are not touched.")
+    async def delete_segment(
+        self, info: Info, input: Annotated[DeleteSegmentInput, _input("Which segment.")]
+    ) -> DeleteSegmentPayload:
+        return await segments.delete_segment(info, input)
 
     # --- users ----------------------------------------------------------------------------------
 

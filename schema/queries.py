@@ -20,6 +20,8 @@ from schema.types.entities import (
     InteractionConnection,
     OrderConnection,
     ProductConnection,
+    Segment,
+    SegmentConnection,
     TagConnection,
     UserConnection,
 )
@@ -98,3 +100,20 @@ class EntityQueries:
     )
     users: UserConnection = _list_field("User", UserConnection, "People who use Rapport.")
     tags: TagConnection = _list_field("Tag", TagConnection, "Tags in use.")
+    segments: SegmentConnection = _list_field(
+        "Segment",
+        SegmentConnection,
+        "Saved customer segments (by name unless sorted otherwise); each lists its current "
+        "members under `customers`.",
+    )
+
+    @strawberry.field(
+        description="One saved segment by id, with its current members under `customers`; "
+        "null when it does not exist."
+    )
+    async def segment(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The segment's id.")],
+    ) -> Segment | None:
+        return await reads.segment(info, id)  # type: ignore[no-any-return]

@@ -120,6 +120,8 @@ async def build_world(client: httpx.AsyncClient, graph: Graph, make_token: Any) 
         "user",
         {"name": "Unused", "email": "unused@example.com", "role": "SALES"},
     )
+    await create("S", "createSegment", "segment", {"name": "Slovak customers"})
+    await create("S2", "createSegment", "segment", {"name": "Unused segment"})
     ok(await mutate(client, "tag", {"entityId": w["A"], "tags": ["old"]}))
     return w
 
@@ -172,6 +174,9 @@ CASES: dict[str, Case] = {
         "purpose": "newsletter",
         "granted": True,
     },
+    "createSegment": lambda w: {"name": "Newsletter", "filter": {"country": {"eq": "SK"}}},
+    "updateSegment": lambda w: {"id": w["S"], "filter": {"country": {"in": ["SK", "CZ"]}}},
+    "deleteSegment": lambda w: {"id": w["S2"]},
     "eraseCustomer": lambda w: {"id": w["A2"], "reason": "subject request"},
     "eraseContact": lambda w: {"id": w["P"], "reason": "subject request"},
 }
@@ -181,6 +186,9 @@ STAFF_ONLY = {
     "updateProduct",
     "upsertProduct",
     "deleteProduct",
+    "createSegment",
+    "updateSegment",
+    "deleteSegment",
     "eraseCustomer",
     "eraseContact",
 }

@@ -26,7 +26,7 @@ from graphdb.local.server import LocalNeo4jConfig, start, stop
 from graphdb.migrations import migrate
 from rapport.app import create_app
 from rapport.auth import keys
-from rapport.settings import Settings
+from rapport.settings import Settings, get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "rapport-test-password"
@@ -199,3 +199,16 @@ def make_token(graph: Graph) -> MakeToken:
         return (await keys.create_api_key(graph, email=email, role=role, name=name)).token
 
     return make
+
+
+@pytest.fixture
+def cli_env(
+    settings: Settings, graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """The `rapport` CLI pointed at the test database, with its data dir in tmp_path."""
+    monkeypatch.setenv("NEO4J_URI", settings.effective_neo4j_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
+    monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,6 @@ from typer.testing import CliRunner
 from graphdb.driver import Graph
 from rapport.auth import keys
 from rapport.cli import app
-from rapport.settings import Settings, get_settings
-
-
-@pytest.fixture
-def cli_env(
-    settings: Settings, graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """The CLI pointed at the test database, with its data dir in tmp_path."""
-    monkeypatch.setenv("NEO4J_URI", settings.effective_neo4j_uri)
-    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
-    monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:

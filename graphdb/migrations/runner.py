@@ -12,6 +12,7 @@ from graphdb.migrations.m0004_locks import STATEMENTS as M0004
 from graphdb.migrations.m0005_auth import STATEMENTS as M0005
 from graphdb.migrations.m0006_public_search import STATEMENTS as M0006
 from graphdb.migrations.m0007_audit import STATEMENTS as M0007
+from graphdb.migrations.m0008_segments import STATEMENTS as M0008
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "API keys: unique ids and prefixes", M0005),
     Migration(6, "full-text search without personal data, for masked roles", M0006),
     Migration(7, "audit events and GDPR tombstones: unique ids, history per record", M0007),
+    Migration(8, "saved segments: unique ids and names; interaction externalId index", M0008),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

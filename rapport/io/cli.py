@@ -26,6 +26,8 @@ from rapport.io.readers import ReadError
 from rapport.io.rows import TYPES
 from rapport.settings import Settings, get_settings
 from resolvers.compiler.visibility import FULL, Visibility
+from resolvers.segments.cache import SavedSegment
+from resolvers.segments.cache import find as find_segment
 
 console = Console(stderr=True)
 
@@ -155,6 +157,23 @@ async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Vi
     return Visibility(viewer.role, viewer.user_id)
 
 
+async def _segment(graph: Graph, id_or_name: str) -> SavedSegment:
+    from schema import global_id
+    from schema.root import schema
+
+    key = id_or_name
+    try:
+        type_name, raw = global_id.decode(id_or_name)
+        if type_name == "Segment":
+            key = raw
+    except global_id.InvalidGlobalId:
+        pass
+    found = await find_segment(graph, schema._schema, key)
+    if found is None:
+        raise _fail(f"No segment has the id or name {id_or_name!r}; see `segments` in GraphQL.")
+    return found
+
+
 def export_command(
     type_: Annotated[
         ExportTypeOption, typer.Option("--type", help="What to export.", case_sensitive=False)
@@ -174,15 +193,25 @@ def export_command(
         DEFAULT_PAGE_SIZE
     ),
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            help="Export only this saved segment's current members (its id or exact name); "
+            "needs --type customers."
+        ),
+    ] = None,
 ) -> None:
     """Export one entity type, streamed in keyset pages, masked for the token's role."""
     settings = get_settings()
     type_name = str(type_.value)
+    if segment is not None and type_name != "customers":
+        raise _fail("A segment holds customers: use --type customers with --segment.")
 
     async def run() -> int:
         graph = await _connected(settings)
         try:
             visibility = await _visibility(graph, settings, token)
+            saved = await _segment(graph, segment) if segment is not None else None
             try:
                 writer = Writer(format_.value, columns_of(type_name), out)
             except ValueError as exc:
@@ -192,12 +221,18 @@ def export_command(
             with progress_bar(console, f"Exporting {type_name}", enabled=progress) as bar:
                 task = bar.add_task(f"Exporting {type_name}", total=None, rate=0.0)
                 try:
-                    async for row in export_rows(graph, type_name, visibility, page_size=page_size):
-                        writer.write(row)
-                        written += 1
-                        if written % 1000 == 0:
-                            elapsed = time.perf_counter() - started
-                            bar.update(task, completed=written, rate=written / elapsed)
+                    rows = export_rows(
+                        graph, type_name, visibility, page_size=page_size, segment=saved
+                    )
+                    try:
+                        async for row in rows:
+                            writer.write(row)
+                            written += 1
+                            if written % 1000 == 0:
+                                elapsed = time.perf_counter() - started
+                                bar.update(task, completed=written, rate=written / elapsed)
+                    except ValueError as exc:  # a segment this role may not read
+                        raise _fail(f"Cannot export: {exc}.") from exc
                 finally:
                     writer.close()
                 elapsed = time.perf_counter() - started

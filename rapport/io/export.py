@@ -4,7 +4,8 @@ Pages are read by ascending id (`WHERE n.id > $after ORDER BY n.id LIMIT $page`,
 id uniqueness index), so the millionth row costs what the first did and memory stays one page.
 Columns are the import columns of the type (so an export imports back unchanged) plus the
 read-only ones (id, createdAt, updatedAt, version and, for customers, the order aggregates),
-which the importer ignores.
+which the importer ignores. `--segment` exports a saved segment's current members, selected by
+the same compiled filter (and consent rule) as `Segment.customers`.
 
 Personal fields (`personal=True` in graphdb/model.py) are masked *in the Cypher*, with the same
 guards the GraphQL reads use (resolvers/compiler/visibility.py): with an ANALYST token they are
@@ -36,8 +37,13 @@ from rapport.io.rows import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
 )
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.filters import predicate as filter_predicate
+from resolvers.compiler.plan import Emitter, consent_granted
+from resolvers.compiler.planner import check_no_personal_filter
 from resolvers.compiler.visibility import FULL, Visibility, masked
 from resolvers.money import format_money, from_storage
+from resolvers.segments.cache import SavedSegment
 
 EXPORT_TYPES = ("customers", "companies", "contacts", "products", "orders", "interactions")
 DEFAULT_PAGE_SIZE = 5000
@@ -88,7 +94,29 @@ def _money(label: str) -> set[str]:
     return {n for n, p in ENTITIES[label].props.items() if p.kind is PropKind.MONEY}
 
 
-def _node_query(spec: ExportSpec, visibility: Visibility) -> str:
+def _segment_where(segment: SavedSegment | None, visibility: Visibility, em: Emitter) -> str:
+    """` AND <members of the segment>` over `n`, with its values as parameters in `em`."""
+    if segment is None:
+        return ""
+    if segment.invalid is not None:
+        raise ValueError(f"the segment's saved filter is no longer valid: {segment.invalid}")
+    if not visibility.may_filter_personal():
+        try:
+            check_no_personal_filter(ENTITIES["Customer"], segment.filter, "filter")
+        except QueryArgumentError as exc:
+            raise ValueError(
+                "this segment selects customers by personal data, which your role may not see"
+            ) from exc
+    conds = []
+    flt = filter_predicate(ENTITIES["Customer"], "n", segment.filter, em.params, em.vars)
+    if flt:
+        conds.append(flt)
+    if segment.consent:
+        conds.append(consent_granted("n", segment.consent, em))
+    return "".join(f" AND ({c})" for c in conds)
+
+
+def _node_query(spec: ExportSpec, visibility: Visibility, members: str = "") -> str:
     fields = ", ".join(
         f"{c}: {_value(spec.label, c, 'n', visibility)}"
         for c in spec.columns
@@ -100,7 +128,8 @@ def _node_query(spec: ExportSpec, visibility: Visibility) -> str:
         else ""
     )
     return (
-        f"MATCH (n:{spec.label}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
+        f"MATCH (n:{spec.label}) WHERE n.id > $after{members} "
+        "WITH n ORDER BY n.id LIMIT $limit "
         f"RETURN n {{{fields}{extra}}} AS row ORDER BY row.id"
     )
 
@@ -150,12 +179,27 @@ async def export_rows(
     visibility: Visibility = FULL,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
+    segment: SavedSegment | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Every record of `type_name` as {column: value}, page by page, in id order."""
+    """Every record of `type_name` as {column: value}, page by page, in id order.
+
+    With `segment` (customers only), just the segment's current members.
+    """
     if type_name not in EXPORT_TYPES:
         raise ValueError(f"unknown export type {type_name!r}; use one of {', '.join(EXPORT_TYPES)}")
-    params: dict[str, Any] = {"after": "", "limit": page_size, **visibility.params()}
-    if type_name == "orders":
+    if segment is not None and type_name != "customers":
+        raise ValueError("a segment holds customers; use --type customers with --segment")
+    em = Emitter()
+    members = _segment_where(segment, visibility, em)
+    params: dict[str, Any] = {
+        **em.params.values,
+        "after": "",
+        "limit": page_size,
+        **visibility.params(),
+    }
+    if segment is not None:
+        statement = _node_query(_SPECS[type_name], visibility, members)
+    elif type_name == "orders":
         statement = _order_query()
     elif type_name == "interactions":
         statement = _interaction_query(visibility)

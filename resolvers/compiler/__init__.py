@@ -20,6 +20,7 @@ from resolvers.compiler.plan import Emitter, Projection
 from resolvers.compiler.planner import Planner, UnsupportedField
 from resolvers.compiler.selection import Field, root_field
 from resolvers.compiler.visibility import Visibility
+from resolvers.segments.cache import SEGMENTS
 
 __all__ = [
     "Compiled",
@@ -64,7 +65,9 @@ class _PlanCache:
             return None
         name = operation.name.value if operation.name else None
         viewer = Visibility.of(info).cache_key
-        return (kind, document, name, tuple(raw.path.as_list()), variables, viewer)
+        # Segment members compile from the segment registry: a change there is a new plan.
+        segments = SEGMENTS.generation
+        return (kind, document, name, tuple(raw.path.as_list()), variables, viewer, segments)
 
     def get(self, key: tuple[Any, ...] | None) -> Compiled | None:
         if key is None or key not in self._items:
@@ -103,9 +106,15 @@ def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compi
 
 
 def _node_projection(
-    top: Field, type_name: str, max_page_size: int, path: str, visibility: Visibility
+    top: Field,
+    type_name: str,
+    max_page_size: int,
+    path: str,
+    visibility: Visibility,
+    raw_ids: frozenset[str] | None = None,
 ) -> Projection:
-    return Planner(max_page_size, visibility).projection(
+    # A statement about known records needs only those segments' member branches.
+    return Planner(max_page_size, visibility, raw_ids).projection(
         ENTITIES[type_name], top.by_type.get(type_name, top.children), path
     )
 
@@ -114,7 +123,9 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
     """`node(id:)` for a decoded id as one statement."""
     _, top, _ = root_field(info)
     visibility = Visibility.of(info)
-    projection = _node_projection(top, type_name, max_page_size, top.key, visibility)
+    projection = _node_projection(
+        top, type_name, max_page_size, top.key, visibility, frozenset({raw_id})
+    )
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
@@ -136,9 +147,12 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
     projections: dict[str, Projection] = {}
     branches: list[str] = []
     for type_name in sorted({d[0] for d in decoded if d is not None}):
-        projection = _node_projection(top, type_name, max_page_size, top.key, visibility)
+        raw_ids = [d[1] for d in decoded if d is not None and d[0] == type_name]
+        projection = _node_projection(
+            top, type_name, max_page_size, top.key, visibility, frozenset(raw_ids)
+        )
         projections[type_name] = projection
-        ids = em.params.add([d[1] for d in decoded if d is not None and d[0] == type_name])
+        ids = em.params.add(raw_ids)
         var = em.vars.new("n")
         branches.append(
             f"UNWIND {ids} AS rid MATCH ({var}:{ENTITIES[type_name].label} {{id: rid}}) "
@@ -169,7 +183,7 @@ def compile_payload_entity(
     if child is None:
         return None
     visibility = Visibility.of(info)
-    projection = Planner(max_page_size, visibility).projection(
+    projection = Planner(max_page_size, visibility, frozenset({raw_id})).projection(
         ENTITIES[type_name], child.children, f"{top.key}.{child.key}"
     )
     em = Emitter()

@@ -25,6 +25,7 @@ DEFAULT_ORDER: dict[str, list[tuple[str, bool]]] = {
     "User": [("name", False)],
     "Tag": [("name", False)],
     "Consent": [("recordedAt", True)],
+    "Segment": [("name", False)],
 }
 
 #: Properties that are never null once written (so the range-seek form is exact).

@@ -261,6 +261,8 @@ class Connection(Item):
     page_info: list[tuple[str, list[tuple[str, str]]]]  # (key, [(sub key, PageInfo field)])
     total_keys: list[str]
     extra_where: str | None = None  # e.g. current employments only, over {r}
+    #: (channel, purpose): keep only nodes whose newest such consent is granted (segments)
+    consent: tuple[str, str] | None = None
 
     needs_post: bool = True
 
@@ -277,6 +279,8 @@ class Connection(Item):
             predicate = filter_predicate(self.entity, n, self.filter, em.params, em.vars)
             if predicate:
                 conds.append(predicate)
+        if self.consent:
+            conds.append(consent_granted(n, self.consent, em))
         if with_cursor:
             position = self.page.before if self.page.backward else self.page.after
             if position is not None:
@@ -297,37 +301,45 @@ class Connection(Item):
         entries.append("e: {" + ", ".join(shapes) + "}")
         return "{" + ", ".join(entries) + "}"
 
+    def _pattern(self, var: str, r: str, n: str) -> str:
+        if self.rel is None:  # not anchored on `var`: a segment's members
+            return f"({n}:{self.entity.label})"
+        return self.rel.pattern(var, r, n, self.entity.label)
+
     def emit(self, var: str, em: Emitter) -> str:
         """The nested form: a map with the page's rows and, when selected, the total."""
-        assert self.rel is not None
         n, r = em.vars.new("m"), em.vars.new("r")
-        pattern = self.rel.pattern(var, r, n, self.entity.label)
         conds = self._conditions(n, r, em, with_cursor=True)
+        scope = [r, n] if self.rel is not None else [n]
+        if self.rel is None:
+            self._lead_not_null(n, conds)
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         limit = em.params.add(self.page.size + 1)
         rows = (
-            f"COLLECT {{ MATCH {pattern}{where} WITH {r}, {n} "
+            f"COLLECT {{ MATCH {self._pattern(var, r, n)}{where} WITH {', '.join(scope)} "
             f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            f"{returning(em, [r, n], self._row(n, r, em))} }}"
+            f"{returning(em, scope, self._row(n, r if self.rel else None, em))} }}"
         )
         total = "null"
         if self.total_keys:
             n2, r2 = em.vars.new("m"), em.vars.new("r")
-            pattern2 = self.rel.pattern(var, r2, n2, self.entity.label)
             conds2 = self._conditions(n2, r2, em, with_cursor=False)
             where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = f"COUNT {{ MATCH {pattern2}{where2} }}"
+            total = f"COUNT {{ MATCH {self._pattern(var, r2, n2)}{where2} }}"
         return f"{{rows: {rows}, total: {total}}}"
 
-    def emit_root(self, em: Emitter) -> str:
-        """The root form: a whole statement returning `rows` and `total`."""
-        n = em.vars.new("n")
-        conds = self._conditions(n, "_", em, with_cursor=True)
+    def _lead_not_null(self, n: str, conds: list[str]) -> None:
         lead = self._effective_keys()[0]
         if not lead.nullable and not any(c.startswith(lead.expr(n)) for c in conds):
             # A no-op for a never-null key, but it lets Neo4j read the range index in order
             # instead of sorting every node of the label for the first page.
             conds.insert(0, f"{lead.expr(n)} IS NOT NULL")
+
+    def emit_root(self, em: Emitter) -> str:
+        """The root form: a whole statement returning `rows` and `total`."""
+        n = em.vars.new("n")
+        conds = self._conditions(n, "_", em, with_cursor=True)
+        self._lead_not_null(n, conds)
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         limit = em.params.add(self.page.size + 1)
         total = "null"
@@ -380,3 +392,67 @@ class Connection(Item):
         for key in self.total_keys:
             out[key] = total
         return out
+
+
+def consent_granted(n: str, consent: tuple[str, str], em: Emitter) -> str:
+    """`n`'s newest consent record for (channel, purpose) exists and grants it.
+
+    Consents are history (recordConsent adds a node each time), so the newest record by
+    `recordedAt` (then by creation) is the one in force; no record means no consent.
+    """
+    k = em.vars.new("k")
+    channel, purpose = em.params.add(consent[0]), em.params.add(consent[1])
+    return (
+        f"COLLECT {{ MATCH ({n})-[:HAS_CONSENT]->({k}:Consent) "
+        f"WHERE {k}.channel = {channel} AND {k}.purpose = {purpose} "
+        f"WITH {k} ORDER BY {k}.recordedAt DESC, {k}.createdAt DESC LIMIT 1 "
+        f"RETURN {k}.granted AS granted }} = [true]"
+    )
+
+
+@dataclass
+class SegmentBranch:
+    """What one known segment's members compile to, at the version the registry knows."""
+
+    version: int
+    members: Connection | None  # None: refused to this viewer (see `refusal`)
+    refusal: tuple[str, str] | None = None  # (code, message)
+
+
+@dataclass
+class SegmentMembers(Item):
+    """`Segment.customers`: the customers matching the segment's saved filter.
+
+    The statement picks the branch of the segment being read by id and version; any other
+    segment (unknown here, or changed since) yields `stale`, and the reader reloads the
+    segment registry and runs again (resolvers/segments/cache.py).
+    """
+
+    key: str
+    branches: dict[str, SegmentBranch]
+    needs_post: bool = True
+
+    def emit(self, var: str, em: Emitter) -> str:
+        whens = []
+        for segment_id, branch in self.branches.items():
+            sid, version = em.params.add(segment_id), em.params.add(branch.version)
+            if branch.members is not None:
+                body = f"{{segment: {sid}, page: {branch.members.emit(var, em)}}}"
+            else:
+                body = f"{{segment: {sid}, refused: true}}"
+            whens.append(f"WHEN {var}.id = {sid} AND {var}.version = {version} THEN {body}")
+        if not whens:
+            return "{stale: true}"
+        return f"CASE {' '.join(whens)} ELSE {{stale: true}} END"
+
+    def post(self, value: Any) -> Any:
+        from resolvers.compiler.errors import QueryArgumentError
+        from resolvers.segments.cache import StaleSegments
+
+        if value is None or value.get("stale"):
+            raise StaleSegments()
+        branch = self.branches[value["segment"]]
+        if branch.members is None:
+            code, message = branch.refusal or ("FORBIDDEN_FIELD", "Not available.")
+            raise QueryArgumentError(message, code=code, argument=self.key)
+        return branch.members.post(value["page"])

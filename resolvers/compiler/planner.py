@@ -30,10 +30,13 @@ from resolvers.compiler.plan import (
     PlainList,
     Projection,
     Scalar,
+    SegmentBranch,
+    SegmentMembers,
     Single,
 )
 from resolvers.compiler.selection import Field
 from resolvers.compiler.visibility import FULL, Visibility, masked
+from resolvers.segments.cache import SEGMENTS
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -79,9 +82,16 @@ class UnsupportedField(Exception):
 
 
 class Planner:
-    def __init__(self, max_page_size: int, visibility: Visibility = FULL) -> None:
+    def __init__(
+        self,
+        max_page_size: int,
+        visibility: Visibility = FULL,
+        segment_ids: frozenset[str] | None = None,
+    ) -> None:
         self.max_page_size = max_page_size
         self.visibility = visibility
+        #: the segments whose members a statement may need (None: every known segment)
+        self.segment_ids = segment_ids
 
     # ----------------------------------------------------------------------------- projections
     def projection(self, entity: Entity, fields: list[Field], path: str) -> Projection:
@@ -148,10 +158,66 @@ class Planner:
                 order = "{r}.startedOn DESC" if rel.type == "WORKS_AT" else None
                 return Single(f.key, rel, self.projection(target, f.children, path), order)
             return self.connection(target, f, path, rel, source=entity)
+        if entity.name == "Segment":
+            item = self._segment(f, path)
+            if item is not None:
+                return item
         item = self._intelligence(entity, f, path)
         if item is not None:
             return item
         raise UnsupportedField(f"{entity.name}.{name}")
+
+    # ---------------------------------------------------------------------------------- segments
+    def _segment(self, f: Field, path: str) -> Item | None:
+        if f.name == "requireConsent":
+            stored = {"channel": "requireConsentChannel", "purpose": "requireConsentPurpose"}
+            body = ", ".join(
+                f"`{c.key}`: {{n}}.{stored[c.name]}" for c in f.children if c.name in stored
+            )
+            return Scalar(
+                f.key,
+                "CASE WHEN {n}.requireConsentChannel IS NULL THEN null ELSE {{" + body + "}} END",
+            )
+        if f.name == "customers":
+            return SegmentMembers(f.key, self._segment_branches(f, path))
+        return None
+
+    def _segment_branches(self, f: Field, path: str) -> dict[str, SegmentBranch]:
+        branches: dict[str, SegmentBranch] = {}
+        for saved in SEGMENTS.all():
+            if self.segment_ids is not None and saved.id not in self.segment_ids:
+                continue
+            if saved.invalid is not None:
+                branches[saved.id] = SegmentBranch(
+                    saved.version,
+                    None,
+                    (
+                        "INVALID_FILTER",
+                        f"This segment's saved filter is no longer valid "
+                        f"({saved.invalid}); update the segment's filter.",
+                    ),
+                )
+                continue
+            if not self.visibility.may_filter_personal():
+                try:
+                    check_no_personal_filter(ENTITIES["Customer"], saved.filter, "segment.filter")
+                except QueryArgumentError:
+                    branches[saved.id] = SegmentBranch(
+                        saved.version,
+                        None,
+                        (
+                            "FORBIDDEN_FIELD",
+                            "This segment selects customers by personal data, "
+                            "which your role may not see; ask a manager for its members.",
+                        ),
+                    )
+                    continue
+            members = self.connection(ENTITIES["Customer"], f, path, source=ENTITIES["Segment"])
+            extra = f.args.get("filter")
+            members.filter = {"and": [saved.filter, extra]} if extra else saved.filter
+            members.consent = saved.consent
+            branches[saved.id] = SegmentBranch(saved.version, members)
+        return branches
 
     # ------------------------------------------------------------------- relationship intelligence
     def limit(self, f: Field, path: str, name: str = "first", default: int = 10) -> int:

@@ -18,7 +18,8 @@ from graphdb.model import (
     SENIORITIES,
     WORKS_AT_PROPS,
 )
-from schema.scalars import Date, DateTime, Decimal
+from resolvers.segments import codec as segment_codec
+from schema.scalars import JSON, Date, DateTime, Decimal
 from schema.types.base import Node, Row, RowType, value
 from schema.types.connections import connection_field, make_connection
 from schema.types.filters import ENUMS, model_enum
@@ -60,6 +61,7 @@ OrderConnection, OrderEdge = make_connection(__name__, "Order")
 InteractionConnection, InteractionEdge = make_connection(__name__, "Interaction")
 UserConnection, UserEdge = make_connection(__name__, "User")
 TagConnection, TagEdge = make_connection(__name__, "Tag")
+SegmentConnection, SegmentEdge = make_connection(__name__, "Segment")
 ConsentConnection, ConsentEdge = make_connection(__name__, "Consent")
 CompanyContactConnection, CompanyContactEdge = make_connection(
     __name__, "Contact", "CompanyContact", WORKS_AT_PROPS, _WORKS_AT_ENUMS
@@ -342,6 +344,47 @@ class Consent(RowType, Node):
     version: int = value("Starts at 1 and grows by 1 with every change.")
 
 
+@strawberry.type(
+    description="A segment's consent rule: only customers whose newest consent record for this "
+    "channel and purpose grants it are members, so a marketing list never reaches someone who "
+    "refused or withdrew."
+)
+class ConsentRequirement:
+    channel: ConsentChannel = value("EMAIL, PHONE, SMS or POST.")  # type: ignore[valid-type]
+    purpose: str = value("The purpose, matched exactly, e.g. newsletter.")
+
+
+def _segment_filter(root: Row, info: strawberry.Info) -> JSON:
+    return JSON(segment_codec.as_json(root.get(str(info.path.key))))
+
+
+@strawberry.type(
+    description="A saved, named, dynamic list of customers: a `CustomerFilter` (the same "
+    "filter `customers` takes) and an optional consent rule, evaluated whenever it is read, so "
+    "its members are always current."
+)
+class Segment(RowType, Node):
+    name: str = value("Unique name, e.g. 'Slovak VIPs' or 'Newsletter: lapsed buyers'.")
+    description: str | None = value("What the segment is for.")
+    filter: JSON = strawberry.field(
+        resolver=_segment_filter,
+        description="The saved CustomerFilter, as you would send it in the `filter` variable "
+        "of `customers` ({} keeps every customer).",
+    )
+    require_consent: ConsentRequirement | None = value(
+        "Consent every member must have granted; null when none is required."
+    )
+    customers: CustomerConnection = connection_field(  # type: ignore[valid-type]
+        CustomerConnection,
+        "Customer",
+        "The customers in the segment now: those matching its filter (and its consent rule), "
+        "paginated and sortable like `customers`; `filter` here narrows further.",
+    )
+    created_at: DateTime = value("When the segment was created.")
+    updated_at: DateTime = value("When the segment last changed.")
+    version: int = value("Starts at 1 and grows by 1 with every change.")
+
+
 ENTITY_TYPES: dict[str, Any] = {
     "Customer": Customer,
     "Company": Company,
@@ -352,6 +395,7 @@ ENTITY_TYPES: dict[str, Any] = {
     "User": User,
     "Tag": Tag,
     "Consent": Consent,
+    "Segment": Segment,
 }
 
 __all__ = ["COMPANY", "ENTITY_TYPES"]

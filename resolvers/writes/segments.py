@@ -1,0 +1,158 @@
+"""createSegment, updateSegment, deleteSegment.
+
+A segment stores its CustomerFilter as JSON (resolvers/segments/codec.py). The filter is checked
+at save time by compiling it exactly as a `customers` read would, so a saved segment can always
+be read. Each write also updates this process's segment registry inside the transaction, before
+the payload is read, so the payload and every later read here compile the new filter at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLSchema
+from strawberry import UNSET
+
+from graphdb.driver import run_in
+from graphdb.model import ENTITIES
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.filters import predicate
+from resolvers.compiler.params import Params, Vars
+from resolvers.compiler.selection import root_field
+from resolvers.segments import codec
+from resolvers.segments.cache import SEGMENTS, from_record
+from resolvers.validation import Code, Validator
+from resolvers.writes import _crud
+from resolvers.writes._fields import Changes, enum_value, expected_version
+from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
+from schema.context import Info
+from schema.inputs.segments import CreateSegmentInput, DeleteSegmentInput, UpdateSegmentInput
+from schema.payloads.segments import (
+    CreateSegmentPayload,
+    DeleteSegmentPayload,
+    UpdateSegmentPayload,
+)
+from schema.types.errors import user_errors
+
+TYPE, FIELD = "Segment", "segment"
+#: A saved filter is a query, not data: this is far beyond any hand-made one.
+MAX_FILTER_JSON = 20_000
+
+_READ_BACK = (
+    "MATCH (s:Segment {id: $id}) RETURN s.id AS id, s.version AS version, s.filter AS filter, "
+    "s.requireConsentChannel AS channel, s.requireConsentPurpose AS purpose"
+)
+
+
+def _stored_filter(v: Validator, info: Info, raw: Any) -> str | None:
+    """The filter as stored JSON, after compiling it as `customers` would (None: refused)."""
+    coerced = root_field(info)[1].args["input"].get("filter") if raw is not None else None
+    schema: GraphQLSchema = info._raw_info.schema
+    try:
+        predicate(ENTITIES["Customer"], "n", coerced, Params(), Vars())
+    except QueryArgumentError as exc:
+        extensions = exc.extensions or {}
+        where = str(extensions.get("argument", "filter")).split(".")
+        v.add(tuple(where), str(extensions.get("code", Code.INVALID_VALUE)), exc.message)
+        return None
+    stored = codec.dumps(schema, coerced)
+    if len(stored) > MAX_FILTER_JSON:
+        v.add("filter", Code.TOO_LONG, f"The filter is too large ({len(stored)} characters).")
+        return None
+    return stored
+
+
+def segment_props(
+    v: Validator, info: Info, data: CreateSegmentInput | UpdateSegmentInput, *, creating: bool
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating)
+    ch.put("name", "name", v.name, required=True)
+    ch.put(
+        "description",
+        "description",
+        lambda f, x: v.text(f, x, max_length=2000, allow_newlines=True),
+    )
+    if data.filter is not UNSET:
+        stored = _stored_filter(v, info, data.filter)
+        if stored is not None:
+            ch.props["filter"] = stored
+    elif creating:
+        ch.props["filter"] = "{}"
+    consent = data.require_consent
+    if consent is None and not creating:
+        ch.props.update(requireConsentChannel=None, requireConsentPurpose=None)
+    elif consent is not None and consent is not UNSET:
+        sub = v.scoped("requireConsent")
+        purpose = sub.text("purpose", consent.purpose, required=True, max_length=100)
+        if purpose is not None:
+            ch.props.update(
+                requireConsentChannel=enum_value("channel", consent.channel),
+                requireConsentPurpose=purpose,
+            )
+    return ch.props
+
+
+def _unique_name(props: dict[str, Any]) -> _crud.Check:
+    async def check(c: Checks, raw_id: str) -> None:
+        await c.unique(TYPE, "name", props.get("name"), ("input", "name"), except_id=raw_id)
+
+    return check
+
+
+def _remember(info: Info) -> _crud.Link:
+    """Put the segment as now written into the registry, before the payload is compiled."""
+
+    async def link(tx: Tx, raw_id: str) -> None:
+        rows = await run_in(tx, _READ_BACK, {"id": raw_id})
+        if rows:
+            SEGMENTS.put(from_record(info._raw_info.schema, rows[0]))
+
+    return link
+
+
+async def create_segment(info: Info, data: CreateSegmentInput) -> CreateSegmentPayload:
+    v = validator(info)
+    props = segment_props(v, info, data, creating=True)
+    if not v.ok:
+        return CreateSegmentPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.create(
+        info, TYPE, FIELD, props, check=_unique_name(props), link=_remember(info)
+    )
+    return CreateSegmentPayload(
+        segment=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+def _decode_id(v: Validator, value: object) -> Ref | None:
+    return decode_ref(v, "id", value, {TYPE})
+
+
+async def update_segment(info: Info, data: UpdateSegmentInput) -> UpdateSegmentPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    props = segment_props(v, info, data, creating=False)
+    if ref is None or not v.ok:
+        return UpdateSegmentPayload(errors=user_errors(v.errors))
+    written, errors = await _crud.update(
+        info,
+        ref,
+        FIELD,
+        expected_version(data),
+        props,
+        check=_unique_name(props),
+        link=_remember(info),
+    )
+    return UpdateSegmentPayload(
+        segment=written.row if written else None, errors=user_errors(errors)
+    )
+
+
+async def delete_segment(info: Info, data: DeleteSegmentInput) -> DeleteSegmentPayload:
+    v = validator(info)
+    ref = _decode_id(v, data.id)
+    deleted = await _crud.delete_by_id(info, v, ref, FIELD, expected_version(data), guarded=False)
+    if deleted.deleted_id is not None and ref is not None:
+        SEGMENTS.drop(ref.raw_id)
+    return DeleteSegmentPayload(
+        deleted_id=deleted.deleted_id, segment=deleted.row, errors=user_errors(deleted.errors)
+    )
