@@ -206,7 +206,14 @@ async def test_recommendations_match_co_purchase_counts(
         assert [r["product"]["sku"] for r in recs] == expected
         assert [r["score"] for r in recs] == [scores[s] for s in expected]
         for r in recs:
-            assert {b["sku"] for b in r["boughtWith"]} <= mine
+            candidate = r["product"]["sku"]
+            with_it = {
+                p
+                for o, theirs in bought.items()
+                if o != c and candidate in theirs
+                for p in theirs & mine
+            }
+            assert {b["sku"] for b in r["boughtWith"]} == with_it
 
 
 def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, Any]:

@@ -261,26 +261,42 @@ class Recommendations(Item):
         )
 
     def emit(self, var: str, em: Emitter) -> str:
-        mine, p, other, cand, v = (em.vars.new(x) for x in ("mine", "p", "o", "c", "v"))
+        mine, p, other, cand, x, v = (em.vars.new(n) for n in ("mine", "p", "o", "c", "x", "v"))
         first = em.params.add(self.first)
         fields = [(k, "score") for k in self.score_keys]
         if self.product is not None and self.product_key is not None:
             fields.append((self.product_key, self.product.emit(cand, em)))
+        via = ""
         if self.bought_with is not None and self.with_key is not None:
             fields.append((self.with_key, f"[{v} IN via | {self.bought_with.emit(v, em)}]"))
+            # Only for the few recommendations returned: which of the customer's products
+            # some co-buyer also bought together with the candidate.
+            o2 = em.vars.new("o")
+            via = (
+                f"WITH {cand}, score, [{p} IN mine WHERE EXISTS {{ "
+                f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({o2}:Customer) "
+                f"WHERE {o2} <> {var} "
+                # A second MATCH: one pattern would need two different PLACED relationships
+                # and miss a co-buyer who bought both in the same order.
+                f"MATCH ({o2})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}) }}] AS via "
+            )
+        scope = [cand, "score"] + (["via"] if via else [])
         return (
             f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({mine}:Product) "
             f"WITH collect(DISTINCT {mine}) AS mine UNWIND mine AS {p} "
-            # Two MATCH clauses, not one pattern: within one pattern Cypher would demand two
-            # different PLACED relationships and miss products bought in the same order.
+            # The co-buyers once each, however many of the customer's products they share, so
+            # each one's purchases are read once: the work is one pass over their order lines.
             f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
             f"WHERE {other} <> {var} "
-            f"WITH DISTINCT mine, {p}, {other} "
-            f"MATCH ({other})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
-            f"WHERE NOT {cand} IN mine "
-            f"WITH {cand}, count(DISTINCT {other}) AS score, collect(DISTINCT {p}) AS via "
-            f"ORDER BY score DESC, {cand}.sku ASC LIMIT {first} "
-            f"{returning(em, [cand, 'score', 'via'], '{' + _entries(fields) + '}')} }}"
+            f"WITH mine, collect(DISTINCT {other}) AS others UNWIND others AS {other} "
+            f"MATCH ({other})-[:PLACED]->(:Order)-[:CONTAINS]->({x}:Product) "
+            f"WITH mine, {other}, collect(DISTINCT {x}) AS bought UNWIND bought AS {cand} "
+            # Counting before excluding the customer's own products keeps the list test to one
+            # per product instead of one per order line.
+            f"WITH mine, {cand}, count(*) AS score WHERE NOT {cand} IN mine "
+            f"WITH mine, {cand}, score ORDER BY score DESC, {cand}.sku ASC LIMIT {first} "
+            f"{via}"
+            f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
         )
 
     def post(self, value: Any) -> Any:
