@@ -104,14 +104,22 @@ class Graph:
     async def close(self) -> None:
         await self.driver.close()
 
-    async def read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+    async def read(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float | None = None,
+    ) -> list[Record]:
         """One read statement as an auto-commit query: a single network round trip.
 
         A managed transaction costs BEGIN and COMMIT round trips on top of the query, about
         doubling the database time of a typical GraphQL read. Reads are idempotent, so the
         retry the managed form would give is done here instead, on the same transient errors.
+        `timeout_s` overrides the transaction timeout for the few whole-database analyses.
         """
-        query = Query(cypher, timeout=self.tx_timeout_s)
+        limit = self.tx_timeout_s if timeout_s is None else timeout_s
+        query = Query(cypher, timeout=limit)
         started = time.perf_counter()
         for attempt in range(READ_ATTEMPTS):
             try:
@@ -123,13 +131,13 @@ class Graph:
                 break
             except (ServiceUnavailable, SessionExpired, TransientError) as exc:
                 if _timed_out(exc):
-                    raise QueryTimedOut(self.tx_timeout_s) from exc
+                    raise QueryTimedOut(limit) from exc
                 if attempt == READ_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(0.05 * 2**attempt)
             except Neo4jError as exc:
                 if _timed_out(exc):
-                    raise QueryTimedOut(self.tx_timeout_s) from exc
+                    raise QueryTimedOut(limit) from exc
                 raise
         _record(cypher, started, params)
         return records

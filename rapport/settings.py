@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
     neo4j_tx_timeout_s: float = Field(default=30.0, alias="RAPPORT_NEO4J_TX_TIMEOUT")
+    analysis_tx_timeout_s: float = Field(
+        default=120.0,
+        alias="RAPPORT_ANALYSIS_TX_TIMEOUT",
+        description="Timeout of whole-database analyses (duplicateCandidates' blocking scan), "
+        "which read every record by design.",
+    )
 
     # --- Local Neo4j (only when NEO4J_URI is unset) ---------------------------------------------
     data_dir: Path = Field(default=Path(".rapport"), alias="RAPPORT_DATA_DIR")

@@ -249,11 +249,15 @@ def block_params(labels: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
 
 
 async def find(
-    graph: Graph, labels: tuple[str, ...], min_score: float, default_region: str
+    graph: Graph,
+    labels: tuple[str, ...],
+    min_score: float,
+    default_region: str,
+    timeout_s: float | None = None,
 ) -> list[Candidate]:
     """Detection without GraphQL (the benchmark uses it): one statement, then scoring."""
     statement, params = block_params(labels)
-    rows = await graph.read(statement, params)
+    rows = await graph.read(statement, params, timeout_s=timeout_s)
     return candidates(rows, default_region, min_score)
 
 
@@ -289,7 +293,15 @@ async def duplicate_candidates(
     _check_arguments(info, first, min_score)
     labels = (KINDS[kind],) if kind is not None else LABELS
     settings = info.context.settings
-    found = await find(info.context.graph, labels, min_score, settings.default_phone_region)
+    # The blocking scan reads every record of the kinds asked for, so it gets the analysis
+    # timeout rather than the interactive one (38 s for both kinds at 100k customers).
+    found = await find(
+        info.context.graph,
+        labels,
+        min_score,
+        settings.default_phone_region,
+        settings.analysis_tx_timeout_s,
+    )
     top = found[:first]
     if not top:
         return []

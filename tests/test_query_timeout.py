@@ -26,3 +26,26 @@ async def test_a_slow_read_is_stopped_with_a_clear_code(settings: Settings, grap
         assert await impatient.read("RETURN 1 AS one") == [{"one": 1}]
     finally:
         await impatient.close()
+
+
+async def test_a_whole_database_analysis_runs_under_its_own_timeout(
+    settings: Settings, graph: Graph
+) -> None:
+    """`read(timeout_s=…)` replaces the interactive timeout for that one statement."""
+    patient = Graph.connect(
+        settings.effective_neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.get_secret_value(),
+        settings.neo4j_database,
+        tx_timeout_s=600,
+    )
+    try:
+        with pytest.raises(QueryTimedOut) as caught:
+            await patient.read(
+                "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x) AS n",
+                timeout_s=0.5,
+            )
+        assert "0.5 s" in caught.value.message
+    finally:
+        await patient.close()
+    assert Settings().analysis_tx_timeout_s > Settings().neo4j_tx_timeout_s
