@@ -19,6 +19,14 @@ RECOMMENDATIONS = """query Recs($id: ID!) {
   node(id: $id) { ... on Customer { recommendations(first: 5) { score product { sku } } } }
 }"""
 
+SEGMENT = """query Segment($id: ID!) {
+  segment(id: $id) { name customers(first: 20) { totalCount edges { node { name totalSpent } } } }
+}"""
+
+#: A saved segment for the benchmark, written straight into the dataset (stable id).
+BENCH_SEGMENT_ID = "00000000-0000-4000-8000-00000000be5c"
+BENCH_SEGMENT_FILTER = '{"country":{"in":["SK","CZ"]},"totalSpent":{"gte":"1000"}}'
+
 INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
   introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships }
 }"""
@@ -42,7 +50,18 @@ def intelligence_cases(driver: Driver) -> list[Case]:
         "MATCH (a:Contact)-[:KNOWS]-(:Contact)-[:KNOWS]-(b:Contact) WHERE a <> b "
         "WITH a, b ORDER BY a.id, b.id LIMIT 1 RETURN a.id AS a, b.id AS b"
     )[0][0]
+    driver.execute_query(
+        "MERGE (s:Segment {id: $id}) SET s.name = 'bench: SK/CZ spent >= 1000', "
+        "s.filter = $filter, s.version = 1, s.createdAt = datetime(), s.updatedAt = datetime()",
+        id=BENCH_SEGMENT_ID,
+        filter=BENCH_SEGMENT_FILTER,
+    )
     return [
+        Case(
+            "segment members (SK/CZ, spent >= 1000; first 20 + totalCount)",
+            SEGMENT,
+            {"id": global_id.encode("Segment", BENCH_SEGMENT_ID)},
+        ),
         Case(
             "keyDecisionMakers (biggest company)",
             DECISION_MAKERS,

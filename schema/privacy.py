@@ -116,10 +116,9 @@ class PrivacyQueries:
         return _connection(await audit.audit_log(info, str(entity_id), first, after))
 
     @strawberry.field(
-        description="GDPR right of access: a JSON document of everything held about a customer "
-        "or contact: profile, consents, interactions, orders with lines, referrals in and out, "
-        "jobs, tags and audit entries. ADMIN and MANAGER; SALES for its own accounts; null when "
-        "no such person exists."
+        description="GDPR right of access, as a query: the same document as the mutation "
+        "`exportSubjectData`.",
+        deprecation_reason="The API contract lists exportSubjectData as a mutation; use it.",
     )
     async def export_subject_data(
         self,
@@ -170,6 +169,21 @@ class EraseContactPayload:
 
 @strawberry.type
 class PrivacyMutations:
+    @strawberry.mutation(
+        description="GDPR right of access: a JSON document of everything held about a customer "
+        "or contact: profile, consents, interactions, orders with lines, referrals in and out, "
+        "jobs, tags and audit entries. ADMIN and MANAGER; SALES for its own accounts; null when "
+        "no such person exists. A mutation because serving an access request is an act the "
+        "controller must be able to account for, not a casual read."
+    )
+    async def export_subject_data(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("Global id of the Customer or Contact.")],
+    ) -> JSON | None:
+        document = await gdpr.export_subject_data(info, str(id))
+        return None if document is None else JSON(document)
+
     @strawberry.mutation(
         description="GDPR erasure of a customer (ADMIN and MANAGER): personal data removed and "
         "the customer deleted; its orders and referrals stay as anonymous history on an "

@@ -296,6 +296,18 @@ async def test_export_contains_everything_held_about_a_customer(
     assert doc["auditEvents"][1]["changes"]["email"]["after"].startswith("old.")
 
 
+async def test_export_is_a_mutation_as_the_contract_says_and_the_old_query_agrees(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    cid = await _person_customer(client, world)
+    mutation = "mutation($id: ID!) { exportSubjectData(id: $id) }"
+    by_mutation = (await gql(client, mutation, {"id": cid}))["exportSubjectData"]
+    by_query = (await gql(client, EXPORT, {"id": cid}))["exportSubjectData"]
+    assert by_mutation["profile"]["email"] == CUSTOMER_PERSONAL["email"]
+    assert by_mutation.pop("exportedAt") <= by_query.pop("exportedAt")
+    assert by_mutation == by_query
+
+
 async def test_export_of_a_contact_has_their_jobs(client: httpx.AsyncClient, world: World) -> None:
     doc = (await gql(client, EXPORT, {"id": world["P"]}))["exportSubjectData"]
     assert doc["subject"]["type"] == "Contact"
