@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from graphdb.driver import Graph
+from schema import global_id
 from tests._factories import new_contact, new_customer, new_user
 from tests._gql import MALFORMED_ID, codes, error_fields, gql, missing_id, mutate, ok
 from tests._graph_counts import unchanged
@@ -190,8 +193,18 @@ async def test_user_who_manages_accounts_cannot_be_deleted(
     assert codes(malformed) == ["INVALID_ID"]
 
 
-async def test_user_without_accounts_is_deleted(client: httpx.AsyncClient) -> None:
-    user_id = await new_user(client)
-    payload = ok(await mutate(client, "deleteUser", {"id": user_id}, "deletedId user { name }"))
+async def test_user_without_accounts_is_deleted_with_their_api_keys(
+    client: httpx.AsyncClient, graph: Graph, make_token: Any
+) -> None:
+    email = "eva@rapport.example"
+    await make_token("SALES", email=email, name="laptop")
+    await make_token("SALES", email=email, name="phone")
+    rows = await graph.read("MATCH (u:User {email: $email}) RETURN u.id AS id", {"email": email})
+    user_id = global_id.encode("User", rows[0]["id"])
+    payload = ok(await mutate(client, "deleteUser", {"id": user_id}, "deletedId user { email }"))
     assert payload["deletedId"] == user_id
-    assert payload["user"] == {"name": "Eva Kováčová"}
+    assert payload["user"] == {"email": email}
+    left = await graph.read(
+        "MATCH (k:ApiKey) WHERE k.name IN ['laptop', 'phone'] RETURN count(k) AS n"
+    )
+    assert left == [{"n": 0}]

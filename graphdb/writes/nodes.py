@@ -61,10 +61,12 @@ def update(type_name: str) -> str:
 
 
 def detach_delete(type_name: str) -> str:
-    """Delete node `$id`, its relationships and the consent records it owns."""
+    """Delete node `$id`, its relationships and the records it owns: consents, and a user's
+    API keys (which would otherwise outlive the person they authenticated)."""
     return (
         f"MATCH (n:{label(type_name)} {{id: $id}}) "
         "CALL (n) { MATCH (n)-[:HAS_CONSENT]->(c:Consent) DETACH DELETE c } "
+        "CALL (n) { MATCH (n)-[:HAS_KEY]->(k:ApiKey) DETACH DELETE k } "
         "DETACH DELETE n"
     )
 
