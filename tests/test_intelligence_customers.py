@@ -213,7 +213,7 @@ async def test_recommendations_match_co_purchase_counts(
                 if o != c and candidate in theirs
                 for p in theirs & mine
             }
-            assert {b["sku"] for b in r["boughtWith"]} == with_it
+            assert [b["sku"] for b in r["boughtWith"]] == sorted(with_it)
 
 
 def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, Any]:

@@ -283,7 +283,8 @@ class Recommendations(Item):
         scope = [cand, "score"] + (["via"] if via else [])
         return (
             f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({mine}:Product) "
-            f"WITH collect(DISTINCT {mine}) AS mine UNWIND mine AS {p} "
+            f"WITH DISTINCT {mine} ORDER BY {mine}.sku WITH collect({mine}) AS mine "
+            f"UNWIND mine AS {p} "
             # The co-buyers once each, however many of the customer's products they share, so
             # each one's purchases are read once: the work is one pass over their order lines.
             f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "

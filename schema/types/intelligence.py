@@ -72,7 +72,10 @@ class Recommendation:
     score: int = value(
         "How many other customers bought both one of this customer's products and this one."
     )
-    bought_with: list[Product] = value("This customer's products that led to the recommendation.")
+    bought_with: list[Product] = value(
+        "This customer's products that led to the recommendation (co-buyers bought them too), "
+        "by sku."
+    )
 
 
 @strawberry.type(
