@@ -100,6 +100,11 @@ def _arg(description: str) -> Any:
     return strawberry.argument(description=description)
 
 
+async def _subject_document(info: Info, id_: str) -> JSON | None:
+    document = await gdpr.export_subject_data(info, id_)
+    return None if document is None else JSON(document)
+
+
 @strawberry.type
 class PrivacyQueries:
     @strawberry.field(
@@ -125,8 +130,7 @@ class PrivacyQueries:
         info: Info,
         id: Annotated[strawberry.ID, _arg("Global id of the Customer or Contact.")],
     ) -> JSON | None:
-        document = await gdpr.export_subject_data(info, str(id))
-        return None if document is None else JSON(document)
+        return await _subject_document(info, str(id))
 
 
 # --- erasure ------------------------------------------------------------------------------------
@@ -181,8 +185,7 @@ class PrivacyMutations:
         info: Info,
         id: Annotated[strawberry.ID, _arg("Global id of the Customer or Contact.")],
     ) -> JSON | None:
-        document = await gdpr.export_subject_data(info, str(id))
-        return None if document is None else JSON(document)
+        return await _subject_document(info, str(id))
 
     @strawberry.mutation(
         description="GDPR erasure of a customer (ADMIN and MANAGER): personal data removed and "

@@ -207,6 +207,7 @@ def cli_env(
 ) -> Iterator[Path]:
     """The `rapport` CLI pointed at the test database, with its data dir in tmp_path."""
     monkeypatch.setenv("NEO4J_URI", settings.effective_neo4j_uri)
+    monkeypatch.setenv("NEO4J_USER", settings.neo4j_user)
     monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
     monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()

@@ -8,14 +8,18 @@ from graphdb.driver import Graph, QueryTimedOut
 from rapport.settings import Settings
 
 
-async def test_a_slow_read_is_stopped_with_a_clear_code(settings: Settings, graph: Graph) -> None:
-    impatient = Graph.connect(
+def _connect(settings: Settings, tx_timeout_s: float) -> Graph:
+    return Graph.connect(
         settings.effective_neo4j_uri,
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         settings.neo4j_database,
-        tx_timeout_s=0.5,
+        tx_timeout_s=tx_timeout_s,
     )
+
+
+async def test_a_slow_read_is_stopped_with_a_clear_code(settings: Settings, graph: Graph) -> None:
+    impatient = _connect(settings, 0.5)
     try:
         with pytest.raises(QueryTimedOut) as caught:
             await impatient.read(
@@ -32,13 +36,7 @@ async def test_a_whole_database_analysis_runs_under_its_own_timeout(
     settings: Settings, graph: Graph
 ) -> None:
     """`read(timeout_s=…)` replaces the interactive timeout for that one statement."""
-    patient = Graph.connect(
-        settings.effective_neo4j_uri,
-        settings.neo4j_user,
-        settings.neo4j_password.get_secret_value(),
-        settings.neo4j_database,
-        tx_timeout_s=600,
-    )
+    patient = _connect(settings, 600)
     try:
         with pytest.raises(QueryTimedOut) as caught:
             await patient.read(

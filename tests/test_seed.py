@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from graphdb.driver import Graph
 from rapport.cli import app
 from rapport.seed import planted_duplicates, seed_graph, wipe_graph
 from rapport.seed.generate import GraphRows, World, make_id
-from rapport.settings import Settings, get_settings
 
 CUSTOMERS = 300
 SEED = 11
@@ -323,19 +322,6 @@ async def test_wipe_keeps_migrations_and_credentials(graph: Graph) -> None:
     assert {r["id"] for r in left} == {r["id"] for r in kept} - {"u2", "c1"}
     assert {"k1", "u1"} <= {r["id"] for r in left}
     assert (await graph.read("MATCH (m:RapportMigration) RETURN count(m) AS n"))[0]["n"] > 0
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """Point the CLI's settings at the test database; returns its data directory."""
-    assert settings.neo4j_uri
-    monkeypatch.setenv("NEO4J_URI", settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_USER", settings.neo4j_user)
-    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
-    monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 async def _customers(graph: Graph) -> int:
