@@ -284,6 +284,34 @@ async def test_revenue_concentration_is_the_smallest_set_reaching_the_share(
     assert got["revenueShare"] == pytest.approx(running / total)
     assert got["totalRevenue"] == f"{Decimal(total) / 10_000:.2f}"
     assert [global_id.decode(c["id"])[1] for c in got["customers"]] == chosen[:20]
+    paged = """query($share: Float!) { revenueConcentration(share: $share) {
+        p1: customers(first: 3) { id } p2: customers(first: 3, offset: 3) { id } } }"""
+    pages = (await data(client, paged, {"share": share}))["revenueConcentration"]
+    ids = [global_id.decode(c["id"])[1] for c in pages["p1"] + pages["p2"]]
+    assert ids == chosen[:6]
+
+
+async def test_revenue_concentration_pages_are_checked(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    empty = await data(
+        client,
+        "{ revenueConcentration(share: 0.8) { customerCount totalRevenue customers { id } } }",
+    )
+    assert empty["revenueConcentration"] == {
+        "customerCount": 0,
+        "totalRevenue": "0.00",
+        "customers": [],
+    }
+    for args, code in (
+        ("first: -1", "INVALID_PAGINATION"),
+        ("offset: -1", "INVALID_PAGINATION"),
+        ("first: 501", "PAGE_TOO_LARGE"),
+    ):
+        body = await gql(
+            client, f"{{ revenueConcentration(share: 0.8) {{ customers({args}) {{ id }} }} }}"
+        )
+        assert body["errors"][0]["extensions"]["code"] == code, args
 
 
 @pytest.mark.parametrize("share", [0, -0.5, 1.5])

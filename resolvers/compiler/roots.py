@@ -19,7 +19,7 @@ from resolvers.compiler.intelligence import (
     Union,
     churn_subquery,
 )
-from resolvers.compiler.plan import Emitter, _key
+from resolvers.compiler.plan import Emitter, Projection, _key
 from resolvers.compiler.planner import Planner
 from resolvers.compiler.selection import Field, root_field
 from resolvers.compiler.visibility import Visibility
@@ -165,26 +165,37 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
 
 def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
     top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
-    customers = _child(top, "customers")
-    projection = (
-        planner.projection(ENTITIES["Customer"], customers.children, "customers")
-        if customers
-        else None
-    )
-    first = (
-        planner.limit(customers, "revenueConcentration.customers", default=20) if customers else 0
-    )
+    visibility = Visibility.of(info)
+    planner = Planner(max_page, visibility)
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(visibility.params())
     share_p = em.params.add(share)
-    first_p = em.params.add(first)
-    listing = (
-        f"[c IN cs[0..(CASE WHEN acc[1] < {first_p} THEN acc[1] ELSE {first_p} END)] | "
-        f"{projection.emit('c', em)}]"
-        if projection is not None
-        else "[]"
-    )
+    # One listing per response key: aliases may ask for different pages and fields.
+    listings: dict[str, tuple[Projection, str]] = {}
+    for child in top.children:
+        if child.name != "customers":
+            continue
+        where = f"revenueConcentration.{child.key}"
+        projection = planner.projection(ENTITIES["Customer"], child.children, where)
+        first = planner.limit(child, where, default=20)
+        offset = int(child.args.get("offset") or 0)
+        if offset < 0:
+            raise QueryArgumentError(
+                f"`{where}.offset` must not be negative.",
+                code="INVALID_PAGINATION",
+                argument=f"{where}.offset",
+            )
+        first_p, offset_p = em.params.add(first), em.params.add(offset)
+        # Both ends clamped to the set's size: a Cypher slice past the end is not empty.
+        lo = f"CASE WHEN acc[1] < {offset_p} THEN acc[1] ELSE {offset_p} END"
+        hi = (
+            f"CASE WHEN acc[1] < {offset_p} + {first_p} THEN acc[1] ELSE {offset_p} + {first_p} END"
+        )
+        listings[child.key] = (
+            projection,
+            f"[c IN cs[({lo})..({hi})] | {projection.emit('c', em)}]",
+        )
+    lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     cypher = (
         "MATCH (c:Customer) WHERE c.totalSpent > 0 "
         "WITH c ORDER BY c.totalSpent DESC, c.id ASC "
@@ -196,23 +207,16 @@ def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
         "WITH cs, total, acc, everyone, {customerCount: acc[1], "
         "customerShare: CASE WHEN everyone = 0 THEN 0.0 ELSE toFloat(acc[1]) / everyone END, "
         "revenueShare: CASE WHEN total = 0 THEN 0.0 ELSE toFloat(acc[0]) / total END, "
-        f"totalRevenue: total, customers: {listing}}} AS result RETURN result"
+        f"totalRevenue: total, lists: {{{lists[2:]}}}}} AS result RETURN result"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
-        if not rows:
-            return {
-                "customerCount": 0,
-                "customerShare": 0.0,
-                "revenueShare": 0.0,
-                "totalRevenue": 0,
-                "customers": [],
-            }
-        result = rows[0]["result"]
+        result = rows[0]["result"]  # an aggregation: one row even with no customers
         out: dict[str, Any] = {}
         for c in top.children:
-            if c.name == "customers" and projection is not None:
-                out[c.key] = [projection.post(x) for x in result["customers"]]
+            if c.name == "customers":
+                projection = listings[c.key][0]
+                out[c.key] = [projection.post(x) for x in result["lists"][c.key]]
             elif c.name in result:
                 out[c.key] = result[c.name]
         return out

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from schema.scalars import DateTime, Decimal
-from schema.types.base import Node, value
+from schema.types.base import Node, Row, value
 from schema.types.entities import (
     Company,
     Contact,
@@ -110,6 +110,20 @@ class TopReferrer:
     revenue: Decimal = value("Sum of totalSpent of those customers.")
 
 
+def _set_members(
+    root: Row,
+    info: strawberry.Info,
+    first: Annotated[
+        int, strawberry.argument(description="How many customers (at most 500).")
+    ] = 20,
+    offset: Annotated[
+        int, strawberry.argument(description="How many of the biggest to skip (next pages).")
+    ] = 0,
+) -> list[Customer]:
+    # Already computed by the root field's statement, for these very arguments.
+    return root.get(str(info.path.key)) or []
+
+
 @strawberry.type(
     description="The 20/80 answer: the smallest set of customers, by totalSpent descending, "
     "whose revenue reaches the requested share of all revenue."
@@ -119,7 +133,11 @@ class RevenueConcentration:
     customer_share: float = value("customerCount ÷ all customers.")
     revenue_share: float = value("Revenue of the set ÷ all revenue (≥ the requested share).")
     total_revenue: Decimal = value("Revenue of all customers (amounts summed as stored).")
-    customers: list[Customer] = value("The customers of the set, biggest first (up to `first`).")
+    customers: list[Customer] = strawberry.field(
+        resolver=_set_members,
+        description="The customers of the set, biggest first: `first` of them (default 20, at "
+        "most 500) from position `offset` (default 0) of the ranking.",
+    )
 
 
 @strawberry.type(description="A warm-introduction route between two people or accounts.")
