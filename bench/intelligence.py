@@ -33,7 +33,8 @@ INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
 
 
 def intelligence_cases(driver: Driver) -> list[Case]:
-    """Deterministic subjects: the biggest company, the deepest referral, a busy buyer."""
+    """Deterministic subjects: the biggest company, the deepest referral, the busiest and the
+    median buyer (the worst case and the typical one)."""
     company = driver.execute_query(
         "MATCH (co:Company)<-[w:WORKS_AT]-(:Contact) WHERE w.endedOn IS NULL "
         "WITH co, count(*) AS staff ORDER BY staff DESC, co.id LIMIT 1 RETURN co.id AS id"
@@ -50,6 +51,10 @@ def intelligence_cases(driver: Driver) -> list[Case]:
         "MATCH (a:Contact)-[:KNOWS]-(:Contact)-[:KNOWS]-(b:Contact) WHERE a <> b "
         "WITH a, b ORDER BY a.id, b.id LIMIT 1 RETURN a.id AS a, b.id AS b"
     )[0][0]
+    typical = driver.execute_query(
+        "MATCH (c:Customer) WHERE c.orderCount >= 2 WITH c ORDER BY c.orderCount, c.id "
+        "WITH collect(c) AS cs RETURN cs[size(cs) / 2].id AS id"
+    )[0][0]["id"]
     driver.execute_query(
         "MERGE (s:Segment {id: $id}) SET s.name = 'bench: SK/CZ spent >= 1000', "
         "s.filter = $filter, s.version = 1, s.createdAt = datetime(), s.updatedAt = datetime()",
@@ -76,6 +81,11 @@ def intelligence_cases(driver: Driver) -> list[Case]:
             "recommendations (busiest buyer)",
             RECOMMENDATIONS,
             {"id": global_id.encode("Customer", buyer)},
+        ),
+        Case(
+            "recommendations (median buyer)",
+            RECOMMENDATIONS,
+            {"id": global_id.encode("Customer", typical)},
         ),
         Case(
             "introductionPath (2 hops, max 4)",
