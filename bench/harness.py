@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from graphdb.local.server import LocalNeo4jConfig, start
+from graphdb.local.server import LocalNeo4jConfig, start, stop
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "rapport-bench-password"  # noqa: S105 - loopback-only benchmark database
@@ -43,6 +43,7 @@ def bench_neo4j(name: str) -> LocalNeo4jConfig:
         heap="1g",
         pagecache="1g",
     )
+    stop(config)  # a run killed earlier may have left it running on another port
     start(config)
     return config
 

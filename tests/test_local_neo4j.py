@@ -6,6 +6,8 @@ and restart it; the session's shared database is never touched.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import socket
 import threading
 import time
@@ -77,6 +79,26 @@ def test_a_taken_port_is_reported_clearly(tmp_path: Path) -> None:
         )
         with pytest.raises(LocalNeo4jError, match=f"Port {port} is already taken"):
             start(config)
+
+
+def test_a_running_database_on_another_port_is_reported_not_waited_for(
+    own_neo4j: LocalNeo4jConfig,
+) -> None:
+    start(own_neo4j)
+    elsewhere = dataclasses.replace(own_neo4j, port=free_port(), start_timeout_s=600)
+    started = time.monotonic()
+    with pytest.raises(LocalNeo4jError, match=f"on port {own_neo4j.port}, not {elsewhere.port}"):
+        start(elsewhere)
+    assert time.monotonic() - started < 10
+
+
+def test_a_pid_file_naming_an_unrelated_process_is_not_a_running_database(
+    tmp_path: Path,
+) -> None:
+    config = LocalNeo4jConfig(home=tmp_path, launcher_dir=tmp_path, port=free_port())
+    config.pid_file.write_text(f"{os.getpid()} {config.port}")  # this pytest, alive
+    assert not status(config).running
+    assert stop(config).message == "Local Neo4j was not running."
 
 
 def test_stop_when_not_running_says_so(tmp_path: Path) -> None:

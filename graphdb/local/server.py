@@ -74,12 +74,32 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _read_pid(config: LocalNeo4jConfig) -> int | None:
+def _pid_file(config: LocalNeo4jConfig) -> tuple[int, int | None] | None:
+    """(pid, port) from the pid file: "PID PORT" (older files hold only the pid)."""
     try:
-        pid = int(config.pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
+        parts = config.pid_file.read_text().split()
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else None
+    except (FileNotFoundError, ValueError, IndexError):
         return None
-    return pid if _pid_alive(pid) else None
+
+
+def _is_our_neo4j(pid: int) -> bool:
+    """The pid is alive and is the launcher, not an unrelated process that reused the number
+    after a crash (where /proc is missing, alive is taken as ours)."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"RapportNeo4j" in cmdline
+
+
+def _read_pid(config: LocalNeo4jConfig) -> int | None:
+    recorded = _pid_file(config)
+    if recorded is None:
+        return None
+    return recorded[0] if _is_our_neo4j(recorded[0]) else None
 
 
 def _port_open(port: int) -> bool:
@@ -130,6 +150,15 @@ def start(config: LocalNeo4jConfig) -> Status:
     """Start Neo4j unless it already runs, and wait until Bolt answers."""
     pid = _read_pid(config)
     if pid is not None:
+        recorded = _pid_file(config)
+        port = recorded[1] if recorded else None
+        if port is not None and port != config.port:
+            # Waiting for Bolt on the requested port would only time out.
+            raise LocalNeo4jError(
+                f"The local Neo4j of {config.home} already runs (pid {pid}) on port {port}, "
+                f"not {config.port}. Use port {port} (RAPPORT_NEO4J_PORT), or stop it first "
+                "with `rapport db stop`."
+            )
         _wait_for_bolt(config, pid)
         return Status(
             True, pid, config.uri, f"Local Neo4j already running (pid {pid}) at {config.uri}."
@@ -163,7 +192,7 @@ def start(config: LocalNeo4jConfig) -> Status:
             env=env,
             start_new_session=True,
         )
-    config.pid_file.write_text(str(process.pid))
+    config.pid_file.write_text(f"{process.pid} {config.port}")
     _wait_for_bolt(config, process.pid, log_offset)
     return Status(
         True, process.pid, config.uri, f"Local Neo4j started (pid {process.pid}) at {config.uri}."
