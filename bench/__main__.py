@@ -142,7 +142,7 @@ def main() -> None:
         "--only", choices=("read", "import"), help="run one benchmark (default: both)"
     )
     parser.add_argument(
-        "--import-rows", type=int, default=200_000, help="customer rows to import (default 200000)"
+        "--import-rows", type=int, default=100_000, help="customer rows to import (default 100000)"
     )
     args = parser.parse_args()
     if args.only != "read":

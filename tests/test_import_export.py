@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,14 @@ from rapport.io import import_rows, read_file, read_text
 from rapport.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
 from rapport.io.report import ImportResult
 from resolvers.compiler.visibility import Visibility
-from resolvers.validation import _PLAIN_EMAIL_RE, Validator, _plain_email
+from resolvers.validation import (
+    _FORBIDDEN_CATEGORIES,
+    _PLAIN_EMAIL_RE,
+    Code,
+    Validator,
+    _e164,
+    _plain_email,
+)
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)
@@ -544,3 +553,93 @@ def test_fast_email_path_answers_for_plain_addresses() -> None:
     assert _plain_email("Jan.Novak+crm@Firma-1.SK") == "jan.novak+crm@firma-1.sk"
     for deferred in ("jan@localhost", "jan@xn--bcher-kva.de", "ján@firma.sk", "a@b.test"):
         assert _plain_email(deferred) is None
+
+
+def _text_by_the_rule(value: str, allow_newlines: bool) -> tuple[str | None, list[str]]:
+    """Validator.text spelled out without its fast paths: scan every character, then NFC."""
+    if allow_newlines:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    stripped = value.strip()
+    if not stripped:
+        return None, [Code.BLANK]
+    allowed = ("\n", "\t") if allow_newlines else ()
+    if any(
+        c == "\x00" or (c not in allowed and unicodedata.category(c) in _FORBIDDEN_CATEGORIES)
+        for c in stripped
+    ):
+        return None, [Code.CONTROL_CHARACTERS]
+    normalised = unicodedata.normalize("NFC", stripped).strip()
+    if not normalised:
+        return None, [Code.BLANK]
+    if len(normalised) > 20:
+        return None, [Code.TOO_LONG]
+    return normalised, []
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.text(
+        st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Z", "Cc", "Cf", "Co")),
+        max_size=24,
+    )
+    | st.sampled_from(["Ján", "Ja\u0301n", "a\u200bb", "x\ty", "l1\r\nl2", " \u2028 ", "é"]),
+    st.booleans(),
+)
+def test_text_fast_paths_agree_with_the_character_scan(value: str, newlines: bool) -> None:
+    v = Validator()
+    got = v.text("f", value, max_length=20, allow_newlines=newlines)
+    assert (got, [e.code for e in v.errors]) == _text_by_the_rule(value, newlines), repr(value)
+
+
+def test_phone_cache_gives_the_same_answers_and_messages() -> None:
+    _e164.cache_clear()
+    cases = [
+        ("0905 123 456", "SK"),
+        ("+421 905 123 456", None),
+        ("602 123 456", "CZ"),
+        ("12", "SK"),
+        ("+421 905 123 456 ext. 12", None),
+    ]
+    first, second = [], []
+    for answers in (first, second):
+        for text, region in cases:
+            v = Validator()
+            answers.append((v.phone("phone", text, region=region), v.errors))
+    assert first == second
+    assert _e164.cache_info().hits == len(cases)
+    assert [a for a, _ in first] == ["+421905123456", "+421905123456", "+420602123456", None, None]
+    assert [e[0].code for _, e in first[3:]] == [Code.INVALID_PHONE, Code.INVALID_PHONE]
+    assert "extension" in first[4][1][0].message
+
+
+async def test_reimport_of_a_larger_file_counts_every_row_unchanged(graph: Graph) -> None:
+    """Several batches (a repeated key cuts one early), shared phones and cached columns."""
+    await wipe(graph)
+    lines = ["externalId,kind,name,phone,city,country"]
+    lines += [f"BIG-{i},INDIVIDUAL,Zákazník {i},0905 000 {i % 7:03d},Žilina,SK" for i in range(250)]
+    lines.append("BIG-3,INDIVIDUAL,Zákazník 3,,,")  # a repeated key starts a new batch
+    text = "\n".join(lines) + "\n"
+    first = await load(graph, "customers", text, batch_size=100)
+    assert (first.created, first.updated, first.unchanged, first.failed) == (250, 0, 1, 0)
+    again = await load(graph, "customers", text, batch_size=100)
+    assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 251, 0)
+    ids = await graph.read("MATCH (c:Customer) RETURN collect(c.id) AS ids")
+    assert len(set(ids[0]["ids"])) == 250
+    uuid4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+    assert all(uuid4.fullmatch(i) for i in ids[0]["ids"])  # ids like global_id.new_raw_id's
+    changed = await load(graph, "customers", "externalId,kind,name\nBIG-9,INDIVIDUAL,Nové\n")
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
+    rows = await graph.read(
+        "MATCH (c:Customer) WHERE c.externalId IN ['BIG-3', 'BIG-9'] RETURN c.externalId AS key, "
+        "c.name AS name, c.phone AS phone, c.city AS city, c.version AS version ORDER BY key"
+    )
+    assert rows == [
+        {
+            "key": "BIG-3",
+            "name": "Zákazník 3",
+            "phone": "+421905000003",
+            "city": "Žilina",
+            "version": 1,
+        },
+        {"key": "BIG-9", "name": "Nové", "phone": "+421905000002", "city": "Žilina", "version": 2},
+    ]

@@ -6,14 +6,16 @@ the batch lands. Writes are idempotent: a record is compared with what is stored
 anything is SET, so re-importing a file bumps no version and touches no `updatedAt`.
 
 Validation runs in a worker thread one batch ahead of the database, so Python checks batch k+1
-while Neo4j writes batch k. Temporal values travel as ISO strings and are parsed by Cypher
-(`date()`, `datetime()`): the driver's own conversion of Python datetimes is slow.
+(and builds its node-upsert parameters) while Neo4j writes batch k. Temporal values travel as
+ISO strings and are parsed by Cypher (`date()`, `datetime()`): the driver's own conversion of
+Python datetimes is slow.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,14 @@ class Item:
 
 
 @dataclass
+class Prepared:
+    """A validated batch and, for node types, its statement parameters (built off the loop)."""
+
+    items: list[Item]
+    node_groups: list[tuple[str, list[Any]]] | None = None
+
+
+@dataclass
 class Outcome:
     created: int = 0
     updated: int = 0
@@ -76,6 +86,7 @@ _NODES: dict[str, tuple[str, str | None, Mapping[str, Any]]] = {
 _LABEL_TYPE = {label: type_name for type_name, (label, _, _) in _NODES.items()}
 
 
+@functools.cache
 def _temporal(label: str) -> dict[str, str]:
     """Imported date/datetime properties of a label → the Cypher function that parses them."""
     columns = set(TYPES[_LABEL_TYPE[label]].columns)
@@ -86,12 +97,16 @@ def _temporal(label: str) -> dict[str, str]:
     }
 
 
+@functools.cache
 def upsert_statement(label: str, key_prop: str) -> str:
-    """Create or update `$rows` ({key, id, now, props, temporal}) by `key_prop`; new nodes
-    start from `$defaults`.
+    """Create or update `$rows` ({key, props, temporal}) by `key_prop` at `$now` (ISO,
+    parsed once per batch); new nodes start from `$defaults`.
 
-    `props` hold plain values (null removes a property); `temporal` ISO strings, parsed here.
-    A stored node changes (version + 1, updatedAt) only when some value really differs.
+    `props` hold plain values (null removes a property); `temporal` ISO strings, parsed here
+    (labels without imported temporal properties send no `temporal`).
+    A stored node changes (version + 1, updatedAt) only when some value really differs. A new
+    node's id is a random UUID (v4, lower-case, as `global_id.new_raw_id` makes) drawn by
+    Neo4j: no id is made or sent for the rows that already exist.
     """
     temporal = _temporal(label)
     differs = [
@@ -106,31 +121,30 @@ def upsert_statement(label: str, key_prop: str) -> str:
         sets.append(f", n.{name} = coalesce({fn}(r.temporal.{name}), n.{name})")
     set_temporal = "".join(sets)
     return (
-        "UNWIND $rows AS r "
+        "WITH datetime($now) AS now UNWIND $rows AS r "
         f"CALL (r) {{ OPTIONAL MATCH (e:{label} {{{key_prop}: r.key}}) RETURN e LIMIT 1 }} "
-        f"WITH r, e, e IS NOT NULL AND ({' OR '.join(differs)}) AS changed "
-        "CALL (r, e) { WITH r, e WHERE e IS NULL "
+        f"WITH r, e, now, e IS NOT NULL AND ({' OR '.join(differs)}) AS changed "
+        "CALL (r, e, now) { WITH r, e, now WHERE e IS NULL "
         f"CREATE (n:{label}) SET n = $defaults, n += r.props{set_temporal}, "
-        "n.id = r.id, n.createdAt = datetime(r.now), n.updatedAt = datetime(r.now), "
-        "n.version = 1 } "
-        "CALL (r, e, changed) { WITH r, e, changed WHERE changed "
-        f"WITH r, e AS n SET n += r.props{set_temporal}, "
-        "n.version = n.version + 1, n.updatedAt = datetime(r.now) } "
+        "n.id = randomUUID(), n.createdAt = now, n.updatedAt = now, n.version = 1 } "
+        "CALL (r, e, changed, now) { WITH r, e, changed, now WHERE changed "
+        f"WITH r, e AS n, now SET n += r.props{set_temporal}, "
+        "n.version = n.version + 1, n.updatedAt = now } "
         "RETURN sum(CASE WHEN e IS NULL THEN 1 ELSE 0 END) AS created, "
         "sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated, count(*) AS total"
     )
 
 
-def _node_params(label: str, items: list[Item], now: str) -> list[Any]:
+def _node_params(label: str, items: list[Item]) -> list[Any]:
     temporal = _temporal(label)
+    if not temporal:
+        return [{"key": item.record["key"], "props": item.record["props"]} for item in items]
     rows = []
     for item in items:
         props = item.record["props"]
         rows.append(
             {
                 "key": item.record["key"],
-                "id": _new_id(),
-                "now": now,
                 "props": {k: v for k, v in props.items() if k not in temporal},
                 "temporal": {k: _iso(v) for k, v in props.items() if k in temporal},
             }
@@ -138,17 +152,26 @@ def _node_params(label: str, items: list[Item], now: str) -> list[Any]:
     return rows
 
 
-async def _write_nodes(tx: Tx, type_name: str, items: list[Item], now: str) -> Outcome:
-    label, key_prop, defaults = _NODES[type_name]
-    out = Outcome()
+def _node_groups(type_name: str, items: list[Item]) -> list[tuple[str, list[Any]]]:
+    """The statement parameters of a batch: its rows grouped by key property. Built in the
+    validation thread, so the event loop only sends them."""
+    label, key_prop, _ = _NODES[type_name]
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(key_prop or item.record["keyProp"], []).append(item)
-    for prop, group in groups.items():
+    return [(prop, _node_params(label, group)) for prop, group in groups.items()]
+
+
+async def _write_nodes(
+    tx: Tx, type_name: str, groups: list[tuple[str, list[Any]]], now: str
+) -> Outcome:
+    label, _, defaults = _NODES[type_name]
+    out = Outcome()
+    for prop, params in groups:
         rows = await run_in(
             tx,
             upsert_statement(label, prop),
-            {"rows": _node_params(label, group, now), "defaults": dict(defaults)},
+            {"rows": params, "defaults": dict(defaults), "now": now},
         )
         created, updated = int(rows[0]["created"]), int(rows[0]["updated"])
         out.created += created
@@ -332,11 +355,6 @@ _WRITE_INTERACTIONS = (
     "CREATE (i)-[:WITH]->(c) SET c.lastInteractionAt = CASE WHEN c.lastInteractionAt IS NULL "
     "OR c.lastInteractionAt < i.occurredAt THEN i.occurredAt ELSE c.lastInteractionAt END }"
 )
-_INTERACTION_INDEX = (
-    "CREATE INDEX interaction_externalid IF NOT EXISTS FOR (i:Interaction) ON (i.externalId)"
-)
-
-
 async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
     customers_wanted = sorted({k for it in items for k in it.record["customers"]})
@@ -632,6 +650,7 @@ class Importer:
         self.batch_size = max(1, batch_size)
         self.region = default_phone_region
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
+        self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
 
     # validation (runs in a worker thread) -------------------------------------------------------
 
@@ -650,7 +669,18 @@ class Importer:
                     RowError(number, name, e.code, e.message, self.columns.column_of(name))
                 )
             return None
-        return Item([number], record, {c: self.columns.column_of(c) for c in row})
+        return Item([number], record, self._columns_of(row))
+
+    def _columns_of(self, row: dict[str, Any]) -> dict[str, str]:
+        """Field → the file's column, for the fields of `row`; shared (read-only) by the rows
+        with the same cells, as long as no new header has been seen."""
+        key = (tuple(row), len(self.columns.fields))
+        found = self._column_cache.get(key)
+        if found is None:
+            if len(self._column_cache) > 256:
+                self._column_cache.clear()
+            found = self._column_cache[key] = {c: self.columns.column_of(c) for c in row}
+        return found
 
     def _items(self, rows: Iterable[tuple[int, RawRow | BadRow]]) -> Iterator[Item]:
         if self.type.name != "orders":
@@ -746,7 +776,18 @@ class Importer:
 
     # loading ------------------------------------------------------------------------------------
 
-    async def _write(self, batch: list[Item]) -> None:
+    def _next(self, batches: Iterator[list[Item]]) -> Prepared | None:
+        """The next batch (validated), with the parameters of a node upsert built here, in the
+        worker thread; None at the end."""
+        batch = next(batches, None)
+        if batch is None:
+            return None
+        if self.dry_run or self.type.name not in _NODES:
+            return Prepared(batch)
+        return Prepared(batch, _node_groups(self.type.name, batch))
+
+    async def _write(self, prepared: Prepared) -> None:
+        batch, groups = prepared.items, prepared.node_groups
         self.result.valid += sum(len(it.rows) for it in batch)
         if self.dry_run or self.graph is None:
             return
@@ -754,8 +795,8 @@ class Importer:
         name = self.type.name
 
         async def work(tx: Tx) -> Outcome:
-            if name in _NODES:
-                return await _write_nodes(tx, name, batch, now)
+            if groups is not None:
+                return await _write_nodes(tx, name, groups, now)
             return await _WRITERS[name](tx, batch, now)
 
         outcome = await self.graph.write_tx(work)
@@ -771,22 +812,18 @@ class Importer:
     ) -> ImportResult:
         """Validate and load every row; `on_progress(rows_done)` after each batch."""
         started = time.perf_counter()
-        if self.graph is not None and not self.dry_run and self.type.name == "interactions":
-            await self.graph.write(_INTERACTION_INDEX)
         batches = self._batches(rows)
-        done = object()
         pending: asyncio.Task[None] | None = None
         try:
             while True:
-                batch = await asyncio.to_thread(next, batches, done)
+                batch = await asyncio.to_thread(self._next, batches)
                 if pending is not None:
                     await pending
                     pending = None
                 if on_progress is not None:
                     on_progress(self.result.rows)
-                if batch is done:
+                if batch is None:
                     break
-                assert isinstance(batch, list)
                 pending = asyncio.ensure_future(self._write(batch))
             if pending is not None:
                 await pending

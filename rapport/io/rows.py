@@ -46,13 +46,15 @@ class RowInput:
     """A row seen as a mutation input: `row.first_name` is the firstName cell, or `default`."""
 
     def __init__(self, values: dict[str, Any], default: Any = UNSET) -> None:
-        self._values = values
-        self._default = default
+        # The cells are instance attributes, so reading one is a plain attribute lookup;
+        # __getattr__ only runs for the cells the row does not have.
+        self.__dict__.update(values)
+        self.__dict__["_default"] = default
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._values.get(name, self._default)
+        return self.__dict__["_default"]
 
 
 _SNAKE: dict[str, str] = {}
@@ -66,10 +68,22 @@ def _snake(name: str) -> str:
     return found
 
 
+_ATTRS: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _attrs(columns: tuple[str, ...]) -> dict[str, str]:
+    """A type's own (non-address) columns → their input attributes, computed once per type."""
+    found = _ATTRS.get(columns)
+    if found is None:
+        found = _ATTRS[columns] = {c: _snake(c) for c in columns if c not in _ADDRESS_ATTR}
+    return found
+
+
 def _input(row: dict[str, Any], columns: tuple[str, ...]) -> Any:
     """The row's own (non-address) fields as attributes, plus a nested `address`."""
-    values = {_snake(c): v for c, v in row.items() if c in columns and c not in _ADDRESS_ATTR}
-    address = {_ADDRESS_ATTR[c]: row[c] for c in ADDRESS_COLUMNS if c in row}
+    attrs = _attrs(columns)
+    values = {attrs[c]: v for c, v in row.items() if c in attrs}
+    address = {_ADDRESS_ATTR[c]: v for c, v in row.items() if c in _ADDRESS_ATTR}
     if address:
         values["address"] = RowInput(address, default=None)
     return RowInput(values)
