@@ -356,7 +356,10 @@ _ASCII_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "đ": "d", "ø":
 def ascii_slug(text: str, sep: str = "") -> str:
     """Lower-case ASCII letters and digits of `text` (diacritics dropped), joined by `sep`."""
     plain = unicodedata.normalize("NFKD", text.translate(_ASCII_EXTRA))
-    words = "".join(c if c.isascii() and c.isalnum() else " " for c in plain).lower().split()
+    # NFKD splits "á" into "a" and a combining accent: drop the accent, not the word in two
+    # ("Tatárka" → "tatarka", not "tata rka").
+    kept = (c for c in plain if not unicodedata.combining(c))
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in kept).lower().split()
     return sep.join(words)
 
 
