@@ -355,6 +355,8 @@ _WRITE_INTERACTIONS = (
     "CREATE (i)-[:WITH]->(c) SET c.lastInteractionAt = CASE WHEN c.lastInteractionAt IS NULL "
     "OR c.lastInteractionAt < i.occurredAt THEN i.occurredAt ELSE c.lastInteractionAt END }"
 )
+
+
 async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
     customers_wanted = sorted({k for it in items for k in it.record["customers"]})
