@@ -216,3 +216,72 @@ async def test_a_bad_cursor_is_a_clear_error(client: httpx.AsyncClient, world: W
         json={"query": AUDIT_LOG, "variables": {"id": world["A"], "after": "garbage!"}},
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+# --- importRecords ------------------------------------------------------------------------------
+
+IMPORT = (
+    "mutation M($input: ImportRecordsInput!) { importRecords(input: $input) "
+    "{ created updated unchanged failed } }"
+)
+
+
+async def _events_about(graph: Graph, label: str, key: str, value: str) -> list[dict[str, Any]]:
+    rows = await graph.read(
+        f"MATCH (e:AuditEvent)-[:ABOUT]->(n:{label} {{{key}: $value}}) "
+        "RETURN e.action AS action, e.actorId AS actor, e.changes AS changes ORDER BY e.at",
+        {"value": value},
+    )
+    return [{**r, "changes": orjson.loads(r["changes"])} for r in rows]
+
+
+async def test_import_records_audits_each_record_it_creates_or_changes(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ok(
+        await mutate(
+            client,
+            "createCustomer",
+            {"externalId": "IMP-1", "kind": "INDIVIDUAL", "name": "Old Name", "leadScore": 5},
+        )
+    )
+    csv = (
+        "externalId,kind,name,leadScore\n"
+        "IMP-1,INDIVIDUAL,New Name,5\n"  # changes the name only
+        "IMP-2,BUSINESS,Fresh s.r.o.,70\n"  # new
+        "IMP-3,INDIVIDUAL,,1\n"  # refused (no name): writes nothing, audits nothing
+    )
+    before = await audit_count(graph)
+    result = await gql(client, IMPORT, {"input": {"type": "CUSTOMERS", "data": csv}})
+    assert result["importRecords"] == {"created": 1, "updated": 1, "unchanged": 0, "failed": 1}
+    assert await audit_count(graph) == before + 2
+    updated = await _events_about(graph, "Customer", "externalId", "IMP-1")
+    assert [e["action"] for e in updated] == ["createCustomer", "importRecords"]
+    assert updated[-1]["changes"] == {"name": {"before": "Old Name", "after": "New Name"}}
+    assert updated[-1]["actor"] == ADMIN_USER_ID
+    created = await _events_about(graph, "Customer", "externalId", "IMP-2")
+    assert [e["action"] for e in created] == ["importRecords"]
+    assert created[0]["changes"]["name"] == {"after": "Fresh s.r.o."}
+    assert created[0]["changes"]["leadScore"] == {"after": 70}
+
+    # Nothing changes on a re-import or a dry run, so nothing is audited.
+    await gql(client, IMPORT, {"input": {"type": "CUSTOMERS", "data": csv}})
+    await gql(client, IMPORT, {"input": {"type": "CUSTOMERS", "data": csv, "dryRun": True}})
+    assert await audit_count(graph) == before + 2
+
+
+async def test_imported_jobs_are_audited_on_the_contact(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ok(await mutate(client, "createCompany", {"name": "Acme s.r.o.", "domain": "acme.sk"}))
+    ok(
+        await mutate(
+            client, "createContact", {"firstName": "Eva", "lastName": "K", "email": "eva@acme.sk"}
+        )
+    )
+    csv = "contactEmail,companyDomain,jobTitle\neva@acme.sk,acme.sk,Buyer\n"
+    await gql(client, IMPORT, {"input": {"type": "EMPLOYMENTS", "data": csv}})
+    events = await _events_about(graph, "Contact", "email", "eva@acme.sk")
+    assert [e["action"] for e in events] == ["createContact", "importRecords"]
+    (job,) = events[-1]["changes"].values()
+    assert job["after"]["jobTitle"] == "Buyer"

@@ -54,7 +54,8 @@ _RELATED: dict[str, tuple[str, ...]] = {
 
 
 #: natural keys a subject may be found by, beyond the model's whitelisted properties
-_KEYS = {"id": "id", "idempotencyKey": "idempotencyKey"}
+#: (interactions are upserted by an externalId the read model does not expose)
+_KEYS = {"id": "id", "idempotencyKey": "idempotencyKey", "externalId": "externalId"}
 
 
 def _key(type_name: str, key: str) -> str:
@@ -67,6 +68,32 @@ def state(type_name: str, key: str = "id") -> str:
     return (
         f"MATCH (n:{label(type_name)} {{{_key(type_name, key)}: $value}}) "
         f"RETURN n.id AS id, properties(n) AS props, {related} AS related LIMIT 1"
+    )
+
+
+def states(type_name: str, key: str) -> str:
+    """`state` for every value of `$values` at once (bulk import): rows also carry `value`."""
+    related = " + ".join(_RELATED.get(type_name, ())) or "[]"
+    return (
+        f"UNWIND $values AS value MATCH (n:{label(type_name)} {{{_key(type_name, key)}: value}}) "
+        f"RETURN value, n.id AS id, properties(n) AS props, {related} AS related"
+    )
+
+
+def lock_all(type_name: str, key: str) -> str:
+    """Write-lock the records whose `key` is in `$values` (bulk import)."""
+    return (
+        f"UNWIND $values AS value MATCH (n:{label(type_name)} {{{_key(type_name, key)}: value}}) "
+        "SET n._lock = true REMOVE n._lock"
+    )
+
+
+def record_all(type_name: str) -> str:
+    """`record` for every event of `$events` (bulk import)."""
+    return (
+        "UNWIND $events AS event CREATE (e:AuditEvent) SET e = event "
+        f"WITH e CALL (e) {{ MATCH (n:{label(type_name)} {{id: e.entityId}}) "
+        "CREATE (e)-[:ABOUT]->(n) }"
     )
 
 

@@ -20,6 +20,7 @@ from rapport.io.load import DEFAULT_BATCH_SIZE, Importer
 from rapport.io.readers import FORMATS, BadRow, Format, RawRow, read_file, read_text
 from rapport.io.report import ImportResult, RowError, default_report_path, error_line, write_report
 from rapport.io.rows import TYPES
+from resolvers.writes._audit import Actor
 
 IMPORT_TYPES = tuple(TYPES)
 
@@ -63,6 +64,7 @@ async def import_rows(
     default_phone_region: str = "SK",
     console: Console | None = None,
     progress: bool = True,
+    audit: Actor | None = None,
 ) -> ImportResult:
     """Validate and load `rows`; each refused row is printed (to `console`) as it is found."""
     import time
@@ -75,6 +77,7 @@ async def import_rows(
         dry_run=dry_run,
         batch_size=batch_size,
         default_phone_region=default_phone_region,
+        audit=audit,
     )
     started = time.perf_counter()
     printed = 0

@@ -34,6 +34,7 @@ from rapport.io.readers import BadRow, RawRow
 from rapport.io.report import ImportResult, RowError
 from rapport.io.rows import TYPES, Record, field_name
 from resolvers.validation import INT64_MAX, Code, FieldError, Validator
+from resolvers.writes import _audit
 from resolvers.writes._tx import Checks
 from resolvers.writes.codes import WriteCode
 from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
@@ -84,6 +85,27 @@ _NODES: dict[str, tuple[str, str | None, Mapping[str, Any]]] = {
 
 
 _LABEL_TYPE = {label: type_name for type_name, (label, _, _) in _NODES.items()}
+
+_NOTHING = _audit.Captured(None, None)
+
+
+def audit_subject(type_name: str, record: Record) -> tuple[str, str, str] | None:
+    """(type, key property, value) of the record an imported row is about, for its audit
+    event: the node itself, a referral's referred customer, an employment's contact. None for
+    an interaction without externalId (nothing names it before it is created)."""
+    if type_name in _NODES:
+        label, key_prop, _ = _NODES[type_name]
+        return label, key_prop or str(record["keyProp"]), str(record["key"])
+    if type_name == "orders":
+        return "Order", "externalId", str(record["key"])
+    if type_name == "interactions":
+        key = record.get("key")
+        return ("Interaction", "externalId", str(key)) if key else None
+    if type_name == "referrals":
+        return "Customer", "externalId", str(record["referred"])
+    if type_name == "employments":
+        return "Contact", "email", str(record["contact"])
+    return None
 
 
 @functools.cache
@@ -642,6 +664,7 @@ class Importer:
         dry_run: bool = False,
         batch_size: int = DEFAULT_BATCH_SIZE,
         default_phone_region: str = "SK",
+        audit: _audit.Actor | None = None,
     ) -> None:
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
@@ -651,6 +674,8 @@ class Importer:
         self.dry_run = dry_run or graph is None
         self.batch_size = max(1, batch_size)
         self.region = default_phone_region
+        #: who the audit events of the import are attributed to; None: not audited (the CLI)
+        self.audit = audit
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
 
@@ -793,13 +818,40 @@ class Importer:
         self.result.valid += sum(len(it.rows) for it in batch)
         if self.dry_run or self.graph is None:
             return
-        now = dt.datetime.now(dt.UTC).isoformat()
+        at = dt.datetime.now(dt.UTC)
+        now = at.isoformat()
         name = self.type.name
+        actor = self.audit
 
-        async def work(tx: Tx) -> Outcome:
+        async def write(tx: Tx) -> Outcome:
             if groups is not None:
                 return await _write_nodes(tx, name, groups, now)
             return await _WRITERS[name](tx, batch, now)
+
+        async def work(tx: Tx) -> Outcome:
+            if actor is None:
+                return await write(tx)
+            # Audited like the mutations: lock and read each record the batch touches, write,
+            # read again, and store one event per record that changed, in this transaction.
+            subjects: dict[tuple[str, str], list[str]] = {}
+            for item in batch:
+                subject = audit_subject(name, item.record)
+                if subject is not None:
+                    subjects.setdefault(subject[:2], []).append(subject[2])
+            befores = {
+                group: await _audit.capture_all(tx, *group, values, lock=True)
+                for group, values in subjects.items()
+            }
+            outcome = await write(tx)
+            for (type_name, key), values in subjects.items():
+                afters = await _audit.capture_all(tx, type_name, key, values)
+                pairs = [
+                    (befores[(type_name, key)].get(v, _NOTHING), afters[v])
+                    for v in dict.fromkeys(values)
+                    if v in afters
+                ]
+                await _audit.record_all(tx, actor, at, type_name, pairs)
+            return outcome
 
         outcome = await self.graph.write_tx(work)
         self.result.created += outcome.created

@@ -269,3 +269,64 @@ async def record(
         "changes": dumps(changes),
     }
     await run_in(tx, cypher.record(subject.type_name), {"event": event})
+
+
+# --- bulk import: the same events, a batch at a time ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who an event is attributed to, and the action it records (e.g. importRecords)."""
+
+    user_id: str
+    email: str
+    credential_id: str
+    action: str
+
+
+async def capture_all(
+    tx: Tx, type_name: str, key: str, values: list[str], *, lock: bool = False
+) -> dict[str, Captured]:
+    """`capture` for many records of one type found by `key`: value → its state (missing
+    values are absent). One or two statements, whatever the number of records."""
+    params = {"values": values}
+    if lock:
+        await run_in(tx, cypher.lock_all(type_name, key), params)
+    rows = await run_in(tx, cypher.states(type_name, key), params)
+    return {
+        str(row["value"]): Captured(
+            str(row["id"]), {**_props(type_name, row["props"]), **_related(row["related"])}
+        )
+        for row in rows
+    }
+
+
+async def record_all(
+    tx: Tx,
+    actor: Actor,
+    at: dt.datetime,
+    type_name: str,
+    changed: list[tuple[Captured, Captured]],
+) -> int:
+    """One AuditEvent per (before, after) pair that differs; returns how many were written."""
+    events = []
+    for before, after in changed:
+        changes = diff(before.state, after.state)
+        if not changes:
+            continue
+        events.append(
+            {
+                "id": global_id.new_raw_id(),
+                "at": at,
+                "actorId": actor.user_id,
+                "actorEmail": actor.email,
+                "credentialId": actor.credential_id,
+                "action": actor.action,
+                "entityType": type_name,
+                "entityId": after.raw_id or before.raw_id,
+                "changes": dumps(changes),
+            }
+        )
+    if events:
+        await run_in(tx, cypher.record_all(type_name), {"events": events})
+    return len(events)

@@ -2,7 +2,9 @@
 
 At most MAX_ROWS rows per request: a bigger file would hold one HTTP request (and a worker) for
 a long time; the CLI streams files of any size. Bulk import is for ADMIN and MANAGER: it writes
-any account, which SALES may not, and it is not recorded row by row in the audit trail.
+any account, which SALES may not. Like every mutation it is audited: each record it creates or
+changes gets one AuditEvent (action `importRecords`) in the same transaction as the write. The
+command-line import, run by an operator with the database credentials, is not audited.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rapport.io.mapping import MappingError, parse_map
 from rapport.io.readers import BadRow, Format, RawRow
 from resolvers.validation import Code
 from resolvers.writes import policy
+from resolvers.writes._audit import Actor
 from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.imports import ImportFormat, ImportRecordsInput
@@ -60,6 +63,7 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
             default_phone_region=info.context.settings.default_phone_region,
             console=Console(file=io.StringIO()),
             progress=False,
+            audit=Actor(viewer.user_id, viewer.email, viewer.credential_id, "importRecords"),
         )
     except MappingError as exc:
         return _refused(Code.INVALID_VALUE, str(exc), "map")
