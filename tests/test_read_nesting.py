@@ -132,6 +132,23 @@ async def test_debug_extension_shows_parameterised_cypher(
     assert body["extensions"]["cypher"][0]["dbMs"] >= 0
 
 
+async def test_a_count_alone_reads_no_page(client: httpx.AsyncClient, acme: None) -> None:
+    """Only `totalCount` selected: the statement counts and never sorts a page."""
+    query = """{
+      customers(filter: {name: {startsWith: "ac"}}) { totalCount }
+      companies { edges { node {
+        staff: contacts { totalCount } everyone: contacts(current: false) { totalCount } } } }
+    }"""
+    body = await gql(client, query)
+    assert not body.get("errors"), body
+    assert body["data"]["customers"] == {"totalCount": 1}
+    company = body["data"]["companies"]["edges"][0]["node"]
+    assert (company["staff"]["totalCount"], company["everyone"]["totalCount"]) == (2, 3)
+    counting, listing = (c["statement"] for c in body["extensions"]["cypher"])
+    assert "ORDER BY" not in counting
+    assert listing.count("ORDER BY") == 1  # the companies page; the contacts are only counted
+
+
 async def test_filters_across_relationships(client: httpx.AsyncClient, acme: None) -> None:
     query = """query($industry: String!) {
         customers(filter: {company: {industry: {eq: $industry}}}) { totalCount }

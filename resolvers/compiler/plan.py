@@ -306,8 +306,15 @@ class Connection(Item):
             return f"({n}:{self.entity.label})"
         return self.rel.pattern(var, r, n, self.entity.label)
 
+    @property
+    def wants_rows(self) -> bool:
+        """False when only `totalCount` is selected: then no page is read or sorted at all."""
+        return bool(self.edges or self.page_info)
+
     def emit(self, var: str, em: Emitter) -> str:
         """The nested form: a map with the page's rows and, when selected, the total."""
+        if not self.wants_rows:
+            return f"{{rows: [], total: {self._total(var, em)}}}"
         n, r = em.vars.new("m"), em.vars.new("r")
         conds = self._conditions(n, r, em, with_cursor=True)
         scope = [r, n] if self.rel is not None else [n]
@@ -320,13 +327,15 @@ class Connection(Item):
             f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
             f"{returning(em, scope, self._row(n, r if self.rel else None, em))} }}"
         )
-        total = "null"
-        if self.total_keys:
-            n2, r2 = em.vars.new("m"), em.vars.new("r")
-            conds2 = self._conditions(n2, r2, em, with_cursor=False)
-            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = f"COUNT {{ MATCH {self._pattern(var, r2, n2)}{where2} }}"
-        return f"{{rows: {rows}, total: {total}}}"
+        return f"{{rows: {rows}, total: {self._total(var, em)}}}"
+
+    def _total(self, var: str, em: Emitter) -> str:
+        if not self.total_keys:
+            return "null"
+        n2, r2 = em.vars.new("m"), em.vars.new("r")
+        conds2 = self._conditions(n2, r2, em, with_cursor=False)
+        where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
+        return f"COUNT {{ MATCH {self._pattern(var, r2, n2)}{where2} }}"
 
     def _lead_not_null(self, n: str, conds: list[str]) -> None:
         lead = self._effective_keys()[0]
@@ -337,6 +346,16 @@ class Connection(Item):
 
     def emit_root(self, em: Emitter) -> str:
         """The root form: a whole statement returning `rows` and `total`."""
+        if not self.wants_rows:
+            n2 = em.vars.new("n")
+            conds2 = self._conditions(n2, "_", em, with_cursor=False)
+            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
+            total = (
+                f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
+                if self.total_keys
+                else "null"
+            )
+            return f"RETURN [] AS rows, {total} AS total"
         n = em.vars.new("n")
         conds = self._conditions(n, "_", em, with_cursor=True)
         self._lead_not_null(n, conds)
