@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -145,7 +146,19 @@ def import_command(
 
 
 async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Visibility:
-    """The masking a token's holder gets over GraphQL (no token: the operator, full access)."""
+    """The masking a token's holder gets over GraphQL (no token: the operator, full access).
+
+    An empty token (`RAPPORT_TOKEN=` set but empty, or `--token ""`) is refused: Click reads an
+    empty variable as unset, which would silently turn "export as this caller" into an
+    unmasked export of everything.
+    """
+    if token is None and "RAPPORT_TOKEN" in os.environ:
+        token = os.environ["RAPPORT_TOKEN"]
+    if token is not None and not token.strip():
+        raise _fail(
+            "RAPPORT_TOKEN (or --token) is set but empty. Set it to an API key or JWT to export "
+            "as that caller, or unset it for an operator export with full access."
+        )
     if token is None:
         return FULL
     from rapport.auth import Authenticator, AuthError
