@@ -7,20 +7,29 @@ server and its real database.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+import typer
+import uvicorn
 import websockets
 
 from graphdb.driver import Graph
+from rapport.app import create_app
 from rapport.auth import keys
+from rapport.settings import Settings
+from tests._apps import app_client
 from tests._factories import new_customer
 from tests._graph_counts import snapshot
-from tests.conftest import ADMIN_TOKEN, MakeToken
+from tests.conftest import ADMIN_TOKEN, MakeToken, _ThreadedServer, free_port
 
 GQL_RESPONSE = "application/graphql-response+json"
 
@@ -141,9 +150,14 @@ async def test_a_mutation_over_get_is_405_with_allow_post(
 
 async def test_a_query_over_get_runs(client: httpx.AsyncClient) -> None:
     response = await client.get(
-        "/graphql", params={"query": "query($x: Int) { apiVersion }", "variables": '{"x": 1}'}
+        "/graphql",
+        params={
+            "query": "query($n: Int) { customers(first: $n) { totalCount } }",
+            "variables": '{"n": 1}',
+        },
     )
-    assert response.status_code == 200 and response.json()["data"] == {"apiVersion": "0.1.0"}
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {"customers": {"totalCount": 0}}
 
 
 async def test_a_subscription_over_http_says_it_needs_a_websocket(
@@ -430,3 +444,111 @@ def _live_authenticator(url: str) -> Any:
     from tests import conftest
 
     return conftest.LIVE_APPS[url].state.authenticator
+
+
+# --- a server of its own: low rate limit, 1 s auth cache --------------------------------------------
+
+
+@pytest.fixture
+def strict_server(settings: Settings, graph: Graph) -> Iterator[str]:
+    """A live uvicorn whose rate limit (burst 3) and auth cache TTL (1 s) are small."""
+    port = free_port()
+    app = create_app(
+        settings.model_copy(
+            update={"rate_limit_per_s": 0.01, "rate_limit_burst": 3, "auth_cache_ttl_s": 1.0}
+        )
+    )
+    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def test_the_rate_limit_applies_per_operation_on_a_socket(
+    strict_server: str, make_token: MakeToken
+) -> None:
+    token = await make_token("ANALYST")
+    query = {"query": "{ apiVersion }"}
+    ops = [{"id": str(i), "type": "subscribe", "payload": query} for i in range(4)]
+    # Burst 3: connection_init takes one, two operations run, the next two are refused.
+    replies = await _socket(
+        strict_server, ops, token=token, until=lambda m: m["type"] in ("complete", "error"), count=4
+    )
+    outcome = {m["id"]: m["type"] for m in replies if m["type"] in ("complete", "error")}
+    assert sorted(outcome.values()) == ["complete", "complete", "error", "error"]
+    refused = [m for m in replies if m["type"] == "error"]
+    assert all(m["payload"][0]["extensions"]["code"] == "RATE_LIMITED" for m in refused)
+
+
+async def test_a_revoked_key_ends_a_running_subscription_within_the_ttl(
+    strict_server: str, graph: Graph, make_token: MakeToken
+) -> None:
+    token = await make_token("ANALYST")
+    ws_url = strict_server.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { heartbeat(intervalSeconds: 1) }"},
+                }
+            )
+        )
+        assert json.loads(await ws.recv())["type"] == "next"
+        await keys.revoke_api_key(graph, token)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:  # heartbeats until the re-check (every TTL = 1 s) closes the socket
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "next"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_bad_credentials_from_one_address_are_rate_limited_without_a_lookup(
+    settings: Settings, graph: Graph
+) -> None:
+    async with app_client(
+        settings, token="rpk_0123456789_wrong", rate_limit_per_s=0.01, rate_limit_burst=3
+    ) as (client, _):
+        statuses = [
+            (await client.post("/graphql", json={"query": "{ apiVersion }"})).status_code
+            for _ in range(5)
+        ]
+        assert statuses == [401, 401, 401, 429, 429]
+        limited = await client.post("/graphql", json={"query": "{ apiVersion }"})
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_anonymous_readyz_is_rate_limited_per_address(
+    settings: Settings, graph: Graph
+) -> None:
+    async with app_client(settings, token=None, rate_limit_per_s=0.01, rate_limit_burst=2) as (
+        client,
+        _,
+    ):
+        statuses = [(await client.get("/readyz")).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert (await client.get("/healthz")).status_code == 200  # no database, no limit
+
+
+async def test_an_empty_rapport_token_refuses_the_export(
+    graph: Graph, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapport.io.cli import _visibility
+
+    monkeypatch.setenv("RAPPORT_TOKEN", "")
+    with pytest.raises(typer.Exit):
+        await _visibility(graph, settings, None)
+    monkeypatch.delenv("RAPPORT_TOKEN")
+    with pytest.raises(typer.Exit):
+        await _visibility(graph, settings, "  ")

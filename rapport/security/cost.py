@@ -15,8 +15,10 @@ validation error a stable `extensions.code`, and answers `query A {…} mutation
 aliases starting with `__` (reserved for introspection; `__typename: name` would let record data
 stand in for a type name).
 
-Filter size is limited where filters are compiled (`resolvers.compiler.filters`), since a filter
-may arrive in variables as well as in the document.
+Filter size (`resolvers.compiler.filters.check_size`) is checked here too, on the raw argument
+and variable values, before Strawberry converts them to input objects (which costs per branch
+times the fields of the filter type); the compiler checks again for filters that arrive
+otherwise (saved segments).
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     parse,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from resolvers.compiler.filters import check_size as check_filter_size
 from schema.context import RequestContext
 
 DEFAULT_MAX_FIELDS = 1000
@@ -162,6 +166,46 @@ def _reserved_alias(document: DocumentNode) -> FieldNode | None:
     return None
 
 
+def filter_cost_errors(
+    document: DocumentNode, variables: dict[str, Any] | None
+) -> list[GraphQLError]:
+    """FILTER_TOO_COMPLEX for any `filter` argument (or `filter` inside an input) over the
+    limits, checked on the raw values before Strawberry converts them: converting a filter
+    costs per branch times the fields of its type (1,000 `or` branches took seconds)."""
+    values: list[Any] = []
+    stack: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    try:
+                        value = value_from_ast_untyped(argument.value, variables)
+                    except (ValueError, TypeError):  # validation has reported it
+                        continue
+                    values.append({argument.name.value: value})
+            selection_set = getattr(selection, "selection_set", None)
+            if selection_set is not None:
+                stack.append(selection_set)
+    while values:
+        item = values.pop()
+        if isinstance(item, list):
+            values.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "filter" and isinstance(value, dict):
+                    try:
+                        check_filter_size(value)
+                    except GraphQLError as exc:
+                        return [exc]
+                elif isinstance(value, dict | list):
+                    values.append(value)
+    return []
+
+
 def validation_code(error: GraphQLError) -> str:
     message = error.message
     if "exceeds maximum operation depth" in message:
@@ -170,6 +214,8 @@ def validation_code(error: GraphQLError) -> str:
         return "TOO_MANY_ALIASES"
     if "introspection" in message.lower():
         return "INTROSPECTION_DISABLED"
+    if message.startswith("Expected value of type") or "cannot represent" in message:
+        return "BAD_USER_INPUT"  # a literal argument that does not fit its type
     return "GRAPHQL_VALIDATION_FAILED"
 
 
@@ -259,5 +305,7 @@ class CostLimits(SchemaExtension):
                     cached = await asyncio.to_thread(_validate, ec.schema._schema, document, rules)
                     _cache.put(key, cached)
                 errors = [_copy(e) for e in cached]  # each response adds its request id
+                if not errors:
+                    errors = filter_cost_errors(document, ec.variables)
             ec.pre_execution_errors = errors
         yield

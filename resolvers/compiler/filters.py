@@ -127,7 +127,7 @@ def check_size(flt: Any, path: str = "filter") -> None:
                 size += 1
                 stack.append((value, depth + 1))
             elif isinstance(value, dict):  # a property's operators (`in` is one parameter)
-                size += len(value)
+                size += sum(1 for v in value.values() if v is not None)
             else:
                 size += 1
         if size > MAX_FILTER_SIZE:
