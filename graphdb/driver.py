@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, Tra
 
 T = TypeVar("T")
 READ_ATTEMPTS = 3
+log = logging.getLogger("rapport.cypher")
 Record = dict[str, Any]
 
 
@@ -83,23 +85,35 @@ def _timed_out(exc: Exception) -> bool:
 class Graph:
     """A connected database: driver, database name and transaction timeout."""
 
-    def __init__(self, driver: AsyncDriver, database: str, tx_timeout_s: float) -> None:
+    def __init__(
+        self, driver: AsyncDriver, database: str, tx_timeout_s: float, notifications: bool = False
+    ) -> None:
         self.driver = driver
         self.database = database
         self.tx_timeout_s = tx_timeout_s
+        self.notifications = notifications
 
     @classmethod
     def connect(
-        cls, uri: str, user: str, password: str, database: str = "neo4j", tx_timeout_s: float = 30
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        tx_timeout_s: float = 30,
+        *,
+        notifications: bool = False,
     ) -> Graph:
+        """`notifications`: ask Neo4j for its warnings (deprecations, cartesian products,
+        unbounded patterns) and log each; development turns it on so they are seen early."""
         driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=50,
             connection_timeout=5,
-            notifications_min_severity="OFF",
+            notifications_min_severity="WARNING" if notifications else "OFF",
         )
-        return cls(driver, database, tx_timeout_s)
+        return cls(driver, database, tx_timeout_s, notifications)
 
     async def close(self) -> None:
         await self.driver.close()
@@ -128,6 +142,8 @@ class Graph:
                 ) as session:
                     result = await session.run(query, dict(params or {}))
                     records = [record.data() async for record in result]
+                    if self.notifications:
+                        _log_notifications(cypher, await result.consume())
                 break
             except (ServiceUnavailable, SessionExpired, TransientError) as exc:
                 if _timed_out(exc):
@@ -174,5 +190,19 @@ async def run_in(
     started = time.perf_counter()
     result = await tx.run(cypher, dict(params or {}))
     records = [record.data() async for record in result]
+    _log_notifications(cypher, await result.consume())
     _record(cypher, started, params)
     return records
+
+
+def _log_notifications(cypher: str, summary: Any) -> None:
+    """Neo4j's warnings about a statement, one log line each (none unless asked for)."""
+    for status in summary.gql_status_objects:
+        if status.is_notification:
+            log.warning(
+                "Neo4j %s %s: %s in: %.300s",
+                status.raw_severity,
+                status.gql_status,
+                status.status_description,
+                cypher,
+            )

@@ -129,9 +129,10 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
+    n = em.vars.new("n")
     cypher = (
-        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
+        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
@@ -153,11 +154,11 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
         )
         projections[type_name] = projection
         ids = em.params.add(raw_ids)
-        var = em.vars.new("n")
+        var, rid = em.vars.new("n"), em.vars.new("rid")
         branches.append(
-            f"UNWIND {ids} AS rid MATCH ({var}:{ENTITIES[type_name].label} {{id: rid}}) "
-            f"WITH rid, {var}, {projection.emit(var, em)} AS row "
-            f"RETURN '{type_name}:' + rid AS k, row"
+            f"UNWIND {ids} AS {rid} MATCH ({var}:{ENTITIES[type_name].label} {{id: {rid}}}) "
+            f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
+            f"RETURN '{type_name}:' + {rid} AS k, row"
         )
     if not branches:
         return Compiled("RETURN 1 AS nothing", {}, lambda rows: [None for _ in decoded])
@@ -189,9 +190,10 @@ def compile_payload_entity(
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
+    n = em.vars.new("n")
     cypher = (
-        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
+        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
