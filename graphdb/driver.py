@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, Tra
 
 T = TypeVar("T")
 READ_ATTEMPTS = 3
-log = logging.getLogger("rapport.cypher")
 Record = dict[str, Any]
 
 
@@ -85,13 +83,10 @@ def _timed_out(exc: Exception) -> bool:
 class Graph:
     """A connected database: driver, database name and transaction timeout."""
 
-    def __init__(
-        self, driver: AsyncDriver, database: str, tx_timeout_s: float, notifications: bool = False
-    ) -> None:
+    def __init__(self, driver: AsyncDriver, database: str, tx_timeout_s: float) -> None:
         self.driver = driver
         self.database = database
         self.tx_timeout_s = tx_timeout_s
-        self.notifications = notifications
 
     @classmethod
     def connect(
@@ -105,15 +100,18 @@ class Graph:
         notifications: bool = False,
     ) -> Graph:
         """`notifications`: ask Neo4j for its warnings (deprecations, cartesian products,
-        unbounded patterns) and log each; development turns it on so they are seen early."""
+        unbounded patterns); the driver logs each on the `neo4j.notifications` logger.
+        Development turns it on so they are seen early. Unknown labels and properties
+        (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
         driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=50,
             connection_timeout=5,
             notifications_min_severity="WARNING" if notifications else "OFF",
+            notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
         )
-        return cls(driver, database, tx_timeout_s, notifications)
+        return cls(driver, database, tx_timeout_s)
 
     async def close(self) -> None:
         await self.driver.close()
@@ -142,8 +140,6 @@ class Graph:
                 ) as session:
                     result = await session.run(query, dict(params or {}))
                     records = [record.data() async for record in result]
-                    if self.notifications:
-                        _log_notifications(cypher, await result.consume())
                 break
             except (ServiceUnavailable, SessionExpired, TransientError) as exc:
                 if _timed_out(exc):
@@ -190,19 +186,5 @@ async def run_in(
     started = time.perf_counter()
     result = await tx.run(cypher, dict(params or {}))
     records = [record.data() async for record in result]
-    _log_notifications(cypher, await result.consume())
     _record(cypher, started, params)
     return records
-
-
-def _log_notifications(cypher: str, summary: Any) -> None:
-    """Neo4j's warnings about a statement, one log line each (none unless asked for)."""
-    for status in summary.gql_status_objects:
-        if status.is_notification:
-            log.warning(
-                "Neo4j %s %s: %s in: %.300s",
-                status.raw_severity,
-                status.gql_status,
-                status.status_description,
-                cypher,
-            )

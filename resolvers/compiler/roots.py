@@ -123,7 +123,17 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
     return Compiled(cypher, em.params.values, shape)
 
 
-def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compiled:
+def _book(var: str, mine: bool, em: Emitter, visibility: Visibility) -> str:
+    """` AND <var is in the viewer's book>` for `mine: true`, else nothing."""
+    if not mine:
+        return ""
+    viewer = em.params.add(visibility.user_id)
+    return f" AND EXISTS {{ (:User {{id: {viewer}}})-[:MANAGES]->({var}) }}"
+
+
+def at_risk_customers(
+    info: Any, first: int, as_of: Any, max_page: int, mine: bool = False
+) -> Compiled:
     top = _top(info)
     planner = Planner(max_page, Visibility.of(info))
     customer = _child(top, "customer")
@@ -151,7 +161,8 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
     # Only customers whose last order is over 14 days old can be at risk: an index range cut.
     cypher = (
         f"MATCH ({n}:Customer) WHERE {n}.orderCount >= 3 "
-        f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D') "
+        f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D')"
+        f"{_book(n, mine, em, Visibility.of(info))} "
         f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
         f"WITH {n}, {risk} WHERE {risk}.atRisk "
         f"ORDER BY {risk}.riskScore DESC, {n}.id ASC LIMIT {limit} "
@@ -170,15 +181,15 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
     return Compiled(cypher, em.params.values, shape)
 
 
-def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
+def revenue_concentration(info: Any, share: float, max_page: int, mine: bool = False) -> Compiled:
     top = _top(info)
     visibility = Visibility.of(info)
     planner = Planner(max_page, visibility)
     em = Emitter()
     em.params.values.update(visibility.params())
     share_p = em.params.add(share)
-    c, cs, total, target, acc, everyone, x = (
-        em.vars.new(n) for n in ("c", "cs", "total", "target", "acc", "everyone", "x")
+    c, cs, total, target, acc, everyone, x, y = (
+        em.vars.new(n) for n in ("c", "cs", "total", "target", "acc", "everyone", "x", "y")
     )
     # One listing per response key: aliases may ask for different pages and fields.
     listings: dict[str, tuple[Projection, str]] = {}
@@ -211,14 +222,15 @@ def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
         )
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     cypher = (
-        f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0 "
+        f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0{_book(c, mine, em, visibility)} "
         f"WITH {c} ORDER BY {c}.totalSpent DESC, {c}.id ASC "
         f"WITH collect({c}) AS {cs}, sum({c}.totalSpent) AS {total} "
         f"WITH {cs}, {total}, {share_p} * {total} AS {target} "
         f"WITH {cs}, {total}, reduce({acc} = [0, 0], {x} IN {cs} | "
         f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
         f"ELSE [{acc}[0] + {x}.totalSpent, {acc}[1] + 1] END) AS {acc} "
-        f"WITH {cs}, {total}, {acc}, COUNT {{ (:Customer) }} AS {everyone} "
+        f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
+        f"{_book(y, mine, em, visibility)} }} AS {everyone} "
         f"WITH {cs}, {total}, {acc}, {everyone}, {{customerCount: {acc}[1], "
         f"customerShare: CASE WHEN {everyone} = 0 THEN 0.0 "
         f"ELSE toFloat({acc}[1]) / {everyone} END, "
