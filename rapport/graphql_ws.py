@@ -4,8 +4,9 @@ Strawberry authenticates nothing after `connection_init`; this handler (`GatedTr
 asks `Gate.admit` again before every operation, so a revoked key or an exhausted rate limit
 stops a socket as it stops HTTP. An operation over the limit gets an `error` message with
 `RATE_LIMITED`; a credential that no longer authenticates closes the socket with 4403. While
-the socket is open its credential is re-checked every `RAPPORT_AUTH_CACHE_TTL` seconds (at
-least every second), so a long subscription ends within the TTL of a revocation too.
+the socket is open its credential is re-checked against the database (not the cache) every
+`RAPPORT_AUTH_CACHE_TTL` seconds (at least every second), so a long subscription ends within
+the TTL of a revocation too.
 
 Each operation runs with a context of its own (a copy of the connection's, with the freshly
 admitted viewer and an empty statement log), so statement listings and counts are per
@@ -29,7 +30,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from graphdb.driver import begin_statement_log
-from rapport.auth.authenticator import AuthError
+from rapport.auth.authenticator import AuthError, bearer_token
 from rapport.security.gate import Gate, RateLimited
 from schema.context import RequestContext
 
@@ -72,9 +73,9 @@ class GatedTransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None
     async def _recheck_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.recheck_interval_s)
-            try:
-                viewer = await self.gate.authenticator.authenticate_header(
-                    socket_authorization(self.context)
+            try:  # fresh: a cached verdict could be up to a TTL old already
+                viewer = await self.gate.authenticator.authenticate(
+                    bearer_token(socket_authorization(self.context)), fresh=True
                 )
             except AuthError as exc:
                 log.info("closing a socket whose credential stopped working: %s", exc)
