@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -405,14 +406,17 @@ async def _socket(
 
 
 async def test_a_sockets_statement_log_is_per_operation(
-    live_server_url: str, client: httpx.AsyncClient
+    live_server_url: str, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     await new_customer(client, "WS-1")
-    query = {"query": "{ customers(first: 1) { totalCount } }"}
+    query = {"query": "query PerOperation { customers(first: 1) { totalCount } }"}
     ops = [{"id": str(i), "type": "subscribe", "payload": query} for i in range(5)]
-    replies = await _socket(live_server_url, ops, until=lambda m: m["type"] == "next", count=5)
-    counts = [m["payload"]["extensions"]["statementCount"] for m in replies if m["type"] == "next"]
-    assert counts == [1, 1, 1, 1, 1]
+    with caplog.at_level(logging.INFO, logger="rapport.graphql"):
+        await _socket(live_server_url, ops, until=lambda m: m["type"] == "complete", count=5)
+    counts = [
+        r.getMessage() for r in caplog.records if "operation PerOperation ran" in r.getMessage()
+    ]
+    assert counts == ["operation PerOperation ran 1 statement(s)"] * 5
 
 
 async def test_a_revoked_key_stops_an_open_socket_at_its_next_operation(
