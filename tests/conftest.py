@@ -164,7 +164,7 @@ def live_server_url(settings: Settings) -> Iterator[str]:
     server = _ThreadedServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # start-up migrates a fresh database: slow on a busy machine
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
