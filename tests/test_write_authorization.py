@@ -174,3 +174,165 @@ def test_every_mutation_of_the_schema_is_in_the_matrix() -> None:
     missing = {n for n in names if n not in ROLES_BY_ACTION}
     # merge*/import mutations of parallel work are in the table or ADMIN-only by default
     assert not (missing & set(CASES)), missing
+
+
+# --- no widening: SALES may not claim its way to personal data it cannot see --------------------
+
+STRANGER_EMAIL = "stranger@private.example"
+
+
+async def _stranger(client: httpx.AsyncClient, **employment: str) -> str:
+    """A contact with personal data, created by the suite's ADMIN (never by SALES)."""
+    payload = ok(
+        await mutate(
+            client,
+            "createContact",
+            {
+                "firstName": "Stella",
+                "lastName": "Stranger",
+                "email": STRANGER_EMAIL,
+                "phone": "+421901000111",
+                "birthday": "1980-05-06",
+                "personalNotes": "two dogs",
+            },
+            "contact { id }",
+        )
+    )
+    contact: str = payload["contact"]["id"]
+    if employment:
+        ok(await mutate(client, "setEmployment", {"contactId": contact, **employment}))
+    return contact
+
+
+async def test_sales_cannot_attach_a_contact_with_no_current_job_it_cannot_see(
+    live_server_url: str, client: httpx.AsyncClient, graph: Graph, world: World
+) -> None:
+    never_employed = await _stranger(client)
+    left_a_job = await _stranger(client, companyId=world["D"], endedOn="2020-01-01")
+    query = "query($id: ID!) { node(id: $id) { ... on Contact { email } } }"
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        for contact in (never_employed, left_a_job):
+            assert (await gql(http, query, {"id": contact}))["node"] == {"email": None}
+            async with unchanged(graph):
+                payload = await mutate(
+                    http,
+                    "setEmployment",
+                    {"contactId": contact, "companyId": world["C"]},
+                    "contact { email phone birthday personalNotes }",
+                )
+            assert codes(payload) == ["FORBIDDEN"], payload
+            assert payload["errors"][0]["field"] == ["input", "contactId"]
+            assert "already see" in payload["errors"][0]["message"]
+            assert payload["contact"] is None
+            assert (await gql(http, query, {"id": contact}))["node"] == {"email": None}
+            # …and it is not "own" afterwards either
+            payload = await mutate(http, "updateContact", {"id": contact, "lastName": "Mine"})
+            assert codes(payload) == ["FORBIDDEN"]
+
+
+async def test_sales_cannot_link_a_staffed_company_to_a_customer(
+    live_server_url: str, client: httpx.AsyncClient, graph: Graph, world: World
+) -> None:
+    staffed = ok(await mutate(client, "createCompany", {"name": "Staffed"}, "company { id }"))
+    company = staffed["company"]["id"]
+    await _stranger(client, companyId=company)
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        ("createCustomer", {"externalId": "W-1", "kind": "BUSINESS", "name": "W"}),
+        ("upsertCustomer", {"externalId": "W-2", "kind": "BUSINESS", "name": "W"}),
+        ("updateCustomer", {"id": world["A2"]}),
+    ]
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        for mutation, data in attempts:
+            async with unchanged(graph):
+                payload = await mutate(
+                    http,
+                    mutation,
+                    {**data, "companyId": company},
+                    "customer { company { contacts { edges { node { email phone } } } } }",
+                )
+            assert codes(payload) == ["FORBIDDEN"], (mutation, payload)
+            assert payload["errors"][0]["field"] == ["input", "companyId"]
+            assert STRANGER_EMAIL not in str(payload)
+
+
+async def test_sales_links_a_company_nobody_works_at_yet(
+    live_server_url: str, world: World
+) -> None:
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        company = ok(await mutate(http, "createCompany", {"name": "Fresh"}, "company { id }"))
+        ok(
+            await mutate(
+                http,
+                "createCustomer",
+                {
+                    "externalId": "F-1",
+                    "kind": "BUSINESS",
+                    "name": "Fresh",
+                    "companyId": company["company"]["id"],
+                },
+            )
+        )
+
+
+async def test_managers_attach_anyone(
+    live_server_url: str, client: httpx.AsyncClient, world: World
+) -> None:
+    contact = await _stranger(client)
+    company = ok(await mutate(client, "createCompany", {"name": "Staffed"}, "company { id }"))
+    await _stranger(client, companyId=company["company"]["id"])
+    async with as_role(live_server_url, world.tokens["MANAGER"]) as http:
+        payload = ok(
+            await mutate(
+                http,
+                "setEmployment",
+                {"contactId": contact, "companyId": world["C"]},
+                "contact { email }",
+            )
+        )
+        assert payload["contact"]["email"] == STRANGER_EMAIL
+        ok(
+            await mutate(
+                http,
+                "createCustomer",
+                {
+                    "externalId": "M-1",
+                    "kind": "BUSINESS",
+                    "name": "M",
+                    "companyId": company["company"]["id"],
+                },
+            )
+        )
+
+
+async def test_a_contact_sales_created_is_visible_to_it_until_it_has_had_a_job(
+    live_server_url: str, world: World
+) -> None:
+    query = "query($id: ID!) { node(id: $id) { ... on Contact { email } } }"
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        created = ok(
+            await mutate(
+                http,
+                "createContact",
+                {"firstName": "Own", "lastName": "Hire", "email": "own.hire@example.com"},
+                "contact { id }",
+            )
+        )["contact"]
+        seen = await gql(http, query, {"id": created["id"]})
+        assert seen["node"] == {"email": "own.hire@example.com"}
+        ok(
+            await mutate(
+                http,
+                "setEmployment",
+                {"contactId": created["id"], "companyId": world["C"], "endedOn": "2020-01-01"},
+            )
+        )
+        # the job is over: the contact is nobody's account any more
+        assert (await gql(http, query, {"id": created["id"]}))["node"] == {"email": None}
+        payload = await mutate(
+            http, "setEmployment", {"contactId": created["id"], "companyId": world["C"]}
+        )
+        assert codes(payload) == ["FORBIDDEN"]
+    async with as_role(live_server_url, world.tokens["OTHER"]) as http:
+        # another SALES user never sees what this one created
+        other = await gql(http, query, {"id": created["id"]})
+        assert other["node"] == {"email": None}

@@ -3,7 +3,7 @@ exportSubjectData (resolvers/writes/gdpr.py orchestrates, in one transaction).""
 
 from __future__ import annotations
 
-from graphdb.writes.audit import owned_predicate
+from graphdb.ownership import owned
 from graphdb.writes.nodes import label
 
 ERASABLE_TYPES = ("Customer", "Contact")
@@ -151,7 +151,7 @@ def export(type_name: str, *, check_owner: bool) -> str:
     `$viewerId` may have it (`allowed`; always true without `check_owner`)."""
     allowed = "true"
     if check_owner:
-        allowed = owned_predicate(type_name)
+        allowed = owned(type_name)
     return (
         f"MATCH (n:{_label(type_name)} {{id: $id}}) "
         f"RETURN {{{_COMMON}, {_BY_TYPE[type_name]}}} AS doc, {allowed} AS allowed"
