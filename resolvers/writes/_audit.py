@@ -246,9 +246,10 @@ async def record(
     subject: Subject,
     before: Captured,
     after: Captured,
+    noted: dict[str, Any] | None = None,
 ) -> None:
-    """Write the one AuditEvent of this mutation."""
-    changes = diff(before.state, after.state)
+    """Write the one AuditEvent of this mutation (`noted`: fields added to its changes)."""
+    changes = {**diff(before.state, after.state), **(noted or {})}
     if subject.erasure:
         fields = erasable_fields(subject.type_name)
         values = [

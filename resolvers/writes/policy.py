@@ -75,6 +75,8 @@ ROLES_BY_ACTION: dict[str, frozenset[Role]] = {
             "tag",
             "untag",
             "recordConsent",
+            # GDPR access: SALES for its own accounts (the guard), audited like a write
+            "exportSubjectData",
         ),
         WRITERS,
     ),
@@ -93,7 +95,6 @@ ROLES_BY_ACTION: dict[str, frozenset[Role]] = {
             "importRecords",
             "eraseCustomer",
             "eraseContact",
-            "exportSubjectData",
         ),
         STAFF,
     ),
