@@ -45,41 +45,7 @@ async def test_role_matrix(
             assert codes(payload) == ["FORBIDDEN"], payload
 
 
-# --- SALES: own accounts versus someone else's --------------------------------------------------
-
-OTHERS: dict[str, Any] = {
-    "updateCustomer": lambda w: {"id": w["B"], "leadScore": 1},
-    "upsertCustomer": lambda w: {"externalId": "B-1", "kind": "INDIVIDUAL", "name": "Mine now"},
-    "deleteCustomer": lambda w: {"id": w["B"]},
-    "updateCompany": lambda w: {"id": w["D"], "employeeCount": 1},
-    "deleteCompany": lambda w: {"id": w["D"]},
-    "updateContact": lambda w: {"id": w["Q"], "lastName": "X"},
-    "deleteContact": lambda w: {"id": w["Q"]},
-    "setEmployment": lambda w: {"contactId": w["P"], "companyId": w["D"]},
-    "endEmployment": lambda w: {"contactId": w["Q"], "companyId": w["D"]},
-    "setReportsTo": lambda w: {"contactId": w["P"], "managerId": w["Q"]},
-    "connectContacts": lambda w: {"contactId": w["P"], "otherId": w["Q"]},
-    "recordReferral": lambda w: {"referrerId": w["A"], "referredId": w["B"]},
-    "placeOrder": lambda w: {"customerId": w["B"], "lines": [{"productId": w["X"], "quantity": 1}]},
-    "logInteraction": lambda w: {"kind": "CALL", "participantIds": [w["A"], w["B"]]},
-    "tag": lambda w: {"entityId": w["E"], "tags": ["mine"]},
-    "untag": lambda w: {"entityId": w["Q"], "tags": ["x"]},
-    "recordConsent": lambda w: {
-        "subjectId": w["Q"],
-        "channel": "EMAIL",
-        "purpose": "newsletter",
-        "granted": True,
-    },
-}
-
-
-@pytest.mark.parametrize("mutation", sorted(OTHERS))
-async def test_sales_cannot_touch_someone_elses_accounts(
-    live_server_url: str, graph: Graph, world: World, mutation: str
-) -> None:
-    async with as_role(live_server_url, world.tokens["SALES"]) as http, unchanged(graph):
-        payload = await mutate(http, mutation, OTHERS[mutation](world))
-    assert "FORBIDDEN" in codes(payload), payload
+# --- SALES: own accounts versus someone else's: tests/test_ownership_rule.py, every mutation ---
 
 
 async def test_sales_gives_no_account_away_and_logs_only_as_itself(
