@@ -192,6 +192,11 @@ class Contact(RowType, Node):
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this person.")  # type: ignore[valid-type]
     merged_from: list[str] = value("Global ids of the contacts merged into this one.")
+    masked_fields: list[str] = value(
+        "Fields of this record withheld from your role (e.g. `email`, `address.line1`): show "
+        "them as hidden, not as empty. Always empty for ADMIN and MANAGER. The list is the same "
+        "whether or not the record has a value there, so it reveals nothing about the data."
+    )
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
     version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
@@ -225,6 +230,11 @@ class Customer(RowType, Node):
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this customer.")  # type: ignore[valid-type]
     merged_from: list[str] = value("Global ids of the customers merged into this one.")
+    masked_fields: list[str] = value(
+        "Fields of this record withheld from your role (e.g. `email`, `address.line1`): show "
+        "them as hidden, not as empty. Always empty for ADMIN and MANAGER. The list is the same "
+        "whether or not the record has a value there, so it reveals nothing about the data."
+    )
     referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
     referrals: list[ReferralRef] = strawberry.field(
         resolver=_referrals,
@@ -240,13 +250,16 @@ class Customer(RowType, Node):
     )
     recommendations: list[RecommendationRef] = strawberry.field(
         resolver=_recommendations,
-        description="Products this customer has not bought, scored by how many other customers "
-        "bought both one of this customer's products and the candidate; ties by sku.",
+        description="Active products this customer has not bought, scored by how many other "
+        "customers bought both one of this customer's products and the candidate; ties by sku. "
+        "A customer without orders gets the best sellers among customers of its kind instead "
+        "(basis BEST_SELLER).",
     )
     churn_risk: ChurnRiskRef = strawberry.field(
         resolver=_churn_risk,
-        description="At risk when it has ≥ 3 orders and the days since the last order exceed "
-        "max(2 x median gap between orders, 14). riskScore = days since last order ÷ median gap.",
+        description="At risk when it is a regular buyer (≥ 3 orders, median gap between them "
+        "≥ 1 day) and the days since the last order exceed max(2 x median gap, 14). "
+        "riskScore = days since last order ÷ median gap.",
     )
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
