@@ -80,8 +80,16 @@ class Hunt:
     search: str = ""
 
 
+#: values every role sees (a company's address is not personal) that a person may share
+_PUBLIC = (
+    "MATCH (c:Company) UNWIND [c.addressLine1, c.addressLine2, c.postalCode] AS v "
+    "RETURN collect(DISTINCT v) AS values"
+)
+
+
 async def _hunt(graph: Graph, role: str, viewer: str | None) -> Hunt:
     hunt = Hunt()
+    public = set((await graph.read(_PUBLIC))[0]["values"])
     for type_name, props in PERSONAL.items():
         visible: set[str] = set()
         if role == "SALES":
@@ -91,7 +99,7 @@ async def _hunt(graph: Graph, role: str, viewer: str | None) -> Hunt:
             "ORDER BY n.id",
             {"props": list(props)},
         )
-        seen = {v for r in rows if r["id"] in visible for v in r["values"] if v}
+        seen = public | {v for r in rows if r["id"] in visible for v in r["values"] if v}
         hidden_rows = [r for r in rows if r["id"] not in visible]
         hunt.hidden |= {
             v.lower()
@@ -152,9 +160,12 @@ class Schema:
             if self.types[target]["kind"] in ("SCALAR", "ENUM"):
                 parts.append(f["name"])
             elif depth > 0 and target not in path:
-                # a Relay hop (`edges { node }`) counts as one level
+                # a Relay hop (`edges { node }`) counts as one level; nested lists read 2 items
                 hop = type_name.endswith(("Connection", "Edge"))
-                parts.append((f["name"], target, depth - (0 if hop else 1), (*path, type_name)))
+                name = f["name"] + (
+                    "(first: 2)" if any(a["name"] == "first" for a in f["args"]) else ""
+                )
+                parts.append((name, target, depth - (0 if hop else 1), (*path, type_name)))
         return parts
 
     def selections(
@@ -288,7 +299,7 @@ class Filler:
             if a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None
         }
         if any(a["name"] == "first" for a in f["args"]):
-            given.setdefault("first", 5)
+            given.setdefault("first", 3)
         return "(" + ", ".join(f"{k}: {_print(v)}" for k, v in given.items()) + ")" if given else ""
 
 
@@ -353,7 +364,7 @@ async def test_no_answer_carries_a_personal_value_the_role_may_not_see(
                 body = response.json()
                 if body.get("data") and body["data"].get(name) is not None:
                     answered.add(name)
-    print("slowest:", sorted(timings, reverse=True)[:8], "total", sum(t for t, _ in timings))
+    print("slowest:", sorted(timings, reverse=True)[:5], "total", round(sum(t for t, _ in timings)))
     assert leaks == [], leaks
     # the hunt did look: most root fields answered with data for this role
     assert len(answered) > 15, sorted(answered)
