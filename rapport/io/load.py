@@ -30,9 +30,11 @@ from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
 from rapport.io.mapping import ColumnMap
+from rapport.io.names import DEFAULT_BATCH_SIZE
 from rapport.io.readers import BadRow, RawRow
 from rapport.io.report import ImportResult, RowError
 from rapport.io.rows import TYPES, Record, field_name
+from rapport.io.values import ValueReader, unambiguous_errors
 from resolvers.validation import INT64_MAX, Code, FieldError, Validator
 from resolvers.writes import _audit
 from resolvers.writes._tx import Checks
@@ -42,7 +44,6 @@ from resolvers.writes.orders import price_lines
 from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
 
 Tx = AsyncManagedTransaction
-DEFAULT_BATCH_SIZE = 5000
 
 
 @dataclass
@@ -665,6 +666,8 @@ class Importer:
         batch_size: int = DEFAULT_BATCH_SIZE,
         default_phone_region: str = "SK",
         audit: _audit.Actor | None = None,
+        locale: str | None = None,
+        excel_serials: bool = False,
     ) -> None:
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
@@ -676,6 +679,8 @@ class Importer:
         self.region = default_phone_region
         #: who the audit events of the import are attributed to; None: not audited (the CLI)
         self.audit = audit
+        #: locale-formatted dates, numbers and country names → canonical (rapport/io/values.py)
+        self.values = ValueReader(locale, excel_serials=excel_serials)
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
 
@@ -686,11 +691,11 @@ class Importer:
         if isinstance(raw, BadRow):
             self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
             return None
-        row = self.columns.apply(raw)
         v = Validator((), self.region)
+        row = self.values.read(v, self.columns.apply(raw))
         record = self.type.validate(v, row)
-        if record is None:
-            for e in v.errors:
+        if record is None or not v.ok:
+            for e in unambiguous_errors(v.errors):
                 name = field_name(e)
                 self.result.errors.append(
                     RowError(number, name, e.code, e.message, self.columns.column_of(name))

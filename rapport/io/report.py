@@ -46,6 +46,11 @@ class ImportResult:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     #: rows that passed validation (in a dry run: would be written)
     valid: int = 0
+    #: how the file was read: format, encoding, delimiter, locale, preset (and whether each
+    #: was detected or given)
+    detected: dict[str, Any] = field(default_factory=dict)
+    #: unmapped column → what it might have meant (a --map, or where its data belongs)
+    suggestions: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -69,7 +74,9 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "detected": self.detected,
             "ignoredColumns": self.ignored_columns,
+            "suggestions": self.suggestions,
             "errors": [asdict(e) for e in sorted(self.errors, key=lambda e: e.row)],
         }
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from strawberry import UNSET
 
+from rapport.io.names import IMPORT_TYPES
 from resolvers.validation import Code, FieldError, Validator
 from resolvers.writes._fields import ADDRESS_FIELDS
 from resolvers.writes.companies import company_props, domain
@@ -378,3 +379,4 @@ TYPES: dict[str, RowType] = {
         RowType("employments", EMPLOYMENT_COLUMNS, employment),
     )
 }
+assert tuple(TYPES) == IMPORT_TYPES, "rapport/io/names.py must list the import types"
