@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Heavy modules (the driver, the schema, pydantic settings) are imported inside the commands, so
 # that `rapport --help` and `rapport --version` answer at once.
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
     help="Rapport: a graph-backed customer database served as GraphQL over Neo4j.",
     no_args_is_help=True,

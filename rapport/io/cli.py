@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from resolvers.compiler.visibility import Visibility
     from resolvers.segments.cache import SavedSegment
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 ImportTypeOption = Enum("ImportTypeOption", {t: t for t in IMPORT_TYPES}, type=str)  # type: ignore[misc]
 ExportTypeOption = Enum("ExportTypeOption", {t: t for t in EXPORT_TYPES}, type=str)  # type: ignore[misc]
