@@ -31,6 +31,9 @@ _ADDRESS_HUBSPOT = {
 }
 
 
+_OWN_ID = "the other tool's own id; the record is found again by its {key}"
+
+
 @dataclass(frozen=True)
 class Preset:
     """Another tool's headers → Rapport fields, for one import type."""
@@ -63,6 +66,7 @@ PRESETS: dict[str, Preset] = {
             },
             frozenset({"Record ID", "First Name", "Last Name", "Email"}),
             {
+                "Record ID": _OWN_ID.format(key="e-mail"),
                 "Job Title": "import it as an employment (--type employments: jobTitle)",
                 "Company Name": "import it as an employment (--type employments: companyDomain)",
                 "Associated Company": "import it as an employment (--type employments)",
@@ -83,7 +87,7 @@ PRESETS: dict[str, Preset] = {
                 **_ADDRESS_HUBSPOT,
             },
             frozenset({"Record ID", "Company name", "Company Domain Name"}),
-            {},
+            {"Record ID": _OWN_ID.format(key="domain")},
         ),
         Preset(
             "salesforce-accounts",
@@ -104,7 +108,7 @@ PRESETS: dict[str, Preset] = {
                 "BillingCountry": "country",
             },
             frozenset({"Id", "Name", "BillingCity"}),
-            {},
+            {"Id": _OWN_ID.format(key="registration number or domain")},
         ),
         Preset(
             "salesforce-contacts",
@@ -125,6 +129,7 @@ PRESETS: dict[str, Preset] = {
             },
             frozenset({"Id", "AccountId", "FirstName", "LastName"}),
             {
+                "Id": _OWN_ID.format(key="e-mail"),
                 "Title": "import it as an employment (--type employments: jobTitle)",
                 "Department": "import it as an employment (--type employments: department)",
                 "AccountId": "import it as an employment (--type employments)",
@@ -202,7 +207,7 @@ def suggest(column: str, fields: Iterable[str], notes: Mapping[str, str]) -> str
     from rapidfuzz import fuzz, process
 
     choices = {fold(f): f for f in fields}
-    best = process.extractOne(fold(column), list(choices), scorer=fuzz.WRatio, score_cutoff=75)
+    best = process.extractOne(fold(column), list(choices), scorer=fuzz.ratio, score_cutoff=75)
     if best is None:
         return None
     return f"--map '{column}={choices[best[0]]}'"
