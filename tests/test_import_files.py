@@ -594,3 +594,50 @@ async def test_seed_wipe_force_after_a_key_for_a_seeded_user(graph: Graph, cli_e
         "MATCH (u:User {email: $e})-[:HAS_KEY]->(k) RETURN count(k) AS n", {"e": email}
     )
     assert kept == [{"n": 1}]
+
+
+# --- the graph comes along: company, account manager, tags ----------------------------------
+
+
+async def test_customers_carry_company_account_manager_and_tags(graph: Graph) -> None:
+    companies = (
+        "name;registrationNumber;domain;country\n"
+        "Žltý kôň s.r.o.;36123456;zk.sk;Slovensko\n"
+        "Müller GmbH;HRB 1234;mueller.de;Deutschland\n"
+    )
+    assert (await load(graph, "companies", read_text(companies, "csv"))).created == 2
+    await graph.write(
+        "CREATE (:User {id: randomUUID(), email: 'eva@rapport.example', name: 'Eva', "
+        "role: 'SALES'})"
+    )
+    customers = (
+        "externalId;kind;name;companyRegistrationNumber;companyDomain;accountManagerEmail;tags\n"
+        "A-1;BUSINESS;Žltý kôň;36123456;;eva@rapport.example;VIP|Retail\n"
+        "A-2;BUSINESS;Müller;;mueller.de;;vip\n"
+        "A-3;BUSINESS;Nobody;;nobody.example;;\n"
+        "A-4;INDIVIDUAL;Jana;;zk.sk;;\n"
+        "A-5;BUSINESS;Again Žltý;36123456;;;\n"
+        "A-6;BUSINESS;No Manager;;;ghost@rapport.example;\n"
+    )
+    result = await load(graph, "customers", read_text(customers, "csv"))
+    assert sorted((e.row, e.field, e.code) for e in result.errors) == [
+        (4, "companyDomain", "NOT_FOUND"),
+        (5, "companyDomain", "INVALID_FOR_KIND"),
+        (6, "companyRegistrationNumber", "COMPANY_ALREADY_A_CUSTOMER"),
+        (7, "accountManagerEmail", "NOT_FOUND"),
+    ]
+    assert (result.created, result.linked) == (2, 2)
+    rows = await graph.read(
+        "MATCH (c:Customer) WITH c ORDER BY c.externalId RETURN c.externalId AS key, "
+        "[(c)-[:ACCOUNT_OF]->(co) | co.domain] AS company, "
+        "[(c)<-[:MANAGES]-(u) | u.email] AS manager, "
+        "[(c)-[:TAGGED]->(g) | g.name] AS tags"
+    )
+    got = {r["key"]: (r["company"], r["manager"], sorted(r["tags"])) for r in rows}
+    assert got == {
+        "A-1": (["zk.sk"], ["eva@rapport.example"], ["retail", "vip"]),
+        "A-2": (["mueller.de"], [], ["vip"]),
+    }
+    assert (await graph.read("MATCH (g:Tag) RETURN count(g) AS n")) == [{"n": 2}]
+    again = await load(graph, "customers", read_text(customers, "csv"))
+    assert (again.created, again.updated, again.linked, again.unchanged) == (0, 0, 0, 2)

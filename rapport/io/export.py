@@ -125,7 +125,12 @@ def _node_query(spec: ExportSpec, visibility: Visibility, members: str = "") -> 
         if c in ENTITIES[spec.label].props and c not in ("orderCount", "totalSpent")
     )
     extra = (
-        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0)"
+        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0), "
+        "companyRegistrationNumber: head([(n)-[:ACCOUNT_OF]->(co:Company) | "
+        "co.registrationNumber]), "
+        "companyDomain: head([(n)-[:ACCOUNT_OF]->(co:Company) | co.domain]), "
+        "accountManagerEmail: head([(n)<-[:MANAGES]-(u:User) | u.email]), "
+        "tags: [(n)-[:TAGGED]->(g:Tag) | g.name]"
         if spec.label == "Customer"
         else ""
     )
@@ -234,6 +239,8 @@ async def export_rows(
             for name in money:
                 if name in row:
                     row[name] = _money_text(row[name])
+            if isinstance(row.get("tags"), list):
+                row["tags"] = ";".join(sorted(row["tags"])) or None
             yield row
         params["after"] = last_raw
         if len(records) < page_size:

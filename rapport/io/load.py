@@ -29,6 +29,7 @@ from graphdb.model import Kind as PropKind
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
+from rapport.io.links import check_links, write_links
 from rapport.io.mapping import ColumnMap
 from rapport.io.names import DEFAULT_BATCH_SIZE
 from rapport.io.readers import BadRow, RawRow
@@ -69,6 +70,10 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: records whose graph links (company, manager, tags) changed
+    linked: int = 0
+    #: keys of records a database check refused (not written)
+    refused: set[Any] = field(default_factory=set)
 
 
 def _iso(value: Any) -> Any:
@@ -200,6 +205,28 @@ async def _write_nodes(
         out.created += created
         out.updated += updated
         out.unchanged += int(rows[0]["total"]) - created - updated
+    return out
+
+
+async def _write_customers(
+    tx: Tx, batch: list[Item], groups: list[tuple[str, list[Any]]], now: str
+) -> Outcome:
+    """Customers: their references checked first (a row naming a missing company or user is
+    refused and not written), then the nodes, then their links (rapport/io/links.py)."""
+    linking = [
+        (item.rows, item.record["key"], item.record["links"])
+        for item in batch
+        if item.record.get("links") is not None
+    ]
+    errors = await check_links(tx, linking) if linking else {}
+    if errors:
+        groups = [(prop, [p for p in params if p["key"] not in errors]) for prop, params in groups]
+    out = await _write_nodes(tx, "customers", [(p, ps) for p, ps in groups if ps], now)
+    out.linked = await write_links(
+        tx, [(key, links) for _, key, links in linking if key not in errors], now
+    )
+    out.errors.extend(e for found in errors.values() for e in found)
+    out.refused = set(errors)
     return out
 
 
@@ -829,6 +856,8 @@ class Importer:
         actor = self.audit
 
         async def write(tx: Tx) -> Outcome:
+            if groups is not None and name == "customers":
+                return await _write_customers(tx, batch, groups, now)
             if groups is not None:
                 return await _write_nodes(tx, name, groups, now)
             return await _WRITERS[name](tx, batch, now)
@@ -862,6 +891,10 @@ class Importer:
         self.result.created += outcome.created
         self.result.updated += outcome.updated
         self.result.unchanged += outcome.unchanged
+        self.result.linked += outcome.linked
+        self.result.valid -= sum(
+            len(it.rows) for it in batch if it.record.get("key") in outcome.refused
+        )
         self.result.errors.extend(outcome.errors)
 
     async def run(

@@ -40,6 +40,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: customers whose company, account manager or tags the import linked
+    linked: int = 0
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -73,6 +75,7 @@ class ImportResult:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "linked": self.linked,
             "failed": self.failed,
             "detected": self.detected,
             "ignoredColumns": self.ignored_columns,
