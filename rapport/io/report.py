@@ -4,8 +4,10 @@ The JSON report (default `.rapport/import-report-<UTC timestamp>.json`) looks li
 
     {"file": "customers.csv", "type": "customers", "dryRun": false,
      "startedAt": "2026-11-22T21:00:00+00:00", "seconds": 1.42, "rowsPerSecond": 7042,
-     "rows": 10000, "created": 9990, "updated": 0, "unchanged": 0, "failed": 10,
-     "ignoredColumns": ["Notes"],
+     "rows": 10000, "created": 9990, "updated": 0, "unchanged": 0, "linked": 0, "failed": 10,
+     "detected": {"format": "csv", "encoding": "Windows-1250", "delimiter": "semicolon", …},
+     "ignoredColumns": ["Notes", "Lead Scor"],
+     "suggestions": {"Lead Scor": "--map 'Lead Scor=leadScore'"},
      "errors": [{"row": 17, "field": "email", "column": "E-mail", "code": "INVALID_EMAIL",
                  "message": "'jan@' is not a valid e-mail address: …"}]}
 
