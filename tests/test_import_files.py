@@ -544,14 +544,14 @@ async def test_import_records_detects_the_delimiter_and_reports_it(client: Any) 
 
     query = (
         "mutation M($input: ImportRecordsInput!) { importRecords(input: $input) "
-        "{ created failed detected { delimiter delimiterDetected preset unmappedColumns } "
+        "{ created failed linked detected { delimiter delimiterDetected preset unmappedColumns } "
         "errors { row field code } } }"
     )
     data = "\ufeffexternalId;kind;name;country\nG-1;INDIVIDUAL;Ľudmila;Slovensko\n"
     got = (await gql(client, query, {"input": {"type": "CUSTOMERS", "data": data}}))[
         "importRecords"
     ]
-    assert (got["created"], got["failed"]) == (1, 0), got
+    assert (got["created"], got["failed"], got["linked"]) == (1, 0, 0), got
     assert got["detected"] == {
         "delimiter": "semicolon",
         "delimiterDetected": True,
@@ -641,3 +641,31 @@ async def test_customers_carry_company_account_manager_and_tags(graph: Graph) ->
     assert (await graph.read("MATCH (g:Tag) RETURN count(g) AS n")) == [{"n": 2}]
     again = await load(graph, "customers", read_text(customers, "csv"))
     assert (again.created, again.updated, again.linked, again.unchanged) == (0, 0, 0, 2)
+
+
+def test_stdin_is_decoded_and_split_like_a_file(cli_env: Path) -> None:
+    data = excel_csv(
+        [["externalId", "kind", "name"], ["S-1", "INDIVIDUAL", "Šťastný"]], encoding="cp1250"
+    )
+    report = cli_env / "stdin.json"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "-",
+            "--type",
+            "customers",
+            "--dry-run",
+            "--no-progress",
+            "--report",
+            str(report),
+        ],
+        input=data,
+    )
+    assert result.exit_code == 0, result.output
+    found = orjson.loads(report.read_bytes())
+    assert (found["valid"], found["detected"]["encoding"], found["detected"]["delimiter"]) == (
+        1,
+        "Windows-1250",
+        "semicolon",
+    )

@@ -89,6 +89,7 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
+        linked=result.linked,
         failed=result.failed,
         valid=result.valid,
         detected=ImportDetected(

@@ -42,6 +42,10 @@ class ImportPayload:
     unchanged: int = strawberry.field(
         default=0, description="Rows identical to what is stored (nothing written)."
     )
+    linked: int = strawberry.field(
+        default=0,
+        description="Customers whose company, account manager or tags the import linked.",
+    )
     failed: int = strawberry.field(default=0, description="Rows refused.")
     valid: int = strawberry.field(
         default=0, description="Rows that passed validation (in a dry run: would be written)."
