@@ -669,3 +669,25 @@ def test_stdin_is_decoded_and_split_like_a_file(cli_env: Path) -> None:
         "Windows-1250",
         "semicolon",
     )
+
+
+async def test_a_merged_away_customer_stays_merged_on_reimport(client: Any, graph: Graph) -> None:
+    from tests._gql import mutate, ok
+
+    text = (
+        "externalId,kind,name,email\n"
+        "ERP-1,INDIVIDUAL,Jana Nováková,jana@example.sk\n"
+        "CRM-9,INDIVIDUAL,Jana Novakova,jana@example.sk\n"
+    )
+    assert (await load(graph, "customers", read_text(text, "csv"))).created == 2
+    ids = {
+        r["key"]: global_id.encode("Customer", r["id"])
+        for r in await graph.read("MATCH (c:Customer) RETURN c.externalId AS key, c.id AS id")
+    }
+    ok(await mutate(client, "mergeCustomers", {"keepId": ids["ERP-1"], "mergeId": ids["CRM-9"]}))
+    again = await load(graph, "customers", read_text(text, "csv"))
+    assert (again.created, again.failed) == (0, 0), again.errors
+    rows = await graph.read(
+        "MATCH (c:Customer) RETURN c.externalId AS key, c.externalIdAliases AS aliases"
+    )
+    assert rows == [{"key": "ERP-1", "aliases": ["CRM-9"]}]

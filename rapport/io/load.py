@@ -208,11 +208,39 @@ async def _write_nodes(
     return out
 
 
+#: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
+_ALIASES = (
+    "UNWIND $keys AS key OPTIONAL MATCH (e:Customer {externalId: key}) "
+    "WITH collect(CASE WHEN e IS NULL THEN key END) AS missing WHERE size(missing) > 0 "
+    "MATCH (c:Customer) WHERE c.externalIdAliases IS NOT NULL "
+    "UNWIND c.externalIdAliases AS alias WITH alias, c, missing WHERE alias IN missing "
+    "RETURN alias, c.externalId AS kept"
+)
+
+
+async def _aliases(tx: Tx, keys: list[Any]) -> dict[str, str]:
+    """Merged-away externalId → the kept customer's, for the keys of a batch."""
+    rows = await run_in(tx, _ALIASES, {"keys": keys})
+    return {r["alias"]: r["kept"] for r in rows}
+
+
 async def _write_customers(
     tx: Tx, batch: list[Item], groups: list[tuple[str, list[Any]]], now: str
 ) -> Outcome:
     """Customers: their references checked first (a row naming a missing company or user is
     refused and not written), then the nodes, then their links (rapport/io/links.py)."""
+    aliases = await _aliases(tx, [p["key"] for _, params in groups for p in params])
+    if aliases:
+        for item in batch:
+            kept = aliases.get(item.record["key"])
+            if kept is not None:
+                item.record["key"] = kept
+        for _, params in groups:
+            for p in params:
+                kept = aliases.get(p["key"])
+                if kept is not None:
+                    p["key"] = kept
+                    p["props"] = {**p["props"], "externalId": kept}
     linking = [
         (item.rows, item.record["key"], item.record["links"])
         for item in batch
