@@ -262,6 +262,34 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
     ]:
         forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
         cases.append((f"forged cursor: {label}", {"query": created_at, "variables": {"a": forged}}))
+    imports = "mutation($i: ImportRecordsInput!) { importRecords(input: $i) { created errors { row field code } } }"
+    for label, extra in [
+        ("import: unknown preset", {"preset": "pipedrive-deals"}),
+        ("import: preset of another type", {"preset": "hubspot-contacts"}),
+        ("import: unknown locale", {"locale": "xx-YY"}),
+        ("import: delimiter of two characters", {"delimiter": ";;"}),
+        (
+            "import: no column feeds a required field",
+            {"data": "Kundennummer;kind;name\nK;INDIVIDUAL;N\n"},
+        ),
+        (
+            "import: ambiguous date",
+            {
+                "type": "CONTACTS",
+                "data": "firstName,lastName,email,birthday\nA,B,ab@example.com,03/04/1990\n",
+            },
+        ),
+        (
+            "import: ambiguous number",
+            {"type": "PRODUCTS", "data": "sku;name;price;currency\nS-9;X;1,250;EUR\n"},
+        ),
+    ]:
+        variables = {
+            "type": "CUSTOMERS",
+            "data": "externalId;kind;name\nI-1;INDIVIDUAL;N\n",
+            **extra,
+        }
+        cases.append((label, {"query": imports, "variables": {"i": variables}}))
     return cases
 
 
