@@ -27,7 +27,7 @@ from strawberry.types.unset import UnsetType
 
 from graphdb.driver import Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
-from rapport import playground
+from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
 from rapport.auth.authenticator import bearer_token
 from rapport.security.csp import playground_csp
@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         *playground.playground_routes(),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
+        *explorer.explorer_routes(),
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),

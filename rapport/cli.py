@@ -162,7 +162,8 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(
-        f"[bold green]Rapport is up:[/] playground at http://{bind_host}:{bind_port}/graphql "
+        f"[bold green]Rapport is up:[/] explorer at http://{bind_host}:{bind_port}/app, "
+        f"playground at http://{bind_host}:{bind_port}/graphql "
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
     logging.basicConfig(
