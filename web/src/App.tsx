@@ -36,7 +36,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string, viewer: Viewer | n
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const token = key.trim();
+    // Accept what `rapport auth bootstrap` prints too: a header line or {"Authorization": "Bearer …"}.
+    const token = (/bearer\s+([^\s"']+)/i.exec(key)?.[1] ?? key).trim();
     if (!token) {
       setError("Enter your API key.");
       return;
@@ -58,7 +59,10 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string, viewer: Viewer | n
   return (
     <main className="signin">
       <h1>Rapport explorer</h1>
-      <p>Sign in with your Rapport API key. It is kept for this browser tab only.</p>
+      <p>
+        Sign in with your Rapport API key (or a JWT from your identity provider). It is kept for this
+        browser tab only and forgotten when you sign out or close the tab.
+      </p>
       <form onSubmit={submit} aria-describedby={error ? "signin-error" : undefined}>
         <label htmlFor="api-key">API key</label>
         <input

@@ -166,7 +166,10 @@ export function ContactView({ id }: { id: string }) {
                   setEditing(false);
                   if (saved) reload();
                 }}
-                onReload={reload}
+                onReload={() => {
+                  setEditing(false);
+                  reload();
+                }}
               />
             ) : (
               <button type="button" onClick={() => setEditing(true)}>

@@ -265,7 +265,10 @@ export function CustomerView({ id }: { id: string }) {
                   setEditing(false);
                   if (saved) reload();
                 }}
-                onReload={reload}
+                onReload={() => {
+                  setEditing(false);
+                  reload();
+                }}
               />
             ) : (
               <button type="button" onClick={() => setEditing(true)}>

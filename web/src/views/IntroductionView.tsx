@@ -6,14 +6,16 @@ import { request } from "../api";
 import { Card, Failure, Loading } from "../components";
 import { entityPath, kindOfId, RELATIONSHIPS, type EntityKind } from "../entities";
 import { graphql } from "../gql";
-import type { IntroductionPathQuery } from "../gql/graphql";
+import type { IntroductionQuery } from "../gql/graphql";
 import { Graph, Legend, type GraphEdge, type GraphNode } from "../Graph";
 import { Link, navigate } from "../router";
 import { hitDetail, hitTitle, SearchDocument, type Hit } from "../SearchBox";
 import { useQuery } from "../useQuery";
 
-const EndsDocument = graphql(`
-  query IntroductionEnds($to: ID!) {
+// One request per view: the target, who you are (and your accounts) and, once "from" is
+// chosen, the route.
+const IntroductionDocument = graphql(`
+  query Introduction($to: ID!, $from: ID!, $hasFrom: Boolean!, $maxHops: Int!) {
     target: node(id: $to) {
       __typename
       ... on Customer {
@@ -41,12 +43,7 @@ const EndsDocument = graphql(`
         }
       }
     }
-  }
-`);
-
-const PathDocument = graphql(`
-  query IntroductionPath($from: ID!, $to: ID!, $maxHops: Int!) {
-    introductionPath(fromId: $from, toId: $to, maxHops: $maxHops) {
+    introductionPath(fromId: $from, toId: $to, maxHops: $maxHops) @include(if: $hasFrom) {
       hops
       relationships
       nodes {
@@ -77,7 +74,7 @@ const PathDocument = graphql(`
   }
 `);
 
-type PathNode = NonNullable<IntroductionPathQuery["introductionPath"]>["nodes"][number];
+type PathNode = NonNullable<IntroductionQuery["introductionPath"]>["nodes"][number];
 
 function nodeName(n: PathNode): string {
   switch (n.__typename) {
@@ -158,14 +155,17 @@ function Picker({ label, onPick }: { label: string; onPick: (id: string) => void
 }
 
 export function IntroductionView({ to, from }: { to: string | null; from: string | null }) {
-  const ends = useQuery(EndsDocument, { to: to ?? "" }, { skip: !to });
   const [maxHops, setMaxHops] = useState(4);
-  const path = useQuery(PathDocument, { from: from ?? "", to: to ?? "", maxHops }, { skip: !to || !from });
+  const answer = useQuery(
+    IntroductionDocument,
+    { to: to ?? "", from: from ?? "", hasFrom: Boolean(from), maxHops },
+    { skip: !to },
+  );
   const go = (nextFrom: string) =>
     navigate(`/introduce?to=${encodeURIComponent(to ?? "")}&from=${encodeURIComponent(nextFrom)}`);
 
   const drawing = useMemo(() => {
-    const p = path.data?.introductionPath;
+    const p = answer.data?.introductionPath;
     if (!p) return { nodes: [] as GraphNode[], edges: [] as GraphEdge[] };
     const nodes: GraphNode[] = p.nodes.map((n, i) => ({
       id: n.id,
@@ -181,7 +181,7 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
       classes: ["path"],
     }));
     return { nodes, edges };
-  }, [path.data]);
+  }, [answer.data]);
 
   if (!to)
     return (
@@ -190,9 +190,9 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
         <p>Open a person or account and choose “Find a warm introduction”, or search for them above.</p>
       </section>
     );
-  if (ends.loading && !ends.data) return <Loading what="the introduction" />;
-  if (ends.error) return <Failure error={ends.error} reload={ends.reload} />;
-  const target = ends.data?.target;
+  if (answer.loading && !answer.data) return <Loading what="the introduction" />;
+  if (answer.error && !answer.data) return <Failure error={answer.error} reload={answer.reload} />;
+  const target = answer.data?.target;
   if (!target || !("id" in target))
     return (
       <section>
@@ -201,8 +201,8 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
       </section>
     );
   const targetName = target.__typename === "Contact" ? target.fullName : target.name;
-  const me = ends.data?.me;
-  const result = path.data?.introductionPath;
+  const me = answer.data?.me;
+  const result = answer.data?.introductionPath;
   return (
     <article className="entity">
       <header className="entity-head">
@@ -242,9 +242,9 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
         </Card>
         <Card title="Route" className="wide">
           {!from && <p className="muted">Choose who is asking to see the route.</p>}
-          {from && path.loading && <Loading what="the route" />}
-          {from && path.error && <Failure error={path.error} reload={path.reload} />}
-          {from && !path.loading && !path.error && !result && (
+          {from && answer.loading && <Loading what="the route" />}
+          {from && answer.error && <Failure error={answer.error} reload={answer.reload} />}
+          {from && !answer.loading && !answer.error && !result && (
             <p role="status">No route within {maxHops} hops. Try more hops or start from someone else.</p>
           )}
           {result && (

@@ -158,7 +158,7 @@ const RevenueDocument = graphql(`
 function Pareto({ total, customers, cutoff }: { total: number; customers: { id: string; name: string; totalSpent: string }[]; cutoff: number }) {
   const width = 760;
   const height = 260;
-  const pad = { l: 48, r: 40, t: 12, b: 28 };
+  const pad = { l: 96, r: 40, t: 12, b: 28 };
   const max = Math.max(...customers.map((c) => Number(c.totalSpent)), 1);
   const bw = (width - pad.l - pad.r) / Math.max(customers.length, 1);
   let cumulative = 0;
