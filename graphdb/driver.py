@@ -90,14 +90,26 @@ class Graph:
 
     @classmethod
     def connect(
-        cls, uri: str, user: str, password: str, database: str = "neo4j", tx_timeout_s: float = 30
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        tx_timeout_s: float = 30,
+        *,
+        notifications: bool = False,
     ) -> Graph:
+        """`notifications`: ask Neo4j for its warnings (deprecations, cartesian products,
+        unbounded patterns); the driver logs each on the `neo4j.notifications` logger.
+        Development turns it on so they are seen early. Unknown labels and properties
+        (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
         driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=50,
             connection_timeout=5,
-            notifications_min_severity="OFF",
+            notifications_min_severity="WARNING" if notifications else "OFF",
+            notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
         )
         return cls(driver, database, tx_timeout_s)
 
