@@ -19,7 +19,7 @@ FROM node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json web/pending.graphql ./
+COPY web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json ./
 COPY web/src ./src
 COPY --from=sdl /schema.graphql ./generated/schema.graphql
 RUN npm run build

@@ -128,7 +128,7 @@ class Tab:
     base: str
     shots: Path
     blocked: list[str] = field(default_factory=list)
-    graphql: list[Response] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     async def goto(self, path: str) -> None:
@@ -150,8 +150,9 @@ class Tab:
         await box.fill(text)
         await expect(self.page.get_by_role("option").first).to_be_visible()
 
-    async def graphql_bodies(self) -> list[str]:
-        return [await r.text() for r in self.graphql]
+    async def data_bodies(self) -> list[str]:
+        await self.page.wait_for_load_state("networkidle")
+        return list(self.bodies)
 
 
 @pytest.fixture
@@ -169,10 +170,15 @@ async def tab(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncIt
             await route.abort("internetdisconnected")
 
     await context.route("**/*", only_loopback)
-    page.on(
-        "response",
-        lambda r: result.graphql.append(r) if urlsplit(r.url).path == "/graphql" else None,
-    )
+
+    async def keep_data_body(response: Response) -> None:
+        # Every answer that can carry data (GraphQL's JSON, the HTML page), read at once: a body
+        # is gone once the page navigates away. The hashed scripts and styles are static.
+        kind = response.headers.get("content-type", "")
+        if "json" in kind or "html" in kind:
+            result.bodies.append(await response.text())
+
+    page.on("response", keep_data_body)
     # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
     page.on(
         "console",
@@ -211,8 +217,9 @@ async def test_sign_in_shows_who_you_are_your_role_and_your_accounts(demo: Demo,
     await expect(who).to_contain_text(demo.sales_name)
     await expect(who).to_contain_text("SALES")
     await expect(page.get_by_role("heading", level=1)).to_have_text("My accounts")
+    await expect(page.get_by_text(f"{demo.sales_accounts} accounts managed by")).to_be_visible()
     rows = page.get_by_role("table").get_by_role("row")
-    await expect(rows).to_have_count(demo.sales_accounts + 1)  # the header row too
+    await expect(rows).to_have_count(min(demo.sales_accounts, 100) + 1)  # the header row too
     await tab.shot("my-accounts")
 
     await page.reload()  # the key lives in this tab's sessionStorage
@@ -259,7 +266,9 @@ async def test_a_misspelt_name_finds_the_customer_then_its_company_and_decision_
     await expect(orders).to_contain_text(f"Orders{customer['orders']}")
     await expect(page.get_by_role("region", name="Referrals")).to_be_visible()
     await expect(page.get_by_role("region", name="Recommendations")).to_be_visible()
-    await expect(page.get_by_text(re.compile(r"^(At risk|Not at risk|Churn risk)"))).to_be_visible()
+    await expect(
+        page.get_by_text(re.compile(r"^(At risk ·|Not at risk ·|Churn risk:)"))
+    ).to_be_visible()
     await tab.shot("customer")
 
     await page.get_by_role("link", name=f"Company: {customer['company']}").click()
@@ -438,14 +447,15 @@ async def test_an_analyst_sees_hidden_for_your_role_and_never_a_personal_value(
     await tab.shot("customer-analyst")
     customer_dom = await page.content()
 
+    await page.wait_for_load_state("networkidle")
     await tab.goto(f"/app/contacts/{global_id.encode('Contact', person['id'])}")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Gabriela Králová")
     profile = page.get_by_role("region", name="Profile")
     await expect(profile.get_by_text("hidden for your role").first).to_be_visible()
     contact_dom = await page.content()
 
-    bodies = await tab.graphql_bodies()
-    assert bodies, "no GraphQL response recorded"
+    bodies = await tab.data_bodies()
+    assert len(bodies) >= 4, "too few responses recorded"
     for secret in secrets:
         assert secret not in customer_dom and secret not in contact_dom, secret
         for body in bodies:
@@ -551,5 +561,5 @@ async def test_every_view_loads_with_at_most_two_requests_and_axe_finds_nothing_
     finally:
         await context.close()
 
-    assert found == []
+    assert found == [], "\n".join(found)
     assert {view: n for view, n in budget.items() if n > 2} == {}, budget

@@ -179,7 +179,7 @@ export function App() {
           Rapport
         </Link>
         <SearchBox />
-        <div className="who" aria-label="Signed in as">
+        <div className="who" role="group" aria-label="Signed in as">
           {session.viewer ? (
             <>
               <span className="who-name">{session.viewer.name}</span>

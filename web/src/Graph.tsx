@@ -228,7 +228,7 @@ export function Graph({
 
 export function Legend({ kinds, relationships }: { kinds: EntityKind[]; relationships: string[] }) {
   return (
-    <div className="legend" aria-label="Legend">
+    <div className="legend" role="group" aria-label="Legend">
       <ul>
         {kinds.map((k) => (
           <li key={k}>

@@ -145,7 +145,6 @@ export function SearchBox() {
         onBlur={() => window.setTimeout(() => setOpen(false), 150)}
         onFocus={() => setOpen(true)}
         aria-controls={listId}
-        aria-expanded={expanded}
         aria-activedescendant={expanded && active >= 0 ? `${listId}-${active}` : undefined}
         aria-autocomplete="list"
       />

@@ -36,61 +36,12 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-// TEMPORARY (until main has `me` and `maskedFields`): an older server refuses those fields;
-// drop them from the query and answer with null / [] instead, so the views still load.
-const PENDING_FIELDS = ["me", "maskedFields"];
-
-function withoutField(query: string, name: string): string {
-  const pattern = new RegExp(`\\b${name}\\b`);
-  let out = query;
-  for (let match = pattern.exec(out); match; match = pattern.exec(out)) {
-    let end = match.index + name.length;
-    const rest = out.slice(end);
-    const brace = /^\s*\{/.exec(rest);
-    if (brace) {
-      let depth = 0;
-      let i = end + brace[0].length - 1;
-      for (; i < out.length; i++) {
-        if (out[i] === "{") depth++;
-        else if (out[i] === "}" && --depth === 0) break;
-      }
-      end = i + 1;
-    }
-    out = out.slice(0, match.index) + out.slice(end);
-  }
-  return out;
-}
-
-function fillPending(value: unknown, removed: string[]): unknown {
-  if (Array.isArray(value)) return value.map((v) => fillPending(v, removed));
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (removed.includes("maskedFields") && ("__typename" in record) && (record.__typename === "Customer" || record.__typename === "Contact"))
-      record.maskedFields ??= [];
-    for (const key of Object.keys(record)) record[key] = fillPending(record[key], removed);
-  }
-  return value;
-}
-
 export async function request<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables: TVariables,
   token: string | null = getToken(),
 ): Promise<TResult> {
-  try {
-    return await send(document.toString(), variables, token);
-  } catch (e) {
-    const missing = PENDING_FIELDS.filter(
-      (f) => e instanceof ApiError && e.message.includes(`Cannot query field '${f}'`),
-    );
-    if (missing.length === 0) throw e;
-    let query = document.toString();
-    for (const f of PENDING_FIELDS) query = withoutField(query, f);
-    const empty = /^\s*query\s+\w+\s*(\([^)]*\))?\s*\{\s*\}\s*$/.test(query);
-    const data = (empty ? {} : await send(query, variables, token)) as Record<string, unknown>;
-    if (query.length !== document.toString().length && /\bme\b/.test(document.toString())) data.me ??= null;
-    return fillPending(data, PENDING_FIELDS) as TResult;
-  }
+  return send(document.toString(), variables, token);
 }
 
 async function send<TResult>(query: string, variables: unknown, token: string | null): Promise<TResult> {

@@ -2,6 +2,42 @@ import type { ReactNode } from "react";
 
 import { ApiError } from "./api";
 
+/** Whether the API withheld `field` (or a part of it, e.g. `address.line1`) from this viewer. */
+export function isMasked(field: string, masked: readonly string[] | null | undefined): boolean {
+  return masked?.some((m) => m === field || m.startsWith(`${field}.`)) ?? false;
+}
+
+interface AddressParts {
+  line1?: string | null;
+  postalCode?: string | null;
+  city?: string | null;
+  country?: string | null;
+}
+
+/** An address with its withheld parts said to be hidden (a city may show when the street may not). */
+export function AddressValue({ address, masked }: { address: AddressParts | null | undefined; masked: readonly string[] }) {
+  const hidden = (["line1", "postalCode"] as const).filter((part) => masked.includes(`address.${part}`));
+  const parts = (["line1", "postalCode", "city", "country"] as const)
+    .filter((part) => !masked.includes(`address.${part}`))
+    .map((part) => address?.[part])
+    .filter(Boolean);
+  if (hidden.length === 0 && parts.length === 0) return <span className="muted">not recorded</span>;
+  return (
+    <>
+      {parts.join(", ")}
+      {hidden.length > 0 && (
+        <>
+          {parts.length > 0 && " · "}
+          <span className="masked">
+            {hidden.length === 2 ? "street and postcode" : hidden[0] === "line1" ? "street" : "postcode"} hidden for your
+            role
+          </span>
+        </>
+      )}
+    </>
+  );
+}
+
 /** A personal value: "hidden for your role" when the API withheld it, never a fake blank. */
 export function Value({
   field,
@@ -12,7 +48,7 @@ export function Value({
   masked: readonly string[] | null | undefined;
   children: ReactNode;
 }) {
-  if (masked?.includes(field)) return <span className="masked">hidden for your role</span>;
+  if (isMasked(field, masked)) return <span className="masked">hidden for your role</span>;
   if (children === null || children === undefined || children === "")
     return <span className="muted">not recorded</span>;
   return <>{children}</>;

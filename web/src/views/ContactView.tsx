@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-import { Card, Facts, Failure, Loading, Value } from "../components";
+import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
 import { date, entityPath, humanize } from "../entities";
 import { graphql } from "../gql";
 import { Link } from "../router";
@@ -23,6 +23,8 @@ export const ContactPageDocument = graphql(`
         version
         maskedFields
         address {
+          line1
+          postalCode
           city
           country
         }
@@ -144,17 +146,12 @@ export function ContactView({ id }: { id: string }) {
               ["Video", <Value field="videoHandle" masked={masked}>{p.videoHandle}</Value>],
               ["Birthday", <Value field="birthday" masked={masked}>{p.birthday}</Value>],
               ["Personal notes", <Value field="personalNotes" masked={masked}>{p.personalNotes}</Value>],
-              [
-                "Address",
-                <Value field="address" masked={masked}>
-                  {p.address ? [p.address.city, p.address.country].filter(Boolean).join(", ") : null}
-                </Value>,
-              ],
+              ["Address", <AddressValue address={p.address} masked={masked} />],
               ["Tags", p.tags.edges.length ? p.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
             ]}
           />
-          {!masked.includes("email") &&
-            !masked.includes("phone") &&
+          {!isMasked("email", masked) &&
+            !isMasked("phone", masked) &&
             (editing ? (
               <ContactDetailsForm
                 kind="Contact"

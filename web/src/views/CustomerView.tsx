@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from "react";
 
-import { Card, Facts, Failure, Loading, Value } from "../components";
+import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
 import { date, entityPath, humanize, money } from "../entities";
 import { graphql } from "../gql";
 import type { CustomerPageQuery } from "../gql/graphql";
@@ -216,10 +216,7 @@ export function CustomerView({ id }: { id: string }) {
       </section>
     );
   const masked = c.maskedFields;
-  const address = c.address
-    ? [c.address.line1, c.address.postalCode, c.address.city, c.address.country].filter(Boolean).join(", ")
-    : null;
-  const personalEditable = !masked.includes("email") && !masked.includes("phone");
+  const personalEditable = !isMasked("email", masked) && !isMasked("phone", masked);
   return (
     <article className="entity">
       <header className="entity-head">
@@ -243,7 +240,7 @@ export function CustomerView({ id }: { id: string }) {
             rows={[
               ["E-mail", <Value field="email" masked={masked}>{c.email}</Value>],
               ["Phone", <Value field="phone" masked={masked}>{c.phone}</Value>],
-              ["Address", <Value field="address" masked={masked}>{address}</Value>],
+              ["Address", <AddressValue address={c.address} masked={masked} />],
               ["Lead source", c.leadSource ?? <span className="muted">not recorded</span>],
               ["Lead score", c.leadScore ?? <span className="muted">not scored</span>],
               [

@@ -47,7 +47,8 @@ export function HomeView() {
       {me && me.accounts.totalCount > 0 && (
         <>
           <p className="muted">
-            {me.accounts.totalCount} accounts managed by {me.name}, biggest first.
+            {me.accounts.totalCount} accounts managed by {me.name}, biggest first
+            {me.accounts.totalCount > me.accounts.edges.length ? ` (the first ${me.accounts.edges.length} shown)` : ""}.
           </p>
           <table>
             <thead>

@@ -34,6 +34,7 @@ export function LogInteractionForm({ participantId, onLogged }: { participantId:
   const [busy, setBusy] = useState(false);
   const base = useId();
 
+  if (viewer?.role === "ANALYST") return null; // read-only role: the mutation would be refused
   if (!open)
     return (
       <button type="button" onClick={() => setOpen(true)}>
