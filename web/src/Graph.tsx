@@ -70,10 +70,11 @@ const STYLE: cytoscape.StylesheetJson = [
   },
   ...Object.entries(RELATIONSHIPS).map(([kind, r]) => ({
     selector: `edge[kind = "${kind}"]`,
-    style: { "line-color": r.color, "target-arrow-color": r.color },
+    style: { "line-color": r.color, "target-arrow-color": r.color, "source-arrow-color": r.color },
   })),
   { selector: "edge.path", style: { width: 4 } },
   { selector: "edge.quiet", style: { label: "" } },
+  { selector: "edge.backwards", style: { "target-arrow-shape": "none", "source-arrow-shape": "triangle" } },
   { selector: "edge.hidden-kind", style: { display: "none" } },
 ];
 
@@ -164,7 +165,8 @@ export function Graph({
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    const wanted = withQuiet(elements(nodes, edges), quietEdges);
+    // Past a dozen edges their labels overlap; the colours and the legend say the kind.
+    const wanted = withQuiet(elements(nodes, edges), quietEdges || edges.length > 12);
     const wantedIds = new Set(wanted.map((e) => e.data.id as string));
     cy.batch(() => {
       cy.elements().forEach((el) => {

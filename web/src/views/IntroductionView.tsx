@@ -173,13 +173,19 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
       label: nodeName(n),
       classes: ["path", ...(i === 0 || i === p.nodes.length - 1 ? ["root"] : [])],
     }));
-    const edges: GraphEdge[] = p.relationships.map((r, i) => ({
-      id: `hop-${i}`,
-      source: p.nodes[i]!.id,
-      target: p.nodes[i + 1]!.id,
-      kind: r === "WITH" ? "INTERACTION" : r,
-      classes: ["path"],
-    }));
+    const edges: GraphEdge[] = p.relationships.map((r, i) => {
+      const [a, b] = [p.nodes[i]!, p.nodes[i + 1]!];
+      // Laid out in walk order; the arrow points the way the relationship does (a person works
+      // at a company, a user manages an account).
+      const backwards = (r === "WORKS_AT" && a.__typename === "Company") || (r === "MANAGES" && b.__typename === "User");
+      return {
+        id: `hop-${i}`,
+        source: a.id,
+        target: b.id,
+        kind: r === "WITH" ? "INTERACTION" : r,
+        classes: backwards ? ["path", "backwards"] : ["path"],
+      };
+    });
     return { nodes, edges };
   }, [answer.data]);
 
