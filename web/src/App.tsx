@@ -143,8 +143,11 @@ export function App() {
         setSession({ token, viewer });
         setRestoring(false);
       },
-      () => {
-        setToken(null);
+      (e: unknown) => {
+        // A refused key signs out; anything else (the database is down, a timeout) keeps the
+        // tab signed in, and each view says what went wrong when it asks for its data.
+        if (e instanceof ApiError && e.status === 401) setToken(null);
+        else setSession({ token, viewer: null });
         setRestoring(false);
       },
     );
