@@ -26,7 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from graphdb.driver import Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
-from rapport import playground
+from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         *playground.playground_routes(),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
+        *explorer.explorer_routes(),
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),

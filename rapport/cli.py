@@ -187,7 +187,8 @@ def serve(
     # Bind before saying anything: a taken port is a clear error, not "up" and then a crash.
     sock = _bind(bind_host, bind_port)
     up = (
-        f"[bold green]Rapport is up:[/] playground at http://{bind_host}:{bind_port}/graphql "
+        f"[bold green]Rapport is up:[/] explorer at http://{bind_host}:{bind_port}/app, "
+        f"playground at http://{bind_host}:{bind_port}/graphql "
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
     logging.basicConfig(

@@ -166,7 +166,8 @@ IsPublic = Callable[[Scope], bool]
 
 
 def is_public_request(scope: Scope) -> bool:
-    """Health, readiness, the playground's page and its static assets need no token.
+    """Health, readiness, the playground's page, the explorer's shell (/app) and their static
+    assets need no token (the explorer's own GraphQL requests do).
 
     The playground page test mirrors Strawberry's own (`should_render_graphql_ide`): a GET
     without a `query` parameter that accepts HTML. Anything else on /graphql executes GraphQL.
@@ -176,6 +177,8 @@ def is_public_request(scope: Scope) -> bool:
     if method not in ("GET", "HEAD"):
         return False
     if path in ("/healthz", "/readyz") or path.startswith("/playground/assets/"):
+        return True
+    if path == "/app" or path.startswith("/app/"):
         return True
     if path == "/graphql" and method == "GET":
         accept = Headers(scope=scope).get("accept", "")
