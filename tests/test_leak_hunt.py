@@ -160,10 +160,10 @@ class Schema:
             if self.types[target]["kind"] in ("SCALAR", "ENUM"):
                 parts.append(f["name"])
             elif depth > 0 and target not in path:
-                # a Relay hop (`edges { node }`) counts as one level; nested lists read 2 items
+                # a Relay hop (`edges { node }`) counts as one level; nested lists read 1 item
                 hop = type_name.endswith(("Connection", "Edge"))
                 name = f["name"] + (
-                    "(first: 2)" if any(a["name"] == "first" for a in f["args"]) else ""
+                    "(first: 1)" if any(a["name"] == "first" for a in f["args"]) else ""
                 )
                 parts.append((name, target, depth - (0 if hop else 1), (*path, type_name)))
         return parts
@@ -299,7 +299,7 @@ class Filler:
             if a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None
         }
         if any(a["name"] == "first" for a in f["args"]):
-            given.setdefault("first", 3)
+            given.setdefault("first", 2)
         return "(" + ", ".join(f"{k}: {_print(v)}" for k, v in given.items()) + ")" if given else ""
 
 
