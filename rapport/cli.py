@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from graphdb.driver import Graph
+from graphdb.driver import DatabaseUnavailable, Graph
 from graphdb.local.launcher import LocalNeo4jError
 from graphdb.local.server import LocalNeo4jConfig, start, status, stop
 from graphdb.migrations import migrate
@@ -63,7 +63,7 @@ def _graph(settings: Settings) -> Graph:
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         settings.neo4j_database,
-        settings.neo4j_tx_timeout_s,
+        budgets=settings.budgets,
     )
 
 
@@ -282,8 +282,21 @@ def seed(
         _seed_summary(report, out)
 
 
+#: sysexits.h EX_UNAVAILABLE: what every command exits with when the database cannot be reached.
+EXIT_DATABASE_UNAVAILABLE = 69
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except DatabaseUnavailable:
+        settings = get_settings()
+        console.print(
+            f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unavailable "
+            f"(DATABASE_UNAVAILABLE after {settings.neo4j_retry_budget_s:g} s); nothing was "
+            "changed. Start it (`rapport db start`) or check NEO4J_URI, then retry."
+        )
+        raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
 
 
 if __name__ == "__main__":

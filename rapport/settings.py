@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graphdb.driver import Budgets
+
 DEFAULT_LOCAL_PASSWORD = "rapport-local-dev"  # noqa: S105 - local, loopback-only dev database
 #: Passwords production refuses: ours (local dev, docker-compose) and Neo4j's factory default.
 WEAK_NEO4J_PASSWORDS = frozenset(
@@ -39,7 +41,33 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_LOCAL_PASSWORD), alias="NEO4J_PASSWORD"
     )
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
-    neo4j_tx_timeout_s: float = Field(default=30.0, alias="RAPPORT_NEO4J_TX_TIMEOUT")
+    neo4j_tx_timeout_s: float = Field(
+        default=30.0,
+        alias="RAPPORT_NEO4J_TX_TIMEOUT",
+        description="Seconds one transaction may run once it has its connection (QUERY_TIMEOUT).",
+    )
+    neo4j_connect_timeout_s: float = Field(
+        default=2.0,
+        alias="RAPPORT_NEO4J_CONNECT_TIMEOUT",
+        description="Seconds for one TCP connect and Bolt handshake to Neo4j.",
+    )
+    neo4j_acquire_timeout_s: float = Field(
+        default=3.0,
+        alias="RAPPORT_NEO4J_ACQUIRE_TIMEOUT",
+        description="Seconds one attempt waits for a pooled connection (connecting included).",
+    )
+    neo4j_retry_budget_s: float = Field(
+        default=5.0,
+        alias="RAPPORT_NEO4J_RETRY_BUDGET",
+        description="Seconds an operation may spend on attempts that cannot reach the database "
+        "(or fail transiently) before it answers 503 DATABASE_UNAVAILABLE; no attempt or "
+        "connection wait lasts past it.",
+    )
+    retry_after_s: int = Field(
+        default=5,
+        alias="RAPPORT_RETRY_AFTER",
+        description="The Retry-After (seconds) of 503 answers: database unavailable, overload.",
+    )
     analysis_tx_timeout_s: float = Field(
         default=120.0,
         alias="RAPPORT_ANALYSIS_TX_TIMEOUT",
@@ -119,6 +147,17 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def budgets(self) -> Budgets:
+        """The database wait budgets (graphdb.driver.Budgets) these settings give."""
+        return Budgets(
+            connect_s=self.neo4j_connect_timeout_s,
+            acquire_s=self.neo4j_acquire_timeout_s,
+            retry_s=self.neo4j_retry_budget_s,
+            tx_timeout_s=self.neo4j_tx_timeout_s,
+            retry_after_s=self.retry_after_s,
+        )
 
     @property
     def admin_token_file(self) -> Path:

@@ -56,6 +56,7 @@ class Subscription:
 
 
 from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
+from rapport.security.unavailable import DatabaseUnavailableStatus  # noqa: E402
 from schema.extensions import StatementLogExtension  # noqa: E402
 
 schema = strawberry.Schema(
@@ -70,6 +71,7 @@ schema = strawberry.Schema(
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         MaskInternalErrors,
+        DatabaseUnavailableStatus,
         StatementLogExtension,
     ],
 )

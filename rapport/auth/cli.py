@@ -36,7 +36,7 @@ def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
-            settings.neo4j_tx_timeout_s,
+            budgets=settings.budgets,
         )
         try:
             if not await graph.ping():

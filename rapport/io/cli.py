@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +48,7 @@ def _graph(settings: Settings) -> Graph:
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         settings.neo4j_database,
-        max(settings.neo4j_tx_timeout_s, 300),
+        budgets=replace(settings.budgets, tx_timeout_s=max(settings.neo4j_tx_timeout_s, 300)),
     )
 
 
