@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: help setup run test lint typecheck format bench clean db-start db-stop
+.PHONY: help setup run test test-faults lint typecheck format bench clean db-start db-stop
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ run: setup  ## Start the local Neo4j, migrate, load the demo graph if empty, ser
 
 test: setup lint  ## Lint, type-check, then run every test against a real Neo4j
 	$(BIN)/pytest
+
+test-faults: setup  ## kill -9 Neo4j under concurrent writers; check every answer and write (minutes)
+	$(BIN)/python -m bench.faults
 
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .

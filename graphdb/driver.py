@@ -283,7 +283,8 @@ class Graph:
                 if self.outage.began_before(started) or time.monotonic() + delay >= deadline:
                     if not unreachable:
                         raise
-                    self.outage.down(exc)
+                    if not isinstance(exc, ConnectionAcquisitionTimeoutError):
+                        self.outage.down(exc)  # a full pool is overload, not an outage
                     raise DatabaseUnavailable(budgets.retry_after_s) from exc
                 attempt += 1
                 await asyncio.sleep(delay)

@@ -32,6 +32,7 @@ from graphdb.migrations import migrate, pending
 from rapport import playground
 from rapport.auth import Authenticator, AuthError
 from rapport.auth.authenticator import bearer_token
+from rapport.security.admission import Admission, AdmissionMiddleware
 from rapport.security.csp import playground_csp
 from rapport.security.middleware import (
     AuthMiddleware,
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     holder: dict[str, Graph] = {}
     authenticator = Authenticator(settings, lambda: holder["graph"])
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    admission = Admission.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -232,6 +234,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         Middleware(BodyLimitMiddleware, settings=settings),
         Middleware(DatabaseUnavailableMiddleware),
         Middleware(AuthMiddleware, authenticator=authenticator, limiter=limiter),
+        Middleware(AdmissionMiddleware, admission=admission),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder
@@ -239,4 +242,5 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.readiness_lock = asyncio.Lock()
     app.state.settings = settings
     app.state.authenticator = authenticator
+    app.state.admission = admission
     return app

@@ -87,10 +87,7 @@ async def _migrate(settings: Settings) -> list[int]:
     graph = _graph(settings)
     try:
         if not await graph.ping():
-            raise _fail(
-                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                "Run `rapport db start` or check NEO4J_URI."
-            )
+            raise DatabaseUnavailable(settings.retry_after_s)
         return [m.version for m in await migrate(graph)]
     finally:
         await graph.close()
@@ -195,10 +192,7 @@ async def _seed(
     graph = _graph(settings)
     try:
         if not await graph.ping():
-            raise _fail(
-                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                "Run `rapport db start` or check NEO4J_URI."
-            )
+            raise DatabaseUnavailable(settings.retry_after_s)
         applied = [m.version for m in await migrate(graph)]
         if applied:
             console.print(f"Applied migrations {applied}.")
@@ -292,9 +286,9 @@ def main() -> None:
     except DatabaseUnavailable:
         settings = get_settings()
         console.print(
-            f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unavailable "
-            f"(DATABASE_UNAVAILABLE after {settings.neo4j_retry_budget_s:g} s); nothing was "
-            "changed. Start it (`rapport db start`) or check NEO4J_URI, then retry."
+            f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unreachable "
+            "(DATABASE_UNAVAILABLE); nothing was changed. Run `rapport db start` or check "
+            "NEO4J_URI, then retry."
         )
         raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
 

@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."
     )
     rate_limit_burst: int = Field(default=40, alias="RAPPORT_RATE_BURST")
+    max_in_flight: int = Field(
+        default=16,
+        alias="RAPPORT_MAX_IN_FLIGHT",
+        description="Authenticated requests executing at once in one process; more get an "
+        "immediate 503 OVERLOADED with Retry-After. 0 disables.",
+    )
+    max_in_flight_per_viewer: int = Field(
+        default=8,
+        alias="RAPPORT_MAX_IN_FLIGHT_PER_VIEWER",
+        description="The same bound per API key (per user for JWTs); 0 disables.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         alias="RAPPORT_CORS_ORIGINS",

@@ -29,6 +29,8 @@ class BoltProxy:
         self._lock = threading.Lock()
         self._lose_commit = False
         self.commits_lost = 0
+        #: set once Neo4j has answered the lost COMMIT (it has committed by then)
+        self.lost_commit_answered = threading.Event()
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
         self.port = int(probe.getsockname()[1])
@@ -91,6 +93,7 @@ class BoltProxy:
                     self.commits_lost += 1
                     _reset(source)  # the client sees its connection die while awaiting COMMIT
                     _drain_then_close(sink)  # Neo4j still gets the COMMIT and commits
+                    self.lost_commit_answered.set()
                     return
         except OSError:
             pass

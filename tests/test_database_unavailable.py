@@ -7,13 +7,18 @@ mocked; the retry budget is shortened so that the tests do not wait 5 s per requ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +31,7 @@ from graphdb.driver import Graph
 from graphdb.local.server import LocalNeo4jConfig
 from rapport.app import create_app
 from rapport.settings import Settings
+from schema import global_id
 from tests._apps import app_client
 from tests._bolt_proxy import BoltProxy
 from tests.conftest import ADMIN_TOKEN, free_port
@@ -218,4 +224,45 @@ async def test_a_commit_whose_answer_is_lost_is_commit_unknown_not_internal_erro
     assert error["extensions"]["code"] == "COMMIT_UNKNOWN"
     assert "same idempotencyKey" in error["message"]
     # The outcome really was unknown to the API: Neo4j did commit.
+    assert await asyncio.to_thread(proxy.lost_commit_answered.wait, 30)
     assert await graph.read("MATCH (c:Company) RETURN count(c) AS n") == [{"n": 1}]
+
+
+async def test_after_commit_unknown_a_retry_with_the_same_key_returns_the_saved_record_once(
+    settings: Settings, proxy: BoltProxy, graph: Graph
+) -> None:
+    keyed = (
+        'mutation { createCompany(input: {name: "Outage Ltd", idempotencyKey: "k-42"}) '
+        "{ company { id } errors { code } } }"
+    )
+    async with app_client(settings, **_through(proxy)) as (client, _):
+        assert (await client.post("/graphql", json={"query": CUSTOMERS})).status_code == 200
+        proxy.lose_next_commit()
+        lost = await client.post("/graphql", json={"query": keyed})
+        retried = await client.post("/graphql", json={"query": keyed})
+    assert lost.json()["errors"][0]["extensions"]["code"] == "COMMIT_UNKNOWN"
+    payload = retried.json()["data"]["createCompany"]
+    assert payload["errors"] == []
+    rows = await graph.read("MATCH (c:Company) RETURN c.id AS id")
+    assert len(rows) == 1
+    assert rows[0]["id"] == global_id.decode(payload["company"]["id"])[1]
+
+
+def test_the_cli_exits_69_with_one_clear_line_when_neo4j_is_unreachable(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}",  # nothing listens there
+        "RAPPORT_DATA_DIR": str(tmp_path),
+        "RAPPORT_NEO4J_RETRY_BUDGET": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rapport.cli", "token", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 69
+    assert "DATABASE_UNAVAILABLE" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

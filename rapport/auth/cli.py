@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from graphdb.driver import Graph
+from graphdb.driver import DatabaseUnavailable, Graph
 from graphdb.migrations import migrate
 from rapport.auth import keys
 from rapport.auth.bootstrap import bootstrap_admin
@@ -40,11 +40,7 @@ def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
         )
         try:
             if not await graph.ping():
-                console.print(
-                    f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                    "Run `rapport db start` or check NEO4J_URI."
-                )
-                raise typer.Exit(code=1)
+                raise DatabaseUnavailable(settings.retry_after_s)
             await migrate(graph)
             return await work(graph)
         finally:

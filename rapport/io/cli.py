@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from graphdb.driver import Graph
+from graphdb.driver import DatabaseUnavailable, Graph
 from rapport.io import (
     DEFAULT_BATCH_SIZE,
     default_report_path,
@@ -61,10 +61,7 @@ async def _connected(settings: Settings) -> Graph:
     graph = _graph(settings)
     if not await graph.ping():
         await graph.close()
-        raise _fail(
-            f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-            "Run `rapport db start` or check NEO4J_URI."
-        )
+        raise DatabaseUnavailable(settings.retry_after_s)
     return graph
 
 

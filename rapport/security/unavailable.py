@@ -41,25 +41,24 @@ class _QuietOperationalErrors(logging.Filter):
 logging.getLogger("strawberry.execution").addFilter(_QuietOperationalErrors())
 
 
-def unavailable_body(message: str, request_id: str, retry_after_s: int) -> bytes:
-    """The 503 body: a GraphQL error response that also has the middleware's error keys."""
-    extensions = {
-        "code": DatabaseUnavailable.CODE,
-        "retryAfter": retry_after_s,
-        "requestId": request_id,
-    }
+def service_unavailable_body(code: str, message: str, request_id: str, retry_after_s: int) -> bytes:
+    """A 503 body: a GraphQL error response that also has the middleware's error keys."""
+    extensions = {"code": code, "retryAfter": retry_after_s, "requestId": request_id}
     return orjson.dumps(
         {
             "errors": [{"message": message, "extensions": extensions}],
             "error": message,
-            "code": DatabaseUnavailable.CODE,
+            "code": code,
             "requestId": request_id,
         }
     )
 
 
-async def send_unavailable(send: Send, exc: DatabaseUnavailable, request_id: str) -> None:
-    body = unavailable_body(exc.message, request_id, exc.retry_after_s)
+async def send_service_unavailable(
+    send: Send, *, code: str, message: str, request_id: str, retry_after_s: int
+) -> None:
+    """503 with `Retry-After` and the JSON body above (database unavailable, overload)."""
+    body = service_unavailable_body(code, message, request_id, retry_after_s)
     await send(
         {
             "type": "http.response.start",
@@ -67,7 +66,7 @@ async def send_unavailable(send: Send, exc: DatabaseUnavailable, request_id: str
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(exc.retry_after_s).encode()),
+                (b"retry-after", str(retry_after_s).encode()),
             ],
         }
     )
@@ -101,7 +100,13 @@ class DatabaseUnavailableMiddleware:
         except DatabaseUnavailable as exc:
             if started:
                 raise
-            await send_unavailable(send, exc, request_id_of(scope))
+            await send_service_unavailable(
+                send,
+                code=exc.CODE,
+                message=exc.message,
+                request_id=request_id_of(scope),
+                retry_after_s=exc.retry_after_s,
+            )
 
 
 class DatabaseUnavailableStatus(SchemaExtension):
