@@ -227,7 +227,12 @@ class Graph:
         tx_timeout_s: float = 30,
         *,
         budgets: Budgets | None = None,
+        notifications: bool = False,
     ) -> Graph:
+        """`notifications`: ask Neo4j for its warnings (deprecations, cartesian products,
+        unbounded patterns); the driver logs each on the `neo4j.notifications` logger.
+        Development turns it on so they are seen early. Unknown labels and properties
+        (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
         budgets = budgets or Budgets(tx_timeout_s=tx_timeout_s)
         driver = AsyncGraphDatabase.driver(
             uri,
@@ -236,7 +241,8 @@ class Graph:
             connection_timeout=budgets.connect_s,
             connection_acquisition_timeout=budgets.acquire_s,
             max_transaction_retry_time=budgets.retry_s,
-            notifications_min_severity="OFF",
+            notifications_min_severity="WARNING" if notifications else "OFF",
+            notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
         )
         return cls(driver, database, budgets, uri)
 

@@ -196,6 +196,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
             budgets=settings.budgets,
+            notifications=settings.env == "development",
         )
         holder["graph"] = graph
         if run_migrations:

@@ -57,29 +57,34 @@ async def top_referrers(info: Info, first: int, by: str) -> Any:
     return await _run(info, compiled)
 
 
-async def at_risk_customers(info: Info, first: int, as_of: Any) -> Any:
+async def at_risk_customers(info: Info, first: int, as_of: Any, mine: bool = False) -> Any:
     compiled = roots.at_risk_customers(
-        info, _limit(info, first), as_of, info.context.settings.max_page_size
+        info, _limit(info, first), as_of, info.context.settings.max_page_size, mine
     )
     return await _run(info, compiled)
 
 
-async def revenue_concentration(info: Info, share: float) -> Any:
+async def revenue_concentration(info: Info, share: float, mine: bool = False) -> Any:
     if not 0 < share <= 1:
         raise QueryArgumentError(
             "`share` must be greater than 0 and at most 1 (e.g. 0.8 for 80%).",
             code="OUT_OF_RANGE",
             argument="share",
         )
-    compiled = roots.revenue_concentration(info, share, info.context.settings.max_page_size)
+    compiled = roots.revenue_concentration(info, share, info.context.settings.max_page_size, mine)
     return await _run(info, compiled)
 
 
 PEOPLE_AND_ACCOUNTS = ("Customer", "Contact", "User", "Company")
 
 
-async def introduction_path(info: Info, from_id: str, to_id: str, max_hops: int) -> Any:
-    start = _typed_id(from_id, "fromId", *PEOPLE_AND_ACCOUNTS)
+async def introduction_path(info: Info, from_id: str | None, to_id: str, max_hops: int) -> Any:
+    # Omitted: from the viewer, the question a rep asks ("how do *I* get introduced?").
+    start = (
+        _typed_id(from_id, "fromId", *PEOPLE_AND_ACCOUNTS)
+        if from_id is not None
+        else ("User", info.context.viewer.user_id)
+    )
     end = _typed_id(to_id, "toId", *PEOPLE_AND_ACCOUNTS)
     compiled = roots.introduction_path(
         info, start, end, max_hops, info.context.settings.max_page_size

@@ -50,6 +50,15 @@ def decode_id(value: str, argument: str) -> tuple[str, str]:
         ) from exc
 
 
+async def me(info: Info) -> Any:
+    """The viewer's own User record, read through the compiler like any node."""
+    principal = info.context.principal
+    if principal is None:
+        return None
+    max_page = info.context.settings.max_page_size
+    return await run(info, lambda: compile_node(info, "User", principal.user_id, max_page))
+
+
 async def node(info: Info, id_: str) -> Any:
     type_name, raw = decode_id(id_, "id")
     max_page = info.context.settings.max_page_size

@@ -23,6 +23,7 @@ from schema.types.entities import (
     Segment,
     SegmentConnection,
     TagConnection,
+    User,
     UserConnection,
 )
 from schema.types.filters import FILTERS, ORDERS
@@ -37,6 +38,11 @@ _FILTER = strawberry.argument(description="Keep only matching items; see the fil
 _ORDER = strawberry.argument(description="Sort keys, most significant first; ties break by id.")
 
 
+_MINE = strawberry.argument(
+    description="True: only the accounts you manage (your book); false or omitted: all you may see."
+)
+
+
 def _list_field(entity: str, connection: Any, description: str) -> Any:
     async def resolver(
         info: Info,
@@ -49,6 +55,21 @@ def _list_field(entity: str, connection: Any, description: str) -> Any:
     ) -> Any:
         return await reads.list_entities(info, entity)
 
+    async def book_resolver(
+        info: Info,
+        first: Annotated[Optional[int], _FIRST] = None,  # noqa: UP045
+        after: Annotated[Optional[str], _AFTER] = None,  # noqa: UP045
+        last: Annotated[Optional[int], _LAST] = None,  # noqa: UP045
+        before: Annotated[Optional[str], _BEFORE] = None,  # noqa: UP045
+        filter: Any = None,
+        order_by: Any = None,
+        mine: Annotated[Optional[bool], _MINE] = None,  # noqa: UP045
+    ) -> Any:
+        return await reads.list_entities(info, entity)
+
+    if entity == "Customer":
+        resolver = book_resolver
+
     resolver.__annotations__ = {
         **resolver.__annotations__,
         "filter": Annotated[Optional[FILTERS[entity]], _FILTER],  # noqa: UP045
@@ -60,6 +81,13 @@ def _list_field(entity: str, connection: Any, description: str) -> Any:
 
 @strawberry.type
 class EntityQueries:
+    @strawberry.field(
+        description="Who you are: the user your API key or token belongs to, with your role and "
+        "the accounts you manage."
+    )
+    async def me(self, info: Info) -> Optional[User]:  # noqa: UP045
+        return await reads.me(info)  # type: ignore[no-any-return]
+
     @strawberry.field(description="Any entity by its global id; null when it does not exist.")
     async def node(
         self,

@@ -72,8 +72,9 @@ class IntelligenceQueries:
         info: Info,
         first: Annotated[int, _arg("How many (default 20).")] = 20,
         as_of: Annotated[Optional[DateTime], _arg("Reference time (default: now).")] = None,  # noqa: UP045
+        mine: Annotated[bool, _arg("True: only the accounts you manage.")] = False,
     ) -> list[AtRiskCustomer]:
-        return await intelligence.at_risk_customers(info, first, as_of)  # type: ignore[no-any-return]
+        return await intelligence.at_risk_customers(info, first, as_of, mine)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The 20/80 question: the smallest set of customers, biggest spenders first, "
@@ -83,8 +84,11 @@ class IntelligenceQueries:
         self,
         info: Info,
         share: Annotated[float, _arg("Share of revenue to reach, 0 < share ≤ 1.")] = 0.8,
+        mine: Annotated[
+            bool, _arg("True: the 20/80 of the accounts you manage, not of every customer.")
+        ] = False,
     ) -> RevenueConcentration:
-        return await intelligence.revenue_concentration(info, share)  # type: ignore[no-any-return]
+        return await intelligence.revenue_concentration(info, share, mine)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="A shortest warm-introduction route (fewest hops, at most maxHops) between "
@@ -94,8 +98,11 @@ class IntelligenceQueries:
     async def introduction_path(
         self,
         info: Info,
-        from_id: Annotated[strawberry.ID, _arg("Start: a contact, customer, user or company.")],
         to_id: Annotated[strawberry.ID, _arg("Goal: a contact, customer, user or company.")],
+        from_id: Annotated[
+            Optional[strawberry.ID],  # noqa: UP045
+            _arg("Start: a contact, customer, user or company; omitted: you (your User)."),
+        ] = None,
         max_hops: Annotated[int, _arg("Longest route to consider, 1-6.")] = 4,
     ) -> Optional[IntroductionPath]:  # noqa: UP045
         return await intelligence.introduction_path(info, from_id, to_id, max_hops)  # type: ignore[no-any-return]

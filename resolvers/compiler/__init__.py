@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter, Projection
 from resolvers.compiler.planner import Planner, UnsupportedField
 from resolvers.compiler.selection import Field, root_field
-from resolvers.compiler.visibility import Visibility
+from resolvers.compiler.visibility import VIEWER_PARAM, Visibility
 from resolvers.segments.cache import SEGMENTS
 
 __all__ = [
@@ -90,19 +90,36 @@ PLAN_CACHE = _PlanCache()
 def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compiled:
     """A root list field (customers, companies, …) as one statement."""
     cache_key = PLAN_CACHE.key(info, f"connection:{entity_name}")
+    visibility = Visibility.of(info)
     cached = PLAN_CACHE.get(cache_key)
     if cached is not None:
-        return cached
+        return _for_viewer(cached, visibility)
     _, top, _ = root_field(info)
-    visibility = Visibility.of(info)
     plan = Planner(max_page_size, visibility).connection(ENTITIES[entity_name], top, top.key)
+    if entity_name == "Customer" and top.args.get("mine"):
+        plan.extra_where = MINE
     em = Emitter()
     em.params.values.update(visibility.params())
     cypher = plan.emit_root(em)
-    return PLAN_CACHE.put(
+    compiled = PLAN_CACHE.put(
         cache_key,
         Compiled(cypher, em.params.values, lambda rows: plan.post(rows[0] if rows else None)),
     )
+    return _for_viewer(compiled, visibility)
+
+
+#: "The viewer manages {m}": the viewer's book, for `mine: true` (over {m}, with {r} unused).
+MINE = f"EXISTS {{{{ (:User {{{{id: ${VIEWER_PARAM}}}}})-[:MANAGES]->({{m}}) }}}}"
+
+
+def _for_viewer(compiled: Compiled, visibility: Visibility) -> Compiled:
+    """The statement with this viewer's id: cached plans are shared by every viewer of a role,
+    and a `mine` filter names the viewer only through this parameter."""
+    if f"${VIEWER_PARAM}" not in compiled.cypher:
+        return compiled
+    if compiled.params.get(VIEWER_PARAM) == visibility.user_id:
+        return compiled
+    return replace(compiled, params={**compiled.params, VIEWER_PARAM: visibility.user_id})
 
 
 def _node_projection(
@@ -129,9 +146,10 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
+    n = em.vars.new("n")
     cypher = (
-        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
+        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
@@ -153,11 +171,11 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
         )
         projections[type_name] = projection
         ids = em.params.add(raw_ids)
-        var = em.vars.new("n")
+        var, rid = em.vars.new("n"), em.vars.new("rid")
         branches.append(
-            f"UNWIND {ids} AS rid MATCH ({var}:{ENTITIES[type_name].label} {{id: rid}}) "
-            f"WITH rid, {var}, {projection.emit(var, em)} AS row "
-            f"RETURN '{type_name}:' + rid AS k, row"
+            f"UNWIND {ids} AS {rid} MATCH ({var}:{ENTITIES[type_name].label} {{id: {rid}}}) "
+            f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
+            f"RETURN '{type_name}:' + {rid} AS k, row"
         )
     if not branches:
         return Compiled("RETURN 1 AS nothing", {}, lambda rows: [None for _ in decoded])
@@ -189,9 +207,10 @@ def compile_payload_entity(
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
+    n = em.vars.new("n")
     cypher = (
-        f"MATCH (n:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"WITH n, {projection.emit('n', em)} AS row RETURN row"
+        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
         cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None

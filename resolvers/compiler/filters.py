@@ -18,7 +18,7 @@ from schema import global_id
 
 _COMPARISONS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
-#: (entity, filter field) -> (pattern template from {n} to {m}, target entity)
+#: (entity, filter field) -> (pattern template from {n} to {m} (relationship {r}), target entity)
 RELATION_PATTERNS: dict[tuple[str, str], tuple[str, str]] = {
     ("Customer", "company"): ("({n})-[:ACCOUNT_OF]->({m}:Company)", "Company"),
     ("Customer", "accountManager"): ("({n})<-[:MANAGES]-({m}:User)", "User"),
@@ -29,7 +29,7 @@ RELATION_PATTERNS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("Company", "tags"): ("({n})-[:TAGGED]->({m}:Tag)", "Tag"),
     ("Contact", "currentCompany"): (
-        "({n})-[w:WORKS_AT]->({m}:Company) WHERE (w.endedOn IS NULL OR w.endedOn > date())",
+        "({n})-[{r}:WORKS_AT]->({m}:Company) WHERE ({r}.endedOn IS NULL OR {r}.endedOn > date())",
         "Company",
     ),
     ("Contact", "tags"): ("({n})-[:TAGGED]->({m}:Tag)", "Tag"),
@@ -126,7 +126,7 @@ def predicate(
             template, target_name = RELATION_PATTERNS[(entity.name, key)]
             target = ENTITIES[target_name]
             m = vars_.new("f")
-            pattern = template.format(n=var, m=m)
+            pattern = template.format(n=var, m=m, r=vars_.new("w"))
             sub = predicate(target, m, value, params, vars_, where)
             joiner = " AND " if " WHERE " in pattern else " WHERE "
             parts.append(f"EXISTS {{ MATCH {pattern}{joiner + sub if sub else ''} }}")

@@ -63,43 +63,51 @@ class KeyDecisionMakers(Item):
 
     def emit(self, var: str, em: Emitter) -> str:
         s, k, x, w, w2, p = (em.vars.new(v) for v in ("s", "k", "x", "w", "w", "p"))
+        staff, span, staff_count, jobs, j, v, r = (
+            em.vars.new(n) for n in ("staff", "span", "staffCount", "jobs", "j", "v", "r")
+        )
+        role, senior, span_reason, influence = (
+            em.vars.new(n) for n in ("role", "senior", "spanReason", "influence")
+        )
         first = em.params.add(self.first)
         exprs = {
-            "reasons": "[r IN [['ROLE', role], ['SENIORITY', senior], ['SPAN', spanReason]] "
-            "WHERE r[1] | r[0]]",
-            "span": "span",
-            "influence": "influence",
+            "reasons": f"[{r} IN [['ROLE', {role}], ['SENIORITY', {senior}], "
+            f"['SPAN', {span_reason}]] WHERE {r}[1] | {r}[0]]",
+            "span": span,
+            "influence": influence,
             "jobTitle": f"{w2}.jobTitle",
             "department": f"{w2}.department",
             "seniority": f"{w2}.seniority",
             "decisionRole": f"{w2}.decisionRole",
         }
         fields = [(key, exprs[name]) for key, name in self.scalars]
-        scope = [k, w2, "span", "role", "senior", "spanReason", "influence"]
+        scope = [k, w2, span, role, senior, span_reason, influence]
         if self.contact is not None and self.contact_key is not None:
             fields.append((self.contact_key, self.contact.emit(k, em)))
         return (
             f"COLLECT {{ MATCH ({var})<-[{w}:WORKS_AT]-({s}:Contact) WHERE {CURRENT.format(w=w)} "
-            f"WITH collect(DISTINCT {s}) AS staff "
-            f"UNWIND staff AS {k} "
-            f"CALL ({k}, staff) {{ "
+            f"WITH collect(DISTINCT {s}) AS {staff} "
+            f"UNWIND {staff} AS {k} "
+            f"CALL ({k}, {staff}) {{ "
             f"OPTIONAL MATCH {p} = ({x}:Contact)-[:REPORTS_TO*1..]->({k}) "
-            f"WHERE all(v IN nodes({p}) WHERE v IN staff) "
-            f"RETURN count(DISTINCT {x}) AS span }} "
+            f"WHERE all({v} IN nodes({p}) WHERE {v} IN {staff}) "
+            f"RETURN count(DISTINCT {x}) AS {span} }} "
             f"MATCH ({var})<-[{w2}:WORKS_AT]-({k}) WHERE {CURRENT.format(w=w2)} "
-            f"WITH {k}, span, size(staff) AS staffCount, {w2} ORDER BY {w2}.startedOn DESC "
-            f"WITH {k}, span, staffCount, collect({w2}) AS jobs "
-            f"WITH {k}, span, staffCount, jobs[0] AS {w2}, "
-            f"any(j IN jobs WHERE coalesce(j.decisionRole, '') IN {ROLE_VALUES}) AS role, "
-            f"any(j IN jobs WHERE coalesce(j.seniority, '') IN {SENIOR_VALUES}) AS senior, "
-            f"(span >= 2 AND span * 3 >= staffCount) AS spanReason "
-            f"WHERE role OR senior OR spanReason "
-            f"WITH {k}, {w2}, span, role, senior, spanReason, "
-            f"round({W_ROLE} * toFloat(toInteger(role)) "
-            f"+ {W_SENIORITY} * toFloat(toInteger(senior)) "
-            f"+ {W_SPAN} * toFloat(toInteger(spanReason)) "
-            f"+ {W_SPAN_SHARE} * toFloat(span) / staffCount, 6) AS influence "
-            f"ORDER BY influence DESC, {k}.id ASC LIMIT {first} "
+            f"WITH {k}, {span}, size({staff}) AS {staff_count}, {w2} "
+            f"ORDER BY {w2}.startedOn DESC "
+            f"WITH {k}, {span}, {staff_count}, collect({w2}) AS {jobs} "
+            f"WITH {k}, {span}, {staff_count}, {jobs}[0] AS {w2}, "
+            f"any({j} IN {jobs} WHERE coalesce({j}.decisionRole, '') IN {ROLE_VALUES}) AS {role}, "
+            f"any({j} IN {jobs} WHERE coalesce({j}.seniority, '') IN {SENIOR_VALUES}) "
+            f"AS {senior}, "
+            f"({span} >= 2 AND {span} * 3 >= {staff_count}) AS {span_reason} "
+            f"WHERE {role} OR {senior} OR {span_reason} "
+            f"WITH {k}, {w2}, {span}, {role}, {senior}, {span_reason}, "
+            f"round({W_ROLE} * toFloat(toInteger({role})) "
+            f"+ {W_SENIORITY} * toFloat(toInteger({senior})) "
+            f"+ {W_SPAN} * toFloat(toInteger({span_reason})) "
+            f"+ {W_SPAN_SHARE} * toFloat({span}) / {staff_count}, 6) AS {influence} "
+            f"ORDER BY {influence} DESC, {k}.id ASC LIMIT {first} "
             f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
         )
 
@@ -188,14 +196,15 @@ class Referrals(Item):
         return self.shape.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        p, m = em.vars.new("p"), em.vars.new("m")
+        p, m, depth, x, r = (em.vars.new(n) for n in ("p", "m", "depth", "x", "r"))
         first = em.params.add(self.first)
         # The depth bound is a validated integer (1..10): Cypher needs it as a literal.
         return (
             f"COLLECT {{ MATCH {p} = ({var})-[:REFERRED*1..{int(self.depth)}]->({m}:Customer) "
-            f"WITH {m}, length({p}) AS depth, last(relationships({p})) AS x, nodes({p})[-2] AS r "
-            f"ORDER BY depth ASC, {m}.id ASC LIMIT {first} "
-            f"{returning(em, [m, 'depth', 'x', 'r'], self.shape.emit('x', 'r', m, 'depth', em))} }}"
+            f"WITH {m}, length({p}) AS {depth}, last(relationships({p})) AS {x}, "
+            f"nodes({p})[-2] AS {r} "
+            f"ORDER BY {depth} ASC, {m}.id ASC LIMIT {first} "
+            f"{returning(em, [m, depth, x, r], self.shape.emit(x, r, m, depth, em))} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -214,12 +223,15 @@ class ReferralChain(Item):
         return self.referrer.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        p, o, v = em.vars.new("p"), em.vars.new("o"), em.vars.new("v")
-        chain = f"[{v} IN reverse(nodes({p}))[1..] | {self.referrer.emit(v, em)}]"
+        p, o, v, i = (em.vars.new(n) for n in ("p", "o", "v", "i"))
+        # One row per referrer, nearest first, rather than a list comprehension: a nested
+        # field may aggregate (a referral network's size), which Cypher forbids inside one.
         return (
-            f"coalesce(head(COLLECT {{ MATCH {p} = ({o})-[:REFERRED*1..]->({var}) "
+            f"COLLECT {{ MATCH {p} = ({o})-[:REFERRED*1..]->({var}) "
             f"WHERE NOT EXISTS {{ ()-[:REFERRED]->({o}) }} "
-            f"{returning(em, [p], chain)} }}), [])"
+            f"UNWIND range(1, length({p})) AS {i} "
+            f"WITH {i}, nodes({p})[length({p}) - {i}] AS {v} ORDER BY {i} "
+            f"{returning(em, [i, v], self.referrer.emit(v, em))} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -233,11 +245,13 @@ class ReferralNetwork(Item):
 
     def emit(self, var: str, em: Emitter) -> str:
         p, m = em.vars.new("p"), em.vars.new("m")
+        names = {n: em.vars.new(n) for n in ("size", "depth", "revenue")}
         return (
             f"head(COLLECT {{ OPTIONAL MATCH {p} = ({var})-[:REFERRED*1..]->({m}:Customer) "
-            f"WITH count(DISTINCT {m}) AS size, coalesce(max(length({p})), 0) AS depth, "
-            f"coalesce(sum({m}.totalSpent), 0) AS revenue "
-            f"RETURN {{{_entries([(k, n) for k, n in self.fields])}}} }})"
+            f"WITH count(DISTINCT {m}) AS {names['size']}, "
+            f"coalesce(max(length({p})), 0) AS {names['depth']}, "
+            f"coalesce(sum({m}.totalSpent), 0) AS {names['revenue']} "
+            f"RETURN {{{_entries([(k, names[n]) for k, n in self.fields])}}} }})"
         )
 
 
@@ -261,42 +275,45 @@ class Recommendations(Item):
         )
 
     def emit(self, var: str, em: Emitter) -> str:
-        mine, p, other, cand, x, v = (em.vars.new(n) for n in ("mine", "p", "o", "c", "x", "v"))
+        m, p, other, cand, x, v = (em.vars.new(n) for n in ("m", "p", "o", "c", "x", "v"))
+        mine, others, bought, score, via = (
+            em.vars.new(n) for n in ("mine", "others", "bought", "score", "via")
+        )
         first = em.params.add(self.first)
-        fields = [(k, "score") for k in self.score_keys]
+        fields = [(k, score) for k in self.score_keys]
         if self.product is not None and self.product_key is not None:
             fields.append((self.product_key, self.product.emit(cand, em)))
-        via = ""
+        via_clause = ""
         if self.bought_with is not None and self.with_key is not None:
-            fields.append((self.with_key, f"[{v} IN via | {self.bought_with.emit(v, em)}]"))
+            fields.append((self.with_key, f"[{v} IN {via} | {self.bought_with.emit(v, em)}]"))
             # Only for the few recommendations returned: which of the customer's products
             # some co-buyer also bought together with the candidate.
-            o2 = em.vars.new("o")
-            via = (
-                f"WITH {cand}, score, [{p} IN mine WHERE EXISTS {{ "
-                f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({o2}:Customer) "
+            o2, q = em.vars.new("o"), em.vars.new("q")
+            via_clause = (
+                f"WITH {cand}, {score}, [{q} IN {mine} WHERE EXISTS {{ "
+                f"MATCH ({q})<-[:CONTAINS]-(:Order)<-[:PLACED]-({o2}:Customer) "
                 f"WHERE {o2} <> {var} "
                 # A second MATCH: one pattern would need two different PLACED relationships
                 # and miss a co-buyer who bought both in the same order.
-                f"MATCH ({o2})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}) }}] AS via "
+                f"MATCH ({o2})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}) }}] AS {via} "
             )
-        scope = [cand, "score"] + (["via"] if via else [])
+        scope = [cand, score] + ([via] if via_clause else [])
         return (
-            f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({mine}:Product) "
-            f"WITH DISTINCT {mine} ORDER BY {mine}.sku WITH collect({mine}) AS mine "
-            f"UNWIND mine AS {p} "
+            f"COLLECT {{ MATCH ({var})-[:PLACED]->(:Order)-[:CONTAINS]->({m}:Product) "
+            f"WITH DISTINCT {m} ORDER BY {m}.sku WITH collect({m}) AS {mine} "
+            f"UNWIND {mine} AS {p} "
             # The co-buyers once each, however many of the customer's products they share, so
             # each one's purchases are read once: the work is one pass over their order lines.
             f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
             f"WHERE {other} <> {var} "
-            f"WITH mine, collect(DISTINCT {other}) AS others UNWIND others AS {other} "
+            f"WITH {mine}, collect(DISTINCT {other}) AS {others} UNWIND {others} AS {other} "
             f"MATCH ({other})-[:PLACED]->(:Order)-[:CONTAINS]->({x}:Product) "
-            f"WITH mine, {other}, collect(DISTINCT {x}) AS bought UNWIND bought AS {cand} "
+            f"WITH {mine}, {other}, collect(DISTINCT {x}) AS {bought} UNWIND {bought} AS {cand} "
             # Counting before excluding the customer's own products keeps the list test to one
             # per product instead of one per order line.
-            f"WITH mine, {cand}, count(*) AS score WHERE NOT {cand} IN mine "
-            f"WITH mine, {cand}, score ORDER BY score DESC, {cand}.sku ASC LIMIT {first} "
-            f"{via}"
+            f"WITH {mine}, {cand}, count(*) AS {score} WHERE NOT {cand} IN {mine} "
+            f"WITH {mine}, {cand}, {score} ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "
+            f"{via_clause}"
             f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
         )
 
@@ -311,20 +328,22 @@ class Recommendations(Item):
 
 def churn_subquery(var: str, as_of: str, em: Emitter) -> str:
     """Cypher (COLLECT body) giving churn facts of customer `var` as of `as_of` (a param)."""
-    o = em.vars.new("o")
+    o, t, ts, i, gaps, g, median, count, days = (
+        em.vars.new(n) for n in ("o", "t", "ts", "i", "gaps", "g", "median", "orderCount", "days")
+    )
     return (
-        f"OPTIONAL MATCH ({var})-[:PLACED]->({o}:Order) WITH {o}.placedAt AS t ORDER BY t "
-        f"WITH collect(t) AS ts "
-        f"WITH ts, [i IN range(1, size(ts) - 1) | "
-        f"duration.inSeconds(ts[i - 1], ts[i]).seconds / 86400.0] AS gaps "
-        f"UNWIND (CASE WHEN size(gaps) = 0 THEN [null] ELSE gaps END) AS g "
-        f"WITH ts, percentileCont(g, 0.5) AS median "
-        f"WITH size(ts) AS orderCount, median, "
-        f"duration.inSeconds(last(ts), {as_of}).seconds / 86400.0 AS days "
-        f"RETURN {{orderCount: orderCount, medianGapDays: median, daysSinceLastOrder: days, "
-        f"atRisk: coalesce(orderCount >= 3 AND days > "
-        f"CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END, false), "
-        f"riskScore: CASE WHEN median > 0 THEN days / median END}}"
+        f"OPTIONAL MATCH ({var})-[:PLACED]->({o}:Order) WITH {o}.placedAt AS {t} ORDER BY {t} "
+        f"WITH collect({t}) AS {ts} "
+        f"WITH {ts}, [{i} IN range(1, size({ts}) - 1) | "
+        f"duration.inSeconds({ts}[{i} - 1], {ts}[{i}]).seconds / 86400.0] AS {gaps} "
+        f"UNWIND (CASE WHEN size({gaps}) = 0 THEN [null] ELSE {gaps} END) AS {g} "
+        f"WITH {ts}, percentileCont({g}, 0.5) AS {median} "
+        f"WITH size({ts}) AS {count}, {median}, "
+        f"duration.inSeconds(last({ts}), {as_of}).seconds / 86400.0 AS {days} "
+        f"RETURN {{orderCount: {count}, medianGapDays: {median}, daysSinceLastOrder: {days}, "
+        f"atRisk: coalesce({count} >= 3 AND {days} > "
+        f"CASE WHEN 2 * {median} > 14 THEN 2 * {median} ELSE 14 END, false), "
+        f"riskScore: CASE WHEN {median} > 0 THEN {days} / {median} END}}"
     )
 
 

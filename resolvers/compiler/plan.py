@@ -356,7 +356,7 @@ class Connection(Item):
                 else "null"
             )
             return f"RETURN [] AS rows, {total} AS total"
-        n = em.vars.new("n")
+        n, row = em.vars.new("n"), em.vars.new("row")
         conds = self._conditions(n, "_", em, with_cursor=True)
         self._lead_not_null(n, conds)
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
@@ -372,8 +372,8 @@ class Connection(Item):
             f"WITH {n} ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
             # Rows are built before collect(): Cypher forbids aggregations (used by nested
             # fields) inside an aggregation's argument. A plain projection keeps the order.
-            f"WITH {n}, {self._row(n, None, em)} AS row "
-            f"WITH collect(row) AS rows "
+            f"WITH {n}, {self._row(n, None, em)} AS {row} "
+            f"WITH collect({row}) AS rows "
             f"RETURN rows, {total} AS total"
         )
 

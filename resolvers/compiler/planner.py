@@ -77,6 +77,27 @@ def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> 
             )
 
 
+def personal_field_names(entity: Entity) -> list[str]:
+    """The GraphQL names of an entity's personal fields; address parts as `address.line1`."""
+    by_stored = {stored: f"address.{key}" for key, stored in _ADDRESS.items()}
+    return [by_stored.get(p.name, p.name) for p in entity.props.values() if p.personal]
+
+
+def masked_fields(entity: Entity, guard: str | None) -> str:
+    """`maskedFields` as a Cypher template over {n}: every personal field when the guard fails.
+
+    The list names the fields withheld, whether or not the record has a value in them: naming
+    only the filled ones would tell a masked role which records have an e-mail or a phone.
+    """
+    names = personal_field_names(entity)
+    literal = "[" + ", ".join(f"'{name}'" for name in names) + "]"
+    if guard is None or not names:
+        return "[]"
+    if guard == "false":
+        return literal
+    return f"CASE WHEN {guard} THEN [] ELSE {literal} END"
+
+
 class UnsupportedField(Exception):
     """A field the compiler has no plan for; a programming error, never user input."""
 
@@ -107,6 +128,8 @@ class Planner:
     def _item(self, entity: Entity, f: Field, path: str) -> Item | None:
         name = f.name
         guard = self.visibility.guard(entity.name)
+        if name == "maskedFields":
+            return Scalar(f.key, masked_fields(entity, guard))
         if name == "address":
             return Address(
                 f.key,

@@ -19,7 +19,7 @@ from resolvers.compiler.intelligence import (
     Union,
     churn_subquery,
 )
-from resolvers.compiler.plan import Emitter, Projection, _key
+from resolvers.compiler.plan import Emitter, Projection, _key, returning
 from resolvers.compiler.planner import Planner
 from resolvers.compiler.selection import Field, root_field
 from resolvers.compiler.visibility import Visibility
@@ -50,10 +50,11 @@ def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
     em = Emitter()
     em.params.values.update(Visibility.of(info).params())
     cid = em.params.add(company_id)
+    c = em.vars.new("c")
     cypher = (
-        f"OPTIONAL MATCH (c:Company {{id: {cid}}}) "
-        f"WITH c, CASE WHEN c IS NULL THEN [] ELSE {item.emit('c', em)} END AS rows "
-        "RETURN c IS NOT NULL AS found, rows"
+        f"OPTIONAL MATCH ({c}:Company {{id: {cid}}}) "
+        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
+        f"RETURN {c} IS NOT NULL AS found, rows"
     )
     return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
 
@@ -66,10 +67,11 @@ def referral_chain(info: Any, customer_id: str, max_page: int) -> Compiled:
     em = Emitter()
     em.params.values.update(Visibility.of(info).params())
     cid = em.params.add(customer_id)
+    c = em.vars.new("c")
     cypher = (
-        f"OPTIONAL MATCH (c:Customer {{id: {cid}}}) "
-        f"WITH c, CASE WHEN c IS NULL THEN [] ELSE {item.emit('c', em)} END AS rows "
-        "RETURN c IS NOT NULL AS found, rows"
+        f"OPTIONAL MATCH ({c}:Customer {{id: {cid}}}) "
+        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
+        f"RETURN {c} IS NOT NULL AS found, rows"
     )
     return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
 
@@ -92,19 +94,23 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
     em = Emitter()
     em.params.values.update(Visibility.of(info).params())
     limit = em.params.add(first)
-    order = "size DESC, revenue DESC" if by == "COUNT" else "revenue DESC, size DESC"
-    fields = [(c.key, c.name) for c in top.children if c.name in ("size", "depth", "revenue")]
-    entries = [f"{_key(k)}: {n}" for k, n in fields]
+    r, p, m, row = (em.vars.new(n) for n in ("r", "p", "m", "row"))
+    v = {n: em.vars.new(n) for n in ("size", "depth", "revenue")}
+    size, depth, revenue = v["size"], v["depth"], v["revenue"]
+    order = f"{size} DESC, {revenue} DESC" if by == "COUNT" else f"{revenue} DESC, {size} DESC"
+    fields = [(c.key, c.name) for c in top.children if c.name in v]
+    entries = [f"{_key(k)}: {v[n]}" for k, n in fields]
     if union is not None and referrer_field is not None:
-        entries.append(f"{_key(referrer_field.key)}: {union.emit('r', em)}")
+        entries.append(f"{_key(referrer_field.key)}: {union.emit(r, em)}")
     cypher = (
-        "MATCH (r)-[:REFERRED]->(:Customer) WHERE r:Customer OR r:Contact WITH DISTINCT r "
-        "CALL (r) { MATCH p = (r)-[:REFERRED*1..]->(m:Customer) "
-        "RETURN count(DISTINCT m) AS size, max(length(p)) AS depth, "
-        "coalesce(sum(m.totalSpent), 0) AS revenue } "
-        f"WITH r, size, depth, revenue ORDER BY {order}, r.id ASC LIMIT {limit} "
-        f"WITH r, size, depth, revenue, {{{', '.join(entries)}}} AS row "
-        "RETURN collect(row) AS rows"
+        f"MATCH ({r})-[:REFERRED]->(:Customer) WHERE {r}:Customer OR {r}:Contact "
+        f"WITH DISTINCT {r} "
+        f"CALL ({r}) {{ MATCH {p} = ({r})-[:REFERRED*1..]->({m}:Customer) "
+        f"RETURN count(DISTINCT {m}) AS {size}, max(length({p})) AS {depth}, "
+        f"coalesce(sum({m}.totalSpent), 0) AS {revenue} }} "
+        f"WITH {r}, {size}, {depth}, {revenue} ORDER BY {order}, {r}.id ASC LIMIT {limit} "
+        f"WITH {r}, {size}, {depth}, {revenue}, {{{', '.join(entries)}}} AS {row} "
+        f"RETURN collect({row}) AS rows"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -117,7 +123,17 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
     return Compiled(cypher, em.params.values, shape)
 
 
-def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compiled:
+def _book(var: str, mine: bool, em: Emitter, visibility: Visibility) -> str:
+    """` AND <var is in the viewer's book>` for `mine: true`, else nothing."""
+    if not mine:
+        return ""
+    viewer = em.params.add(visibility.user_id)
+    return f" AND EXISTS {{ (:User {{id: {viewer}}})-[:MANAGES]->({var}) }}"
+
+
+def at_risk_customers(
+    info: Any, first: int, as_of: Any, max_page: int, mine: bool = False
+) -> Compiled:
     top = _top(info)
     planner = Planner(max_page, Visibility.of(info))
     customer = _child(top, "customer")
@@ -136,19 +152,21 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
         as_of,
         [(c.key, c.name) for c in churn.children if c.name != "__typename"] if churn else [],
     )
+    n, risk, row = em.vars.new("n"), em.vars.new("risk"), em.vars.new("row")
     entries = []
     if customer is not None and projection is not None:
-        entries.append(f"{_key(customer.key)}: {projection.emit('n', em)}")
+        entries.append(f"{_key(customer.key)}: {projection.emit(n, em)}")
     if churn is not None:
-        entries.append(f"{_key(churn.key)}: risk")
+        entries.append(f"{_key(churn.key)}: {risk}")
     # Only customers whose last order is over 14 days old can be at risk: an index range cut.
     cypher = (
-        f"MATCH (n:Customer) WHERE n.orderCount >= 3 "
-        f"AND n.lastOrderAt < {as_of_p} - duration('P14D') "
-        f"CALL (n) {{ {churn_subquery('n', as_of_p, em)} AS risk }} "
-        f"WITH n, risk WHERE risk.atRisk "
-        f"ORDER BY risk.riskScore DESC, n.id ASC LIMIT {limit} "
-        f"WITH n, risk, {{{', '.join(entries)}}} AS row RETURN collect(row) AS rows"
+        f"MATCH ({n}:Customer) WHERE {n}.orderCount >= 3 "
+        f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D')"
+        f"{_book(n, mine, em, Visibility.of(info))} "
+        f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
+        f"WITH {n}, {risk} WHERE {risk}.atRisk "
+        f"ORDER BY {risk}.riskScore DESC, {n}.id ASC LIMIT {limit} "
+        f"WITH {n}, {risk}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -163,13 +181,16 @@ def at_risk_customers(info: Any, first: int, as_of: Any, max_page: int) -> Compi
     return Compiled(cypher, em.params.values, shape)
 
 
-def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
+def revenue_concentration(info: Any, share: float, max_page: int, mine: bool = False) -> Compiled:
     top = _top(info)
     visibility = Visibility.of(info)
     planner = Planner(max_page, visibility)
     em = Emitter()
     em.params.values.update(visibility.params())
     share_p = em.params.add(share)
+    c, cs, total, target, acc, everyone, x, y = (
+        em.vars.new(n) for n in ("c", "cs", "total", "target", "acc", "everyone", "x", "y")
+    )
     # One listing per response key: aliases may ask for different pages and fields.
     listings: dict[str, tuple[Projection, str]] = {}
     for child in top.children:
@@ -186,28 +207,35 @@ def revenue_concentration(info: Any, share: float, max_page: int) -> Compiled:
                 argument=f"{where}.offset",
             )
         first_p, offset_p = em.params.add(first), em.params.add(offset)
+        i, m = em.vars.new("i"), em.vars.new("m")
         # Both ends clamped to the set's size: a Cypher slice past the end is not empty.
-        lo = f"CASE WHEN acc[1] < {offset_p} THEN acc[1] ELSE {offset_p} END"
+        lo = f"CASE WHEN {acc}[1] < {offset_p} THEN {acc}[1] ELSE {offset_p} END"
         hi = (
-            f"CASE WHEN acc[1] < {offset_p} + {first_p} THEN acc[1] ELSE {offset_p} + {first_p} END"
+            f"CASE WHEN {acc}[1] < {offset_p} + {first_p} THEN {acc}[1] "
+            f"ELSE {offset_p} + {first_p} END"
         )
+        # One row per customer rather than a list comprehension: a nested field may aggregate.
         listings[child.key] = (
             projection,
-            f"[c IN cs[({lo})..({hi})] | {projection.emit('c', em)}]",
+            f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "
+            f"ORDER BY {i} {returning(em, [i, m], projection.emit(m, em))} }}",
         )
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     cypher = (
-        "MATCH (c:Customer) WHERE c.totalSpent > 0 "
-        "WITH c ORDER BY c.totalSpent DESC, c.id ASC "
-        "WITH collect(c) AS cs, sum(c.totalSpent) AS total "
-        f"WITH cs, total, {share_p} * total AS target "
-        "WITH cs, total, reduce(acc = [0, 0], c IN cs | CASE WHEN acc[0] >= target THEN acc "
-        "ELSE [acc[0] + c.totalSpent, acc[1] + 1] END) AS acc "
-        "WITH cs, total, acc, COUNT { (:Customer) } AS everyone "
-        "WITH cs, total, acc, everyone, {customerCount: acc[1], "
-        "customerShare: CASE WHEN everyone = 0 THEN 0.0 ELSE toFloat(acc[1]) / everyone END, "
-        "revenueShare: CASE WHEN total = 0 THEN 0.0 ELSE toFloat(acc[0]) / total END, "
-        f"totalRevenue: total, lists: {{{lists[2:]}}}}} AS result RETURN result"
+        f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0{_book(c, mine, em, visibility)} "
+        f"WITH {c} ORDER BY {c}.totalSpent DESC, {c}.id ASC "
+        f"WITH collect({c}) AS {cs}, sum({c}.totalSpent) AS {total} "
+        f"WITH {cs}, {total}, {share_p} * {total} AS {target} "
+        f"WITH {cs}, {total}, reduce({acc} = [0, 0], {x} IN {cs} | "
+        f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
+        f"ELSE [{acc}[0] + {x}.totalSpent, {acc}[1] + 1] END) AS {acc} "
+        f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
+        f"{_book(y, mine, em, visibility)} }} AS {everyone} "
+        f"WITH {cs}, {total}, {acc}, {everyone}, {{customerCount: {acc}[1], "
+        f"customerShare: CASE WHEN {everyone} = 0 THEN 0.0 "
+        f"ELSE toFloat({acc}[1]) / {everyone} END, "
+        f"revenueShare: CASE WHEN {total} = 0 THEN 0.0 ELSE toFloat({acc}[0]) / {total} END, "
+        f"totalRevenue: {total}, lists: {{{lists[2:]}}}}} AS result RETURN result"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -248,19 +276,28 @@ def introduction_path(
     em.params.values.update(Visibility.of(info).params())
     a, b = em.params.add(start[1]), em.params.add(end[1])
     types = "|".join(PATH_TYPES)
-    node_list = f"[x IN nodes(p) | {union.emit('x', em)}]" if nodes_field else "[]"
+    va, vb, p, r, r2, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "r", "i", "x"))
+    # One row per node rather than a list comprehension: a node's projection may aggregate.
+    node_list = (
+        f"COLLECT {{ UNWIND range(0, length({p})) AS {i} "
+        f"WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i} "
+        f"{returning(em, [i, x], union.emit(x, em))} }}"
+        if nodes_field
+        else "[]"
+    )
     # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
     cypher = (
-        f"MATCH (a:{ENTITIES[start[0]].label} {{id: {a}}}), "
-        f"(b:{ENTITIES[end[0]].label} {{id: {b}}}) "
-        "OPTIONAL CALL (a, b) { WITH a, b WHERE a <> b "
-        f"MATCH p = shortestPath((a)-[:{types}*..{int(max_hops)}]-(b)) "
-        "WHERE all(r IN relationships(p) WHERE type(r) <> 'WORKS_AT' "
-        "OR r.endedOn IS NULL OR r.endedOn > date()) RETURN p } "
-        f"WITH a, b, p, {union.emit('a', em)} AS start, "
-        f"CASE WHEN p IS NULL THEN null ELSE {{nodes: {node_list}, "
-        "relationships: [r IN relationships(p) | type(r)], hops: length(p)} END AS path "
-        "RETURN a = b AS same, start, path"
+        f"MATCH ({va}:{ENTITIES[start[0]].label} {{id: {a}}}), "
+        f"({vb}:{ENTITIES[end[0]].label} {{id: {b}}}) "
+        f"OPTIONAL CALL ({va}, {vb}) {{ WITH {va}, {vb} WHERE {va} <> {vb} "
+        f"MATCH {p} = shortestPath(({va})-[:{types}*..{int(max_hops)}]-({vb})) "
+        f"WHERE all({r} IN relationships({p}) WHERE type({r}) <> 'WORKS_AT' "
+        f"OR {r}.endedOn IS NULL OR {r}.endedOn > date()) RETURN {p} }} "
+        f"WITH {va}, {vb}, {p}, {union.emit(va, em)} AS start, "
+        f"CASE WHEN {p} IS NULL THEN null ELSE {{nodes: {node_list}, "
+        f"relationships: [{r2} IN relationships({p}) | type({r2})], hops: length({p})}} END "
+        f"AS path "
+        f"RETURN {va} = {vb} AS same, start, path"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -325,13 +362,15 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
     # Masked roles search an index without e-mail addresses, so a hit cannot reveal one.
     index = "rapport_search" if Visibility.of(info).full else "rapport_search_public"
     limit = em.params.add(first)
-    entries = [f"{_key(c.key)}: score" for c in top.children if c.name == "score"]
+    node, score, row = em.vars.new("node"), em.vars.new("score"), em.vars.new("row")
+    entries = [f"{_key(c.key)}: {score}" for c in top.children if c.name == "score"]
     if node_field is not None:
-        entries.append(f"{_key(node_field.key)}: {union.emit('node', em)}")
+        entries.append(f"{_key(node_field.key)}: {union.emit(node, em)}")
     cypher = (
         f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
-        "YIELD node, score WITH node, score ORDER BY score DESC, node.id ASC "
-        f"WITH node, score, {{{', '.join(entries)}}} AS row RETURN collect(row) AS rows"
+        f"YIELD node AS {node}, score AS {score} "
+        f"WITH {node}, {score} ORDER BY {score} DESC, {node}.id ASC "
+        f"WITH {node}, {score}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:

@@ -191,6 +191,11 @@ class Contact(RowType, Node):
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this person.")  # type: ignore[valid-type]
     merged_from: list[str] = value("Global ids of the contacts merged into this one.")
+    masked_fields: list[str] = value(
+        "Fields of this record withheld from your role (e.g. `email`, `address.line1`): show "
+        "them as hidden, not as empty. Always empty for ADMIN and MANAGER. The list is the same "
+        "whether or not the record has a value there, so it reveals nothing about the data."
+    )
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")
     version: int = value("Starts at 1 and grows by 1 with every change (for expectedVersion).")
@@ -224,6 +229,11 @@ class Customer(RowType, Node):
     consents: list["Consent"] = value("Marketing and contact permissions, per channel and purpose.")  # noqa: UP037
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this customer.")  # type: ignore[valid-type]
     merged_from: list[str] = value("Global ids of the customers merged into this one.")
+    masked_fields: list[str] = value(
+        "Fields of this record withheld from your role (e.g. `email`, `address.line1`): show "
+        "them as hidden, not as empty. Always empty for ADMIN and MANAGER. The list is the same "
+        "whether or not the record has a value there, so it reveals nothing about the data."
+    )
     referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
     referrals: list[ReferralRef] = strawberry.field(
         resolver=_referrals,
