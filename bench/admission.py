@@ -2,12 +2,13 @@
 
 A mixed workload (4 reads : 1 write) from closed-loop clients at concurrency 8, 32 and 64,
 each client with its own API key (so the per-viewer bound is not what limits them), against a
-real uvicorn process and a dedicated, seeded Neo4j. Each concurrency level runs for
-`--seconds`; both modes run in the same invocation, on the same data, one after the other.
+real uvicorn process per mode and a dedicated, seeded Neo4j. Each concurrency level runs for
+`--seconds`; both modes run in the same invocation, on the same data, alternating.
 
 A refused client (503 OVERLOADED) waits its `Retry-After` before the next request, as a polite
 client would. Reported per level: p50/p99 of the requests that were served, the share refused,
-and throughput. Writes `bench/results/admission.md` and `.json`.
+and throughput. Writes `bench/results/admission-<in flight>-<per viewer>.md` and `.json`
+(bench/results/admission.md summarises the runs).
 
 Not a test: the numbers depend on the machine and on whatever else runs on it.
 """
@@ -143,8 +144,11 @@ async def _level(
 
 
 def run(customers: int, seconds: float, max_in_flight: int, per_viewer: int) -> list[Level]:
+    """Both API processes run side by side on the same Neo4j; the levels alternate between
+    them (off 8, on 8, off 32, …) after a warm-up, so that neither mode gets the colder JVM."""
     neo4j = bench_neo4j(f"neo4j-admission-{customers}")
     results: list[Level] = []
+    apis = []
     try:
         tokens, ids = asyncio.run(_setup(neo4j.uri, customers, max(LEVELS)))
         modes = {
@@ -154,16 +158,18 @@ def run(customers: int, seconds: float, max_in_flight: int, per_viewer: int) -> 
                 "RAPPORT_MAX_IN_FLIGHT_PER_VIEWER": str(per_viewer),
             },
         }
-        for mode, env in modes.items():
-            api = start_api(neo4j, {**env, "RAPPORT_ENV": "production"})
-            try:
-                for concurrency in LEVELS:
-                    level = asyncio.run(_level(api.url, tokens, ids, mode, concurrency, seconds))
-                    print(level, flush=True)
-                    results.append(level)
-            finally:
-                api.stop()
+        for env in modes.values():
+            apis.append(start_api(neo4j, {**env, "RAPPORT_ENV": "production"}))
+        for api in apis:  # warm-up: JIT, page cache, connection pools, auth caches
+            asyncio.run(_level(api.url, tokens, ids, "warm-up", 8, seconds / 2))
+        for concurrency in LEVELS:
+            for mode, api in zip(modes, apis, strict=True):
+                level = asyncio.run(_level(api.url, tokens, ids, mode, concurrency, seconds))
+                print(level, flush=True)
+                results.append(level)
     finally:
+        for api in apis:
+            api.stop()
         stop(neo4j)
     return results
 
@@ -178,7 +184,7 @@ def write(results: list[Level], args: argparse.Namespace) -> None:
         "max_in_flight": args.max_in_flight,
         "max_in_flight_per_viewer": args.per_viewer,
     }
-    (RESULTS / "admission.json").write_text(
+    (RESULTS / f"admission-{args.max_in_flight}-{args.per_viewer}.json").write_text(
         json.dumps({**meta, "levels": [asdict(r) for r in results]}, indent=2) + "\n"
     )
     lines = [
@@ -198,7 +204,9 @@ def write(results: list[Level], args: argparse.Namespace) -> None:
             f"| {r.mode} | {r.concurrency} | {r.served} | {r.refused} | {r.p50_ms} | "
             f"{r.p99_ms} | {r.max_ms} | {r.refused_p99_ms} | {r.per_s} |"
         )
-    (RESULTS / "admission.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"admission-{args.max_in_flight}-{args.per_viewer}.md").write_text(
+        "\n".join(lines) + "\n"
+    )
 
 
 def main() -> None:

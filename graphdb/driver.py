@@ -54,8 +54,8 @@ class Budgets:
     - `retry_after_s`: the `Retry-After` clients are told when the database is unavailable.
     """
 
-    connect_s: float = 2.0
-    acquire_s: float = 3.0
+    connect_s: float = 5.0
+    acquire_s: float = 5.0
     retry_s: float = 5.0
     tx_timeout_s: float = 30.0
     retry_after_s: int = 5

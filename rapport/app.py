@@ -32,7 +32,11 @@ from graphdb.migrations import migrate, pending
 from rapport import playground
 from rapport.auth import Authenticator, AuthError
 from rapport.auth.authenticator import bearer_token
-from rapport.security.admission import Admission, AdmissionMiddleware
+from rapport.security.admission import (
+    Admission,
+    ProcessAdmissionMiddleware,
+    ViewerAdmissionMiddleware,
+)
 from rapport.security.csp import playground_csp
 from rapport.security.middleware import (
     AuthMiddleware,
@@ -234,8 +238,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         ),
         Middleware(BodyLimitMiddleware, settings=settings),
         Middleware(DatabaseUnavailableMiddleware),
+        Middleware(ProcessAdmissionMiddleware, admission=admission),
         Middleware(AuthMiddleware, authenticator=authenticator, limiter=limiter),
-        Middleware(AdmissionMiddleware, admission=admission),
+        Middleware(ViewerAdmissionMiddleware, admission=admission),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder

@@ -47,12 +47,12 @@ class Settings(BaseSettings):
         description="Seconds one transaction may run once it has its connection (QUERY_TIMEOUT).",
     )
     neo4j_connect_timeout_s: float = Field(
-        default=2.0,
+        default=5.0,
         alias="RAPPORT_NEO4J_CONNECT_TIMEOUT",
         description="Seconds for one TCP connect and Bolt handshake to Neo4j.",
     )
     neo4j_acquire_timeout_s: float = Field(
-        default=3.0,
+        default=5.0,
         alias="RAPPORT_NEO4J_ACQUIRE_TIMEOUT",
         description="Seconds one attempt waits for a pooled connection (connecting included).",
     )
@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         default=16,
         alias="RAPPORT_MAX_IN_FLIGHT",
-        description="Authenticated requests executing at once in one process; more get an "
+        description="Requests in flight at once in one process (not health, readiness, the "
+        "playground page); more get an "
         "immediate 503 OVERLOADED with Retry-After. 0 disables.",
     )
     max_in_flight_per_viewer: int = Field(
