@@ -98,7 +98,9 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
             # The middleware lets only the playground page through unauthenticated; should a
             # route ever bypass it, refuse here rather than execute without a viewer.
             raise HTTPException(401, "Authentication required.")
-        debug = self._settings.env == "development" or (
+        # Statements reveal the model's internals (and, with -Params, values): only an ADMIN
+        # who asks for them gets them, in every environment.
+        debug = (
             request.headers.get("x-rapport-debug") == "1" and viewer is not None and viewer.is_admin
         )
         return RequestContext(
@@ -137,7 +139,6 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
         if self._limiter.acquire(viewer.rate_key) > 0:
             raise ConnectionRejectionError({"message": "Rate limit exceeded."})
         context.principal = viewer
-        context.debug = self._settings.env == "development"
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:

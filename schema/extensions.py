@@ -17,8 +17,9 @@ log = logging.getLogger("rapport.graphql")
 class StatementLogExtension(SchemaExtension):
     """Logs the statement count of every operation; exposes the statements when debugging.
 
-    The debug listing (`extensions.cypher`) is shown in development, or in production to a
-    caller who sends `X-Rapport-Debug: 1` (restricted to ADMIN once authentication lands).
+    The debug listing (`extensions.cypher`, `extensions.statementCount`) goes only to an ADMIN
+    who sends `X-Rapport-Debug: 1`, in every environment; `X-Rapport-Debug-Params: 1` adds
+    each statement's parameters.
     """
 
     def on_operation(self) -> Iterator[None]:
@@ -36,7 +37,7 @@ class StatementLogExtension(SchemaExtension):
         if not isinstance(context, RequestContext) or not context.debug:
             return {}
         request = context.request
-        with_params = request is not None and request.headers.get("x-rapport-debug-params") == "1"
+        with_params = request.headers.get("x-rapport-debug-params") == "1"
         listing: list[dict[str, Any]] = []
         for (statement, ms), params in zip(
             context.statements.entries, context.statements.params, strict=True

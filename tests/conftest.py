@@ -173,9 +173,15 @@ def live_server_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 async def client(live_server_url: str, graph: Graph) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client against the live server, on an emptied graph, authenticated as ADMIN."""
+    """An HTTP client against the live server, on an emptied graph, authenticated as ADMIN.
+
+    It asks for the statement listing (`X-Rapport-Debug: 1`), which only an ADMIN gets, so
+    tests can count statements per root field.
+    """
     async with httpx.AsyncClient(
-        base_url=live_server_url, timeout=30, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        base_url=live_server_url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Rapport-Debug": "1"},
     ) as http:
         yield http
 

@@ -322,3 +322,33 @@ async def test_the_playground_csp_allows_only_self_and_its_own_inline_code(
     assert re.fullmatch(r"'self' 'sha256-[A-Za-z0-9+/=]+'", csp["style-src"])
     assert csp["connect-src"] == "'self'" and csp["frame-ancestors"] == "'none'"
     assert "unsafe" not in page.headers["content-security-policy"]
+
+
+# --- the statement listing ---------------------------------------------------------------------
+
+LISTED = {"query": "{ customers(first: 1) { totalCount } }"}
+
+
+@pytest.mark.parametrize("env", ["development", "production"])
+async def test_only_an_admin_who_asks_sees_the_cypher(
+    settings: Settings, graph: Graph, make_token: MakeToken, env: str
+) -> None:
+    """Statements describe the model and, with -Params, carry values: never sent unasked."""
+    sales = await make_token("SALES")
+    async with app_client(settings, env=env) as (client, _):
+        unasked = (await client.post("/graphql", json=LISTED)).json()
+        asked = (
+            await client.post("/graphql", json=LISTED, headers={"X-Rapport-Debug": "1"})
+        ).json()
+        not_admin = (
+            await client.post(
+                "/graphql",
+                json=LISTED,
+                headers={"X-Rapport-Debug": "1", "Authorization": f"Bearer {sales}"},
+            )
+        ).json()
+    assert "cypher" not in unasked.get("extensions", {})
+    assert "cypher" not in not_admin.get("extensions", {})
+    assert not_admin["data"]["customers"]["totalCount"] == 0
+    assert asked["extensions"]["statementCount"] == 1
+    assert "MATCH" in asked["extensions"]["cypher"][0]["statement"]
