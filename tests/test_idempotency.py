@@ -201,3 +201,15 @@ async def test_other_errors_have_no_existing_id(client: httpx.AsyncClient, graph
     query = 'mutation { createCompany(input: {name: ""}) { ' + DUPLICATE_ID + " } }"
     [error] = (await gql(client, query))["createCompany"]["errors"]
     assert error["existingId"] is None
+
+
+async def test_an_upsert_replayed_with_its_key_changes_nothing_the_second_time(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    data = {"externalId": "C-7", "kind": "INDIVIDUAL", "name": "Jana", "idempotencyKey": "u-1"}
+    selection = "customer { id version } created"
+    first = ok(await mutate(client, "upsertCustomer", data, selection))
+    ok(await mutate(client, "updateCustomer", {"id": first["customer"]["id"], "name": "Jana 2"}))
+    again = ok(await mutate(client, "upsertCustomer", data, selection))
+    assert again["customer"] == {"id": first["customer"]["id"], "version": 2}
+    assert await _events(graph, "upsertCustomer") == 1
