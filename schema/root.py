@@ -62,6 +62,7 @@ class Subscription:
 
 from rapport.security.cost import CostLimits  # noqa: E402
 from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
+from rapport.security.unavailable import DatabaseUnavailableStatus  # noqa: E402
 from schema.extensions import StatementLogExtension  # noqa: E402
 
 schema = strawberry.Schema(
@@ -77,6 +78,7 @@ schema = strawberry.Schema(
         AbuseLimits,
         CostLimits,
         MaskInternalErrors,
+        DatabaseUnavailableStatus,
         StatementLogExtension,
     ],
 )

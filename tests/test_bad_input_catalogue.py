@@ -201,6 +201,18 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
             'mutation { createCustomer(input: {externalId: "CTL", kind: INDIVIDUAL, name: "a\\u0007b"}) { errors { code } } }',
         ),
         (
+            "blank idempotency key",
+            'mutation { createCompany(input: {name: "K", idempotencyKey: ""}) { errors { code } } }',
+        ),
+        (
+            "oversized idempotency key",
+            'mutation { logInteraction(input: {kind: CALL, participantIds: ["'
+            + CUSTOMER
+            + '"], idempotencyKey: "'
+            + "k" * 500
+            + '"}) { errors { code } } }',
+        ),
+        (
             "stale version",
             f'mutation {{ updateCustomer(input: {{id: "{CUSTOMER}", name: "z", expectedVersion: 99}}) {{ errors {{ code }} }} }}',
         ),
