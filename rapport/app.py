@@ -7,7 +7,9 @@ start-up when the database is reachable. If it is not, the API still starts and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,18 +21,25 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from graphdb.driver import Graph, begin_statement_log
+from graphdb.driver import DatabaseUnavailable, Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
 from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
-from rapport.auth.authenticator import bearer_token
+from rapport.graphql_http import GraphQLView
+from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
+from rapport.security.admission import (
+    Admission,
+    ProcessAdmissionMiddleware,
+    ViewerAdmissionMiddleware,
+)
 from rapport.security.csp import playground_csp
+from rapport.security.gate import Gate, RateLimited
 from rapport.security.middleware import (
     AuthMiddleware,
     BodyLimitMiddleware,
@@ -38,6 +47,7 @@ from rapport.security.middleware import (
     is_public_request,
 )
 from rapport.security.ratelimit import TokenBucketLimiter
+from rapport.security.unavailable import DatabaseUnavailableMiddleware
 from rapport.settings import Settings, get_settings
 from schema.context import RequestContext
 from schema.root import schema
@@ -45,19 +55,31 @@ from schema.root import schema
 log = logging.getLogger("rapport")
 
 
-class RapportGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our context, offline playground and debug extension.
+class _WebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's adapter, but a socket that `on_ws_connect` already closed (with a code of
+    its own) stays closed instead of failing on the second close."""
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.ws.application_state != WebSocketState.DISCONNECTED:
+            await super().close(code, reason)
+
+
+class RapportGraphQL(GraphQLView):
+    """Our GraphQL view (rapport/graphql_http.py) with our context and offline playground.
 
     HTTP requests arrive authenticated by `AuthMiddleware` (the viewer is in `request.state`);
-    WebSocket connections authenticate in `connection_init` (`on_ws_connect`).
+    WebSocket connections authenticate in `connection_init` (`on_ws_connect`) and again for
+    every operation (`GatedTransportWSHandler`), through the same `Gate`.
     """
+
+    graphql_transport_ws_handler_class = GatedTransportWSHandler
+    websocket_adapter_class = _WebSocketAdapter  # type: ignore[assignment]
 
     def __init__(
         self,
         graph_holder: dict[str, Graph],
         settings: Settings,
-        authenticator: Authenticator,
-        limiter: TokenBucketLimiter,
+        gate: Gate,
     ) -> None:
         super().__init__(
             schema,
@@ -68,8 +90,12 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
         )
         self._graph_holder = graph_holder
         self._settings = settings
-        self._authenticator = authenticator
-        self._limiter = limiter
+        self._gate = gate
+        self.graphql_transport_ws_handler_class = type(  # type: ignore[assignment]
+            "RapportTransportWSHandler",
+            (GatedTransportWSHandler,),
+            {"gate": gate, "recheck_interval_s": max(settings.auth_cache_ttl_s, 1.0)},
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -101,20 +127,17 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
         Accepts `{"Authorization": "Bearer …"}` (what GraphiQL's headers look like) or
         `{"authToken": "…"}`. A refusal closes the socket with graphql-transport-ws's 4403.
         """
-        params = context.connection_params or {}
-        raw = params.get("Authorization", params.get("authorization"))
-        if raw is None and isinstance(params.get("authToken"), str):
-            token = str(params["authToken"])
-            raw = token if token.lower().startswith("bearer ") else f"Bearer {token}"
         try:
-            viewer = await self._authenticator.authenticate(
-                bearer_token(raw if isinstance(raw, str) else None)
-            )
+            viewer = await self._gate.admit(socket_authorization(context), socket_client(context))
         except AuthError as exc:
             log.info("WebSocket refused (request id %s): %s", context.request_id, exc)
             raise ConnectionRejectionError({"message": exc.message}) from exc
-        if self._limiter.acquire(viewer.rate_key) > 0:
-            raise ConnectionRejectionError({"message": "Rate limit exceeded."})
+        except RateLimited as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from exc
+        except DatabaseUnavailable as exc:  # 1013 "Try Again Later", not Strawberry's 4403
+            if isinstance(context.request, WebSocket):
+                await context.request.close(1013, "Database unavailable; retry later.")
+            raise ConnectionRejectionError({"message": exc.message}) from exc
         context.principal = viewer
         return None
 
@@ -127,20 +150,36 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
-    graph: Graph = request.app.state.graph_holder["graph"]
-    if not await graph.ping():
-        return JSONResponse({"status": "unavailable", "reason": "Neo4j unreachable"}, 503)
+#: /readyz answers within this time, and reuses an answer for READY_CACHE_S (a probe flood, even
+#: anonymous, costs the database at most one check per second per process).
+READY_TIMEOUT_S = 2.0
+READY_CACHE_S = 1.0
+
+
+async def _readiness(graph: Graph) -> tuple[int, dict[str, str]]:
+    unreachable = {"status": "unavailable", "reason": "Neo4j unreachable"}
     try:
-        missing = await pending(graph)
-    except Exception:  # the database went away between the two calls
-        return JSONResponse({"status": "unavailable", "reason": "Neo4j unreachable"}, 503)
+        async with asyncio.timeout(READY_TIMEOUT_S - 0.1):
+            if not await graph.ping(timeout_s=READY_TIMEOUT_S - 0.2):
+                return 503, unreachable
+            missing = await pending(graph)
+    except (TimeoutError, DatabaseUnavailable):
+        return 503, {**unreachable, "reason": f"Neo4j did not answer within {READY_TIMEOUT_S:g} s"}
     if missing:
         versions = [m.version for m in missing]
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"migrations pending: {versions}"}, 503
-        )
-    return JSONResponse({"status": "ready"})
+        return 503, {"status": "unavailable", "reason": f"migrations pending: {versions}"}
+    return 200, {"status": "ready"}
+
+
+async def readyz(request: Request) -> Response:
+    state = request.app.state
+    async with state.readiness_lock:  # concurrent probes share one check
+        checked_at, status, body = state.readiness
+        if time.monotonic() - checked_at >= READY_CACHE_S:
+            status, body = await _readiness(state.graph_holder["graph"])
+            state.readiness = (time.monotonic(), status, body)
+    headers = {"Retry-After": str(state.settings.retry_after_s)} if status != 200 else None
+    return JSONResponse(body, status, headers=headers)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
@@ -152,6 +191,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     holder: dict[str, Graph] = {}
     authenticator = Authenticator(settings, lambda: holder["graph"])
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    gate = Gate(authenticator, limiter)
+    admission = Admission.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -160,7 +201,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
-            settings.neo4j_tx_timeout_s,
+            budgets=settings.budgets,
             notifications=settings.env == "development",
         )
         holder["graph"] = graph
@@ -179,7 +220,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await authenticator.drain()
             await graph.close()
 
-    graphql_app = RapportGraphQL(holder, settings, authenticator, limiter)
+    graphql_app = RapportGraphQL(holder, settings, gate)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -199,10 +240,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             max_age=600,
         ),
         Middleware(BodyLimitMiddleware, settings=settings),
-        Middleware(AuthMiddleware, authenticator=authenticator, limiter=limiter),
+        Middleware(DatabaseUnavailableMiddleware),
+        Middleware(ProcessAdmissionMiddleware, admission=admission),
+        Middleware(AuthMiddleware, gate=gate),
+        Middleware(ViewerAdmissionMiddleware, admission=admission),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder
+    app.state.readiness = (-READY_CACHE_S, 503, {})
+    app.state.readiness_lock = asyncio.Lock()
     app.state.settings = settings
     app.state.authenticator = authenticator
+    app.state.admission = admission
     return app

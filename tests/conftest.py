@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -102,6 +103,10 @@ def settings(
         RAPPORT_MAX_QUERY_DEPTH=15,
         RAPPORT_RATE_BURST=100_000,
         RAPPORT_KEY_LAST_USED_INTERVAL=0,
+        # Race tests send dozens of concurrent requests with one token; admission control is
+        # checked on apps of its own in tests/test_admission.py.
+        RAPPORT_MAX_IN_FLIGHT=0,
+        RAPPORT_MAX_IN_FLIGHT_PER_VIEWER=0,
     )
 
 
@@ -149,15 +154,21 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
+#: The app behind each live server URL (tests that must reach into the server, e.g. its cache).
+LIVE_APPS: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server_url(settings: Settings) -> Iterator[str]:
     """The full app under a real uvicorn on a free port, for HTTP, WebSocket and browser tests."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings)
+    LIVE_APPS[f"http://127.0.0.1:{port}"] = app
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = _ThreadedServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # start-up migrates a fresh database: slow on a busy machine
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")

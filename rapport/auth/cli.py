@@ -10,19 +10,27 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from graphdb.driver import Graph
-from graphdb.migrations import migrate
-from rapport.auth import keys
-from rapport.auth.bootstrap import bootstrap_admin
-from rapport.settings import Settings, get_settings
+if TYPE_CHECKING:
+    from graphdb.driver import Graph
+    from rapport.settings import Settings
 
 T = TypeVar("T")
+
+# The driver, the settings and the key store load when a command runs (`rapport --help` stays
+# fast).
+
+
+def get_settings() -> Settings:
+    from rapport.settings import get_settings as load
+
+    return load()
+
 
 console = Console(stderr=True)
 token_app = typer.Typer(help="Manage API keys (shown once, stored hashed).", no_args_is_help=True)
@@ -30,21 +38,21 @@ auth_app = typer.Typer(help="Authentication set-up.", no_args_is_help=True)
 
 
 def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
+    from graphdb.driver import DatabaseUnavailable, Graph
+    from graphdb.migrations import migrate
+    from rapport.auth import keys
+
     async def run() -> T:
         graph = Graph.connect(
             settings.effective_neo4j_uri,
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
-            settings.neo4j_tx_timeout_s,
+            budgets=settings.budgets,
         )
         try:
             if not await graph.ping():
-                console.print(
-                    f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                    "Run `rapport db start` or check NEO4J_URI."
-                )
-                raise typer.Exit(code=1)
+                raise DatabaseUnavailable(settings.retry_after_s)
             await migrate(graph)
             return await work(graph)
         finally:
@@ -70,6 +78,8 @@ def token_create(
     ] = None,
 ) -> None:
     """Create an API key (and the user if missing). The key is printed once, to stdout."""
+    from rapport.auth import keys
+
     new = _with_graph(
         get_settings(),
         lambda graph: keys.create_api_key(
@@ -93,6 +103,8 @@ def token_list(
 
     A table on a terminal; tab-separated lines with a header when piped.
     """
+    from rapport.auth import keys
+
     rows = _with_graph(get_settings(), lambda graph: keys.list_api_keys(graph, email))
 
     def when(value: object) -> str:
@@ -125,6 +137,8 @@ def token_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (rpk_<prefix> or <prefix>).")],
 ) -> None:
     """Revoke a key. Running servers stop accepting it within RAPPORT_AUTH_CACHE_TTL seconds."""
+    from rapport.auth import keys
+
     settings = get_settings()
     info = _with_graph(settings, lambda graph: keys.revoke_api_key(graph, prefix))
     if info is None:
@@ -140,6 +154,8 @@ def token_revoke(
 def auth_bootstrap() -> None:
     """Make sure an admin can log in: create admin@rapport.local and a key if no admin key
     exists, and print the header to paste into the playground (idempotent)."""
+    from rapport.auth.bootstrap import bootstrap_admin
+
     settings = get_settings()
     result = _with_graph(settings, lambda graph: bootstrap_admin(graph, settings.admin_token_file))
     console.print(result.message)

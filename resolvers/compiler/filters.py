@@ -65,6 +65,24 @@ def _raw_id(value: Any, path: str) -> str:
         ) from exc
 
 
+_PY_COMPARE = {
+    "=": lambda a, b: a == b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def _defaulted(prop: Prop, var: str, op: str, placeholder: str, value: Any) -> str:
+    """`coalesce(n.p, default) <op> v` written so that a range index on `p` applies: the
+    missing-value case is decided here, from the value the client sent."""
+    stored = f"{var}.{prop.name} {op} {placeholder}"
+    if _PY_COMPARE[op](prop.default, value):
+        return f"({stored} OR {var}.{prop.name} IS NULL)"
+    return stored
+
+
 def _prop_predicate(
     prop: Prop, var: str, ops: dict[str, Any], params: Params, path: str
 ) -> list[str]:
@@ -74,8 +92,17 @@ def _prop_predicate(
         if raw is None:
             continue
         where = f"{path}.{op}"
-        if op in _COMPARISONS:
+        if op in _COMPARISONS and prop.default is not None:
+            value = _plain(raw, prop, where)
+            parts.append(_defaulted(prop, var, _COMPARISONS[op], params.add(value), value))
+        elif op in _COMPARISONS:
             parts.append(f"{expr} {_COMPARISONS[op]} {params.add(_plain(raw, prop, where))}")
+        elif op == "in" and prop.default is not None:
+            values = [_plain(v, prop, where) for v in raw]
+            stored = f"{var}.{prop.name} IN {params.add(values)}"
+            parts.append(
+                f"({stored} OR {var}.{prop.name} IS NULL)" if prop.default in values else stored
+            )
         elif op == "in":
             values = [_plain(v, prop, where) for v in raw]
             parts.append(f"{expr} IN {params.add(values)}")
@@ -92,6 +119,56 @@ def _prop_predicate(
     return parts
 
 
+#: Every and/or/not/relation and every operator counts (an `in` list is one operator).
+MAX_FILTER_SIZE = 50
+#: Nesting of filter objects (`and`/`or`/`not`/relations).
+MAX_FILTER_DEPTH = 10
+
+
+def check_size(flt: Any, path: str = "filter") -> None:
+    """FILTER_TOO_COMPLEX for a filter over the limits (iterative: depth is what is bounded).
+
+    Neo4j plans each filter shape afresh, and planning time grows fast with the number of
+    predicates (50 `or` branches cost ~1.5 s of planning, 300 ~6 s, and planning cannot be
+    interrupted by the transaction timeout), so the limit is on the shape, before compiling.
+    """
+    size = 0
+    stack: list[tuple[Any, int]] = [(flt, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if depth > MAX_FILTER_DEPTH:
+            raise _too_complex(path, f"nests filters more than {MAX_FILTER_DEPTH} levels deep")
+        for key, value in item.items():
+            if value is None:
+                continue
+            if key in ("and", "or") and isinstance(value, list):
+                size += 1
+                stack.extend((sub, depth + 1) for sub in value)
+            elif isinstance(value, dict) and (
+                key == "not"
+                or any(isinstance(v, dict | list) and k not in ("in",) for k, v in value.items())
+                or any(k in ("and", "or", "not") for k in value)
+            ):
+                size += 1
+                stack.append((value, depth + 1))
+            elif isinstance(value, dict):  # a property's operators (`in` is one parameter)
+                size += sum(1 for v in value.values() if v is not None)
+            else:
+                size += 1
+        if size > MAX_FILTER_SIZE:
+            raise _too_complex(path, f"has more than {MAX_FILTER_SIZE} conditions")
+
+
+def _too_complex(path: str, what: str) -> QueryArgumentError:
+    return QueryArgumentError(
+        f"`{path}` {what}; write a smaller filter (an `in` list instead of many `or` branches).",
+        code="FILTER_TOO_COMPLEX",
+        argument=path,
+    )
+
+
 def predicate(
     entity: Entity,
     var: str,
@@ -103,6 +180,8 @@ def predicate(
     """A Cypher boolean expression for `flt` over `var`, or None when it keeps everything."""
     if not flt:
         return None
+    if "." not in path:  # the top of a filter; nested calls have paths like filter.or
+        check_size(flt, path)
     parts: list[str] = []
     for key, value in flt.items():
         if value is None:

@@ -120,7 +120,9 @@ class _Links:
     ) -> Guard:
         """What SALES must own: the account itself (by id, or by externalId for an upsert), and
         it may name only itself as account manager. A SALES user who names no manager becomes
-        the account's manager (on an account it already manages, that changes nothing)."""
+        the account's manager (on an account it already manages, that changes nothing). A
+        company it links brings that company's staff into its accounts, so it must bring in
+        nobody the viewer cannot already see (graphdb/ownership.py)."""
         viewer = info.context.viewer
         manager = self.manager.raw_id if self.manager else None
         named = ((("input", "accountManagerId"), manager),) if self.manager_given else ()
@@ -128,7 +130,10 @@ class _Links:
             self.manager_given = True
             self.manager = Ref(("input", "accountManagerId"), "User", viewer.user_id)
         return Guard(
-            own=(own,), self_only=named, own_key=(TYPE, "externalId", key) if key else None
+            own=(own,),
+            brings_in=(self.company,) if self.company_given else (),
+            self_only=named,
+            own_key=(TYPE, "externalId", key) if key else None,
         )
 
 
@@ -151,7 +156,14 @@ async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustom
 
     guard = links.guard(info, creates=True)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, {**DEFAULTS, **props}, check=check, link=links.link, guard=guard
+        info,
+        TYPE,
+        FIELD,
+        {**DEFAULTS, **props},
+        check=check,
+        link=links.link,
+        guard=guard,
+        request=data,
     )
     return CreateCustomerPayload(
         customer=written.row if written else None, errors=user_errors(errors)
@@ -210,6 +222,7 @@ async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustom
         check=links.check,
         link=links.link if links.any_given else None,
         guard=guard,
+        request=data,
     )
     return UpsertCustomerPayload(
         customer=written.row if written else None,
