@@ -151,7 +151,8 @@ class Company(RowType, Node):
         resolver=_key_decision_makers,
         description="Current staff who decide: ROLE (decision maker or economic buyer), "
         "SENIORITY (owner or C-level) or SPAN (≥ 2 people and ≥ a third of current staff report "
-        "to them, directly or not). Ordered by influence, then id; see KeyDecisionMaker.",
+        "to them, directly or not). Ordered by influence, then by the contact's internal uuid; "
+        "see KeyDecisionMaker.",
     )
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this company.")  # type: ignore[valid-type]
     created_at: DateTime = value("When this record was created.")
