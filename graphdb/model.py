@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 
 class Kind(Enum):
@@ -41,6 +41,10 @@ class Prop:
     personal: bool = False
     expr: str | None = None
     enum_values: tuple[str, ...] = ()
+    #: For a stored property that may be missing and then reads as this value (`expr` is then
+    #: `coalesce({n}.name, default)`): filters compare the stored property itself, so Neo4j can
+    #: use its index, and add `IS NULL` only when the default would match.
+    default: Any = None
 
     def cypher(self, var: str) -> str:
         return self.expr.format(n=var) if self.expr else f"{var}.{self.name}"
@@ -249,8 +253,8 @@ CUSTOMER = Entity(
         Prop("leadSource", S),
         Prop("leadScore", I, sortable=True),
         *_address(personal=True),
-        Prop("orderCount", I, sortable=True, expr="coalesce({n}.orderCount, 0)"),
-        Prop("totalSpent", M, sortable=True, expr="coalesce({n}.totalSpent, 0)"),
+        Prop("orderCount", I, sortable=True, expr="coalesce({n}.orderCount, 0)", default=0),
+        Prop("totalSpent", M, sortable=True, expr="coalesce({n}.totalSpent, 0)", default=0),
         Prop(
             "averageOrderValue",
             M,

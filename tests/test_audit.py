@@ -285,3 +285,24 @@ async def test_imported_jobs_are_audited_on_the_contact(
     assert [e["action"] for e in events] == ["createContact", "importRecords"]
     (job,) = events[-1]["changes"].values()
     assert job["after"]["jobTitle"] == "Buyer"
+
+
+async def test_an_update_that_changes_nothing_keeps_the_version_and_writes_no_event(
+    client: httpx.AsyncClient, graph: Graph, world: World
+) -> None:
+    before = await audit_count(graph)
+    ok(await mutate(client, "updateCustomer", {"id": world["A"], "leadScore": 40}))
+    again = ok(
+        await mutate(
+            client,
+            "updateCustomer",
+            {"id": world["A"], "leadScore": 40, "name": "Alpha"},
+            "customer { version leadScore name }",
+        )
+    )
+    assert again["customer"]["leadScore"] == 40
+    assert await audit_count(graph) == before + 1  # the first update only
+    rows = await graph.read(
+        "MATCH (c:Customer {id: $id}) RETURN c.version AS v", {"id": raw(world["A"])}
+    )
+    assert again["customer"]["version"] == rows[0]["v"] == 2

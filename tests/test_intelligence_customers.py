@@ -154,10 +154,13 @@ async def write_orders(
     for c in customers:
         n = rng.choice([0, 1, 2, 3, 4, 6, 9])
         start = AS_OF - dt.timedelta(days=rng.randint(60, 400))
-        cadence = rng.choice([3, 7, 30])
+        cadence = rng.choice([0, 3, 7, 30])  # 0: a burst of orders hours apart, no rhythm
         when = start
         for _ in range(n):
-            when += dt.timedelta(days=cadence + rng.randint(-1, 3), hours=rng.randint(0, 5))
+            if cadence == 0:
+                when += dt.timedelta(hours=rng.randint(1, 5))
+            else:
+                when += dt.timedelta(days=cadence + rng.randint(-1, 3), hours=rng.randint(0, 5))
             if when >= AS_OF:
                 break
             skus = rng.sample(products, rng.randint(1, 3))
@@ -180,7 +183,23 @@ async def write_orders(
         "max(o.placedAt) AS last SET c.orderCount = n, c.totalSpent = coalesce(spent, 0), "
         "c.firstOrderAt = first, c.lastOrderAt = last"
     )
+    # Every third customer is a BUSINESS; two products are no longer sold.
+    await graph.write(
+        "UNWIND $ids AS id MATCH (c:Customer {id: id}) SET c.kind = 'BUSINESS'",
+        {"ids": [c for i, c in enumerate(customers) if i % 3 == 0]},
+    )
+    await graph.write(
+        "UNWIND $skus AS s MATCH (p:Product {sku: s}) SET p.active = false",
+        {"skus": sorted(INACTIVE)},
+    )
     return customers, products, history
+
+
+INACTIVE = {"SKU-03", "SKU-07"}
+
+
+def kind_of(customers: list[str], c: str) -> str:
+    return "BUSINESS" if customers.index(c) % 3 == 0 else "INDIVIDUAL"
 
 
 async def test_recommendations_match_co_purchase_counts(
@@ -189,11 +208,11 @@ async def test_recommendations_match_co_purchase_counts(
     customers, products, history = await write_orders(graph, 31)
     bought = {c: {s for _, skus in h for s in skus} for c, h in history.items()}
     query = """query($id: ID!) { node(id: $id) { ... on Customer {
-        recommendations(first: 4) { score product { sku } boughtWith { sku } } } } }"""
+        recommendations(first: 4) { score basis product { sku } boughtWith { sku } } } } }"""
     for c in [c for c in customers if c in bought][:6]:
         mine = bought[c]
         scores = {}
-        for candidate in set(products) - mine:
+        for candidate in set(products) - mine - INACTIVE:
             scores[candidate] = sum(
                 1
                 for o, theirs in bought.items()
@@ -205,6 +224,7 @@ async def test_recommendations_match_co_purchase_counts(
         ]
         assert [r["product"]["sku"] for r in recs] == expected
         assert [r["score"] for r in recs] == [scores[s] for s in expected]
+        assert {r["basis"] for r in recs} <= {"CO_PURCHASE"}
         for r in recs:
             candidate = r["product"]["sku"]
             with_it = {
@@ -216,13 +236,45 @@ async def test_recommendations_match_co_purchase_counts(
             assert [b["sku"] for b in r["boughtWith"]] == sorted(with_it)
 
 
+async def test_a_customer_without_orders_gets_best_sellers_of_its_kind(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    customers, products, history = await write_orders(graph, 31)
+    bought = {c: {s for _, skus in h for s in skus} for c, h in history.items()}
+    query = """query($id: ID!) { node(id: $id) { ... on Customer {
+        recommendations(first: 4) { score basis product { sku active } boughtWith { sku } }
+    } } }"""
+    newcomers = [c for c in customers if c not in bought]
+    assert {kind_of(customers, c) for c in newcomers} == {"BUSINESS", "INDIVIDUAL"}
+    for c in newcomers:
+        kind = kind_of(customers, c)
+        buyers = {
+            sku: sum(
+                1 for o, theirs in bought.items() if kind_of(customers, o) == kind and sku in theirs
+            )
+            for sku in set(products) - INACTIVE
+        }
+        expected = sorted((s for s in buyers if buyers[s]), key=lambda s: (-buyers[s], s))[:4]
+        recs = (await data(client, query, {"id": global_id.encode("Customer", c)}))["node"][
+            "recommendations"
+        ]
+        assert [r["product"]["sku"] for r in recs] == expected, kind
+        assert [r["score"] for r in recs] == [buyers[s] for s in expected]
+        assert all(r["basis"] == "BEST_SELLER" and r["boughtWith"] == [] for r in recs)
+        assert all(r["product"]["active"] for r in recs)
+
+
 def expected_churn(history: list[tuple[dt.datetime, list[str]]]) -> dict[str, Any]:
     times = sorted(t for t, _ in history)
     gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(times)]
     median = statistics.median(gaps) if gaps else None
     days = (AS_OF - times[-1]).total_seconds() / 86400 if times else None
     at_risk = bool(
-        len(times) >= 3 and days is not None and median is not None and days > max(2 * median, 14)
+        len(times) >= 3
+        and days is not None
+        and median is not None
+        and median >= 1  # a burst of orders is not a rhythm
+        and days > max(2 * median, 14)
     )
     return {
         "atRisk": at_risk,
@@ -324,3 +376,37 @@ async def test_revenue_share_outside_zero_to_one_is_refused(
         {"s": share},
     )
     assert body["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE"
+
+
+async def test_orders_placed_in_one_burst_are_not_a_rhythm_to_break(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """Six orders hours apart, months ago: no regular cadence, so not at risk (median < 1 day);
+    the same six orders a week apart are."""
+    rng = random.Random(5)
+    burst, weekly = await write_customers(graph, rng, 2)
+    start = AS_OF - dt.timedelta(days=120)
+    orders = [
+        {"customer": burst, "placedAt": start + dt.timedelta(hours=2 * i)} for i in range(6)
+    ] + [{"customer": weekly, "placedAt": start + dt.timedelta(days=7 * i)} for i in range(6)]
+    await graph.write(
+        "UNWIND $orders AS o MATCH (c:Customer {id: o.customer}) "
+        "CREATE (c)-[:PLACED]->(:Order {id: randomUUID(), placedAt: o.placedAt, status: 'PAID', "
+        "currency: 'EUR', total: 100, createdAt: datetime(), updatedAt: datetime(), version: 1}) "
+        "WITH c, o SET c.orderCount = coalesce(c.orderCount, 0) + 1, "
+        "c.lastOrderAt = CASE WHEN c.lastOrderAt > o.placedAt THEN c.lastOrderAt "
+        "ELSE o.placedAt END",
+        {"orders": orders},
+    )
+    query = """query($asOf: DateTime!) {
+      atRiskCustomers(asOf: $asOf) { customer { id } churnRisk { medianGapDays } }
+      customers { edges { node { id churnRisk(asOf: $asOf) { atRisk medianGapDays } } } } }"""
+    got = await data(client, query, {"asOf": AS_OF.isoformat()})
+    risk = {
+        global_id.decode(e["node"]["id"])[1]: e["node"]["churnRisk"]
+        for e in got["customers"]["edges"]
+    }
+    assert risk[burst]["medianGapDays"] == pytest.approx(2 / 24)
+    assert risk[burst]["atRisk"] is False
+    assert risk[weekly]["atRisk"] is True
+    assert [global_id.decode(r["customer"]["id"])[1] for r in got["atRiskCustomers"]] == [weekly]

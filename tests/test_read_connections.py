@@ -326,3 +326,39 @@ async def test_never_merged_records_have_an_empty_merge_history(
     query = "{ customers(first: 3) { edges { node { mergedFrom } } } }"
     edges = (await data(client, query))["customers"]["edges"]
     assert [e["node"]["mergedFrom"] for e in edges] == [[], [], []]
+
+
+async def test_a_missing_total_spent_filters_as_zero_and_the_range_uses_the_stored_property(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """`totalSpent` reads as 0 where no order ever set it; filters agree, and a `gt` filter
+    compares the stored property (no coalesce), so Neo4j can seek its range index."""
+    await graph.write(
+        "UNWIND $rows AS r CREATE (c:Customer {id: randomUUID(), externalId: r.x, name: r.x, "
+        "kind: 'INDIVIDUAL', lifecycleStage: 'LEAD', createdAt: datetime(), "
+        "updatedAt: datetime(), version: 1}) SET c.totalSpent = r.spent",
+        {
+            "rows": [
+                {"x": "never", "spent": None},
+                {"x": "zero", "spent": 0},
+                {"x": "five", "spent": 50_000},
+            ]
+        },
+    )
+    query = "query($f: CustomerFilter) { customers(filter: $f) { edges { node { name } } } }"
+    cases = {
+        "gt": ("0", {"five"}),
+        "gte": ("0", {"never", "zero", "five"}),
+        "lt": ("1", {"never", "zero"}),
+        "lte": ("0", {"never", "zero"}),
+        "eq": ("0", {"never", "zero"}),
+        "in": (["0", "5"], {"never", "zero", "five"}),
+    }
+    for op, (value, expected) in cases.items():
+        body = await gql(client, query, {"f": {"totalSpent": {op: value}}})
+        names = {e["node"]["name"] for e in body["data"]["customers"]["edges"]}
+        assert names == expected, (op, value, names)
+        if op == "gt":
+            statement = body["extensions"]["cypher"][0]["statement"]
+            assert "coalesce(n1.totalSpent" not in statement.split("ORDER BY")[0]
+            assert ".totalSpent > $" in statement

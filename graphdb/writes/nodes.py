@@ -53,10 +53,14 @@ def create(type_name: str) -> str:
 
 
 def update(type_name: str) -> str:
-    """Apply `$props` (null removes a property), bump the version, stamp updatedAt."""
+    """Apply `$props` (null removes a property), bump the version, stamp updatedAt: only when
+    some value differs. An update that changes nothing is no change: same version, no audit."""
     return (
         f"MATCH (n:{label(type_name)} {{id: $id}}) "
-        "SET n += $props, n.version = n.version + 1, n.updatedAt = $now"
+        "WITH n, [k IN keys($props) WHERE NOT coalesce(n[k] = $props[k], "
+        "n[k] IS NULL AND $props[k] IS NULL)] AS changed "
+        "FOREACH (_ IN CASE WHEN size(changed) > 0 THEN [1] ELSE [] END | "
+        "SET n += $props, n.version = n.version + 1, n.updatedAt = $now)"
     )
 
 

@@ -65,6 +65,24 @@ def _raw_id(value: Any, path: str) -> str:
         ) from exc
 
 
+_PY_COMPARE = {
+    "=": lambda a, b: a == b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def _defaulted(prop: Prop, var: str, op: str, placeholder: str, value: Any) -> str:
+    """`coalesce(n.p, default) <op> v` written so that a range index on `p` applies: the
+    missing-value case is decided here, from the value the client sent."""
+    stored = f"{var}.{prop.name} {op} {placeholder}"
+    if _PY_COMPARE[op](prop.default, value):
+        return f"({stored} OR {var}.{prop.name} IS NULL)"
+    return stored
+
+
 def _prop_predicate(
     prop: Prop, var: str, ops: dict[str, Any], params: Params, path: str
 ) -> list[str]:
@@ -74,8 +92,17 @@ def _prop_predicate(
         if raw is None:
             continue
         where = f"{path}.{op}"
-        if op in _COMPARISONS:
+        if op in _COMPARISONS and prop.default is not None:
+            value = _plain(raw, prop, where)
+            parts.append(_defaulted(prop, var, _COMPARISONS[op], params.add(value), value))
+        elif op in _COMPARISONS:
             parts.append(f"{expr} {_COMPARISONS[op]} {params.add(_plain(raw, prop, where))}")
+        elif op == "in" and prop.default is not None:
+            values = [_plain(v, prop, where) for v in raw]
+            stored = f"{var}.{prop.name} IN {params.add(values)}"
+            parts.append(
+                f"({stored} OR {var}.{prop.name} IS NULL)" if prop.default in values else stored
+            )
         elif op == "in":
             values = [_plain(v, prop, where) for v in raw]
             parts.append(f"{expr} IN {params.add(values)}")

@@ -20,6 +20,10 @@ CURRENT = "({w}.endedOn IS NULL OR {w}.endedOn > date())"
 ROLE_VALUES = "['DECISION_MAKER', 'ECONOMIC_BUYER']"
 SENIOR_VALUES = "['OWNER', 'C_LEVEL']"
 
+#: A customer is a regular buyer (and so can be at risk) only when its orders are at least this
+#: many days apart on median: six orders placed in one burst are not a rhythm to break.
+MIN_MEDIAN_GAP_DAYS = 1
+
 
 def _entries(fields: list[tuple[str, str]]) -> str:
     return ", ".join(f"{_key(k)}: {expr}" for k, expr in fields)
@@ -257,7 +261,12 @@ class ReferralNetwork(Item):
 
 @dataclass
 class Recommendations(Item):
-    """Products the customer has not bought, scored by co-purchasing customers."""
+    """Products the customer has not bought, scored by co-purchasing customers.
+
+    Only active products are proposed (an inactive one cannot be ordered). A customer with no
+    orders has no co-buyers; it gets the best sellers among customers of its own kind
+    (BUSINESS or INDIVIDUAL) instead, marked `basis: BEST_SELLER`.
+    """
 
     key: str
     first: int
@@ -266,6 +275,7 @@ class Recommendations(Item):
     with_key: str | None
     bought_with: Projection | None
     score_keys: list[str]
+    basis_keys: list[str] = field(default_factory=list)
 
     @property
     def needs_post(self) -> bool:  # type: ignore[override]
@@ -274,15 +284,24 @@ class Recommendations(Item):
             or (self.bought_with and self.bought_with.needs_post)
         )
 
+    def _fields(self, cand: str, score: str, basis: str, em: Emitter) -> list[tuple[str, str]]:
+        fields = [(k, score) for k in self.score_keys] + [
+            (k, f"'{basis}'") for k in self.basis_keys
+        ]
+        if self.product is not None and self.product_key is not None:
+            fields.append((self.product_key, self.product.emit(cand, em)))
+        return fields
+
     def emit(self, var: str, em: Emitter) -> str:
+        return f"{self._co_purchase(var, em)} + {self._best_sellers(var, em)}"
+
+    def _co_purchase(self, var: str, em: Emitter) -> str:
         m, p, other, cand, x, v = (em.vars.new(n) for n in ("m", "p", "o", "c", "x", "v"))
         mine, others, bought, score, via = (
             em.vars.new(n) for n in ("mine", "others", "bought", "score", "via")
         )
         first = em.params.add(self.first)
-        fields = [(k, score) for k in self.score_keys]
-        if self.product is not None and self.product_key is not None:
-            fields.append((self.product_key, self.product.emit(cand, em)))
+        fields = self._fields(cand, score, "CO_PURCHASE", em)
         via_clause = ""
         if self.bought_with is not None and self.with_key is not None:
             fields.append((self.with_key, f"[{v} IN {via} | {self.bought_with.emit(v, em)}]"))
@@ -311,10 +330,27 @@ class Recommendations(Item):
             f"WITH {mine}, {other}, collect(DISTINCT {x}) AS {bought} UNWIND {bought} AS {cand} "
             # Counting before excluding the customer's own products keeps the list test to one
             # per product instead of one per order line.
-            f"WITH {mine}, {cand}, count(*) AS {score} WHERE NOT {cand} IN {mine} "
+            f"WITH {mine}, {cand}, count(*) AS {score} "
+            f"WHERE NOT {cand} IN {mine} AND coalesce({cand}.active, true) "
             f"WITH {mine}, {cand}, {score} ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "
             f"{via_clause}"
             f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
+        )
+
+    def _best_sellers(self, var: str, em: Emitter) -> str:
+        """Best sellers among customers of the same kind, only for a customer with no orders."""
+        other, cand, score = em.vars.new("o"), em.vars.new("c"), em.vars.new("score")
+        first = em.params.add(self.first)
+        fields = self._fields(cand, score, "BEST_SELLER", em)
+        if self.with_key is not None:
+            fields.append((self.with_key, "[]"))
+        return (
+            f"COLLECT {{ WITH {var} WHERE NOT EXISTS {{ ({var})-[:PLACED]->(:Order) }} "
+            f"MATCH ({other}:Customer)-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
+            f"WHERE {other}.kind = {var}.kind AND coalesce({cand}.active, true) "
+            f"WITH {cand}, count(DISTINCT {other}) AS {score} "
+            f"ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "
+            f"{returning(em, [cand, score], '{' + _entries(fields) + '}')} }}"
         )
 
     def post(self, value: Any) -> Any:
@@ -341,7 +377,7 @@ def churn_subquery(var: str, as_of: str, em: Emitter) -> str:
         f"WITH size({ts}) AS {count}, {median}, "
         f"duration.inSeconds(last({ts}), {as_of}).seconds / 86400.0 AS {days} "
         f"RETURN {{orderCount: {count}, medianGapDays: {median}, daysSinceLastOrder: {days}, "
-        f"atRisk: coalesce({count} >= 3 AND {days} > "
+        f"atRisk: coalesce({count} >= 3 AND {median} >= {MIN_MEDIAN_GAP_DAYS} AND {days} > "
         f"CASE WHEN 2 * {median} > 14 THEN 2 * {median} ELSE 14 END, false), "
         f"riskScore: CASE WHEN {median} > 0 THEN {days} / {median} END}}"
     )

@@ -317,6 +317,7 @@ class Planner:
                 with_.key if with_ else None,
                 self.projection(ENTITIES["Product"], with_.children, path) if with_ else None,
                 [c.key for c in f.children if c.name == "score"],
+                [c.key for c in f.children if c.name == "basis"],
             )
         if name == "churnRisk":
             return ChurnRisk(

@@ -179,7 +179,11 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     changes: dict[str, Any] = {}
     for key in sorted(before.keys() | after.keys()):
         old, new = before.get(key), after.get(key)
-        if old != new and (_has(old) or _has(new)):
+        # A relationship without properties (a job with no title yet) is a map that is
+        # empty but there: its coming or going is a change.
+        appeared = isinstance(new, dict) and key not in before
+        vanished = isinstance(old, dict) and key not in after
+        if old != new and (_has(old) or _has(new) or appeared or vanished):
             changes[key] = {"before": old, "after": new}
     return changes
 
@@ -247,8 +251,10 @@ async def record(
     before: Captured,
     after: Captured,
 ) -> None:
-    """Write the one AuditEvent of this mutation."""
+    """Write the one AuditEvent of this mutation, unless it changed nothing at all."""
     changes = diff(before.state, after.state)
+    if not changes and not subject.erasure:
+        return
     if subject.erasure:
         fields = erasable_fields(subject.type_name)
         values = [

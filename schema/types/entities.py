@@ -252,13 +252,16 @@ class Customer(RowType, Node):
     )
     recommendations: list[RecommendationRef] = strawberry.field(
         resolver=_recommendations,
-        description="Products this customer has not bought, scored by how many other customers "
-        "bought both one of this customer's products and the candidate; ties by sku.",
+        description="Active products this customer has not bought, scored by how many other "
+        "customers bought both one of this customer's products and the candidate; ties by sku. "
+        "A customer without orders gets the best sellers among customers of its kind instead "
+        "(basis BEST_SELLER).",
     )
     churn_risk: ChurnRiskRef = strawberry.field(
         resolver=_churn_risk,
-        description="At risk when it has ≥ 3 orders and the days since the last order exceed "
-        "max(2 x median gap between orders, 14). riskScore = days since last order ÷ median gap.",
+        description="At risk when it is a regular buyer (≥ 3 orders, median gap between them "
+        "≥ 1 day) and the days since the last order exceed max(2 x median gap, 14). "
+        "riskScore = days since last order ÷ median gap.",
     )
     created_at: DateTime = value("When this record was created.")
     updated_at: DateTime = value("When this record last changed.")

@@ -66,21 +66,39 @@ class ReferralNetwork:
     revenue: Decimal = value("Sum of totalSpent of those customers.")
 
 
+@strawberry.enum(description="Why a product is recommended.")
+class RecommendationBasis(Enum):
+    CO_PURCHASE = strawberry.enum_value(
+        "CO_PURCHASE",
+        description="Other customers who bought what this customer bought also bought it.",
+    )
+    BEST_SELLER = strawberry.enum_value(
+        "BEST_SELLER",
+        description="The customer has no orders yet: a best seller among customers of the same "
+        "kind (BUSINESS or INDIVIDUAL).",
+    )
+
+
 @strawberry.type(description="A product to offer next, with why.")
 class Recommendation:
-    product: Product = value("The product to recommend (not yet bought by this customer).")
-    score: int = value(
-        "How many other customers bought both one of this customer's products and this one."
+    product: Product = value(
+        "The product to recommend: active, and not yet bought by this customer."
     )
+    score: int = value(
+        "CO_PURCHASE: how many other customers bought both one of this customer's products and "
+        "this one. BEST_SELLER: how many customers of the same kind bought it."
+    )
+    basis: RecommendationBasis = value("Why it is recommended; see the enum.")
     bought_with: list[Product] = value(
         "This customer's products that led to the recommendation (co-buyers bought them too), "
-        "by sku."
+        "by sku; empty for BEST_SELLER."
     )
 
 
 @strawberry.type(
-    description="Churn signal from order cadence. A customer with at least 3 orders is at risk "
-    "when the days since its last order exceed max(2 x median gap between its orders, 14)."
+    description="Churn signal from order cadence. A regular customer (at least 3 orders, median "
+    "gap between them at least 1 day) is at risk when the days since its last order exceed "
+    "max(2 x median gap between its orders, 14)."
 )
 class ChurnRisk:
     at_risk: bool = value("True when the rule above holds.")
