@@ -1,15 +1,30 @@
 # syntax=docker/dockerfile:1
 
-# --- Stage 1: vendor the GraphiQL playground assets --------------------------
+# --- Stage 1: the schema SDL the explorer's types are generated from ----------
+FROM python:3.11-slim AS sdl
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY rapport ./rapport
+COPY schema ./schema
+COPY resolvers ./resolvers
+COPY graphdb ./graphdb
+RUN pip install . && rapport schema print > /schema.graphql
+
+# --- Stage 2: vendor the playground assets and build the explorer -------------
 # The playground is served offline from web/node_modules, pinned by
-# web/package-lock.json. Node is needed only to install them, so it stays in
-# this stage and never reaches the runtime image.
+# web/package-lock.json; the explorer is built into web/dist. Node is needed
+# only here, so it never reaches the runtime image.
 FROM node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json ./
+COPY web/src ./src
+COPY --from=sdl /schema.graphql ./generated/schema.graphql
+RUN npm run build
 
-# --- Stage 2: the API ---------------------------------------------------------
+# --- Stage 3: the API ---------------------------------------------------------
 FROM python:3.11-slim AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -42,6 +57,7 @@ COPY --from=web /web/node_modules/graphiql/graphiql.min.js \
      /web/node_modules/graphiql/graphiql.min.css \
      /web/node_modules/graphiql/graphiql.min.css.map \
      ./web/node_modules/graphiql/
+COPY --from=web /web/dist ./web/dist
 
 ENV RAPPORT_WEB_DIR=/app/web \
     RAPPORT_HOST=0.0.0.0 \

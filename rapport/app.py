@@ -20,17 +20,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from graphdb.driver import Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
-from rapport import playground
+from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
-from rapport.auth.authenticator import bearer_token
+from rapport.graphql_http import GraphQLView
+from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
 from rapport.security.csp import playground_csp
+from rapport.security.gate import Gate, RateLimited
 from rapport.security.middleware import (
     AuthMiddleware,
     BodyLimitMiddleware,
@@ -45,19 +46,21 @@ from schema.root import schema
 log = logging.getLogger("rapport")
 
 
-class RapportGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our context, offline playground and debug extension.
+class RapportGraphQL(GraphQLView):
+    """Our GraphQL view (rapport/graphql_http.py) with our context and offline playground.
 
     HTTP requests arrive authenticated by `AuthMiddleware` (the viewer is in `request.state`);
-    WebSocket connections authenticate in `connection_init` (`on_ws_connect`).
+    WebSocket connections authenticate in `connection_init` (`on_ws_connect`) and again for
+    every operation (`GatedTransportWSHandler`), through the same `Gate`.
     """
+
+    graphql_transport_ws_handler_class = GatedTransportWSHandler
 
     def __init__(
         self,
         graph_holder: dict[str, Graph],
         settings: Settings,
-        authenticator: Authenticator,
-        limiter: TokenBucketLimiter,
+        gate: Gate,
     ) -> None:
         super().__init__(
             schema,
@@ -68,8 +71,12 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
         )
         self._graph_holder = graph_holder
         self._settings = settings
-        self._authenticator = authenticator
-        self._limiter = limiter
+        self._gate = gate
+        self.graphql_transport_ws_handler_class = type(  # type: ignore[assignment]
+            "RapportTransportWSHandler",
+            (GatedTransportWSHandler,),
+            {"gate": gate, "recheck_interval_s": max(settings.auth_cache_ttl_s, 1.0)},
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -101,20 +108,13 @@ class RapportGraphQL(GraphQL[RequestContext, None]):
         Accepts `{"Authorization": "Bearer …"}` (what GraphiQL's headers look like) or
         `{"authToken": "…"}`. A refusal closes the socket with graphql-transport-ws's 4403.
         """
-        params = context.connection_params or {}
-        raw = params.get("Authorization", params.get("authorization"))
-        if raw is None and isinstance(params.get("authToken"), str):
-            token = str(params["authToken"])
-            raw = token if token.lower().startswith("bearer ") else f"Bearer {token}"
         try:
-            viewer = await self._authenticator.authenticate(
-                bearer_token(raw if isinstance(raw, str) else None)
-            )
+            viewer = await self._gate.admit(socket_authorization(context), socket_client(context))
         except AuthError as exc:
             log.info("WebSocket refused (request id %s): %s", context.request_id, exc)
             raise ConnectionRejectionError({"message": exc.message}) from exc
-        if self._limiter.acquire(viewer.rate_key) > 0:
-            raise ConnectionRejectionError({"message": "Rate limit exceeded."})
+        except RateLimited as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from exc
         context.principal = viewer
         return None
 
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     holder: dict[str, Graph] = {}
     authenticator = Authenticator(settings, lambda: holder["graph"])
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    gate = Gate(authenticator, limiter)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -179,13 +180,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await authenticator.drain()
             await graph.close()
 
-    graphql_app = RapportGraphQL(holder, settings, authenticator, limiter)
+    graphql_app = RapportGraphQL(holder, settings, gate)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *playground.playground_routes(),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
+        *explorer.explorer_routes(),
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),
@@ -198,7 +200,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             max_age=600,
         ),
         Middleware(BodyLimitMiddleware, settings=settings),
-        Middleware(AuthMiddleware, authenticator=authenticator, limiter=limiter),
+        Middleware(AuthMiddleware, gate=gate),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder

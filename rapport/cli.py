@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,23 +13,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from graphdb.driver import Graph
-from graphdb.local.launcher import LocalNeo4jError
-from graphdb.local.server import LocalNeo4jConfig, start, status, stop
-from graphdb.migrations import migrate
 from rapport.auth.cli import auth_app, token_app
 from rapport.io.cli import export_command, import_command
-from rapport.security.middleware import RequestIdLogFilter
-from rapport.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from graphdb.driver import Graph
+    from graphdb.local.server import LocalNeo4jConfig
     from rapport.seed import SeedReport
+    from rapport.settings import Settings
 
-console = Console(stderr=True)
+# Heavy modules (the driver, the schema, pydantic settings) are imported inside the commands, so
+# that `rapport --help` and `rapport --version` answer at once.
+
+console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
     help="Rapport: a graph-backed customer database served as GraphQL over Neo4j.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Manage the database: local Neo4j and migrations.", no_args_is_help=True)
 schema_app = typer.Typer(help="Inspect the GraphQL schema.", no_args_is_help=True)
@@ -40,7 +42,15 @@ app.command("import")(import_command)
 app.command("export")(export_command)
 
 
+def get_settings() -> Settings:
+    from rapport.settings import get_settings as load
+
+    return load()
+
+
 def local_config(settings: Settings) -> LocalNeo4jConfig:
+    from graphdb.local.server import LocalNeo4jConfig
+
     return LocalNeo4jConfig(
         home=settings.neo4j_home,
         launcher_dir=settings.launcher_dir,
@@ -58,6 +68,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _graph(settings: Settings) -> Graph:
+    from graphdb.driver import Graph
+
     return Graph.connect(
         settings.effective_neo4j_uri,
         settings.neo4j_user,
@@ -69,6 +81,9 @@ def _graph(settings: Settings) -> Graph:
 
 def ensure_database(settings: Settings) -> None:
     """Start the local Neo4j when no external NEO4J_URI is configured."""
+    from graphdb.local.launcher import LocalNeo4jError
+    from graphdb.local.server import start
+
     if not settings.uses_local_neo4j:
         console.print(f"Using external Neo4j at {settings.neo4j_uri}; nothing local starts.")
         return
@@ -84,6 +99,8 @@ def ensure_database(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> list[int]:
+    from graphdb.migrations import migrate
+
     graph = _graph(settings)
     try:
         if not await graph.ping():
@@ -105,6 +122,8 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the local Neo4j gracefully, flushing all data."""
+    from graphdb.local.server import stop
+
     settings = get_settings()
     if not settings.uses_local_neo4j:
         raise _fail("NEO4J_URI points at an external Neo4j; Rapport does not manage it.")
@@ -114,6 +133,8 @@ def db_stop() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say whether the local Neo4j runs, and where. Exit code 0 when it runs, 3 when not."""
+    from graphdb.local.server import status
+
     settings = get_settings()
     if not settings.uses_local_neo4j:
         console.print(f"External Neo4j configured at {settings.neo4j_uri}.")
@@ -153,6 +174,8 @@ def serve(
     """Serve the GraphQL API, with the playground at /graphql."""
     import uvicorn
 
+    from rapport.security.middleware import RequestIdLogFilter
+
     settings = get_settings()
     if start_db:
         ensure_database(settings)
@@ -161,8 +184,11 @@ def serve(
         console.print(f"Applied migrations {applied}.")
     bind_host = host or settings.host
     bind_port = port or settings.port
-    console.print(
-        f"[bold green]Rapport is up:[/] playground at http://{bind_host}:{bind_port}/graphql "
+    # Bind before saying anything: a taken port is a clear error, not "up" and then a crash.
+    sock = _bind(bind_host, bind_port)
+    up = (
+        f"[bold green]Rapport is up:[/] explorer at http://{bind_host}:{bind_port}/app, "
+        f"playground at http://{bind_host}:{bind_port}/graphql "
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
     logging.basicConfig(
@@ -171,14 +197,47 @@ def serve(
     )
     for handler in logging.getLogger().handlers:  # every line carries the request id (or -)
         handler.addFilter(RequestIdLogFilter())
-    uvicorn.run(
-        "rapport.asgi:app",
-        host=bind_host,
-        port=bind_port,
-        workers=workers,
-        reload=reload,
-        log_level=settings.log_level.lower(),
+    if workers > 1 or reload:
+        sock.close()  # uvicorn's supervisor binds for its workers itself
+        console.print(f"Starting {workers} worker(s) on {bind_host}:{bind_port}…")
+        uvicorn.run(
+            "rapport.asgi:app",
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            reload=reload,
+            log_level=settings.log_level.lower(),
+        )
+        return
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                console.print(up)
+
+    config = uvicorn.Config(
+        "rapport.asgi:app", host=bind_host, port=bind_port, log_level=settings.log_level.lower()
     )
+    Server(config).run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port), or a clear error (exit 1) when it cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise _fail(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another server running? "
+            "Choose another port with --port or RAPPORT_PORT."
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 async def _seed(
@@ -188,9 +247,11 @@ async def _seed(
     wipe: bool,
     if_empty: bool,
     batch_size: int,
+    force: bool = False,
 ) -> SeedReport | None:
     """Migrate, apply --wipe / --if-empty, seed; None when --if-empty found customers."""
-    from rapport.seed import has_customers, seed_graph, wipe_graph
+    from graphdb.migrations import migrate
+    from rapport.seed import foreign_credentials, has_customers, seed_graph, wipe_graph
 
     graph = _graph(settings)
     try:
@@ -210,6 +271,14 @@ async def _seed(
                 raise _fail(
                     "the database already has customers. Pass --wipe to replace everything, "
                     "or --if-empty to leave an existing graph alone."
+                )
+        if wipe and not force:
+            users, keys = await foreign_credentials(graph)
+            if users or keys:
+                raise _fail(
+                    f"the database has {users:,} user(s) the seed did not create and {keys:,} "
+                    "API key(s): people use it. Nothing was deleted. Pass --force to wipe the "
+                    "data anyway (users holding keys, and the keys, are kept)."
                 )
         if wipe:
             with console.status("Wiping the graph (migrations, locks and API keys kept)…"):
@@ -263,6 +332,12 @@ def seed(
     if_empty: Annotated[
         bool, typer.Option(help="Do nothing when the database already has customers.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="With --wipe: wipe even when users or API keys that the seed did not create exist."
+        ),
+    ] = False,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Rows per UNWIND statement and transaction.")
     ] = 5000,
@@ -277,13 +352,50 @@ def seed(
     """Load a realistic, deterministic demo/benchmark graph (starts nothing; migrates first)."""
     settings = get_settings()
     out = duplicates_out or settings.data_dir / f"seed-duplicates-{seed}.json"
-    report = asyncio.run(_seed(settings, customers, seed, wipe, if_empty, batch_size))
+    report = asyncio.run(_seed(settings, customers, seed, wipe, if_empty, batch_size, force))
     if report is not None:
         _seed_summary(report, out)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("rapport")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            number = "unknown"
+        sys.stdout.write(f"rapport {number}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Rapport: a graph-backed customer database served as GraphQL over Neo4j."""
+
+
 def main() -> None:
-    app()
+    """The `rapport` entry point: a failure is one line on stderr and exit status 1, never a
+    traceback (RAPPORT_DEBUG=1 shows it)."""
+    import os
+
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("RAPPORT_DEBUG"):
+            raise
+        from rich.markup import escape
+
+        detail = str(exc) or type(exc).__name__
+        console.print(f"[bold red]error:[/] {escape(detail)} ({type(exc).__name__})")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,10 @@ query Ping {
 """
 
 
+#: How long after the last keystroke in the Headers tab the schema is fetched again.
+HEADERS_REFETCH_DELAY_MS: Final[int] = 400
+
+
 def _js_literal(value: str) -> str:
     """Encode ``value`` as a JS string literal that is safe inside ``<script>``.
 
@@ -169,20 +173,36 @@ def playground_html(graphql_path: str = "/graphql") -> str:
         "use strict";
         var graphqlPath = {path};
         var wsScheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-        var fetcher = GraphiQL.createFetcher({{
-          url: graphqlPath,
-          subscriptionUrl: wsScheme + "//" + window.location.host + graphqlPath
-        }});
-        var root = ReactDOM.createRoot(document.getElementById("graphiql"));
-        root.render(
-          React.createElement(GraphiQL, {{
-            fetcher: fetcher,
+        function newFetcher() {{
+          return GraphiQL.createFetcher({{
+            url: graphqlPath,
+            subscriptionUrl: wsScheme + "//" + window.location.host + graphqlPath
+          }});
+        }}
+        // GraphiQL introspects once per fetcher. A new fetcher after the headers change (a
+        // token pasted, debounced) makes it fetch the schema again with the new headers,
+        // instead of showing "Error fetching schema" until someone finds the re-fetch button.
+        function Playground() {{
+          var state = React.useState(newFetcher);
+          var setFetcher = state[1];
+          var timer = React.useRef(null);
+          var onEditHeaders = React.useCallback(function () {{
+            window.clearTimeout(timer.current);
+            timer.current = window.setTimeout(function () {{
+              setFetcher(function () {{ return newFetcher(); }});
+            }}, {HEADERS_REFETCH_DELAY_MS});
+          }}, []);
+          return React.createElement(GraphiQL, {{
+            fetcher: state[0],
             defaultQuery: {default_query},
             isHeadersEditorEnabled: true,
             shouldPersistHeaders: true,
-            defaultEditorToolsVisibility: "headers"
-          }})
-        );
+            defaultEditorToolsVisibility: "headers",
+            onEditHeaders: onEditHeaders
+          }});
+        }}
+        var root = ReactDOM.createRoot(document.getElementById("graphiql"));
+        root.render(React.createElement(Playground));
       }})();
     </script>
   </body>

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, alias="RAPPORT_MAX_QUERY_DEPTH")
     max_aliases: int = Field(default=30, alias="RAPPORT_MAX_ALIASES")
     max_tokens: int = Field(default=2000, alias="RAPPORT_MAX_TOKENS")
+    max_fields: int = Field(
+        default=1000,
+        alias="RAPPORT_MAX_FIELDS",
+        description="Fields an operation may select once its fragments are expanded.",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, alias="RAPPORT_MAX_BODY_BYTES")
     rate_limit_per_s: float = Field(
         default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."

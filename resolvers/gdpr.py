@@ -3,8 +3,9 @@
 One Cypher statement reads the person with their consents, interactions, orders (with lines),
 referrals in and out, jobs, org chart, acquaintances, tags and audit entries, and says whether
 the viewer may have it: ADMIN and MANAGER always, SALES for its own accounts (the same rule as
-for writes and for seeing personal data), ANALYST never. The document uses global ids, ISO 8601
-times and money as decimal strings, like the API.
+for writes and for seeing personal data, graphdb/ownership.py), ANALYST never. Serving it
+writes an AuditEvent in the same transaction, as every audited act does. The document uses
+global ids, ISO 8601 times and money as decimal strings, like the API.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
+from graphdb.driver import run_in
 from graphdb.writes import gdpr as cypher
 from resolvers.audit import forbidden
-from resolvers.writes._audit import money, plain
+from resolvers.validation import FieldError
+from resolvers.writes._audit import Subject, money, plain
+from resolvers.writes._tx import Guard, Ref, Refused, Tx, execute
+from resolvers.writes.codes import WriteCode
 from schema import global_id
 from schema.context import Info
 
@@ -79,10 +84,18 @@ def _shape(type_name: str, raw_id: str, doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _disclosed(document: dict[str, Any]) -> dict[str, Any]:
+    """What the export's AuditEvent says was disclosed: the document's sections."""
+    return {"disclosed": {"after": sorted(document)}}
+
+
 async def export_subject_data(info: Info, subject_id: str) -> dict[str, Any] | None:
-    viewer = info.context.viewer
-    if viewer.role == "ANALYST":
-        raise forbidden("Analysts may not export personal data.")
+    """The subject's document, read in a write transaction that also records the disclosure
+    as an AuditEvent (`exportSubjectData`, `changes.disclosed` lists the sections): serving an
+    access request is an act the controller must account for. Authorization is the write
+    path's (resolvers/writes/policy.py): ADMIN and MANAGER, SALES for its own accounts by the
+    ownership rule, ANALYST never; a refusal is the GraphQL error FORBIDDEN and records
+    nothing."""
     try:
         type_name, raw_id = global_id.decode(subject_id)
     except global_id.InvalidGlobalId as exc:
@@ -94,13 +107,28 @@ async def export_subject_data(info: Info, subject_id: str) -> dict[str, Any] | N
             f"Subject data is held about customers and contacts; this id names a {type_name}.",
             extensions={"code": "WRONG_TYPE"},
         )
-    sales = viewer.role == "SALES"
-    rows = await info.context.graph.read(
-        cypher.export(type_name, check_owner=sales),
-        {"id": raw_id, "viewerId": viewer.user_id},
+    ref = Ref(("id",), type_name, raw_id)
+
+    async def work(tx: Tx) -> dict[str, Any]:
+        rows = await run_in(tx, cypher.export(type_name, check_owner=False), {"id": raw_id})
+        if not rows:
+            raise Refused([FieldError(ref.field, WriteCode.NOT_FOUND, "No such person.")])
+        return _shape(type_name, raw_id, rows[0]["doc"])
+
+    outcome = await execute(
+        info,
+        work,
+        subject=Subject(type_name, raw_id),
+        guard=Guard(own=(ref,)),
+        noted=_disclosed,
     )
-    if not rows:
+    document, errors = outcome
+    if any(e.code == WriteCode.NOT_FOUND for e in errors):
         return None
-    if not rows[0]["allowed"]:
-        raise forbidden("As SALES you can export only the accounts you manage and their people.")
-    return _shape(type_name, raw_id, rows[0]["doc"])
+    if errors:
+        if info.context.viewer.role == "SALES":
+            raise forbidden(
+                "As SALES you can export only the accounts you manage and their people."
+            )
+        raise forbidden(errors[0].message)
+    return document

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
@@ -61,6 +61,11 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[DateTime, None]:
+        if count is not None and count < 1:
+            raise GraphQLError(
+                f"`count` is {count}; it must be at least 1 (omit it for no end).",
+                extensions={"code": "INVALID_ARGUMENT", "argument": "count"},
+            )
         interval = min(max(interval_seconds, 1), 60)
         sent = 0
         while count is None or sent < count:
@@ -70,6 +75,7 @@ class Subscription:
                 await asyncio.sleep(interval)
 
 
+from rapport.security.cost import CostLimits  # noqa: E402
 from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
 from schema.extensions import StatementLogExtension  # noqa: E402
 
@@ -80,10 +86,11 @@ schema = strawberry.Schema(
     types=list(ENTITY_TYPES.values()),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     # AbuseLimits first: it sets the parse options and validation rules the caches key on.
+    # CostLimits parses (cached), counts the expanded document, then validates it off the event
+    # loop (cached).
     extensions=[
         AbuseLimits,
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        CostLimits,
         MaskInternalErrors,
         StatementLogExtension,
     ],

@@ -38,6 +38,10 @@ def _parse_datetime(value: Any) -> dt.datetime:
         raise ValueError(f"'{value}' is not an ISO 8601 date-time") from exc
     if parsed.tzinfo is None:
         raise ValueError(f"'{value}' has no UTC offset; write e.g. 2025-01-31T09:00:00+01:00")
+    try:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC, which nothing can store
+        parsed.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(f"'{value}' is outside the years 0001-9999 once converted to UTC") from exc
     return parsed
 
 

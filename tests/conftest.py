@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -149,15 +150,21 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
+#: The app behind each live server URL (tests that must reach into the server, e.g. its cache).
+LIVE_APPS: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server_url(settings: Settings) -> Iterator[str]:
     """The full app under a real uvicorn on a free port, for HTTP, WebSocket and browser tests."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings)
+    LIVE_APPS[f"http://127.0.0.1:{port}"] = app
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = _ThreadedServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # start-up migrates a fresh database: slow on a busy machine
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")

@@ -303,8 +303,26 @@ async def test_confusion_fails_too_when_only_a_public_key_is_configured(
 async def test_the_role_claim_must_be_a_role_and_is_authoritative(
     anonymous_client: httpx.AsyncClient, jwt_user: str
 ) -> None:
-    response = await post_with(anonymous_client, hs256(claims(jwt_user, role="analyst")))
+    response = await post_with(anonymous_client, hs256(claims(jwt_user, role="ANALYST")))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["admin", "Admin", " ADMIN", "ADMIN "])
+async def test_a_role_claim_is_exact_so_admin_in_lower_case_is_refused(
+    anonymous_client: httpx.AsyncClient, jwt_user: str, spelling: str
+) -> None:
+    response = await post_with(anonymous_client, hs256(claims(jwt_user, role=spelling)))
+    assert_401(response, "must be one of ADMIN, MANAGER, SALES, ANALYST")
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+async def test_a_time_claim_written_as_a_string_is_refused(
+    anonymous_client: httpx.AsyncClient, jwt_user: str, claim: str
+) -> None:
+    now = int(time.time())
+    value = str(now + 300 if claim == "exp" else now)
+    response = await post_with(anonymous_client, hs256(claims(jwt_user, **{claim: value})))
+    assert_401(response, f"the '{claim}' claim must be a number")
 
 
 async def test_auto_provisioning_creates_the_user_with_the_role_claim(

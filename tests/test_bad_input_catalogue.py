@@ -211,10 +211,85 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
         ("alias flood", "{ " + " ".join(f"a{i}: apiVersion" for i in range(60)) + " }"),
         ("fragment cycle", "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }"),
         ("syntax error", "{ customers { "),
+        (
+            "fragments doubling 20 times",
+            "fragment F0 on Customer { name } "
+            + " ".join(
+                f"fragment F{i} on Customer {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 21)
+            )
+            + " { customers(first: 1) { edges { node { ...F20 } } } }",
+        ),
+        ("two operations without operationName", "query A { apiVersion } mutation B { noop }"),
+        ("__typename alias", '{ search(text: "World") { __typename: score } }'),
+        (
+            "DateTime far past the calendar in UTC",
+            '{ atRiskCustomers(asOf: "9999-12-31T23:59:59-14:00") { customer { name } } }',
+        ),
+        (
+            "DateTime before the calendar in UTC",
+            '{ atRiskCustomers(asOf: "0001-01-01T00:00:00+14:00") { customer { name } } }',
+        ),
+        (
+            "churnRisk at the end of the calendar",
+            '{ customers(first: 1) { edges { node { churnRisk(asOf: "9999-12-31T23:59:59-14:00") { atRisk } } } } }',
+        ),
+        (
+            "filter with 100 or branches",
+            "{ customers(filter: {or: ["
+            + ", ".join(f'{{name: {{eq: "n{i}"}}}}' for i in range(100))
+            + "]}) { totalCount } }",
+        ),
+        (
+            "not nested 400 deep",
+            "{ customers(filter: "
+            + "{not: " * 400
+            + '{name: {eq: "x"}}'
+            + "}" * 400
+            + ") { totalCount } }",
+        ),
+        ("subscription over HTTP", "subscription { heartbeat(count: 1) }"),
         ("unknown field", "{ passwords }"),
         ("mutation of unknown entity", "mutation { dropDatabase }"),
     ]
     cases += [(label, {"query": q}) for label, q in numbers]
+    created_at = "query($a: String) { customers(first: 1, after: $a, orderBy: [{field: CREATED_AT}]) { totalCount } }"
+    for label, payload in [
+        ("string for a date-time", {"s": "x", "v": ["2020-01-01", "k"]}),
+        ("number for a date-time", {"v": [{"dt": 5}, "k"]}),
+        ("date-time beyond the calendar", {"v": [{"dt": "9999-12-31T23:59:59-14:00"}, "k"]}),
+        ("list instead of object", [1, 2]),
+        ("null for the id", {"v": [{"dt": "2020-01-01T00:00:00+00:00"}, None]}),
+    ]:
+        forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+        cases.append((f"forged cursor: {label}", {"query": created_at, "variables": {"a": forged}}))
+    imports = "mutation($i: ImportRecordsInput!) { importRecords(input: $i) { created errors { row field code } } }"
+    for label, extra in [
+        ("import: unknown preset", {"preset": "pipedrive-deals"}),
+        ("import: preset of another type", {"preset": "hubspot-contacts"}),
+        ("import: unknown locale", {"locale": "xx-YY"}),
+        ("import: delimiter of two characters", {"delimiter": ";;"}),
+        (
+            "import: no column feeds a required field",
+            {"data": "Kundennummer;kind;name\nK;INDIVIDUAL;N\n"},
+        ),
+        (
+            "import: ambiguous date",
+            {
+                "type": "CONTACTS",
+                "data": "firstName,lastName,email,birthday\nA,B,ab@example.com,03/04/1990\n",
+            },
+        ),
+        (
+            "import: ambiguous number",
+            {"type": "PRODUCTS", "data": "sku;name;price;currency\nS-9;X;1,250;EUR\n"},
+        ),
+    ]:
+        variables = {
+            "type": "CUSTOMERS",
+            "data": "externalId;kind;name\nI-1;INDIVIDUAL;N\n",
+            **extra,
+        }
+        cases.append((label, {"query": imports, "variables": {"i": variables}}))
     return cases
 
 
@@ -295,6 +370,39 @@ async def test_forged_or_garbage_credentials_get_401_and_change_nothing(
             headers={"Authorization": header},
         )
     assert response.status_code == 401
+    assert await snapshot(graph) == before
+
+
+RAW_BODIES = {
+    "null": b"null",
+    "a number": b"42",
+    "a string": b'"{ apiVersion }"',
+    "a batch": b'[{"query": "{ apiVersion }"}]',
+    "invalid UTF-8": b'{"query": "\xff"}',
+    "lone surrogate in a variable": b'{"query": "query($t: String!) { search(text: $t) { score } }", "variables": {"t": "\\ud800"}}',
+    "100k nested arrays": b"[" * 100_000 + b"]" * 100_000,
+    "50k nested objects": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    "5,000-digit integer": b'{"query": "{ apiVersion }", "variables": {"n": ' + b"9" * 5000 + b"}}",
+    "1,000-deep not filter in variables": (
+        b'{"query": "query($f: CustomerFilter) { customers(filter: $f) { totalCount } }", "variables": {"f": '
+        + b'{"not": ' * 1000
+        + b"{}"
+        + b"}" * 1000
+        + b"}}"
+    ),
+}
+
+
+@pytest.mark.parametrize("raw", RAW_BODIES.values(), ids=RAW_BODIES.keys())
+async def test_a_body_that_is_not_one_graphql_request_is_a_400_and_changes_nothing(
+    client: httpx.AsyncClient, graph: Graph, raw: bytes
+) -> None:
+    before = await snapshot(graph)
+    response = await client.post(
+        "/graphql", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"]
     assert await snapshot(graph) == before
 
 

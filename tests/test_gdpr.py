@@ -305,6 +305,9 @@ async def test_export_is_a_mutation_as_the_contract_says_and_the_old_query_agree
     by_query = (await gql(client, EXPORT, {"id": cid}))["exportSubjectData"]
     assert by_mutation["profile"]["email"] == CUSTOMER_PERSONAL["email"]
     assert by_mutation.pop("exportedAt") <= by_query.pop("exportedAt")
+    # the second export lists the first among the subject's audit events: serving it is audited
+    disclosed = by_query["auditEvents"].pop()
+    assert disclosed["action"] == "exportSubjectData"
     assert by_mutation == by_query
 
 
@@ -338,3 +341,120 @@ async def test_export_access(
         assert body["data"]["exportSubjectData"]["subject"]["id"] == world[target]
     else:
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_serving_an_export_is_audited_and_a_refusal_is_not(
+    live_server_url: str, client: httpx.AsyncClient, graph: Graph, world: World
+) -> None:
+    mutation = "mutation($id: ID!) { exportSubjectData(id: $id) }"
+    before = await graph.read(
+        "MATCH (e:AuditEvent {action: 'exportSubjectData'}) RETURN count(e) AS n"
+    )
+    assert before == [{"n": 0}]
+    async with as_role(live_server_url, world.tokens["SALES"]) as http:
+        doc = (await gql(http, mutation, {"id": world["A"]}))["exportSubjectData"]
+        refused = (
+            await http.post("/graphql", json={"query": mutation, "variables": {"id": world["B"]}})
+        ).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert refused["data"]["exportSubjectData"] is None
+    events = await graph.read(
+        "MATCH (e:AuditEvent {action: 'exportSubjectData'})-[:ABOUT]->(n) "
+        "RETURN e.actorId AS actor, e.entityId AS entity, e.changes AS changes, n.id AS about"
+    )
+    assert len(events) == 1, events
+    assert events[0]["actor"] == raw(world.users["SALES"])
+    assert events[0]["entity"] == events[0]["about"] == raw(world["A"])
+    assert '"disclosed"' in events[0]["changes"]
+    assert "profile" in events[0]["changes"]
+    assert doc["subject"]["id"] == world["A"]
+    # the deprecated query form is the same act, audited the same way
+    ok_query = (await gql(client, EXPORT, {"id": world["A"]}))["exportSubjectData"]
+    assert ok_query["subject"]["id"] == world["A"]
+    count = await graph.read(
+        "MATCH (e:AuditEvent {action: 'exportSubjectData'}) RETURN count(e) AS n"
+    )
+    assert count == [{"n": 2}]
+
+
+async def test_erasure_finds_the_person_in_other_peoples_free_text_and_saved_segments(
+    client: httpx.AsyncClient, graph: Graph, world: World
+) -> None:
+    p = CUSTOMER_PERSONAL
+    cid = await _person_customer(client, world)
+    # pasted by users where it does not belong, in any letter case
+    ok(
+        await mutate(
+            client,
+            "updateCustomer",
+            {"id": world["B"], "leadSource": f"Referred by {p['email'].upper()}"},
+        )
+    )
+    ok(
+        await mutate(
+            client,
+            "logInteraction",
+            {
+                "kind": "CALL",
+                "participantIds": [world["A"]],
+                "summary": f"Asked about {p['name']}, call her on {p['phone']}.",
+            },
+        )
+    )
+    ok(await mutate(client, "updateCompany", {"id": world["D"], "legalForm": p["addressLine1"]}))
+    segment = ok(
+        await mutate(
+            client,
+            "createSegment",
+            {
+                "name": f"Follow up {p['name']}",
+                "description": f"Everyone like {p['email']}",
+                "filter": {"or": [{"email": {"eq": p["email"]}}, {"phone": {"in": [p["phone"]]}}]},
+            },
+            "segment { id version }",
+        )
+    )["segment"]
+    # a namesake is somebody else: their own name stays
+    namesake = ok(
+        await mutate(
+            client,
+            "createCustomer",
+            {"externalId": "NAMESAKE", "kind": "INDIVIDUAL", "name": p["name"]},
+            "customer { id }",
+        )
+    )["customer"]["id"]
+
+    ok(await mutate(client, "eraseCustomer", {"id": cid, "reason": "Art. 17"}))
+
+    texts = [t.lower() for t in await _all_text(graph)]
+    for field, value in p.items():
+        if field == "name":
+            continue
+        leaks = [t for t in texts if value.lower() in t]
+        assert not leaks, f"{field} survived erasure: {leaks}"
+    holders = await graph.read(
+        "MATCH (n) WHERE any(k IN keys(n) WHERE n[k] IS :: STRING AND n[k] CONTAINS $name) "
+        "RETURN n.id AS id, n.name AS name",
+        {"name": p["name"]},
+    )
+    assert holders == [{"id": raw(namesake), "name": p["name"]}]
+
+    read = await gql(
+        client,
+        "query($id: ID!) { segment(id: $id) { name description filter version "
+        "customers { totalCount } } }",
+        {"id": segment["id"]},
+    )
+    assert read["segment"] == {
+        "name": "Follow up [erased]",
+        "description": "Everyone like [erased]",
+        "filter": {"or": [{"email": {"eq": "[erased]"}}, {"phone": {"in": ["[erased]"]}}]},
+        "version": segment["version"] + 1,
+        "customers": {"totalCount": 0},
+    }
+    lead = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Customer { leadSource } } }",
+        {"id": world["B"]},
+    )
+    assert lead["node"]["leadSource"] == "Referred by [erased]"

@@ -11,18 +11,23 @@ full app on a free port.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import websockets
 from starlette.applications import Starlette
 
 from rapport import playground
+from tests.conftest import ADMIN_TOKEN
 
 CHROMIUM_TIMEOUT_S = 120
 
@@ -162,6 +167,107 @@ def test_playground_page_loads_only_local_assets(live_server_url: str) -> None:
             assert asset.headers["content-type"].startswith(expected_type), name
             assert asset.headers["cache-control"] == "public, max-age=86400"
             assert len(asset.content) > 1000, name
+
+
+# Pasting a token re-fetches the schema: driven over the DevTools protocol.
+
+#: Runs in the page: waits for GraphiQL, pastes the headers, then waits for the schema.
+_PASTE_TOKEN_AND_WAIT_FOR_SCHEMA = """
+new Promise((resolve) => {
+  const deadline = Date.now() + 30000;
+  // The Headers tab is open (defaultEditorToolsVisibility); the variables editor is hidden.
+  const headersEditor = () => document.querySelector(
+    "section.graphiql-editor-tool[aria-label='Headers'] .graphiql-editor:not(.hidden) .CodeMirror");
+  const docs = () => document.querySelector(".graphiql-doc-explorer");
+  let pasted = false;
+  let before = null;
+  const step = () => {
+    if (Date.now() > deadline) {
+      resolve({ok: false, before, docs: docs() ? docs().textContent : null});
+      return;
+    }
+    const button = document.querySelector("[aria-label='Show Documentation Explorer']");
+    if (!docs() && button) button.click();
+    const editor = headersEditor();
+    if (!pasted) {
+      // Without a token the first introspection is a 401: wait until GraphiQL says so.
+      if (editor && docs() && /Error fetching schema|error/i.test(docs().textContent)) {
+        before = docs().textContent;
+        editor.CodeMirror.setValue(JSON.stringify({Authorization: "Bearer " + TOKEN}));
+        pasted = true;
+      }
+    } else if (docs() && docs().textContent.includes("Root Types")) {
+      resolve({ok: true, before, docs: docs().textContent.slice(0, 200)});
+      return;
+    }
+    setTimeout(step, 100);
+  };
+  step();
+})
+"""
+
+
+async def _cdp(ws: Any, method: str, **params: Any) -> dict[str, Any]:
+    _cdp.counter = getattr(_cdp, "counter", 0) + 1  # type: ignore[attr-defined]
+    ident = _cdp.counter  # type: ignore[attr-defined]
+    await ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+    while True:
+        message = json.loads(await ws.recv())
+        if message.get("id") == ident:
+            assert "error" not in message, message
+            return message["result"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.browser
+async def test_pasting_a_token_fetches_the_schema_again(
+    live_server_url: str, tmp_path: Path
+) -> None:
+    command = [
+        _chromium_or_skip(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--host-resolver-rules={NO_INTERNET_RULES}",
+        "--remote-debugging-port=0",
+        "about:blank",
+    ]
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        endpoint = await asyncio.wait_for(_devtools_endpoint(proc.stderr), 60)
+        port = endpoint.split(":")[2].split("/")[0]
+        async with httpx.AsyncClient() as http:
+            pages = (await http.get(f"http://127.0.0.1:{port}/json")).json()
+        page = next(p for p in pages if p["type"] == "page")
+        async with websockets.connect(page["webSocketDebuggerUrl"], max_size=None) as ws:
+            await _cdp(ws, "Page.enable")
+            await _cdp(ws, "Page.navigate", url=f"{live_server_url}/graphql")
+            script = f"const TOKEN = {json.dumps(ADMIN_TOKEN)};\n{_PASTE_TOKEN_AND_WAIT_FOR_SCHEMA}"
+            result = await _cdp(
+                ws, "Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True
+            )
+        outcome = result["result"]["value"]
+        assert outcome["ok"], outcome
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+
+
+async def _devtools_endpoint(stderr: asyncio.StreamReader) -> str:
+    while line := (await stderr.readline()).decode(errors="replace"):
+        match = re.search(r"DevTools listening on (ws://\S+)", line)
+        if match:
+            return match.group(1)
+    raise RuntimeError("Chromium exited without a DevTools endpoint")
 
 
 # The rest needs no server: the asset route's failure modes, checked in-process.

@@ -355,9 +355,24 @@ async def test_cli_seeds_writes_duplicates_and_respects_if_empty(
     assert "--wipe" in result.output
     assert await _fingerprint(graph) == before
 
+    # The suite's own API keys are in the database: a wipe needs --force, and without it
+    # nothing is deleted.
+    result = await asyncio.to_thread(invoke, "--customers", "80", "--seed", "4", "--wipe")
+    assert result.exit_code == 1
+    assert "--force" in result.output
+    assert await _fingerprint(graph) == before
+
     out = cli_env / "elsewhere" / "dups.json"
     result = await asyncio.to_thread(
-        invoke, "--customers", "80", "--seed", "4", "--wipe", "--duplicates-out", str(out)
+        invoke,
+        "--customers",
+        "80",
+        "--seed",
+        "4",
+        "--wipe",
+        "--force",
+        "--duplicates-out",
+        str(out),
     )
     assert result.exit_code == 0, result.output
     assert await _customers(graph) == 80

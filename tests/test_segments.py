@@ -426,6 +426,55 @@ async def test_masked_roles_see_members_masked_but_not_segments_built_on_persona
     assert names_only["segments"]["totalCount"] == 2
 
 
+PERSONAL_FILTER = {
+    "or": [
+        {"email": {"eq": "jana.private@gmail.com"}},
+        {"phone": {"in": ["+421901222333", "+421901222444"]}},
+        {"not": {"postalCode": {"startsWith": "811"}}},
+    ],
+    "addressLine1": {"isNull": False},
+    "country": {"eq": "SK"},
+    "company": {"industry": {"eq": "Retail"}},
+}
+
+MASKED_FILTER = {
+    "or": [
+        {"email": {"eq": "[masked]"}},
+        {"phone": {"in": ["[masked]", "[masked]"]}},
+        {"not": {"postalCode": {"startsWith": "[masked]"}}},
+    ],
+    "addressLine1": {"isNull": False},
+    "country": {"eq": "SK"},
+    "company": {"industry": {"eq": "Retail"}},
+}
+
+
+@pytest.mark.parametrize("role", ["SALES", "ANALYST"])
+async def test_personal_values_in_saved_filters_are_masked_for_masked_roles(
+    client: httpx.AsyncClient, live_server_url: str, make_token: Any, role: str
+) -> None:
+    saved = await _create(client, "Private", filter=PERSONAL_FILTER)
+    assert saved["filter"] == PERSONAL_FILTER  # ADMIN sees the filter as saved
+    token = await make_token(role)
+    async with httpx.AsyncClient(
+        base_url=live_server_url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        one = await gql(
+            http, "query($id: ID!) { segment(id: $id) { filter } }", {"id": saved["id"]}
+        )
+        listed = await gql(http, "{ segments { edges { node { filter } } } }")
+        as_node = await gql(
+            http,
+            "query($id: ID!) { node(id: $id) { ... on Segment { f: filter } } }",
+            {"id": saved["id"]},
+        )
+    assert one["segment"]["filter"] == MASKED_FILTER
+    assert listed["segments"]["edges"] == [{"node": {"filter": MASKED_FILTER}}]
+    assert as_node["node"]["f"] == MASKED_FILTER
+    for body in (one, listed, as_node):
+        assert "jana.private" not in str(body) and "+42190122" not in str(body)
+
+
 async def test_a_stored_filter_the_schema_no_longer_accepts_is_reported(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:

@@ -9,7 +9,7 @@ caller can turn it into a global id); resolvers/writes/_audit.py turns them into
 
 from __future__ import annotations
 
-from graphdb.model import CURRENT_EMPLOYMENT
+from graphdb import ownership
 from graphdb.writes.nodes import label, prop
 
 _EITHER = "CASE WHEN x:Customer THEN 'Customer' ELSE 'Contact' END"
@@ -116,37 +116,13 @@ def record(type_name: str) -> str:
 
 # --- authorization: is a record one of the viewer's accounts? ----------------------------------
 
-_CURRENT = CURRENT_EMPLOYMENT.format(r="w")
 
-#: predicates over `n` for "n is an account the user `$viewerId` manages, or part of one"
-_OWNED = {
-    "Customer": "EXISTS { (:User {id: $viewerId})-[:MANAGES]->(n) }",
-    "Company": (
-        "EXISTS { (:User {id: $viewerId})-[:MANAGES]->(:Customer {kind: 'BUSINESS'})"
-        "-[:ACCOUNT_OF]->(n) }"
-    ),
-    "Contact": (
-        "EXISTS { MATCH (:User {id: $viewerId})-[:MANAGES]->(:Customer {kind: 'BUSINESS'})"
-        f"-[:ACCOUNT_OF]->(:Company)<-[w:WORKS_AT]-(n) WHERE {_CURRENT} }}"
-    ),
-}
-
-#: a contact with no current job anywhere (nobody's account yet, e.g. just created)
-_UNATTACHED = f"NOT EXISTS {{ MATCH (n)-[w:WORKS_AT]->(:Company) WHERE {_CURRENT} }}"
-
-
-def owned_predicate(type_name: str, *, or_unattached: bool = False) -> str:
-    """A predicate over `n`: the record is one of the accounts of user `$viewerId`."""
-    predicate = _OWNED.get(type_name, "false")
-    if or_unattached and type_name == "Contact":
-        predicate = f"({predicate} OR {_UNATTACHED})"
-    return predicate
-
-
-def owned(type_name: str, *, or_unattached: bool = False) -> str:
-    """For each existing record among `$ids`: `id` and whether `$viewerId` may write it."""
-    predicate = owned_predicate(type_name, or_unattached=or_unattached)
+def owned(type_name: str) -> str:
+    """For each existing record among `$ids`: `id`, whether it is one of the accounts of
+    `$viewerId` (`owned`), and whether making it part of them reveals nothing the viewer cannot
+    already see (`clean`). Both by the one ownership rule of graphdb/ownership.py."""
     return (
         f"UNWIND $ids AS id MATCH (n:{label(type_name)} {{id: id}}) "
-        f"RETURN n.id AS id, {predicate} AS owned"
+        f"RETURN n.id AS id, {ownership.owned(type_name)} AS owned, "
+        f"{ownership.brings_in_nothing_hidden(type_name)} AS clean"
     )

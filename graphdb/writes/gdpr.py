@@ -3,7 +3,7 @@ exportSubjectData (resolvers/writes/gdpr.py orchestrates, in one transaction).""
 
 from __future__ import annotations
 
-from graphdb.writes.audit import owned_predicate
+from graphdb.ownership import owned
 from graphdb.writes.nodes import label
 
 ERASABLE_TYPES = ("Customer", "Contact")
@@ -93,14 +93,50 @@ def delete_person(type_name: str) -> str:
 TOMBSTONE = "CREATE (t:Tombstone) SET t = $props"
 
 #: audit events that are about `$id`, about one of `$related`, or that mention one of `$needles`
+#: (lower case; matched case-insensitively)
 AUDIT_TO_REDACT = (
     "MATCH (e:AuditEvent) WHERE e.entityId = $id OR e.entityId IN $related "
-    "OR any(v IN $needles WHERE e.changes CONTAINS v) "
+    "OR any(v IN $needles WHERE toLower(e.changes) CONTAINS v) "
     "RETURN e.id AS id, e.entityId AS entityId, e.changes AS changes"
 )
 
 #: replace the `changes` of events (`$events`: {id, changes})
 AUDIT_REWRITE = "UNWIND $events AS u MATCH (e:AuditEvent {id: u.id}) SET e.changes = u.changes"
+
+#: records the erasure deals with on its own (the audit trail is JSON, redacted field by field;
+#: the tombstone is written scrubbed) or that are no one's free text
+_NOT_FREE_TEXT = ("AuditEvent", "Tombstone", "ApiKey", "RapportMigration")
+
+_HOLDS = (
+    "any(k IN keys(x) WHERE x[k] IS :: STRING "
+    "AND any(v IN $needles WHERE toLower(x[k]) CONTAINS v))"
+)
+
+#: every node and relationship with a string property holding one of `$needles` (lower case):
+#: free text where a user pasted the person (another customer's leadSource, a note, a saved
+#: segment's filter, name or description); a scan of the whole graph, as erasure is rare
+FREE_TEXT_HOLDING = (
+    "CALL () { MATCH (x) WHERE NOT (x:"
+    + " OR x:".join(_NOT_FREE_TEXT)
+    + ") AND "
+    + _HOLDS
+    + " RETURN 'node' AS kind, elementId(x) AS eid, labels(x) AS labels, properties(x) AS props "
+    "UNION ALL MATCH ()-[x]->() WHERE "
+    + _HOLDS
+    + " RETURN 'rel' AS kind, elementId(x) AS eid, [type(x)] AS labels, properties(x) AS props } "
+    "RETURN kind, eid, labels, props"
+)
+
+#: write the scrubbed properties back (`$rows`: {eid, props}); a versioned record gets a new
+#: version, so a process that cached it (the segment registry) reloads it
+FREE_TEXT_REWRITE_NODES = (
+    "UNWIND $rows AS r MATCH (x) WHERE elementId(x) = r.eid SET x += r.props, "
+    "x.version = CASE WHEN x.version IS NULL THEN null ELSE x.version + 1 END, "
+    "x.updatedAt = CASE WHEN x.updatedAt IS NULL THEN null ELSE $now END"
+)
+FREE_TEXT_REWRITE_RELS = (
+    "UNWIND $rows AS r MATCH ()-[x]->() WHERE elementId(x) = r.eid SET x += r.props"
+)
 
 # --- subject access -------------------------------------------------------------------------
 
@@ -151,7 +187,7 @@ def export(type_name: str, *, check_owner: bool) -> str:
     `$viewerId` may have it (`allowed`; always true without `check_owner`)."""
     allowed = "true"
     if check_owner:
-        allowed = owned_predicate(type_name)
+        allowed = owned(type_name)
     return (
         f"MATCH (n:{_label(type_name)} {{id: $id}}) "
         f"RETURN {{{_COMMON}, {_BY_TYPE[type_name]}}} AS doc, {allowed} AS allowed"

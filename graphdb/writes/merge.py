@@ -206,6 +206,13 @@ def fill_fields(type_name: str) -> str:
         and name not in _AGGREGATES
     ]
     fields = ", ".join(f"k.{name} = coalesce(k.{name}, m.{name})" for name in stored)
+    if type_name == "Customer":
+        # The merged-away externalIds stay findable, so a re-import of an old file updates the
+        # kept customer instead of creating the merged one again (rapport/io/load.py).
+        fields += (
+            ", k.externalIdAliases = [x IN coalesce(k.externalIdAliases, []) + [m.externalId] "
+            "+ coalesce(m.externalIdAliases, []) WHERE x IS NOT NULL AND x <> k.externalId]"
+        )
     no_address = " AND ".join(f"k.{p} IS NULL" for p in _ADDRESS)
     address = ", ".join(f"k.{p} = CASE WHEN noAddress THEN m.{p} ELSE k.{p} END" for p in _ADDRESS)
     return (

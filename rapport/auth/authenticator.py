@@ -106,10 +106,11 @@ class Authenticator:
     async def authenticate_header(self, authorization: str | None) -> Viewer:
         return await self.authenticate(bearer_token(authorization))
 
-    async def authenticate(self, token: str) -> Viewer:
+    async def authenticate(self, token: str, *, fresh: bool = False) -> Viewer:
+        """The viewer a token proves; `fresh` skips the cache (and refreshes it)."""
         now = time.monotonic()
         cache_key = hashlib.sha256(token.encode()).digest()
-        viewer = self._cache.get(cache_key, now)
+        viewer = None if fresh else self._cache.get(cache_key, now)
         if viewer is None:
             if token.startswith(f"{keys.TOKEN_SCHEME}_"):
                 viewer = await self._api_key(token)

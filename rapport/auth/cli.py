@@ -10,19 +10,27 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from graphdb.driver import Graph
-from graphdb.migrations import migrate
-from rapport.auth import keys
-from rapport.auth.bootstrap import bootstrap_admin
-from rapport.settings import Settings, get_settings
+if TYPE_CHECKING:
+    from graphdb.driver import Graph
+    from rapport.settings import Settings
 
 T = TypeVar("T")
+
+# The driver, the settings and the key store load when a command runs (`rapport --help` stays
+# fast).
+
+
+def get_settings() -> Settings:
+    from rapport.settings import get_settings as load
+
+    return load()
+
 
 console = Console(stderr=True)
 token_app = typer.Typer(help="Manage API keys (shown once, stored hashed).", no_args_is_help=True)
@@ -30,6 +38,10 @@ auth_app = typer.Typer(help="Authentication set-up.", no_args_is_help=True)
 
 
 def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
+    from graphdb.driver import Graph
+    from graphdb.migrations import migrate
+    from rapport.auth import keys
+
     async def run() -> T:
         graph = Graph.connect(
             settings.effective_neo4j_uri,
@@ -70,6 +82,8 @@ def token_create(
     ] = None,
 ) -> None:
     """Create an API key (and the user if missing). The key is printed once, to stdout."""
+    from rapport.auth import keys
+
     new = _with_graph(
         get_settings(),
         lambda graph: keys.create_api_key(
@@ -93,6 +107,8 @@ def token_list(
 
     A table on a terminal; tab-separated lines with a header when piped.
     """
+    from rapport.auth import keys
+
     rows = _with_graph(get_settings(), lambda graph: keys.list_api_keys(graph, email))
 
     def when(value: object) -> str:
@@ -125,6 +141,8 @@ def token_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (rpk_<prefix> or <prefix>).")],
 ) -> None:
     """Revoke a key. Running servers stop accepting it within RAPPORT_AUTH_CACHE_TTL seconds."""
+    from rapport.auth import keys
+
     settings = get_settings()
     info = _with_graph(settings, lambda graph: keys.revoke_api_key(graph, prefix))
     if info is None:
@@ -140,6 +158,8 @@ def token_revoke(
 def auth_bootstrap() -> None:
     """Make sure an admin can log in: create admin@rapport.local and a key if no admin key
     exists, and print the header to paste into the playground (idempotent)."""
+    from rapport.auth.bootstrap import bootstrap_admin
+
     settings = get_settings()
     result = _with_graph(settings, lambda graph: bootstrap_admin(graph, settings.admin_token_file))
     console.print(result.message)

@@ -127,4 +127,8 @@ class JwtVerifier:
             raise JwtRejected("token signature does not verify") from exc
         except jwt.InvalidTokenError as exc:
             raise JwtRejected(f"invalid token: {exc}") from exc
+        for claim in ("exp", "nbf", "iat"):  # PyJWT accepts "exp": "1999999999"; RFC 7519 not
+            value = claims.get(claim)
+            if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise JwtRejected(f"the {claim!r} claim must be a number (NumericDate)")
         return claims

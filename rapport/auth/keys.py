@@ -157,7 +157,7 @@ async def create_api_key(
     refused rather than silently changing what the user may do.
     """
     email = normalise_email(email)
-    wanted = parse_role(role) if role is not None else None
+    wanted = parse_role(role.strip().upper()) if isinstance(role, str) else None
     if role is not None and wanted is None:
         raise ApiKeyError(f"unknown role {role!r}; use ADMIN, MANAGER, SALES or ANALYST")
     if not name.strip():

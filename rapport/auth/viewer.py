@@ -18,12 +18,16 @@ CredentialKind = Literal["api_key", "jwt"]
 
 
 def parse_role(value: object) -> Role | None:
-    """The role spelled by `value` (case-insensitive), or None when it is not a role."""
+    """The role spelled exactly by `value` (`ADMIN`, never `admin` or ` ADMIN`), else None.
+
+    Exact on purpose: a token's or a database's role is authoritative, and a spelling we do not
+    define is more likely a mistake (or a forgery probing for leniency) than a request for
+    that role. Human input (the CLI's `--role`) is upper-cased before it gets here.
+    """
     if not isinstance(value, str):
         return None
-    upper = value.strip().upper()
     for role in ROLES:
-        if role == upper:
+        if role == value:
             return role
     return None
 

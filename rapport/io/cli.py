@@ -1,37 +1,39 @@
-"""The `rapport import` and `rapport export` commands (registered in rapport/cli.py)."""
+"""The `rapport import` and `rapport export` commands (registered in rapport/cli.py).
+
+Only light modules are imported at the top: the importer, the driver and the settings load when
+a command runs, so `rapport --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from graphdb.driver import Graph
-from rapport.io import (
+from rapport.io.names import (
     DEFAULT_BATCH_SIZE,
-    default_report_path,
-    import_rows,
-    progress_bar,
-    read_source,
-    write_report,
+    DEFAULT_PAGE_SIZE,
+    EXPORT_TYPES,
+    IMPORT_TYPES,
+    LOCALES,
+    PRESET_NAMES,
 )
-from rapport.io.export import DEFAULT_PAGE_SIZE, EXPORT_TYPES, Writer, columns_of, export_rows
-from rapport.io.mapping import MappingError, parse_map
-from rapport.io.readers import ReadError
-from rapport.io.rows import TYPES
-from rapport.settings import Settings, get_settings
-from resolvers.compiler.visibility import FULL, Visibility
-from resolvers.segments.cache import SavedSegment
-from resolvers.segments.cache import find as find_segment
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from graphdb.driver import Graph
+    from rapport.settings import Settings
+    from resolvers.compiler.visibility import Visibility
+    from resolvers.segments.cache import SavedSegment
 
-ImportTypeOption = Enum("ImportTypeOption", {t: t for t in TYPES}, type=str)  # type: ignore[misc]
+console = Console(stderr=True, soft_wrap=True)
+
+ImportTypeOption = Enum("ImportTypeOption", {t: t for t in IMPORT_TYPES}, type=str)  # type: ignore[misc]
 ExportTypeOption = Enum("ExportTypeOption", {t: t for t in EXPORT_TYPES}, type=str)  # type: ignore[misc]
 
 
@@ -42,6 +44,8 @@ class InputFormat(StrEnum):
 
 
 def _graph(settings: Settings) -> Graph:
+    from graphdb.driver import Graph
+
     return Graph.connect(
         settings.effective_neo4j_uri,
         settings.neo4j_user,
@@ -52,7 +56,9 @@ def _graph(settings: Settings) -> Graph:
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code=1)
 
 
@@ -70,11 +76,38 @@ async def _connected(settings: Settings) -> Graph:
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or XLSX file ('-' reads stdin).")],
     type_: Annotated[
-        ImportTypeOption, typer.Option("--type", help="What the rows are.", case_sensitive=False)
-    ],
+        ImportTypeOption | None,
+        typer.Option(
+            "--type",
+            help="What the rows are (may be left out when a preset is detected).",
+            case_sensitive=False,
+        ),
+    ] = None,
     map_: Annotated[
         str | None,
         typer.Option("--map", help="Rename columns: 'Source header=field,Other=field2'."),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Another tool's export headers: {', '.join(PRESET_NAMES)} "
+            "(detected from the header row by default)."
+        ),
+    ] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            help=f"How dates and numbers are written, e.g. {', '.join(LOCALES)} "
+            "(24/12/1980 vs 12/24/1980, 1.234,50 vs 1,234.50). Default: only unambiguous values."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="The file's encoding (utf-8, cp1250, cp1252, iso-8859-2…); detected."),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV separator: comma, semicolon, tab or pipe (or the character)."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate every row; write nothing.")
@@ -93,13 +126,39 @@ def import_command(
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
     """Import rows: validated like the GraphQL mutations, upserted in batches, idempotent."""
+    from rapport.io.importing import import_rows, plan_columns, read_source
+    from rapport.io.mapping import MappingError, parse_map
+    from rapport.io.readers import ReadError
+    from rapport.io.report import default_report_path, write_report
+    from rapport.io.values import conventions
+    from rapport.settings import get_settings
+
     settings = get_settings()
     try:
+        if locale is not None:
+            conventions(locale)
         renames = parse_map(map_)
-        rows = read_source(file, format_.value if format_ else None)
-    except (MappingError, ReadError, OSError) as exc:
+        if str(file) != "-" and not file.is_file():
+            raise _fail(f"{file} does not exist or is not a file.")
+        rows = read_source(
+            file, format_.value if format_ else None, encoding=encoding, delimiter=delimiter
+        )
+        plan = plan_columns(str(type_.value) if type_ else None, rows.header(), renames, preset)
+    except (MappingError, ReadError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    type_name = str(type_.value)
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from exc
+    type_name = plan.type_name
+    how = rows.detected.summary()
+    if plan.preset is not None:
+        how += f"; preset {plan.preset.name} ({'given' if preset else 'detected'})"
+    if locale is not None:
+        how += f"; locale {locale}"
+    console.print(f"Reading {file} as {how}.")
+    for column in plan.unmapped:
+        hint = f" ({column.suggestion})" if column.suggestion else ""
+        console.print(f"[yellow]Column {column.column!r} feeds no field{hint}.[/]")
+    report_path = report or default_report_path(settings.data_dir)
 
     async def run() -> None:
         graph = None if dry_run else await _connected(settings)
@@ -108,19 +167,22 @@ def import_command(
                 graph,
                 type_name,
                 rows,
-                renames=renames,
+                renames=plan.renames,
                 dry_run=dry_run,
                 batch_size=batch_size,
                 default_phone_region=settings.default_phone_region,
                 console=console,
                 progress=progress,
+                locale=locale,
             )
         finally:
             if graph is not None:
                 await graph.close()
-        path = write_report(
-            result, report or default_report_path(settings.data_dir), source=str(file)
-        )
+        if plan.preset is not None:
+            result.detected["preset"] = plan.preset.name
+            result.detected["presetSource"] = "given" if preset else "detected"
+        result.suggestions = {u.column: u.suggestion for u in plan.unmapped if u.suggestion}
+        path = write_report(result, report_path, source=str(file))
         verb = "would write" if dry_run else "written"
         summary = (
             f"{result.rows:,} rows in {result.seconds:,.1f} s ({result.rows_per_second:,.0f} "
@@ -140,12 +202,29 @@ def import_command(
 
     try:
         asyncio.run(run())
-    except MappingError as exc:
+    except (MappingError, ReadError) as exc:
         raise _fail(str(exc)) from exc
+    except OSError as exc:
+        where = exc.filename or report_path
+        raise _fail(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
 async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Visibility:
-    """The masking a token's holder gets over GraphQL (no token: the operator, full access)."""
+    """The masking a token's holder gets over GraphQL (no token: the operator, full access).
+
+    An empty token (`RAPPORT_TOKEN=` set but empty, or `--token ""`) is refused: Click reads an
+    empty variable as unset, which would silently turn "export as this caller" into an
+    unmasked export of everything.
+    """
+    from resolvers.compiler.visibility import FULL, Visibility
+
+    if token is None and "RAPPORT_TOKEN" in os.environ:
+        token = os.environ["RAPPORT_TOKEN"]
+    if token is not None and not token.strip():
+        raise _fail(
+            "RAPPORT_TOKEN (or --token) is set but empty. Set it to an API key or JWT to export "
+            "as that caller, or unset it for an operator export with full access."
+        )
     if token is None:
         return FULL
     from rapport.auth import Authenticator, AuthError
@@ -158,6 +237,7 @@ async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Vi
 
 
 async def _segment(graph: Graph, id_or_name: str) -> SavedSegment:
+    from resolvers.segments.cache import find as find_segment
     from schema import global_id
     from schema.root import schema
 
@@ -200,9 +280,30 @@ def export_command(
             "needs --type customers."
         ),
     ] = None,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="CSV for Excel: a BOM, and the locale's separator and decimal mark "
+            "(semicolon and decimal comma unless --locale is an English one).",
+        ),
+    ] = False,
+    locale: Annotated[
+        str | None,
+        typer.Option(help="With --excel: whose separator and decimal mark, e.g. de-DE, en-GB."),
+    ] = None,
 ) -> None:
     """Export one entity type, streamed in keyset pages, masked for the token's role."""
+    from rapport.io.export import Writer, column_kinds, columns_of, export_rows
+    from rapport.io.importing import progress_bar
+    from rapport.io.values import conventions
+    from rapport.settings import get_settings
+
     settings = get_settings()
+    try:
+        convention = conventions(locale) if locale else None
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     type_name = str(type_.value)
     if segment is not None and type_name != "customers":
         raise _fail("A segment holds customers: use --type customers with --segment.")
@@ -213,9 +314,18 @@ def export_command(
             visibility = await _visibility(graph, settings, token)
             saved = await _segment(graph, segment) if segment is not None else None
             try:
-                writer = Writer(format_.value, columns_of(type_name), out)
+                writer = Writer(
+                    format_.value,
+                    columns_of(type_name),
+                    out,
+                    kinds=column_kinds(type_name),
+                    excel=excel,
+                    locale=convention,
+                )
             except ValueError as exc:
                 raise _fail(str(exc)) from exc
+            except OSError as exc:
+                raise _fail(f"cannot write {out}: {exc.strerror or exc}") from exc
             written = 0
             started = time.perf_counter()
             with progress_bar(console, f"Exporting {type_name}", enabled=progress) as bar:
@@ -241,5 +351,8 @@ def export_command(
         finally:
             await graph.close()
 
-    written = asyncio.run(run())
+    try:
+        written = asyncio.run(run())
+    except OSError as exc:
+        raise _fail(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
     console.print(f"Exported {written:,} rows" + (f" to {out}." if out else "."))

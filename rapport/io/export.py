@@ -17,10 +17,12 @@ export run without a token, by an operator holding the database credentials) see
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ import orjson
 from graphdb.driver import Graph
 from graphdb.model import ENTITIES
 from graphdb.model import Kind as PropKind
+from rapport.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
 from rapport.io.rows import (
     COMPANY_COLUMNS,
     CONTACT_COLUMNS,
@@ -37,6 +40,7 @@ from rapport.io.rows import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
 )
+from rapport.io.values import Conventions
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.filters import predicate as filter_predicate
 from resolvers.compiler.plan import Emitter, consent_granted
@@ -44,9 +48,7 @@ from resolvers.compiler.planner import check_no_personal_filter
 from resolvers.compiler.visibility import FULL, Visibility, masked
 from resolvers.money import format_money, from_storage
 from resolvers.segments.cache import SavedSegment
-
-EXPORT_TYPES = ("customers", "companies", "contacts", "products", "orders", "interactions")
-DEFAULT_PAGE_SIZE = 5000
+from schema import global_id
 
 _META = ("id",)
 _STAMPS = ("createdAt", "updatedAt", "version")
@@ -123,7 +125,12 @@ def _node_query(spec: ExportSpec, visibility: Visibility, members: str = "") -> 
         if c in ENTITIES[spec.label].props and c not in ("orderCount", "totalSpent")
     )
     extra = (
-        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0)"
+        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0), "
+        "companyRegistrationNumber: head([(n)-[:ACCOUNT_OF]->(co:Company) | "
+        "co.registrationNumber]), "
+        "companyDomain: head([(n)-[:ACCOUNT_OF]->(co:Company) | co.domain]), "
+        "accountManagerEmail: head([(n)<-[:MANAGES]-(u:User) | u.email]), "
+        "tags: [(n)-[:TAGGED]->(g:Tag) | g.name]"
         if spec.label == "Customer"
         else ""
     )
@@ -206,12 +213,15 @@ async def export_rows(
     else:
         statement = _node_query(_SPECS[type_name], visibility)
     money = _money(_SPECS[type_name].label) if type_name in _SPECS else set()
+    node_type = _NODE_TYPE[type_name]
     while True:
         records = await graph.read(statement, params)
         if not records:
             return
+        last_raw = records[-1]["row"]["id"]
         for record in records:
-            row = record["row"]
+            row = dict(record["row"])
+            row["id"] = global_id.encode(node_type, row["id"])
             if type_name == "orders":
                 for _, sku, quantity, unit_price in sorted(
                     record["lines"] or [[0, None, None, None]]
@@ -229,10 +239,48 @@ async def export_rows(
             for name in money:
                 if name in row:
                     row[name] = _money_text(row[name])
+            if isinstance(row.get("tags"), list):
+                row["tags"] = ";".join(sorted(row["tags"])) or None
             yield row
-        params["after"] = records[-1]["row"]["id"]
+        params["after"] = last_raw
         if len(records) < page_size:
             return
+
+
+#: export type → the GraphQL type whose global ids the `id` column holds
+_NODE_TYPE = {
+    "customers": "Customer",
+    "companies": "Company",
+    "contacts": "Contact",
+    "products": "Product",
+    "orders": "Order",
+    "interactions": "Interaction",
+}
+_LABEL_OF = _NODE_TYPE
+
+
+def column_kinds(type_name: str) -> dict[str, str]:
+    """Column → "money", "float", "int", "date" or "datetime" (other columns are text), so a
+    spreadsheet gets number and date cells and the locale's decimal mark."""
+    label = _LABEL_OF[type_name]
+    props = ENTITIES[label].props
+    kinds: dict[str, str] = {}
+    names = {
+        PropKind.MONEY: "money",
+        PropKind.FLOAT: "float",
+        PropKind.INT: "int",
+        PropKind.DATE: "date",
+        PropKind.DATETIME: "datetime",
+    }
+    for column in columns_of(type_name):
+        prop = props.get(column)
+        if prop is not None and prop.kind in names:
+            kinds[column] = names[prop.kind]
+    if type_name == "orders":
+        kinds.update(unitPrice="money", quantity="int")
+    if type_name == "customers":
+        kinds.update(totalSpent="money", orderCount="int")
+    return kinds
 
 
 def _text(value: Any) -> str:
@@ -244,12 +292,31 @@ def _text(value: Any) -> str:
 
 
 class Writer:
-    """CSV, JSONL or XLSX output of rows with fixed columns."""
+    """CSV, JSONL or XLSX output of rows with fixed columns.
 
-    def __init__(self, fmt: str, columns: Iterable[str], out: Path | None) -> None:
+    `excel=True` (CSV) writes what Excel opens as columns in the user's locale: a UTF-8 BOM, a
+    semicolon and decimal commas (a comma and decimal points when `locale` uses a decimal point).
+    XLSX has real cells: money and numbers as numbers, dates as dates (date-times stay ISO text
+    with their offset: a spreadsheet cell has no time zone), a frozen header row, an autofilter
+    and column widths.
+    """
+
+    def __init__(
+        self,
+        fmt: str,
+        columns: Iterable[str],
+        out: Path | None,
+        *,
+        kinds: Mapping[str, str] | None = None,
+        excel: bool = False,
+        locale: Conventions | None = None,
+    ) -> None:
         self.fmt = fmt
         self.columns = list(columns)
         self.out = out
+        self.kinds = dict(kinds or {})
+        self.rows = 0
+        self._decimal_comma = excel and (locale is None or locale.decimal == ",")
         self._handle: io.TextIOWrapper | None = None
         self._csv: Any = None
         self._book: Any = None
@@ -258,44 +325,71 @@ class Writer:
             if out is None:
                 raise ValueError("XLSX cannot be written to stdout; give --out FILE.xlsx.")
             from openpyxl import Workbook
+            from openpyxl.utils import get_column_letter
 
             self._book = Workbook(write_only=True)
             self._sheet = self._book.create_sheet("export")
+            self._sheet.freeze_panes = "A2"
+            for i, column in enumerate(self.columns, start=1):
+                width = _WIDTHS.get(self.kinds.get(column, ""), 18)
+                if column == "id":
+                    width = 44
+                self._sheet.column_dimensions[get_column_letter(i)].width = max(
+                    width, len(column) + 4
+                )
             self._sheet.append(self.columns)
             return
-        self._handle = (
-            out.open("w", encoding="utf-8", newline="")
-            if out is not None
-            else io.TextIOWrapper(
-                sys.stdout.buffer, encoding="utf-8", newline="", write_through=True
+        encoding = "utf-8-sig" if excel else "utf-8"
+        if out is not None:
+            self._handle = out.open("w", encoding=encoding, newline="")
+        else:
+            self._handle = io.TextIOWrapper(
+                sys.stdout.buffer, encoding=encoding, newline="", write_through=True
             )
-        )
         if fmt == "csv":
-            self._csv = csv.writer(self._handle)
+            self._csv = csv.writer(self._handle, delimiter=";" if self._decimal_comma else ",")
             self._csv.writerow(self.columns)
 
     def write(self, row: dict[str, Any]) -> None:
+        self.rows += 1
         if self.fmt == "csv":
-            self._csv.writerow([_text(row.get(c)) for c in self.columns])
+            self._csv.writerow([self._cell_text(c, row.get(c)) for c in self.columns])
         elif self.fmt == "jsonl":
             assert self._handle is not None
             record = {c: row[c] for c in self.columns if row.get(c) is not None}
             self._handle.write(orjson.dumps(record).decode() + "\n")
         else:
-            from openpyxl.cell import WriteOnlyCell
+            self._sheet.append([self._xlsx_cell(c, row.get(c)) for c in self.columns])
 
-            cells = []
-            for c in self.columns:
-                value = row.get(c)
-                cell = WriteOnlyCell(self._sheet, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text that looks like a formula stays text
-                cells.append(cell)
-            self._sheet.append(cells)
+    def _cell_text(self, column: str, value: Any) -> str:
+        text = _text(value)
+        if self._decimal_comma and self.kinds.get(column) in ("money", "float"):
+            return text.replace(".", ",")
+        return text
+
+    def _xlsx_cell(self, column: str, value: Any) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        kind = self.kinds.get(column)
+        fmt = None
+        if value is not None and kind == "money":
+            value, fmt = float(Decimal(str(value))), "#,##0.00##"
+        elif value is not None and kind == "date" and isinstance(value, str):
+            value, fmt = dt.date.fromisoformat(value[:10]), "yyyy-mm-dd"
+        cell = WriteOnlyCell(self._sheet, value=value)
+        if fmt is not None:
+            cell.number_format = fmt
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text that looks like a formula stays text
+        return cell
 
     def close(self) -> None:
         if self._book is not None:
             assert self.out is not None
+            from openpyxl.utils import get_column_letter
+
+            last = get_column_letter(max(1, len(self.columns)))
+            self._sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
             self._book.save(self.out)
         elif self._handle is not None:
             if self.out is not None:
@@ -303,3 +397,7 @@ class Writer:
             else:
                 self._handle.flush()
                 self._handle.detach()
+
+
+#: column width (characters) by kind
+_WIDTHS = {"money": 14, "float": 10, "int": 10, "date": 12, "datetime": 27}

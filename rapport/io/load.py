@@ -29,10 +29,13 @@ from graphdb.model import Kind as PropKind
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
+from rapport.io.links import check_links, write_links
 from rapport.io.mapping import ColumnMap
+from rapport.io.names import DEFAULT_BATCH_SIZE
 from rapport.io.readers import BadRow, RawRow
 from rapport.io.report import ImportResult, RowError
 from rapport.io.rows import TYPES, Record, field_name
+from rapport.io.values import ValueReader, unambiguous_errors
 from resolvers.validation import INT64_MAX, Code, FieldError, Validator
 from resolvers.writes import _audit
 from resolvers.writes._tx import Checks
@@ -42,7 +45,6 @@ from resolvers.writes.orders import price_lines
 from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
 
 Tx = AsyncManagedTransaction
-DEFAULT_BATCH_SIZE = 5000
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: records whose graph links (company, manager, tags) changed
+    linked: int = 0
+    #: keys of records a database check refused (not written)
+    refused: set[Any] = field(default_factory=set)
 
 
 def _iso(value: Any) -> Any:
@@ -199,6 +205,56 @@ async def _write_nodes(
         out.created += created
         out.updated += updated
         out.unchanged += int(rows[0]["total"]) - created - updated
+    return out
+
+
+#: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
+_ALIASES = (
+    "UNWIND $keys AS key OPTIONAL MATCH (e:Customer {externalId: key}) "
+    "WITH collect(CASE WHEN e IS NULL THEN key END) AS missing WHERE size(missing) > 0 "
+    "MATCH (c:Customer) WHERE c.externalIdAliases IS NOT NULL "
+    "UNWIND c.externalIdAliases AS alias WITH alias, c, missing WHERE alias IN missing "
+    "RETURN alias, c.externalId AS kept"
+)
+
+
+async def _aliases(tx: Tx, keys: list[Any]) -> dict[str, str]:
+    """Merged-away externalId → the kept customer's, for the keys of a batch."""
+    rows = await run_in(tx, _ALIASES, {"keys": keys})
+    return {r["alias"]: r["kept"] for r in rows}
+
+
+async def _write_customers(
+    tx: Tx, batch: list[Item], groups: list[tuple[str, list[Any]]], now: str
+) -> Outcome:
+    """Customers: their references checked first (a row naming a missing company or user is
+    refused and not written), then the nodes, then their links (rapport/io/links.py)."""
+    aliases = await _aliases(tx, [p["key"] for _, params in groups for p in params])
+    if aliases:
+        for item in batch:
+            kept = aliases.get(item.record["key"])
+            if kept is not None:
+                item.record["key"] = kept
+        for _, params in groups:
+            for p in params:
+                kept = aliases.get(p["key"])
+                if kept is not None:
+                    p["key"] = kept
+                    p["props"] = {**p["props"], "externalId": kept}
+    linking = [
+        (item.rows, item.record["key"], item.record["links"])
+        for item in batch
+        if item.record.get("links") is not None
+    ]
+    errors = await check_links(tx, linking) if linking else {}
+    if errors:
+        groups = [(prop, [p for p in params if p["key"] not in errors]) for prop, params in groups]
+    out = await _write_nodes(tx, "customers", [(p, ps) for p, ps in groups if ps], now)
+    out.linked = await write_links(
+        tx, [(key, links) for _, key, links in linking if key not in errors], now
+    )
+    out.errors.extend(e for found in errors.values() for e in found)
+    out.refused = set(errors)
     return out
 
 
@@ -665,6 +721,8 @@ class Importer:
         batch_size: int = DEFAULT_BATCH_SIZE,
         default_phone_region: str = "SK",
         audit: _audit.Actor | None = None,
+        locale: str | None = None,
+        excel_serials: bool = False,
     ) -> None:
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
@@ -676,6 +734,8 @@ class Importer:
         self.region = default_phone_region
         #: who the audit events of the import are attributed to; None: not audited (the CLI)
         self.audit = audit
+        #: locale-formatted dates, numbers and country names → canonical (rapport/io/values.py)
+        self.values = ValueReader(locale, excel_serials=excel_serials)
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
 
@@ -686,11 +746,11 @@ class Importer:
         if isinstance(raw, BadRow):
             self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
             return None
-        row = self.columns.apply(raw)
         v = Validator((), self.region)
+        row = self.values.read(v, self.columns.apply(raw))
         record = self.type.validate(v, row)
-        if record is None:
-            for e in v.errors:
+        if record is None or not v.ok:
+            for e in unambiguous_errors(v.errors):
                 name = field_name(e)
                 self.result.errors.append(
                     RowError(number, name, e.code, e.message, self.columns.column_of(name))
@@ -824,6 +884,8 @@ class Importer:
         actor = self.audit
 
         async def write(tx: Tx) -> Outcome:
+            if groups is not None and name == "customers":
+                return await _write_customers(tx, batch, groups, now)
             if groups is not None:
                 return await _write_nodes(tx, name, groups, now)
             return await _WRITERS[name](tx, batch, now)
@@ -857,6 +919,10 @@ class Importer:
         self.result.created += outcome.created
         self.result.updated += outcome.updated
         self.result.unchanged += outcome.unchanged
+        self.result.linked += outcome.linked
+        self.result.valid -= sum(
+            len(it.rows) for it in batch if it.record.get("key") in outcome.refused
+        )
         self.result.errors.extend(outcome.errors)
 
     async def run(

@@ -37,7 +37,8 @@ class MappingError(ValueError):
     """A `--map` that cannot be used (bad syntax, unknown target field)."""
 
 
-def _fold(name: str) -> str:
+def fold(name: str) -> str:
+    """A header as compared: case, spaces, `_`, `-` and `.` ignored."""
     return re.sub(r"[\s_\-.]+", "", name).casefold()
 
 
@@ -77,7 +78,7 @@ class ColumnMap:
                     f"--map {src}={dst}: {dst!r} is not a field of this type; "
                     f"use one of {', '.join(self.columns)}."
                 )
-        self._by_fold = {_fold(c): c for c in self.columns}
+        self._by_fold = {fold(c): c for c in self.columns}
         self._known = set(self.columns)
         self.fields: dict[str, str | None] = {}
         self.ignored: list[str] = []
@@ -86,7 +87,7 @@ class ColumnMap:
         if header in self.fields:
             return self.fields[header]
         found = self.renames.get(header) or (header if header in self._known else None)
-        found = found or self._by_fold.get(_fold(header))
+        found = found or self._by_fold.get(fold(header))
         self.fields[header] = found
         if found is None and header not in READ_ONLY:
             self.ignored.append(header)

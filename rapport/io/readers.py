@@ -15,11 +15,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+
+from rapport.io.sniff import (
+    SAMPLE_BYTES,
+    Detected,
+    SniffError,
+    delimiter_char,
+    file_encoding,
+    guess_delimiter,
+    sep_line,
+)
 
 Format = Literal["csv", "jsonl", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "xlsx")
@@ -28,7 +39,7 @@ RawRow = dict[str, Any]
 
 
 class ReadError(Exception):
-    """The file cannot be read at all (unknown format, no header row)."""
+    """The file cannot be read at all (unknown format, encoding or delimiter, bad bytes)."""
 
 
 class BadRow:
@@ -49,26 +60,133 @@ def detect_format(path: Path) -> Format:
     raise ReadError(f"Cannot tell the format of {path.name}; name it .csv, .jsonl or .xlsx.")
 
 
-def read_file(path: Path, fmt: Format | None = None) -> Iterator[tuple[int, RawRow | BadRow]]:
-    """Every record of the file at `path`, streamed."""
-    fmt = fmt or detect_format(path)
-    if fmt == "xlsx":
-        yield from _xlsx(path)
-        return
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from (_csv(handle) if fmt == "csv" else _jsonl(handle))
+class Source:
+    """The records of one file or text, and `detected`: how it was read (encoding, delimiter).
+
+    Everything that can make the whole file unreadable (unknown encoding, a byte that does not
+    decode, no header) is found when the source is made, before any row is imported.
+    """
+
+    def __init__(
+        self,
+        fmt: Format,
+        *,
+        path: Path | None = None,
+        text: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+    ) -> None:
+        self.fmt = fmt
+        self.path = path
+        self._text = text
+        self._skip_lines = 0
+        enc: str | None = None
+        enc_given = False
+        if fmt != "xlsx" and path is not None:
+            try:
+                enc, enc_given = file_encoding(path, encoding)
+            except SniffError as exc:
+                raise ReadError(str(exc)) from exc
+        if fmt == "xlsx" and path is not None and not zipfile.is_zipfile(path):
+            raise ReadError(f"{path.name} is not an XLSX workbook (Excel 2007 or later).")
+        self.encoding = enc
+        self.delimiter: str | None = None
+        given = False
+        if fmt == "csv":
+            try:
+                chosen = delimiter_char(delimiter) if delimiter is not None else None
+            except SniffError as exc:
+                raise ReadError(str(exc)) from exc
+            sample = self._sample()
+            first_line = sample.split("\n", 1)[0]
+            excel_sep = sep_line(first_line)
+            if excel_sep is not None:
+                self._skip_lines = 1
+                sample = sample.split("\n", 1)[1] if "\n" in sample else ""
+            given = chosen is not None
+            self.delimiter = chosen or excel_sep or guess_delimiter(sample)
+        self.detected = Detected(fmt, enc, enc_given, self.delimiter, given)
+
+    def header(self) -> list[str] | None:
+        """The header row (None for JSONL, whose records name their own keys)."""
+        if self.fmt == "jsonl":
+            return None
+        if self.fmt == "xlsx":
+            assert self.path is not None
+            from openpyxl import load_workbook
+
+            try:
+                workbook = load_workbook(self.path, read_only=True, data_only=True)
+            except Exception as exc:  # openpyxl raises many kinds for a damaged file
+                raise ReadError(f"{self.path.name} cannot be read as XLSX: {exc}") from exc
+            try:
+                first = next(workbook.worksheets[0].iter_rows(values_only=True), None)
+            finally:
+                workbook.close()
+            return [str(h).strip() for h in first if h is not None] if first else []
+        sample = self._sample()
+        if self._skip_lines:
+            sample = sample.split("\n", 1)[1] if "\n" in sample else ""
+        first_record = next(
+            csv.reader(io.StringIO(sample, newline=""), delimiter=self.delimiter or ","), []
+        )
+        return [h.strip() for h in first_record if h.strip()]
+
+    def _sample(self) -> str:
+        if self._text is not None:
+            return self._text[:SAMPLE_BYTES].removeprefix("\ufeff")
+        assert self.path is not None and self.encoding is not None
+        with self.path.open(encoding=self.encoding, newline="") as handle:
+            return handle.read(SAMPLE_BYTES).removeprefix("\ufeff")
+
+    def __iter__(self) -> Iterator[tuple[int, RawRow | BadRow]]:
+        if self.fmt == "xlsx":
+            assert self.path is not None
+            yield from _xlsx(self.path)
+            return
+        if self._text is not None:
+            handle: Any = io.StringIO(self._text.removeprefix("\ufeff"), newline="")
+            yield from self._records(handle)
+            return
+        assert self.path is not None
+        with self.path.open(encoding=self.encoding, newline="") as handle:
+            first = handle.read(1)
+            if first and first != "\ufeff":  # a BOM that survived a given encoding
+                handle.seek(0)
+            yield from self._records(handle)
+
+    def _records(self, handle: Any) -> Iterator[tuple[int, RawRow | BadRow]]:
+        if self.fmt == "jsonl":
+            yield from _jsonl(handle)
+            return
+        for _ in range(self._skip_lines):
+            handle.readline()
+        yield from _csv(handle, self.delimiter or ",", self._skip_lines)
 
 
-def read_text(data: str, fmt: Format) -> Iterator[tuple[int, RawRow | BadRow]]:
+def read_file(
+    path: Path,
+    fmt: Format | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Source:
+    """Every record of the file at `path`, streamed; encoding and delimiter detected unless
+    given."""
+    return Source(fmt or detect_format(path), path=path, encoding=encoding, delimiter=delimiter)
+
+
+def read_text(data: str, fmt: Format, *, delimiter: str | None = None) -> Source:
     """Every record of an in-memory document (the GraphQL importRecords mutation)."""
     if fmt == "xlsx":
         raise ReadError("XLSX cannot be sent as text; use CSV or JSONL.")
-    handle = io.StringIO(data.removeprefix("\ufeff"), newline="")
-    yield from (_csv(handle) if fmt == "csv" else _jsonl(handle))
+    return Source(fmt, text=data, delimiter=delimiter)
 
 
-def _csv(handle: Iterable[str]) -> Iterator[tuple[int, RawRow | BadRow]]:
-    reader = csv.reader(handle)
+def _csv(
+    handle: Iterable[str], delimiter: str = ",", skipped: int = 0
+) -> Iterator[tuple[int, RawRow | BadRow]]:
+    reader = csv.reader(handle, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         return
@@ -78,7 +196,7 @@ def _csv(handle: Iterable[str]) -> Iterator[tuple[int, RawRow | BadRow]]:
         if row:
             # line_num counts physical lines, which differs from the record number only when a
             # quoted cell spans lines; the record number is what spreadsheets show.
-            yield reader.line_num, row
+            yield reader.line_num + skipped, row
 
 
 def _jsonl(handle: Iterable[str]) -> Iterator[tuple[int, RawRow | BadRow]]:

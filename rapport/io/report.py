@@ -4,8 +4,10 @@ The JSON report (default `.rapport/import-report-<UTC timestamp>.json`) looks li
 
     {"file": "customers.csv", "type": "customers", "dryRun": false,
      "startedAt": "2026-11-22T21:00:00+00:00", "seconds": 1.42, "rowsPerSecond": 7042,
-     "rows": 10000, "created": 9990, "updated": 0, "unchanged": 0, "failed": 10,
-     "ignoredColumns": ["Notes"],
+     "rows": 10000, "created": 9990, "updated": 0, "unchanged": 0, "linked": 0, "failed": 10,
+     "detected": {"format": "csv", "encoding": "Windows-1250", "delimiter": "semicolon", …},
+     "ignoredColumns": ["Notes", "Lead Scor"],
+     "suggestions": {"Lead Scor": "--map 'Lead Scor=leadScore'"},
      "errors": [{"row": 17, "field": "email", "column": "E-mail", "code": "INVALID_EMAIL",
                  "message": "'jan@' is not a valid e-mail address: …"}]}
 
@@ -40,12 +42,19 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: customers whose company, account manager or tags the import linked
+    linked: int = 0
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     #: rows that passed validation (in a dry run: would be written)
     valid: int = 0
+    #: how the file was read: format, encoding, delimiter, locale, preset (and whether each
+    #: was detected or given)
+    detected: dict[str, Any] = field(default_factory=dict)
+    #: unmapped column → what it might have meant (a --map, or where its data belongs)
+    suggestions: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -68,8 +77,11 @@ class ImportResult:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "linked": self.linked,
             "failed": self.failed,
+            "detected": self.detected,
             "ignoredColumns": self.ignored_columns,
+            "suggestions": self.suggestions,
             "errors": [asdict(e) for e in sorted(self.errors, key=lambda e: e.row)],
         }
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from strawberry import UNSET
 
+from rapport.io.links import LINK_COLUMNS, read_links
+from rapport.io.names import IMPORT_TYPES
 from resolvers.validation import Code, FieldError, Validator
 from resolvers.writes._fields import ADDRESS_FIELDS
 from resolvers.writes.companies import company_props, domain
@@ -131,12 +133,16 @@ CUSTOMER_COLUMNS = (
     "leadSource",
     "leadScore",
     *ADDRESS_COLUMNS,
+    *LINK_COLUMNS,
 )
 
 
 def customer(v: Validator, row: dict[str, Any]) -> Record | None:
     props = customer_props(v, _input(row, CUSTOMER_COLUMNS), creating=True)
-    return {"key": props.get("externalId"), "props": props} if v.ok else None
+    links = read_links(v, row, props.get("kind"))
+    if not v.ok:
+        return None
+    return {"key": props.get("externalId"), "props": props, "links": links}
 
 
 COMPANY_COLUMNS = (
@@ -378,3 +384,4 @@ TYPES: dict[str, RowType] = {
         RowType("employments", EMPLOYMENT_COLUMNS, employment),
     )
 }
+assert tuple(TYPES) == IMPORT_TYPES, "rapport/io/names.py must list the import types"

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -71,6 +71,19 @@ def is_internal_error(error: GraphQLError) -> bool:
     return not (error.path is None and isinstance(original, ValueError | TypeError))
 
 
+def default_code(error: GraphQLError) -> str:
+    """A code for errors graphql-core makes without one (syntax, coercion)."""
+    if isinstance(error, GraphQLSyntaxError):
+        if "tokens" in error.message:
+            return "QUERY_TOO_LARGE"
+        if "nested too deeply" in error.message:
+            return "QUERY_TOO_DEEP"
+        return "GRAPHQL_PARSE_FAILED"
+    if error.path is None:
+        return "BAD_USER_INPUT"  # variables and arguments that do not fit their types
+    return "FIELD_ERROR"
+
+
 class MaskInternalErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_internal_error, error_message="Internal error")
@@ -102,7 +115,8 @@ class MaskInternalErrors(MaskErrors):
         processed = super()._process_errors(errors)
         request_id = self._request_id()
         for error in processed:
-            error.extensions = {**(error.extensions or {}), "requestId": request_id}
+            code = (error.extensions or {}).get("code") or default_code(error)
+            error.extensions = {**(error.extensions or {}), "code": code, "requestId": request_id}
             if error.extensions.get("code") != INTERNAL_ERROR_CODE:
                 log.info("GraphQL error (request id %s): %s", request_id, error.message)
         return processed

@@ -17,8 +17,8 @@ import orjson
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rapport.auth.authenticator import Authenticator, AuthError
-from rapport.security.ratelimit import TokenBucketLimiter
+from rapport.auth.authenticator import AuthError
+from rapport.security.gate import Gate, RateLimited
 from rapport.settings import Settings
 
 log = logging.getLogger("rapport.http")
@@ -57,8 +57,12 @@ async def send_json_error(
     message: str,
     request_id: str,
     headers: Iterable[tuple[str, str]] = (),
+    *,
+    code: str = "BAD_REQUEST",
 ) -> None:
-    body = orjson.dumps({"error": message, "requestId": request_id})
+    """`{"error", "requestId"}` plus the same as GraphQL `errors`, for GraphQL clients."""
+    error = {"message": message, "extensions": {"code": code, "requestId": request_id}}
+    body = orjson.dumps({"error": message, "requestId": request_id, "errors": [error]})
     raw = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -125,10 +129,12 @@ class BodyLimitMiddleware:
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit():
-                await send_json_error(send, 400, "Invalid Content-Length header.", request_id)
+                await send_json_error(
+                    send, 400, "Invalid Content-Length header.", request_id, code="BAD_REQUEST"
+                )
                 return
             if int(declared) > self.max_bytes:
-                await send_json_error(send, 413, self._message(), request_id)
+                await send_json_error(send, 413, self._message(), request_id, code="BODY_TOO_LARGE")
                 return
         received = 0
         started = False
@@ -153,14 +159,15 @@ class BodyLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await send_json_error(send, 413, self._message(), request_id)
+            await send_json_error(send, 413, self._message(), request_id, code="BODY_TOO_LARGE")
 
 
 IsPublic = Callable[[Scope], bool]
 
 
 def is_public_request(scope: Scope) -> bool:
-    """Health, readiness, the playground's page and its static assets need no token.
+    """Health, readiness, the playground's page, the explorer's shell (/app) and their static
+    assets need no token (the explorer's own GraphQL requests do).
 
     The playground page test mirrors Strawberry's own (`should_render_graphql_ide`): a GET
     without a `query` parameter that accepts HTML. Anything else on /graphql executes GraphQL.
@@ -170,6 +177,8 @@ def is_public_request(scope: Scope) -> bool:
     if method not in ("GET", "HEAD"):
         return False
     if path in ("/healthz", "/readyz") or path.startswith("/playground/assets/"):
+        return True
+    if path == "/app" or path.startswith("/app/"):
         return True
     if path == "/graphql" and method == "GET":
         accept = Headers(scope=scope).get("accept", "")
@@ -181,51 +190,58 @@ def is_public_request(scope: Scope) -> bool:
 class AuthMiddleware:
     """401 without a valid bearer token, 429 over the rate limit; else `state.viewer` is set.
 
-    WebSocket handshakes pass: they authenticate in graphql-transport-ws `connection_init`.
+    Both decisions are `Gate.admit`'s, the same that WebSocket operations go through.
+    WebSocket handshakes pass: they authenticate in graphql-transport-ws `connection_init` and
+    again for every operation. Anonymous `/readyz` probes are rate-limited per client address.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        authenticator: Authenticator,
-        limiter: TokenBucketLimiter,
-        is_public: IsPublic = is_public_request,
-    ) -> None:
+    def __init__(self, app: ASGIApp, gate: Gate, is_public: IsPublic = is_public_request) -> None:
         self.app = app
-        self.authenticator = authenticator
-        self.limiter = limiter
+        self.gate = gate
         self.is_public = is_public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.is_public(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(scope)
+        client = client_address(scope)
         try:
-            viewer = await self.authenticator.authenticate_header(
-                Headers(scope=scope).get("authorization")
-            )
+            if self.is_public(scope):
+                if scope["path"] == "/readyz":
+                    self.gate.charge_anonymous(client)
+                await self.app(scope, receive, send)
+                return
+            viewer = await self.gate.admit(Headers(scope=scope).get("authorization"), client)
         except AuthError as exc:
             log.info("401 %s (request id %s): %s", scope["path"], request_id, exc)
             challenge = 'Bearer realm="rapport"'
             if not exc.missing:
                 challenge += ', error="invalid_token"'
             await send_json_error(
-                send, 401, exc.message, request_id, [("WWW-Authenticate", challenge)]
+                send,
+                401,
+                exc.message,
+                request_id,
+                [("WWW-Authenticate", challenge)],
+                code="UNAUTHENTICATED",
             )
             return
-        wait = self.limiter.acquire(viewer.rate_key)
-        if wait > 0:
-            retry = self.limiter.retry_after(wait)
-            log.info("429 for %s (request id %s)", viewer.rate_key, request_id)
+        except RateLimited as exc:
+            log.info("429 %s from %s (request id %s)", scope["path"], client, request_id)
             await send_json_error(
                 send,
                 429,
-                f"Rate limit exceeded: at most {self.limiter.rate:g} requests per second "
-                f"(bursts of {self.limiter.burst}) per token. Retry after {retry} s.",
+                exc.message,
                 request_id,
-                [("Retry-After", str(retry))],
+                [("Retry-After", str(exc.retry_after))],
+                code="RATE_LIMITED",
             )
             return
         scope.setdefault("state", {})["viewer"] = viewer
         await self.app(scope, receive, send)
+
+
+def client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None

@@ -37,6 +37,15 @@ class TokenBucketLimiter:
         self._buckets[key] = (tokens, now)
         return (1.0 - tokens) / self.rate
 
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Like `acquire` but takes nothing: 0.0 when a token is free, else the seconds to wait."""
+        if not self.enabled or key not in self._buckets:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets[key]
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     @staticmethod
     def retry_after(wait_s: float) -> int:
         """Whole seconds for the Retry-After header (at least 1)."""

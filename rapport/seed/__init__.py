@@ -15,13 +15,21 @@ from rich.console import Console
 
 from graphdb.driver import Graph
 from rapport.seed.generate import TODAY, DuplicatePair, GraphRows, World, batches
-from rapport.seed.load import SeedError, SeedReport, has_customers, wipe_graph, write_batches
+from rapport.seed.load import (
+    SeedError,
+    SeedReport,
+    foreign_credentials,
+    has_customers,
+    wipe_graph,
+    write_batches,
+)
 
 __all__ = [
     "TODAY",
     "DuplicatePair",
     "SeedError",
     "SeedReport",
+    "foreign_credentials",
     "has_customers",
     "planted_duplicates",
     "seed_graph",

@@ -733,7 +733,7 @@ class World:
             "employeeCount": employees,
             "annualRevenue": int(revenue) * 10_000,
             "currency": currency,
-            "addressLine1": fake.street_address(),
+            "addressLine1": _street(fake),
             "postalCode": fake.postcode(),
             "city": fake.city(),
             "region": fake.administrative_unit(),
@@ -793,7 +793,7 @@ class World:
                 "videoHandle": self._video_handle(rng, romanized, company["domain"]),
                 "birthday": _date_between(rng, date(1958, 1, 1), date(2003, 12, 31)),
                 "personalNotes": self._notes(rng, fake),
-                "addressLine1": fake.street_address(),
+                "addressLine1": _street(fake),
                 "postalCode": fake.postcode(),
                 "city": company["city"] if rng.random() < 0.7 and ctry == country else fake.city(),
                 "region": fake.administrative_unit(),
@@ -1013,6 +1013,7 @@ class World:
         """Customer i's node properties, aggregates computed from its own orders."""
         if plan.duplicate_of is not None:
             core, _ = self.duplicate_core(i, plan.duplicate_of)
+            core = _as_stored(core)
         else:
             core = self.customer_core(i)
         orders = plan.orders
@@ -1059,7 +1060,7 @@ class World:
             "name": f"{first} {last}",
             "email": f"{local}@{rng.choice(FREEMAIL[country])}",
             "phone": _phone(rng, country),
-            "addressLine1": fake.street_address(),
+            "addressLine1": _street(fake),
             "postalCode": fake.postcode(),
             "city": fake.city(),
             "region": fake.administrative_unit(),
@@ -1114,6 +1115,24 @@ class World:
                 duplicate_external_id=external_id(i),
                 variations=variations,
             )
+
+
+def _street(fake: Faker) -> str:
+    """A street address on one line: en_GB's Faker writes "Flat 17\nJanet Meadows", and a
+    newline is not something the API lets anyone store in addressLine1."""
+    return ", ".join(part.strip() for part in fake.street_address().splitlines() if part.strip())
+
+
+def _as_stored(core: Row) -> Row:
+    """A duplicate's core as the API would have stored what the second entry typed: the
+    e-mail trimmed and lower-cased, the phone in E.164 (export → import changes nothing)."""
+    out = dict(core)
+    if out.get("email"):
+        out["email"] = out["email"].strip().lower()
+    if out.get("phone"):
+        number = phonenumbers.parse(out["phone"], out.get("country"))
+        out["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return out
 
 
 def _typo(rng: random.Random, name: str) -> str:

@@ -104,6 +104,13 @@ def _conversions(var: str, kind: str) -> str:
 def node_statement(label: str) -> str:
     if label not in NODE_KINDS:
         raise ValueError(f"unknown node kind {label!r}")
+    if label == "User":
+        # A seeded user who holds an API key survives `--wipe --force` (credentials are kept);
+        # seeding again updates that user instead of colliding with it half-way.
+        return (
+            f"UNWIND $rows AS r MERGE (n:User {{email: r.email}}) SET n += r"
+            f"{_conversions('n', label)} RETURN count(*) AS written"
+        )
     return (
         f"UNWIND $rows AS r CREATE (n:{label}) SET n = r{_conversions('n', label)} "
         "RETURN count(*) AS written"
@@ -228,6 +235,20 @@ async def write_batches(
         stop.set()
         worker.join(timeout=5)
     report.seconds = {kind: round(seconds, 3) for kind, seconds in busy.items()}
+
+
+#: The e-mail domain of the users the seed creates.
+SEEDED_USER_DOMAIN = "@rapport.example"
+
+
+async def foreign_credentials(graph: Graph) -> tuple[int, int]:
+    """(users the seed did not create, API keys): what `seed --wipe` asks `--force` for."""
+    rows = await graph.read(
+        "CALL { MATCH (u:User) WHERE NOT u.email ENDS WITH $domain RETURN count(u) AS users } "
+        "CALL { MATCH (k:ApiKey) RETURN count(k) AS keys } RETURN users, keys",
+        {"domain": SEEDED_USER_DOMAIN},
+    )
+    return int(rows[0]["users"]), int(rows[0]["keys"])
 
 
 async def has_customers(graph: Graph) -> bool:

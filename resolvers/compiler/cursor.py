@@ -16,6 +16,7 @@ import orjson
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
+from graphdb.model import Kind
 from resolvers.compiler.errors import QueryArgumentError
 
 
@@ -36,16 +37,44 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "dt" in value:
-            return dt.datetime.fromisoformat(value["dt"])
-        if "d" in value:
-            return dt.date.fromisoformat(value["d"])
-        raise ValueError("bad cursor value")
-    if value is None or isinstance(value, str | int | float | bool):
+class _BadValue(ValueError):
+    pass
+
+
+def _decode_value(value: Any, kind: Kind, nullable: bool) -> Any:
+    """A sort value of the type its key has, or _BadValue: a forged or mangled cursor never
+    reaches Cypher (where a string compared with a date-time silently matches nothing)."""
+    if value is None:
+        if nullable:
+            return None
+        raise _BadValue("null for a key that is never null")
+    if kind is Kind.DATETIME:
+        if not isinstance(value, dict) or set(value) != {"dt"} or not isinstance(value["dt"], str):
+            raise _BadValue("not a date-time")
+        parsed = dt.datetime.fromisoformat(value["dt"])
+        if parsed.tzinfo is None:
+            raise _BadValue("date-time without offset")
+        parsed.astimezone(dt.UTC)  # OverflowError at the ends of the calendar
+        return parsed
+    if kind is Kind.DATE:
+        if not isinstance(value, dict) or set(value) != {"d"} or not isinstance(value["d"], str):
+            raise _BadValue("not a date")
+        return dt.date.fromisoformat(value["d"])
+    if kind in (Kind.INT, Kind.MONEY):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+            raise _BadValue("not an integer")
         return value
-    raise ValueError("bad cursor value")
+    if kind is Kind.FLOAT:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _BadValue("not a number")
+        return value
+    if kind is Kind.BOOL:
+        if not isinstance(value, bool):
+            raise _BadValue("not a boolean")
+        return value
+    if not isinstance(value, str):  # ID, String, Enum
+        raise _BadValue("not a string")
+    return value
 
 
 def encode(sig: str, values: list[Any]) -> str:
@@ -53,29 +82,40 @@ def encode(sig: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode(cursor: str, sig: str, n_keys: int, argument: str) -> list[Any]:
-    """Sort values from a cursor, or a QueryArgumentError naming the argument."""
+def decode(cursor: str, sig: str, kinds: list[tuple[Kind, bool]], argument: str) -> list[Any]:
+    """Sort values from a cursor, or a QueryArgumentError naming the argument.
+
+    The one cursor decoder: anything that is not a cursor this list returned (not base64, not
+    JSON, the wrong shape, a value of the wrong type for its sort key, a date beyond the
+    calendar) is INVALID_CURSOR; a real cursor of another list or ordering is FOREIGN_CURSOR.
+    """
+    invalid = QueryArgumentError(
+        f"`{argument}` is not a valid cursor. Use a cursor returned by this list.",
+        code="INVALID_CURSOR",
+        argument=argument,
+    )
     if not isinstance(cursor, str) or len(cursor) > 2048:
-        raise QueryArgumentError(
-            f"`{argument}` is not a valid cursor.", code="INVALID_CURSOR", argument=argument
-        )
+        raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(data, dict) or not isinstance(data.get("v"), list):
-            raise ValueError("shape")
-        values = [_decode_value(v) for v in data["v"]]
     except (ValueError, binascii.Error, UnicodeError, orjson.JSONDecodeError) as exc:
-        raise QueryArgumentError(
-            f"`{argument}` is not a valid cursor. Use a cursor returned by this list.",
-            code="INVALID_CURSOR",
-            argument=argument,
-        ) from exc
-    if data.get("s") != sig or len(values) != n_keys:
+        raise invalid from exc
+    if not isinstance(data, dict) or set(data) != {"s", "v"} or not isinstance(data["v"], list):
+        raise invalid
+    if data["s"] != sig or len(data["v"]) != len(kinds):
+        if not isinstance(data["s"], str):
+            raise invalid
         raise QueryArgumentError(
             f"`{argument}` is a cursor from a different list or ordering. Cursors only work "
             "with the same field and the same orderBy they were returned for.",
             code="FOREIGN_CURSOR",
             argument=argument,
         )
-    return values
+    try:
+        return [
+            _decode_value(v, kind, nullable)
+            for v, (kind, nullable) in zip(data["v"], kinds, strict=True)
+        ]
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise invalid from exc

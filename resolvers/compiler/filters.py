@@ -119,6 +119,56 @@ def _prop_predicate(
     return parts
 
 
+#: Every and/or/not/relation and every operator counts (an `in` list is one operator).
+MAX_FILTER_SIZE = 50
+#: Nesting of filter objects (`and`/`or`/`not`/relations).
+MAX_FILTER_DEPTH = 10
+
+
+def check_size(flt: Any, path: str = "filter") -> None:
+    """FILTER_TOO_COMPLEX for a filter over the limits (iterative: depth is what is bounded).
+
+    Neo4j plans each filter shape afresh, and planning time grows fast with the number of
+    predicates (50 `or` branches cost ~1.5 s of planning, 300 ~6 s, and planning cannot be
+    interrupted by the transaction timeout), so the limit is on the shape, before compiling.
+    """
+    size = 0
+    stack: list[tuple[Any, int]] = [(flt, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if depth > MAX_FILTER_DEPTH:
+            raise _too_complex(path, f"nests filters more than {MAX_FILTER_DEPTH} levels deep")
+        for key, value in item.items():
+            if value is None:
+                continue
+            if key in ("and", "or") and isinstance(value, list):
+                size += 1
+                stack.extend((sub, depth + 1) for sub in value)
+            elif isinstance(value, dict) and (
+                key == "not"
+                or any(isinstance(v, dict | list) and k not in ("in",) for k, v in value.items())
+                or any(k in ("and", "or", "not") for k in value)
+            ):
+                size += 1
+                stack.append((value, depth + 1))
+            elif isinstance(value, dict):  # a property's operators (`in` is one parameter)
+                size += sum(1 for v in value.values() if v is not None)
+            else:
+                size += 1
+        if size > MAX_FILTER_SIZE:
+            raise _too_complex(path, f"has more than {MAX_FILTER_SIZE} conditions")
+
+
+def _too_complex(path: str, what: str) -> QueryArgumentError:
+    return QueryArgumentError(
+        f"`{path}` {what}; write a smaller filter (an `in` list instead of many `or` branches).",
+        code="FILTER_TOO_COMPLEX",
+        argument=path,
+    )
+
+
 def predicate(
     entity: Entity,
     var: str,
@@ -130,6 +180,8 @@ def predicate(
     """A Cypher boolean expression for `flt` over `var`, or None when it keeps everything."""
     if not flt:
         return None
+    if "." not in path:  # the top of a filter; nested calls have paths like filter.or
+        check_size(flt, path)
     parts: list[str] = []
     for key, value in flt.items():
         if value is None:

@@ -18,7 +18,7 @@ from resolvers.compiler.intelligence import (
     ReferredBy,
     Union,
 )
-from resolvers.compiler.ordering import sort_keys
+from resolvers.compiler.ordering import SortKey, sort_keys
 from resolvers.compiler.plan import (
     Address,
     Connection,
@@ -328,7 +328,7 @@ class Planner:
         return None
 
     # ----------------------------------------------------------------------------- connections
-    def page(self, args: dict[str, Any], sig: str, n_keys: int, path: str) -> Page:
+    def page(self, args: dict[str, Any], sig: str, keys: list[SortKey], path: str) -> Page:
         first, last = args.get("first"), args.get("last")
         after, before = args.get("after"), args.get("before")
         if first is not None and last is not None:
@@ -352,15 +352,16 @@ class Planner:
                     code="PAGE_TOO_LARGE",
                     argument=f"{path}.{name}",
                 )
+        kinds = [(k.prop.kind, k.nullable) for k in keys]
         backward = last is not None or (first is None and before is not None)
         size = last if backward else first
         if size is None:
             size = DEFAULT_PAGE_SIZE
         after_values = (
-            cursors.decode(after, sig, n_keys, f"{path}.after") if after is not None else None
+            cursors.decode(after, sig, kinds, f"{path}.after") if after is not None else None
         )
         before_values = (
-            cursors.decode(before, sig, n_keys, f"{path}.before") if before is not None else None
+            cursors.decode(before, sig, kinds, f"{path}.before") if before is not None else None
         )
         if backward and after_values is not None:
             raise QueryArgumentError(
@@ -389,7 +390,7 @@ class Planner:
             f"{source.name if source else ''}.{f.name}>{entity.name}",
             [(k.prop.name, k.descending) for k in keys],
         )
-        page = self.page(f.args, sig, len(keys), path)
+        page = self.page(f.args, sig, keys, path)
         edge_props = source is not None and (source.name, f.name) in _EDGE_PROPS
         edges: list[EdgeShape] = []
         page_info: list[tuple[str, list[tuple[str, str]]]] = []

@@ -8,8 +8,11 @@ presence of a row), and search uses an index without e-mail addresses.
 | role | personal data visible |
 |---|---|
 | ADMIN, MANAGER | everywhere |
-| SALES | customers it MANAGES, and contacts currently working at those customers' companies |
+| SALES | its own accounts (graphdb/ownership.py, the rule writes and subject access use too) |
 | ANALYST | nowhere |
+
+`Visibility.guard(entity)` is the API for "the visibility predicate template for an entity and
+viewer": None (everything visible), "false" (nothing), or a template over `{n}`.
 """
 
 from __future__ import annotations
@@ -17,17 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: The parameter holding the viewer's user id in every statement that needs it.
-VIEWER_PARAM = "viewerId"
+from graphdb.ownership import VIEWER_PARAM, owned_template
 
-#: Templates over {n} (literal braces doubled, as for str.format).
-_SALES_GUARDS = {
-    "Customer": "EXISTS {{ (:User {{id: $viewerId}})-[:MANAGES]->({n}) }}",
-    "Contact": (
-        "EXISTS {{ MATCH (:User {{id: $viewerId}})-[:MANAGES]->(:Customer)-[:ACCOUNT_OF]->"
-        "(:Company)<-[vw:WORKS_AT]-({n}) WHERE vw.endedOn IS NULL OR vw.endedOn > date() }}"
-    ),
-}
+__all__ = ["FULL", "VIEWER_PARAM", "Visibility", "masked"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ class Visibility:
         if self.full:
             return None
         if self.role == "SALES":
-            return _SALES_GUARDS.get(entity, "false")
+            return owned_template(entity)
         return "false"
 
     def params(self) -> dict[str, Any]:

@@ -78,3 +78,40 @@ def as_json(stored: str | None) -> dict[str, Any]:
     """The stored filter as a JSON object, for clients (`Segment.filter`)."""
     value = orjson.loads(stored) if stored else {}
     return value if isinstance(value, dict) else {}
+
+
+#: What a personal value inside a saved filter reads as for a role that may not see it.
+MASKED_VALUE = "[masked]"
+
+#: Operators whose value says nothing about a person (`isNull: true` is shape, not data).
+_SHAPE_ONLY = frozenset({"isNull"})
+
+
+def masked(value: dict[str, Any], entity: str = "Customer") -> dict[str, Any]:
+    """A saved filter (variable form) with the values compared to personal fields replaced by
+    MASKED_VALUE, keeping its shape: `{email: {eq: "x@y"}}` reads `{email: {eq: "[masked]"}}`,
+    an `in` list keeps its length. Combinators and relation filters are walked to any depth."""
+    from graphdb.model import ENTITIES
+    from resolvers.compiler.filters import RELATION_PATTERNS
+
+    model = ENTITIES[entity]
+    out: dict[str, Any] = {}
+    for key, sub in value.items():
+        if key in ("and", "or") and isinstance(sub, list):
+            out[key] = [masked(s, entity) if isinstance(s, dict) else s for s in sub]
+        elif key == "not" and isinstance(sub, dict):
+            out[key] = masked(sub, entity)
+        elif (entity, key) in RELATION_PATTERNS and isinstance(sub, dict):
+            out[key] = masked(sub, RELATION_PATTERNS[(entity, key)][1])
+        elif key in model.props and model.props[key].personal and isinstance(sub, dict):
+            out[key] = {
+                op: v
+                if op in _SHAPE_ONLY
+                else [MASKED_VALUE] * len(v)
+                if isinstance(v, list)
+                else MASKED_VALUE
+                for op, v in sub.items()
+            }
+        else:
+            out[key] = sub
+    return out

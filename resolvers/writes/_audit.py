@@ -250,9 +250,11 @@ async def record(
     subject: Subject,
     before: Captured,
     after: Captured,
+    noted: dict[str, Any] | None = None,
 ) -> None:
-    """Write the one AuditEvent of this mutation, unless it changed nothing at all."""
-    changes = diff(before.state, after.state)
+    """Write the one AuditEvent of this mutation, unless it changed nothing at all (`noted`:
+    fields added to its changes, for an act that changes nothing but must be accounted for)."""
+    changes = {**diff(before.state, after.state), **(noted or {})}
     if not changes and not subject.erasure:
         return
     if subject.erasure:

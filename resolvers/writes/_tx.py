@@ -226,6 +226,7 @@ async def execute(
     subject: Subject,
     guard: Guard | None = None,
     replayed: Callable[[T], bool] | None = None,
+    noted: Callable[[T], dict[str, Any]] | None = None,
 ) -> tuple[T | None, list[FieldError]]:
     """Run `work` as one write transaction: its result, or the errors that refused it.
 
@@ -240,7 +241,8 @@ async def execute(
       difference is written. A refused mutation rolls its event back with everything else.
       The one exception is an idempotent replay (`replayed(result)` true: placeOrder with a
       key already used for this very order), which changes nothing; the first request's event
-      stands for it.
+      stands for it. An act that changes nothing but must be accounted for (serving a GDPR
+      access request) gives `noted(result)`, extra fields for the event's `changes`.
     """
     viewer = info.context.viewer
     action = info.field_name
@@ -266,6 +268,7 @@ async def execute(
             subject=subject,
             before=before,
             after=after,
+            noted=noted(result) if noted is not None else None,
         )
         return result
 

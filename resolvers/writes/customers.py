@@ -120,7 +120,9 @@ class _Links:
     ) -> Guard:
         """What SALES must own: the account itself (by id, or by externalId for an upsert), and
         it may name only itself as account manager. A SALES user who names no manager becomes
-        the account's manager (on an account it already manages, that changes nothing)."""
+        the account's manager (on an account it already manages, that changes nothing). A
+        company it links brings that company's staff into its accounts, so it must bring in
+        nobody the viewer cannot already see (graphdb/ownership.py)."""
         viewer = info.context.viewer
         manager = self.manager.raw_id if self.manager else None
         named = ((("input", "accountManagerId"), manager),) if self.manager_given else ()
@@ -128,7 +130,10 @@ class _Links:
             self.manager_given = True
             self.manager = Ref(("input", "accountManagerId"), "User", viewer.user_id)
         return Guard(
-            own=(own,), self_only=named, own_key=(TYPE, "externalId", key) if key else None
+            own=(own,),
+            brings_in=(self.company,) if self.company_given else (),
+            self_only=named,
+            own_key=(TYPE, "externalId", key) if key else None,
         )
 
 

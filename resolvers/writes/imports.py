@@ -14,16 +14,17 @@ from typing import Any
 
 from rich.console import Console
 
-from rapport.io import import_rows, read_text
+from rapport.io.importing import MissingColumns, import_rows, plan_columns
 from rapport.io.mapping import MappingError, parse_map
-from rapport.io.readers import BadRow, Format, RawRow
+from rapport.io.readers import BadRow, Format, RawRow, ReadError, read_text
+from rapport.io.values import conventions
 from resolvers.validation import Code
 from resolvers.writes import policy
 from resolvers.writes._audit import Actor
 from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.imports import ImportFormat, ImportRecordsInput
-from schema.payloads.imports import ImportPayload, ImportRowError
+from schema.payloads.imports import ImportDetected, ImportPayload, ImportRowError
 
 MAX_ROWS = 1000
 
@@ -43,8 +44,23 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
     except MappingError as exc:
         return _refused(Code.INVALID_VALUE, str(exc), "map")
     fmt: Format = "jsonl" if data.format == ImportFormat.JSONL else "csv"
+    try:
+        if data.locale is not None:
+            conventions(data.locale)
+    except ValueError as exc:
+        return _refused(Code.INVALID_VALUE, str(exc), "locale")
+    try:
+        source = read_text(data.data, fmt, delimiter=data.delimiter)
+    except ReadError as exc:
+        return _refused(Code.INVALID_VALUE, str(exc), "delimiter")
+    try:
+        plan = plan_columns(str(data.type.value), source.header(), renames, data.preset)
+    except MissingColumns as exc:
+        return _refused(Code.REQUIRED, str(exc), "data")
+    except MappingError as exc:
+        return _refused(Code.INVALID_VALUE, str(exc), "preset" if data.preset else "map")
     rows: list[tuple[int, RawRow | BadRow]] = []
-    for row in read_text(data.data, fmt):
+    for row in source:
         rows.append(row)
         if len(rows) > MAX_ROWS:
             return _refused(
@@ -58,8 +74,10 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
             info.context.graph,
             str(data.type.value),
             rows,
-            renames=renames,
+            renames=plan.renames,
             dry_run=data.dry_run,
+            locale=data.locale,
+            detected=source.detected,
             default_phone_region=info.context.settings.default_phone_region,
             console=Console(file=io.StringIO()),
             progress=False,
@@ -71,8 +89,16 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
+        linked=result.linked,
         failed=result.failed,
         valid=result.valid,
+        detected=ImportDetected(
+            delimiter=source.detected.as_json().get("delimiter"),
+            delimiter_detected=source.delimiter is not None and not source.detected.delimiter_given,
+            preset=plan.preset.name if plan.preset is not None else None,
+            locale=data.locale,
+            unmapped_columns=[u.column for u in plan.unmapped],
+        ),
         errors=[_row_error(e) for e in sorted(result.errors, key=lambda e: e.row)],
     )
 

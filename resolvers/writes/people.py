@@ -111,7 +111,7 @@ async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentP
         info,
         work,
         subject=Subject("Contact", contact.raw_id),
-        guard=Guard(own=(company,), own_or_unattached=(contact,)),
+        guard=Guard(own=(company,), brings_in=(contact,)),
     )
     contact_row, company_row = rows or (None, None)
     return SetEmploymentPayload(

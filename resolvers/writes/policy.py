@@ -7,9 +7,14 @@ and no audit event is written. Two layers:
 - **By role**, from `ROLES_BY_ACTION` and the mutation's name (`info.field_name`). A mutation
   missing from the table is ADMIN-only: a new mutation is closed until someone decides.
 - **By account**, for SALES only: each mutation states in a `Guard` which records it writes,
-  and SALES may write only the accounts it manages: customers it MANAGES, the company of such a
-  BUSINESS customer, and the contacts currently working at that company. A mutation that gives
-  no guard is closed to SALES.
+  and SALES may write only its own accounts, by the one ownership rule of graphdb/ownership.py
+  (the rule that also decides who sees personal data and who may export it). A mutation that
+  gives no guard is closed to SALES.
+- **No widening**: a write that would make records the viewer's own (a contact attached to an
+  own company, a company linked to an own customer) names them in `Guard.brings_in`, and SALES
+  may bring in only what it can already see unmasked: an own contact, or a company whose
+  current staff are all own already. Otherwise FORBIDDEN: a SALES user cannot claim its way
+  to other people's personal data.
 
 - ADMIN: everything, including users.
 - MANAGER: all customer data, the catalogue, merges and GDPR erasure; not users.
@@ -70,6 +75,8 @@ ROLES_BY_ACTION: dict[str, frozenset[Role]] = {
             "tag",
             "untag",
             "recordConsent",
+            # GDPR access: SALES for its own accounts (the guard), audited like a write
+            "exportSubjectData",
         ),
         WRITERS,
     ),
@@ -88,7 +95,6 @@ ROLES_BY_ACTION: dict[str, frozenset[Role]] = {
             "importRecords",
             "eraseCustomer",
             "eraseContact",
-            "exportSubjectData",
         ),
         STAFF,
     ),
@@ -106,15 +112,16 @@ class Guard:
     """The records a mutation writes, as far as SALES's account limits are concerned.
 
     `own`: customers, companies or contacts that must be the viewer's accounts.
-    `own_or_unattached`: contacts that must be the viewer's, or have no current job anywhere
-    (a contact just created, before `setEmployment` links it to the viewer's account).
+    `brings_in`: records the write makes part of the viewer's accounts (the contact of
+    `setEmployment`, the company of a customer): each must bring nothing the viewer cannot
+    already see (graphdb/ownership.py `brings_in_nothing_hidden`).
     `self_only`: (input field, user id) pairs SALES may only set to itself (an account's
     manager, who logged an interaction).
     Records that do not exist pass: the mutation reports them as NOT_FOUND.
     """
 
     own: tuple[Ref | None, ...] = ()
-    own_or_unattached: tuple[Ref | None, ...] = ()
+    brings_in: tuple[Ref | None, ...] = ()
     self_only: tuple[tuple[tuple[str, ...], str | None], ...] = ()
     #: (type, natural key, value): the record an upsert would update, if it exists
     own_key: tuple[str, str, object] | None = None
@@ -178,18 +185,27 @@ async def authorize(
         rows = await run_in(tx, nodes.find_by(type_name, key), {"value": value})
         if rows:
             own.append(_Found(("input", key), type_name, str(rows[0]["id"])))
-    errors += await _not_owned(tx, viewer, own, or_unattached=False)
-    errors += await _not_owned(tx, viewer, guard.own_or_unattached, or_unattached=True)
+    errors += await _refused(tx, viewer, own, "owned")
+    errors += await _refused(tx, viewer, guard.brings_in, "clean")
     return errors
 
 
-async def _not_owned(
+_WHY = {
+    "owned": "This {t} is not one of your accounts; as SALES you can change only the accounts "
+    "you manage, their company and its people.",
+    "clean": "As SALES you may add to your accounts only what you can already see: this {t} "
+    "would bring in personal data of people outside your accounts. Ask a manager.",
+}
+
+
+async def _refused(
     tx: AsyncManagedTransaction,
     viewer: Viewer,
     refs: Iterable[_Target | None],
-    *,
-    or_unattached: bool,
+    column: str,
 ) -> list[FieldError]:
+    """FORBIDDEN for each of `refs` that fails the ownership rule's `column` (`owned`: is own;
+    `clean`: brings in nothing hidden)."""
     by_type: dict[str, list[_Target]] = defaultdict(list)
     for ref in refs:
         if ref is not None:
@@ -199,17 +215,13 @@ async def _not_owned(
         wanted = by_type[type_name]
         rows = await run_in(
             tx,
-            cypher.owned(type_name, or_unattached=or_unattached),
+            cypher.owned(type_name),
             {"ids": sorted({r.raw_id for r in wanted}), "viewerId": viewer.user_id},
         )
-        owned = {row["id"]: bool(row["owned"]) for row in rows}
-        for ref in wanted:
-            if not owned.get(ref.raw_id, True):
-                errors.append(
-                    forbidden(
-                        ref.field,
-                        f"This {type_name.lower()} is not one of your accounts; as SALES you "
-                        "can change only the accounts you manage, their company and its people.",
-                    )
-                )
+        passed = {row["id"]: bool(row[column]) for row in rows}
+        errors.extend(
+            forbidden(ref.field, _WHY[column].format(t=type_name.lower()))
+            for ref in wanted
+            if not passed.get(ref.raw_id, True)
+        )
     return errors

@@ -67,3 +67,20 @@ class ImportRecordsInput:
     dry_run: bool = strawberry.field(
         default=False, description="Validate and report; write nothing."
     )
+    delimiter: str | None = strawberry.field(
+        default=None,
+        description="CSV separator: comma, semicolon, tab or pipe (or the character itself); "
+        "detected from the data when left out.",
+    )
+    locale: str | None = strawberry.field(
+        default=None,
+        description="How dates and numbers are written, e.g. sk-SK, de-DE, en-GB, en-US "
+        "(24/12/1980 vs 12/24/1980, 1.234,50 vs 1,234.50); without it only unambiguous values "
+        "are read.",
+    )
+    preset: str | None = strawberry.field(
+        default=None,
+        description="Another tool's export headers: hubspot-contacts, hubspot-companies, "
+        "salesforce-accounts or salesforce-contacts; detected from the header row when left "
+        "out.",
+    )

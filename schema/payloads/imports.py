@@ -16,6 +16,25 @@ class ImportRowError:
     message: str = strawberry.field(description="What is wrong, in plain words.")
 
 
+@strawberry.type(description="How importRecords read the data.")
+class ImportDetected:
+    delimiter: str | None = strawberry.field(
+        default=None, description="CSV separator used: comma, semicolon, tab or pipe."
+    )
+    delimiter_detected: bool = strawberry.field(
+        default=False, description="True when the separator was detected, not given."
+    )
+    preset: str | None = strawberry.field(
+        default=None, description="Column preset used (given or detected), e.g. hubspot-contacts."
+    )
+    locale: str | None = strawberry.field(
+        default=None, description="Locale dates and numbers were read in, when one was given."
+    )
+    unmapped_columns: list[str] = strawberry.field(
+        default_factory=list, description="Columns of the header that feed no field."
+    )
+
+
 @strawberry.type(description="Result of importRecords: counts, and every refused row.")
 class ImportPayload:
     created: int = strawberry.field(default=0, description="Records created.")
@@ -23,9 +42,16 @@ class ImportPayload:
     unchanged: int = strawberry.field(
         default=0, description="Rows identical to what is stored (nothing written)."
     )
+    linked: int = strawberry.field(
+        default=0,
+        description="Customers whose company, account manager or tags the import linked.",
+    )
     failed: int = strawberry.field(default=0, description="Rows refused.")
     valid: int = strawberry.field(
         default=0, description="Rows that passed validation (in a dry run: would be written)."
+    )
+    detected: ImportDetected | None = strawberry.field(
+        default=None, description="How the data was read (separator, preset, locale)."
     )
     errors: list[ImportRowError] = strawberry.field(
         default_factory=list,

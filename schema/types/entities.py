@@ -18,6 +18,7 @@ from graphdb.model import (
     SENIORITIES,
     WORKS_AT_PROPS,
 )
+from resolvers.compiler.visibility import Visibility
 from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
 from schema.types.base import Node, Row, RowType, value
@@ -373,7 +374,10 @@ class ConsentRequirement:
 
 
 def _segment_filter(root: Row, info: strawberry.Info) -> JSON:
-    return JSON(segment_codec.as_json(root.get(str(info.path.key))))
+    saved = segment_codec.as_json(root.get(str(info.path.key)))
+    if not Visibility.of(info).full:
+        saved = segment_codec.masked(saved)
+    return JSON(saved)
 
 
 @strawberry.type(
@@ -387,7 +391,9 @@ class Segment(RowType, Node):
     filter: JSON = strawberry.field(
         resolver=_segment_filter,
         description="The saved CustomerFilter, as you would send it in the `filter` variable "
-        "of `customers` ({} keeps every customer).",
+        "of `customers` ({} keeps every customer). For roles that do not see personal data "
+        '(SALES, ANALYST) the values compared to personal fields read "[masked]" (the '
+        "filter keeps its shape).",
     )
     require_consent: ConsentRequirement | None = value(
         "Consent every member must have granted; null when none is required."

@@ -1,0 +1,565 @@
+"""The relationship explorer (/app) in a real browser, on the demo data, with the network cut off.
+
+Debian's Chromium is driven by Playwright (never a downloaded browser); every request to a host
+other than 127.0.0.1 is aborted and recorded, and each test asserts that none was attempted.
+The views are found the way people and the outside acceptance tests find them: by role and
+accessible name (the fixed hooks of issue 12), never by CSS class.
+
+The demo graph (`rapport seed --customers 500 --seed 1`, what `make run` loads) is seeded once
+per session and shared; tests that write add their own interactions and never delete anything.
+Screenshots of every view land in `.rapport/artifacts/explorer/` (and the test's tmp dir).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Browser, Page, Request, Response, Route, async_playwright, expect
+
+from graphdb.driver import Graph
+from rapport.auth import keys
+from rapport.seed import seed_graph
+from rapport.seed.generate import make_id
+from schema import global_id
+from tests.conftest import ADMIN_EMAIL, ADMIN_TOKEN, ADMIN_USER_ID, REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+DEMO_CUSTOMERS = 500
+DEMO_SEED = 1
+ARTIFACTS = REPO_ROOT / ".rapport" / "artifacts" / "explorer"
+TIMEOUT_MS = 45_000  # generous: the first statements plan on a busy 2-core machine
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def _chromium_or_skip() -> str:
+    """Debian's Chromium; without it, fail on CI and skip (loudly) elsewhere."""
+    found = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+    for candidate in found:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    message = "Headless Chromium not found (/usr/bin/chromium): `apt-get install -y chromium`."
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI needs the browser tests: {message}", pytrace=False)
+    pytest.skip(f"!!! EXPLORER BROWSER TESTS SKIPPED !!! {message}")
+
+
+@dataclass
+class Demo:
+    graph: Graph
+    sales_token: str
+    sales_name: str
+    sales_accounts: int
+    analyst_token: str
+
+
+async def _ensure_demo(graph: Graph) -> None:
+    first = make_id(DEMO_SEED, "customer", 0)
+    rows = await graph.read(
+        "MATCH (c:Customer) RETURN count(c) AS n, "
+        "count { MATCH (x:Customer {id: $first}) } AS mine",
+        {"first": first},
+    )
+    if rows and rows[0]["n"] == DEMO_CUSTOMERS and rows[0]["mine"] == 1:
+        return
+    await graph.write(
+        "MATCH (n) WHERE NOT n:RapportMigration AND NOT n:ApiKey AND NOT (n)-[:HAS_KEY]->() "
+        "DETACH DELETE n"
+    )
+    await seed_graph(graph, DEMO_CUSTOMERS, DEMO_SEED, progress=False)
+
+
+@pytest.fixture
+async def demo(session_graph: Graph) -> AsyncIterator[Demo]:
+    """The demo graph, a key for its busiest SALES user and a key for a new ANALYST."""
+    await _ensure_demo(session_graph)
+    # The suite's admin key exists once some test has wiped the graph; make sure of it here.
+    await keys.ensure_api_key(
+        session_graph,
+        token=ADMIN_TOKEN,
+        email=ADMIN_EMAIL,
+        role="ADMIN",
+        name="test suite",
+        user_id=ADMIN_USER_ID,
+    )
+    sales = await session_graph.read(
+        "MATCH (u:User {role: 'SALES'})-[:MANAGES]->(c:Customer) "
+        "RETURN u.email AS email, u.name AS name, count(c) AS n ORDER BY n DESC, email LIMIT 1"
+    )
+    sales_key = await keys.create_api_key(
+        session_graph, email=sales[0]["email"], role="SALES", name="explorer test"
+    )
+    analyst_key = await keys.create_api_key(
+        session_graph,
+        email=f"analyst-{uuid.uuid4().hex[:8]}@rapport.test",
+        role="ANALYST",
+        name="explorer test",
+    )
+    yield Demo(session_graph, sales_key.token, sales[0]["name"], sales[0]["n"], analyst_key.token)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    executable = _chromium_or_skip()
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield chromium
+        await chromium.close()
+
+
+@dataclass
+class Tab:
+    """One page plus what it did on the network."""
+
+    page: Page
+    base: str
+    shots: Path
+    blocked: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    async def goto(self, path: str) -> None:
+        await self.page.goto(self.base + path)
+
+    async def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        await self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    async def sign_in(self, token: str) -> None:
+        await self.goto("/app")
+        await self.page.get_by_label("API key").fill(token)
+        await self.page.get_by_role("button", name="Sign in").click()
+        await expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    async def search(self, text: str) -> None:
+        box = self.page.get_by_role("searchbox", name="Search")
+        await box.fill(text)
+        await expect(self.page.get_by_role("option").first).to_be_visible()
+
+    async def data_bodies(self) -> list[str]:
+        await self.page.wait_for_load_state("networkidle")
+        return list(self.bodies)
+
+
+@pytest.fixture
+async def tab(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncIterator[Tab]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = await context.new_page()
+    result = Tab(page, live_server_url, tmp_path)
+
+    async def only_loopback(route: Route, request: Request) -> None:
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            await route.continue_()
+        else:
+            result.blocked.append(request.url)
+            await route.abort("internetdisconnected")
+
+    await context.route("**/*", only_loopback)
+
+    async def keep_data_body(response: Response) -> None:
+        # Every answer that can carry data (GraphQL's JSON, the HTML page), read at once: a body
+        # is gone once the page navigates away. The hashed scripts and styles are static.
+        kind = response.headers.get("content-type", "")
+        if "json" in kind or "html" in kind:
+            result.bodies.append(await response.text())
+
+    page.on("response", keep_data_body)
+    # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
+    page.on(
+        "console",
+        lambda m: (
+            result.errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: result.errors.append(str(e)))
+    yield result
+    await context.close()
+    assert result.blocked == [], f"the explorer tried to reach the internet: {result.blocked}"
+    assert result.errors == [], f"console errors: {result.errors}"
+
+
+async def _one(graph: Graph, cypher: str, **params: Any) -> dict[str, Any]:
+    rows = await graph.read(cypher, params)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+async def test_sign_in_shows_who_you_are_your_role_and_your_accounts(demo: Demo, tab: Tab) -> None:
+    page = tab.page
+    await tab.goto("/app")
+    await page.get_by_label("API key").fill("rk_not-a-real-key")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).to_contain_text("not accepted")
+    await tab.shot("sign-in")
+
+    await tab.sign_in(demo.sales_token)
+    who = page.get_by_label("Signed in as")
+    await expect(who).to_contain_text(demo.sales_name)
+    await expect(who).to_contain_text("SALES")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("My accounts")
+    await expect(page.get_by_text(f"{demo.sales_accounts} accounts managed by")).to_be_visible()
+    rows = page.get_by_role("table").get_by_role("row")
+    await expect(rows).to_have_count(min(demo.sales_accounts, 100) + 1)  # the header row too
+    await tab.shot("my-accounts")
+
+    await page.reload()  # the key lives in this tab's sessionStorage
+    await expect(who).to_contain_text(demo.sales_name)
+
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_label("API key")).to_be_visible()
+    assert await page.evaluate("sessionStorage.length") == 0
+
+
+# --- search, customer, company -----------------------------------------------------------------
+
+
+async def test_a_misspelt_name_finds_the_customer_then_its_company_and_decision_makers(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    customer = await _one(
+        demo.graph,
+        "MATCH (c:Customer {externalId: 'CRM-0000017'})-[:ACCOUNT_OF]->(co:Company) "
+        "RETURN c.name AS name, c.totalSpent AS spent, co.name AS company, co.id AS companyId, "
+        "count { (c)-[:PLACED]->() } AS orders",
+    )
+    await tab.sign_in(ADMIN_TOKEN)
+
+    # "Chovan & Tatárka": no diacritics, one letter swapped, one missing.
+    await tab.search("chovan tatraka")
+    options = page.get_by_role("option")
+    await expect(options.first).to_contain_text("Chovan & Tatárka s.r.o.")
+    customer_option = options.filter(has_text="Customer CRM-0000017")
+    await expect(customer_option).to_have_count(1)
+    await tab.shot("search")
+    box = page.get_by_role("searchbox", name="Search")
+    texts = await options.all_inner_texts()
+    index = next(i for i, t in enumerate(texts) if "CRM-0000017" in t)
+    for _ in range(index + 1):
+        await box.press("ArrowDown")
+    await box.press("Enter")
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
+    await expect(page.locator("h1")).to_have_count(1)
+    assert "/app/customers/" in page.url
+    orders = page.get_by_role("region", name="Orders")
+    await expect(orders).to_contain_text(f"Orders{customer['orders']}")
+    await expect(page.get_by_role("region", name="Referrals")).to_be_visible()
+    await expect(page.get_by_role("region", name="Recommendations")).to_be_visible()
+    await expect(
+        page.get_by_text(re.compile(r"^(At risk ·|Not at risk ·|Churn risk:)"))
+    ).to_be_visible()
+    await tab.shot("customer")
+
+    await page.get_by_role("link", name=f"Company: {customer['company']}").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(customer["company"])
+    staff = await _one(
+        demo.graph,
+        "MATCH (co:Company {id: $id})<-[w:WORKS_AT]-(p:Contact) "
+        "WHERE w.endedOn IS NULL OR w.endedOn > date() RETURN count(DISTINCT p) AS n",
+        id=customer["companyId"],
+    )
+    chart = page.get_by_role("figure", name="Org chart")
+    await expect(chart).to_have_attribute("data-node-count", str(staff["n"]))
+
+    deciders = page.get_by_role("list", name="Key decision-makers").get_by_role("listitem")
+    await expect(deciders.first).to_contain_text("Gabriela Králová")
+    await expect(deciders.first).to_contain_text("seniority")
+    count = await deciders.count()
+    assert count >= 1
+    await expect(chart).to_have_attribute("data-highlighted", str(count))
+    await tab.shot("company")
+
+    await page.go_back()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
+
+
+# --- warm introduction and the graph -------------------------------------------------------------
+
+
+async def test_a_warm_introduction_is_drawn_hop_by_hop(demo: Demo, tab: Tab) -> None:
+    page = tab.page
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.search("gabriela kralva")
+    await page.get_by_role("searchbox", name="Search").press("Enter")  # best match
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Gabriela Králová")
+
+    await page.get_by_role("link", name="Find a warm introduction").click()
+    await page.get_by_label("Start from someone else").fill("Matej Lamač")
+    await page.get_by_role("button", name="Find").click()
+    await page.get_by_role("button", name="Start from Matej Lamač").first.click()
+
+    hops = page.get_by_role("list", name="Introduction path").get_by_role("listitem")
+    await expect(hops).to_have_count(3)
+    await expect(hops.nth(0)).to_contain_text("Matej Lamač")
+    await expect(hops.nth(0)).to_contain_text("Jaroslava Bartošová")
+    await expect(hops.nth(1)).to_contain_text("Chovan & Tatárka s.r.o.")
+    await expect(hops.nth(2)).to_contain_text("Gabriela Králová")
+    figure = page.get_by_role("figure", name="Relationship graph")
+    await expect(figure).to_have_attribute("data-node-count", "4")
+    await tab.shot("introduction")
+
+    # The route is in the URL: reloading (or sharing the link) shows it again.
+    await page.reload()
+    await expect(hops).to_have_count(3)
+
+
+async def test_the_graph_expands_a_page_of_neighbours_at_a_time(demo: Demo, tab: Tab) -> None:
+    page = tab.page
+    await tab.sign_in(ADMIN_TOKEN)
+    company = await _one(
+        demo.graph, "MATCH (co:Company {name: 'Chovan & Tatárka s.r.o.'}) RETURN co.id AS id"
+    )
+    await tab.goto(f"/app/graph/{global_id.encode('Company', company['id'])}")
+    figure = page.get_by_role("figure", name="Relationship graph")
+    await expect(figure).not_to_have_attribute("data-node-count", "0")
+    before = int(await figure.get_attribute("data-node-count") or 0)
+    assert before >= 3  # the company, its customer account and staff
+
+    # Selecting the company again draws its next page of staff, never all of them at once.
+    await page.get_by_role("button", name="Expand Chovan & Tatárka s.r.o.").first.click()
+    await expect(figure).to_have_attribute("data-node-count", str(before + 8))
+    # A person's neighbours: whom they know (a page), their company, manager and reports.
+    await page.get_by_role("button", name=re.compile("^Expand ")).nth(3).click()
+    await expect(figure).not_to_have_attribute("data-node-count", str(before + 8))
+    await expect(page.get_by_role("checkbox", name="knows")).to_be_checked()
+    await page.get_by_role("checkbox", name="knows").uncheck()
+    await expect(page.get_by_role("checkbox", name="knows")).not_to_be_checked()
+    await expect(page.get_by_label("Legend")).to_contain_text("works at")
+    await tab.shot("graph")
+
+
+# --- edits --------------------------------------------------------------------------------------
+
+
+async def test_a_logged_call_appears_at_the_top_of_the_timeline(demo: Demo, tab: Tab) -> None:
+    page = tab.page
+    customer = await _one(
+        demo.graph, "MATCH (c:Customer {externalId: 'CRM-0000017'}) RETURN c.id AS id"
+    )
+    subject = f"Renewal call {uuid.uuid4().hex[:6]}"
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto(f"/app/customers/{global_id.encode('Customer', customer['id'])}")
+    await page.get_by_role("button", name="Log an interaction").click()
+    form = page.get_by_role("form", name="Log an interaction")
+    await form.get_by_label("Kind").select_option("CALL")
+    await form.get_by_label("Subject").fill(subject)
+    await form.get_by_label("Summary").fill("Wants a quote for 40 seats.")
+    await form.get_by_role("button", name="Save interaction").click()
+
+    timeline = page.get_by_role("list", name="Interaction timeline").get_by_role("listitem")
+    await expect(timeline.first).to_contain_text(subject)
+    await expect(timeline.first).to_contain_text("Call")
+    stored = await _one(
+        demo.graph,
+        "MATCH (i:Interaction {subject: $s})-[:WITH]->(c:Customer {id: $id}) "
+        "RETURN i.kind AS kind, i.summary AS summary",
+        s=subject,
+        id=customer["id"],
+    )
+    assert stored == {"kind": "CALL", "summary": "Wants a quote for 40 seats."}
+
+
+async def test_a_bad_phone_is_explained_beside_the_field_and_a_stale_edit_is_refused(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    row = await _one(
+        demo.graph,
+        "MATCH (c:Customer {externalId: 'CRM-0000042'}) RETURN c.id AS id, c.phone AS phone",
+    )
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto(f"/app/customers/{global_id.encode('Customer', row['id'])}")
+    await page.get_by_role("button", name="Edit e-mail and phone").click()
+    form = page.get_by_role("form", name="Edit e-mail and phone")
+    await form.get_by_label("Phone").fill("call me maybe")
+    await form.get_by_role("button", name="Save").click()
+    phone = form.get_by_label("Phone")
+    await expect(phone).to_have_attribute("aria-invalid", "true")
+    described = await phone.get_attribute("aria-describedby")
+    assert described
+    await expect(page.locator(f"[id='{described}']")).not_to_be_empty()
+    unchanged = await _one(
+        demo.graph, "MATCH (c:Customer {id: $id}) RETURN c.phone AS phone", id=row["id"]
+    )
+    assert unchanged["phone"] == row["phone"]
+
+    # Someone else saves first: our save is refused and we are offered the latest version.
+    await demo.graph.write(
+        "MATCH (c:Customer {id: $id}) SET c.version = c.version + 1", {"id": row["id"]}
+    )
+    await phone.fill("+421 905 123 456")
+    await form.get_by_role("button", name="Save").click()
+    await expect(form.get_by_role("alert")).to_contain_text("changed this record")
+    await form.get_by_role("button", name="Reload the latest version").click()
+    await expect(page.get_by_role("button", name="Edit e-mail and phone")).to_be_visible()
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+
+async def test_an_analyst_sees_hidden_for_your_role_and_never_a_personal_value(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    customer = await _one(
+        demo.graph,
+        "MATCH (c:Customer {externalId: 'CRM-0000017'}) RETURN c.id AS id, c.name AS name, "
+        "c.email AS email, c.phone AS phone",
+    )
+    person = await _one(
+        demo.graph,
+        "MATCH (p:Contact {fullName: 'Gabriela Králová'}) RETURN p.id AS id, p.email AS email, "
+        "p.phone AS phone, p.personalNotes AS notes",
+    )
+    secrets = [v for v in (*customer.values(), *person.values()) if isinstance(v, str)]
+    secrets = [v for v in secrets if "@" in v or v.startswith("+") or len(v) > 40]
+    assert len(secrets) >= 3, secrets
+
+    await tab.sign_in(demo.analyst_token)
+    await expect(page.get_by_label("Signed in as")).to_contain_text("ANALYST")
+    await tab.goto(f"/app/customers/{global_id.encode('Customer', customer['id'])}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
+    profile = page.get_by_role("region", name="Profile")
+    # e-mail, phone and address
+    await expect(profile.get_by_text("hidden for your role")).to_have_count(3)
+    await expect(page.get_by_role("button", name="Edit e-mail and phone")).to_have_count(0)
+    await tab.shot("customer-analyst")
+    customer_dom = await page.content()
+
+    await page.wait_for_load_state("networkidle")
+    await tab.goto(f"/app/contacts/{global_id.encode('Contact', person['id'])}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Gabriela Králová")
+    profile = page.get_by_role("region", name="Profile")
+    await expect(profile.get_by_text("hidden for your role").first).to_be_visible()
+    contact_dom = await page.content()
+
+    bodies = await tab.data_bodies()
+    assert len(bodies) >= 4, "too few responses recorded"
+    for secret in secrets:
+        assert secret not in customer_dom and secret not in contact_dom, secret
+        for body in bodies:
+            assert secret not in body, f"{secret!r} reached the browser in {body[:300]}"
+            assert json.dumps(secret)[1:-1] not in body
+
+
+# --- the server side -----------------------------------------------------------------------------
+
+
+async def test_deep_links_serve_the_app_with_a_strict_policy(demo: Demo, tab: Tab) -> None:
+    page = tab.page
+    response = await page.goto(tab.base + "/app/lists/revenue")
+    assert response is not None and response.status == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    await page.get_by_label("API key").fill(ADMIN_TOKEN)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Revenue concentration")
+    await expect(page.get_by_role("img", name=re.compile("Pareto chart"))).to_be_visible()
+    await tab.shot("revenue")
+    await page.get_by_role("link", name="At risk").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("At-risk customers")
+    await page.go_back()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Revenue concentration")
+
+
+# --- accessibility and request budget ------------------------------------------------------------
+
+AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def test_every_view_loads_with_at_most_two_requests_and_axe_finds_nothing_serious(
+    demo: Demo, browser: Browser, live_server_url: str
+) -> None:
+    ids = await _one(
+        demo.graph,
+        "MATCH (c:Customer {externalId: 'CRM-0000017'})-[:ACCOUNT_OF]->(co:Company), "
+        "(g:Contact {fullName: 'Gabriela Králová'}), (m:Contact {fullName: 'Matej Lamač'}) "
+        "RETURN c.id AS c, co.id AS co, g.id AS g, m.id AS m",
+    )
+    customer = global_id.encode("Customer", ids["c"])
+    company = global_id.encode("Company", ids["co"])
+    gabriela = global_id.encode("Contact", ids["g"])
+    matej = global_id.encode("Contact", ids["m"])
+    views = {
+        "my accounts": "/app",
+        "customer": f"/app/customers/{customer}",
+        "contact": f"/app/contacts/{gabriela}",
+        "company": f"/app/companies/{company}",
+        "graph": f"/app/graph/{company}",
+        "introduction": f"/app/introduce?to={gabriela}&from={matej}",
+        "at risk": "/app/lists/at-risk",
+        "top referrers": "/app/lists/referrers",
+        "revenue": "/app/lists/revenue",
+        "segments": "/app/lists/segments",
+    }
+    # axe is injected as a script, which the page's policy (rightly) refuses: bypass it here only.
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    await context.route(
+        "**/*",
+        lambda route, request: (
+            route.continue_()
+            if urlsplit(request.url).hostname == "127.0.0.1"
+            else route.abort("internetdisconnected")
+        ),
+    )
+    page = await context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/graphql") else None)
+
+    async def serious_violations(view: str) -> list[str]:
+        await page.add_script_tag(path=str(AXE))
+        result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        return [
+            f"{view}: {v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    try:
+        await page.goto(live_server_url + "/app")
+        found = await serious_violations("sign-in")
+        await page.get_by_label("API key").fill(demo.sales_token)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("My accounts")
+        budget: dict[str, int] = {}
+        for view, path in views.items():
+            await page.wait_for_load_state("networkidle")
+            requests.clear()
+            # In-app navigation, as a click on a link does it.
+            await page.evaluate(
+                "path => { history.pushState(null, '', path); "
+                "dispatchEvent(new PopStateEvent('popstate')); }",
+                path,
+            )
+            await expect(page.locator("h1")).to_have_count(1)
+            await expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+            await page.wait_for_load_state("networkidle")
+            budget[view] = len(requests)
+            found += await serious_violations(view)
+    finally:
+        await context.close()
+
+    assert found == [], "\n".join(found)
+    assert {view: n for view, n in budget.items() if n > 2} == {}, budget

@@ -1,0 +1,394 @@
+import { useState, type ReactNode } from "react";
+
+import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
+import { date, entityPath, humanize, money } from "../entities";
+import { graphql } from "../gql";
+import type { CustomerPageQuery } from "../gql/graphql";
+import { Link } from "../router";
+import { useQuery } from "../useQuery";
+import { ContactDetailsForm } from "./ContactDetailsForm";
+import { LogInteractionForm } from "./LogInteractionForm";
+
+export const CustomerPageDocument = graphql(`
+  query CustomerPage($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Customer {
+        id
+        externalId
+        kind
+        name
+        email
+        phone
+        lifecycleStage
+        leadSource
+        leadScore
+        version
+        maskedFields
+        address {
+          line1
+          postalCode
+          city
+          country
+        }
+        company {
+          id
+          name
+        }
+        accountManager {
+          id
+          name
+        }
+        orderCount
+        totalSpent
+        averageOrderValue
+        firstOrderAt
+        lastOrderAt
+        lastInteractionAt
+        consents {
+          id
+          channel
+          purpose
+          granted
+          recordedAt
+          source
+        }
+        tags(first: 20) {
+          edges {
+            node {
+              id
+              name
+            }
+          }
+        }
+        orders(first: 10, orderBy: [{ field: PLACED_AT, direction: DESC }]) {
+          totalCount
+          edges {
+            node {
+              id
+              externalId
+              placedAt
+              status
+              currency
+              total
+              lines {
+                quantity
+                product {
+                  name
+                }
+              }
+            }
+          }
+        }
+        interactions(first: 20, orderBy: [{ field: OCCURRED_AT, direction: DESC }]) {
+          totalCount
+          edges {
+            node {
+              id
+              kind
+              occurredAt
+              subject
+              summary
+              outcome
+              sentiment
+              loggedBy {
+                name
+              }
+            }
+          }
+        }
+        churnRisk {
+          atRisk
+          daysSinceLastOrder
+          medianGapDays
+          riskScore
+          orderCount
+        }
+        recommendations(first: 5) {
+          score
+          product {
+            id
+            sku
+            name
+            price
+            currency
+          }
+          boughtWith {
+            sku
+            name
+          }
+        }
+        referredBy {
+          referredAt
+          channel
+        }
+        referralChain {
+          __typename
+          ... on Customer {
+            id
+            name
+          }
+          ... on Contact {
+            id
+            fullName
+          }
+        }
+        referrals(depth: 4, first: 100) {
+          depth
+          referrer {
+            __typename
+            ... on Customer {
+              id
+            }
+            ... on Contact {
+              id
+            }
+          }
+          referred {
+            id
+            name
+            totalSpent
+          }
+        }
+        referralNetwork {
+          size
+          depth
+          revenue
+        }
+      }
+    }
+  }
+`);
+
+type Customer = Extract<NonNullable<CustomerPageQuery["node"]>, { __typename: "Customer" }>;
+type Referral = Customer["referrals"][number];
+
+export function ChurnBadge({ risk }: { risk: Customer["churnRisk"] }) {
+  if (risk.orderCount < 3)
+    return <span className="badge badge-neutral">Churn risk: too few orders to tell ({risk.orderCount})</span>;
+  const numbers = `${Math.round(risk.daysSinceLastOrder ?? 0)} days since the last order; median gap ${Math.round(
+    risk.medianGapDays ?? 0,
+  )} days; score ${(risk.riskScore ?? 0).toFixed(1)}`;
+  return risk.atRisk ? (
+    <span className="badge badge-danger">At risk · {numbers}</span>
+  ) : (
+    <span className="badge badge-ok">Not at risk · {numbers}</span>
+  );
+}
+
+function ReferralTree({ rootId, referrals }: { rootId: string; referrals: Referral[] }) {
+  const children = new Map<string, Referral[]>();
+  for (const r of referrals) {
+    const list = children.get(r.referrer.id) ?? [];
+    list.push(r);
+    children.set(r.referrer.id, list);
+  }
+  const render = (id: string, seen: Set<string>): ReactNode => {
+    const list = children.get(id);
+    if (!list || seen.has(id)) return null;
+    const next = new Set(seen).add(id);
+    return (
+      <ul>
+        {list.map((r) => (
+          <li key={r.referred.id}>
+            <Link to={entityPath("Customer", r.referred.id)}>{r.referred.name}</Link>{" "}
+            <span className="muted">{money(r.referred.totalSpent)}</span>
+            {render(r.referred.id, next)}
+          </li>
+        ))}
+      </ul>
+    );
+  };
+  return <div className="tree">{render(rootId, new Set())}</div>;
+}
+
+export function CustomerView({ id }: { id: string }) {
+  const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
+  const [editing, setEditing] = useState(false);
+  if (loading && !data) return <Loading what="the customer" />;
+  if (error) return <Failure error={error} reload={reload} />;
+  const c = data?.node;
+  if (!c || c.__typename !== "Customer")
+    return (
+      <section>
+        <h1>Customer not found</h1>
+        <p>It may have been merged or erased, or the link is wrong.</p>
+      </section>
+    );
+  const masked = c.maskedFields;
+  const personalEditable = !isMasked("email", masked) && !isMasked("phone", masked);
+  return (
+    <article className="entity">
+      <header className="entity-head">
+        <p className="eyebrow">
+          {c.kind === "BUSINESS" ? "Business customer" : "Individual customer"} · {c.externalId}
+        </p>
+        <h1>{c.name}</h1>
+        <p className="badges">
+          <span className={`badge stage-${c.lifecycleStage}`}>{humanize(c.lifecycleStage)}</span>
+          <ChurnBadge risk={c.churnRisk} />
+        </p>
+        <p className="actions">
+          <Link to={`/graph/${encodeURIComponent(c.id)}`}>Relationship graph</Link>
+          <Link to={`/introduce?to=${encodeURIComponent(c.id)}`}>Find a warm introduction</Link>
+          {c.company && <Link to={entityPath("Company", c.company.id)}>Company: {c.company.name}</Link>}
+        </p>
+      </header>
+      <div className="grid">
+        <Card title="Profile">
+          <Facts
+            rows={[
+              ["E-mail", <Value field="email" masked={masked}>{c.email}</Value>],
+              ["Phone", <Value field="phone" masked={masked}>{c.phone}</Value>],
+              ["Address", <AddressValue address={c.address} masked={masked} />],
+              ["Lead source", c.leadSource ?? <span className="muted">not recorded</span>],
+              ["Lead score", c.leadScore ?? <span className="muted">not scored</span>],
+              [
+                "Account manager",
+                c.accountManager ? c.accountManager.name : <span className="muted">none</span>,
+              ],
+              ["Tags", c.tags.edges.length ? c.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
+            ]}
+          />
+          {personalEditable &&
+            (editing ? (
+              <ContactDetailsForm
+                kind="Customer"
+                id={c.id}
+                version={c.version}
+                email={c.email ?? ""}
+                phone={c.phone ?? ""}
+                onDone={(saved) => {
+                  setEditing(false);
+                  if (saved) reload();
+                }}
+                onReload={() => {
+                  setEditing(false);
+                  reload();
+                }}
+              />
+            ) : (
+              <button type="button" onClick={() => setEditing(true)}>
+                Edit e-mail and phone
+              </button>
+            ))}
+        </Card>
+        <Card title="Consents">
+          {c.consents.length === 0 ? (
+            <p className="muted">No consent recorded.</p>
+          ) : (
+            <ul className="plain">
+              {c.consents.map((k) => (
+                <li key={k.id}>
+                  <span className={k.granted ? "yes" : "no"}>{k.granted ? "Granted" : "Refused"}</span>{" "}
+                  {humanize(k.channel)} for {k.purpose} <span className="muted">({date(k.recordedAt)}{k.source ? `, ${k.source}` : ""})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="Orders">
+          <Facts
+            rows={[
+              ["Orders", c.orderCount],
+              ["Total spent", money(c.totalSpent)],
+              ["Average order", money(c.averageOrderValue)],
+              ["First / last order", `${date(c.firstOrderAt)} / ${date(c.lastOrderAt)}`],
+            ]}
+          />
+          {c.orders.edges.length > 0 && (
+            <table>
+              <caption className="sr-only">Latest orders</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Placed</th>
+                  <th scope="col">Order</th>
+                  <th scope="col">Items</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="num">Total</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.orders.edges.map(({ node: o }) => (
+                  <tr key={o.id}>
+                    <td>{date(o.placedAt)}</td>
+                    <td>{o.externalId ?? "—"}</td>
+                    <td>{o.lines.map((l) => `${l.quantity}× ${l.product.name}`).join(", ")}</td>
+                    <td>{humanize(o.status)}</td>
+                    <td className="num">{money(o.total, o.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {c.orders.totalCount > c.orders.edges.length && (
+            <p className="muted">Latest {c.orders.edges.length} of {c.orders.totalCount} orders.</p>
+          )}
+        </Card>
+        <Card title="Interactions" className="wide">
+          <p className="muted">Last interaction: {date(c.lastInteractionAt)}</p>
+          <LogInteractionForm participantId={c.id} onLogged={reload} />
+          {c.interactions.edges.length === 0 ? (
+            <p className="muted">No interaction recorded.</p>
+          ) : (
+            <ol className="timeline" aria-label="Interaction timeline">
+              {c.interactions.edges.map(({ node: i }) => (
+                <li key={i.id}>
+                  <p>
+                    <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
+                    {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
+                  </p>
+                  {i.subject && <p className="subject">{i.subject}</p>}
+                  {i.summary && <p>{i.summary}</p>}
+                  {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
+                </li>
+              ))}
+            </ol>
+          )}
+        </Card>
+        <Card title="Recommendations">
+          {c.recommendations.length === 0 ? (
+            <p className="muted">Nothing to recommend yet.</p>
+          ) : (
+            <ol>
+              {c.recommendations.map((r) => (
+                <li key={r.product.id}>
+                  <strong>{r.product.name}</strong> <span className="muted">({r.product.sku}, {money(r.product.price, r.product.currency)})</span>
+                  <br />
+                  <span className="muted">
+                    score {r.score}; bought with {r.boughtWith.map((p) => p.name).join(", ") || "—"}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          )}
+        </Card>
+        <Card title="Referrals">
+          <h3>Referred by</h3>
+          {c.referralChain.length === 0 ? (
+            <p className="muted">Not referred.</p>
+          ) : (
+            <ol className="chain" aria-label="Referral chain">
+              {c.referralChain.map((r) => (
+                <li key={r.id}>
+                  <Link to={entityPath(r.__typename, r.id)}>{r.__typename === "Contact" ? r.fullName : r.name}</Link>
+                </li>
+              ))}
+            </ol>
+          )}
+          {c.referredBy && (
+            <p className="muted">
+              {date(c.referredBy.referredAt)}
+              {c.referredBy.channel ? ` via ${c.referredBy.channel}` : ""}
+            </p>
+          )}
+          <h3>Brought in</h3>
+          <p>
+            {c.referralNetwork.size} customers downstream, {c.referralNetwork.depth} levels deep, {money(c.referralNetwork.revenue)} revenue
+          </p>
+          <ReferralTree rootId={c.id} referrals={c.referrals} />
+        </Card>
+      </div>
+    </article>
+  );
+}
