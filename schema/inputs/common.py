@@ -45,7 +45,9 @@ class AddressInput:
     line2: str | None = strawberry.field(
         default=None, description="Apartment, floor, building, c/o."
     )
-    postal_code: str | None = strawberry.field(default=None, description="Postal code.")
+    postal_code: str | None = strawberry.field(
+        default=None, description="Postal or ZIP code, e.g. 010 01."
+    )
     city: str | None = strawberry.field(default=None, description="City or town.")
     region: str | None = strawberry.field(default=None, description="Region, state or county.")
     country: str | None = strawberry.field(

@@ -104,7 +104,9 @@ class ChurnRisk:
     at_risk: bool = value("True when the rule above holds.")
     days_since_last_order: float | None = value("Days from the last order to the reference time.")
     median_gap_days: float | None = value("Median number of days between consecutive orders.")
-    risk_score: float | None = value("daysSinceLastOrder ÷ medianGapDays; higher is worse.")
+    risk_score: float | None = value(
+        "How overdue the next order is: daysSinceLastOrder ÷ medianGapDays; higher is worse."
+    )
     order_count: int = value("Orders the rule looked at.")
 
 
@@ -148,7 +150,9 @@ def _set_members(
 )
 class RevenueConcentration:
     customer_count: int = value("Customers in the set.")
-    customer_share: float = value("customerCount ÷ all customers.")
+    customer_share: float = value(
+        "Share of all customers in the set: customerCount ÷ all customers."
+    )
     revenue_share: float = value("Revenue of the set ÷ all revenue (≥ the requested share).")
     total_revenue: Decimal = value("Revenue of all customers (amounts summed as stored).")
     customers: list[Customer] = strawberry.field(
