@@ -75,7 +75,7 @@ class RecommendationBasis(Enum):
     BEST_SELLER = strawberry.enum_value(
         "BEST_SELLER",
         description="The customer has no orders yet: a best seller among customers of the same "
-        "kind (BUSINESS or INDIVIDUAL).",
+        "kind (BUSINESS or INDIVIDUAL) over the latest 2,000 orders.",
     )
 
 
@@ -86,7 +86,8 @@ class Recommendation:
     )
     score: int = value(
         "CO_PURCHASE: how many other customers bought both one of this customer's products and "
-        "this one. BEST_SELLER: how many customers of the same kind bought it."
+        "this one. BEST_SELLER: how many customers of the same kind bought it (latest 2,000 "
+        "orders)."
     )
     basis: RecommendationBasis = value("Why it is recommended; see the enum.")
     bought_with: list[Product] = value(
