@@ -262,6 +262,8 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
         ("subscription over HTTP", "subscription { heartbeat(count: 1) }"),
         ("unknown field", "{ passwords }"),
         ("mutation of unknown entity", "mutation { dropDatabase }"),
+        ("empty selection set", "query Me { }"),
+        ("empty nested selection set", "{ customers { edges { } } }"),
     ]
     cases += [(label, {"query": q}) for label, q in numbers]
     created_at = "query($a: String) { customers(first: 1, after: $a, orderBy: [{field: CREATED_AT}]) { totalCount } }"
