@@ -11,7 +11,7 @@ WEB_SRC   := $(shell find web/src -type f -not -path 'web/src/gql/*' 2>/dev/null
              web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json
 PY_SRC    := $(shell find schema resolvers graphdb rapport -name '*.py' 2>/dev/null)
 
-.PHONY: help setup run test fuzz lint typecheck format bench clean db-start db-stop
+.PHONY: help setup run test fuzz test-faults lint typecheck format bench clean db-start db-stop
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test: setup lint  ## Lint, type-check, then run every test against a real Neo4j
 
 fuzz: setup  ## The schema-driven fuzzer with a long budget (2,500 cases per test)
 	RAPPORT_FUZZ_EXAMPLES=2500 $(BIN)/pytest tests/test_fuzz.py
+
+test-faults: setup  ## kill -9 Neo4j under concurrent writers; check every answer and write (minutes)
+	$(BIN)/python -m bench.faults
 
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .

@@ -61,7 +61,7 @@ class ApiServer:
             self.process.kill()
 
 
-def start_api(neo4j: LocalNeo4jConfig) -> ApiServer:
+def start_api(neo4j: LocalNeo4jConfig, extra_env: dict[str, str] | None = None) -> ApiServer:
     port = free_port()
     env = {
         **os.environ,
@@ -73,6 +73,7 @@ def start_api(neo4j: LocalNeo4jConfig) -> ApiServer:
         "RAPPORT_RATE_LIMIT": "100000",
         "RAPPORT_RATE_BURST": "100000",
         "RAPPORT_MAX_QUERY_DEPTH": "20",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,11 +25,46 @@ from neo4j import (
     Query,
     unit_of_work,
 )
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 T = TypeVar("T")
-READ_ATTEMPTS = 3
 Record = dict[str, Any]
+log = logging.getLogger("rapport.db")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """How long one database operation may wait, each part explicit (README: settings table).
+
+    - `connect_s`: one TCP connect and Bolt handshake;
+    - `acquire_s`: one wait for a pooled connection (connecting included);
+    - `retry_s`: the whole budget of an operation that cannot reach the database (or keeps
+      failing transiently): no attempt starts and no connection wait lasts past it, so such a
+      request gets DATABASE_UNAVAILABLE within `retry_s` of its first attempt;
+    - `tx_timeout_s`: how long one transaction may run once it has its connection (enforced by
+      the server, and by the client `GRACE_S` later should the server stop answering);
+    - `retry_after_s`: the `Retry-After` clients are told when the database is unavailable.
+    """
+
+    connect_s: float = 5.0
+    acquire_s: float = 5.0
+    retry_s: float = 5.0
+    tx_timeout_s: float = 30.0
+    retry_after_s: int = 5
+
+
+#: Client-side margin over the transaction timeout before an unresponsive server is given up on.
+GRACE_S = 2.0
+_FIRST_DELAY_S = 0.05
+_MAX_DELAY_S = 1.0
 
 
 @dataclass
@@ -75,18 +112,110 @@ class QueryTimedOut(GraphQLError):
         )
 
 
+class DatabaseUnavailable(GraphQLError):
+    """The database cannot be reached within the budget: HTTP 503 with `Retry-After`.
+
+    Nothing was changed (a write that may have reached its commit is `CommitUnknown` instead).
+    """
+
+    CODE = "DATABASE_UNAVAILABLE"
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            "The database is unavailable right now, so nothing was read or changed. Retry "
+            f"after {retry_after_s} s.",
+            extensions={"code": self.CODE, "retryAfter": retry_after_s},
+        )
+
+
+class CommitUnknown(GraphQLError):
+    """The connection died after COMMIT was sent: the change may or may not be saved."""
+
+    CODE = "COMMIT_UNKNOWN"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The connection to the database was lost while this change was being committed, "
+            "so it may or may not have been saved. Retry with the same idempotencyKey: the "
+            "retry returns the saved record, or saves it exactly once.",
+            extensions={"code": self.CODE},
+        )
+
+
 def _timed_out(exc: Exception) -> bool:
     code = getattr(exc, "code", None) or ""
     return "TransactionTimedOut" in code or "Transaction.Terminated" in code
 
 
-class Graph:
-    """A connected database: driver, database name and transaction timeout."""
+def _unreachable(exc: Exception) -> bool:
+    """A failure that says the database cannot be used right now (not a problem of the query)."""
+    if isinstance(exc, ServiceUnavailable | SessionExpired | ConnectionAcquisitionTimeoutError):
+        return True
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, TransientError) and "DatabaseUnavailable" in code
 
-    def __init__(self, driver: AsyncDriver, database: str, tx_timeout_s: float) -> None:
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, Neo4jError | DriverError):
+        return exc.is_retryable()
+    return False
+
+
+class _Outage:
+    """Whether the database is known to be down: one log line when that changes, either way."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.since: float | None = None
+        self.refused = 0
+
+    def down(self, exc: BaseException) -> None:
+        self.refused += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            self.refused = 1
+            log.warning(
+                "Neo4j at %s is unavailable (%s: %s); requests answer 503 DATABASE_UNAVAILABLE "
+                "until it is back",
+                self.uri,
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )
+
+    def up(self) -> None:
+        if self.since is not None:
+            log.warning(
+                "Neo4j at %s is available again after %.1f s (%d request(s) answered 503)",
+                self.uri,
+                time.monotonic() - self.since,
+                self.refused,
+            )
+            self.since = None
+
+    def began_before(self, started: float) -> bool:
+        """True when the outage was already known when an operation started: fail fast."""
+        return self.since is not None and self.since <= started
+
+
+def _delay(attempt: int) -> float:
+    return float(min(_FIRST_DELAY_S * 2**attempt, _MAX_DELAY_S) * random.uniform(0.8, 1.2))  # noqa: S311
+
+
+class Graph:
+    """A connected database: driver, database name and the wait budgets."""
+
+    def __init__(
+        self, driver: AsyncDriver, database: str, budgets: Budgets, uri: str = "neo4j"
+    ) -> None:
         self.driver = driver
         self.database = database
-        self.tx_timeout_s = tx_timeout_s
+        self.budgets = budgets
+        self.outage = _Outage(uri)
+
+    @property
+    def tx_timeout_s(self) -> float:
+        return self.budgets.tx_timeout_s
 
     @classmethod
     def connect(
@@ -97,24 +226,77 @@ class Graph:
         database: str = "neo4j",
         tx_timeout_s: float = 30,
         *,
+        budgets: Budgets | None = None,
         notifications: bool = False,
     ) -> Graph:
         """`notifications`: ask Neo4j for its warnings (deprecations, cartesian products,
         unbounded patterns); the driver logs each on the `neo4j.notifications` logger.
         Development turns it on so they are seen early. Unknown labels and properties
         (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
+        budgets = budgets or Budgets(tx_timeout_s=tx_timeout_s)
         driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=50,
-            connection_timeout=5,
+            connection_timeout=budgets.connect_s,
+            connection_acquisition_timeout=budgets.acquire_s,
+            max_transaction_retry_time=budgets.retry_s,
             notifications_min_severity="WARNING" if notifications else "OFF",
             notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
         )
-        return cls(driver, database, tx_timeout_s)
+        return cls(driver, database, budgets, uri)
 
     async def close(self) -> None:
         await self.driver.close()
+
+    async def _attempts(
+        self, run: Callable[[float], Awaitable[T]], *, limit_s: float, committing: list[bool]
+    ) -> T:
+        """Run `run(acquire_timeout)` until it succeeds, within the retry budget.
+
+        `committing[0]` is set by `run` once its work is done and COMMIT is on its way: a lost
+        connection after that point is COMMIT_UNKNOWN, never retried. Before it, nothing was
+        committed, so an unreachable database is retried until the budget is spent (at once
+        given up when the outage was known before this operation started) and then is
+        DATABASE_UNAVAILABLE; a timed-out transaction is QUERY_TIMEOUT.
+        """
+        budgets = self.budgets
+        started = time.monotonic()
+        deadline = started + budgets.retry_s
+        attempt = 0
+        while True:
+            committing[0] = False
+            acquire = max(0.05, min(budgets.acquire_s, deadline - time.monotonic()))
+            try:
+                async with asyncio.timeout(acquire + limit_s + GRACE_S):
+                    result = await run(acquire)
+            except TimeoutError as exc:  # the server stopped answering mid-transaction
+                if committing[0]:
+                    raise CommitUnknown() from exc
+                self.outage.down(exc)
+                raise DatabaseUnavailable(budgets.retry_after_s) from exc
+            except IncompleteCommit as exc:
+                raise CommitUnknown() from exc
+            except (Neo4jError, DriverError) as exc:
+                if _timed_out(exc):
+                    raise QueryTimedOut(limit_s) from exc
+                unreachable = _unreachable(exc)
+                if unreachable and committing[0]:
+                    raise CommitUnknown() from exc
+                if not (unreachable or _retryable(exc)):
+                    raise
+                delay = _delay(attempt)
+                if self.outage.began_before(started) or time.monotonic() + delay >= deadline:
+                    if not unreachable:
+                        raise
+                    if not isinstance(exc, ConnectionAcquisitionTimeoutError):
+                        self.outage.down(exc)  # a full pool is overload, not an outage
+                    raise DatabaseUnavailable(budgets.retry_after_s) from exc
+                attempt += 1
+                await asyncio.sleep(delay)
+            else:
+                self.outage.up()
+                return result
 
     async def read(
         self,
@@ -127,30 +309,25 @@ class Graph:
 
         A managed transaction costs BEGIN and COMMIT round trips on top of the query, about
         doubling the database time of a typical GraphQL read. Reads are idempotent, so the
-        retry the managed form would give is done here instead, on the same transient errors.
-        `timeout_s` overrides the transaction timeout for the few whole-database analyses.
+        retry the managed form would give is done here instead (`_attempts`, within the retry
+        budget). `timeout_s` overrides the transaction timeout for the few whole-database
+        analyses.
         """
         limit = self.tx_timeout_s if timeout_s is None else timeout_s
         query = Query(cypher, timeout=limit)
         started = time.perf_counter()
-        for attempt in range(READ_ATTEMPTS):
-            try:
-                async with self.driver.session(
-                    database=self.database, default_access_mode=READ_ACCESS
-                ) as session:
-                    result = await session.run(query, dict(params or {}))
-                    records = [record.data() async for record in result]
-                break
-            except (ServiceUnavailable, SessionExpired, TransientError) as exc:
-                if _timed_out(exc):
-                    raise QueryTimedOut(limit) from exc
-                if attempt == READ_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.05 * 2**attempt)
-            except Neo4jError as exc:
-                if _timed_out(exc):
-                    raise QueryTimedOut(limit) from exc
-                raise
+
+        async def run(acquire: float) -> list[Record]:
+            async with self.driver.session(
+                database=self.database,
+                default_access_mode=READ_ACCESS,
+                connection_acquisition_timeout=acquire,
+                disable_auto_commit_retries=True,
+            ) as session:
+                result = await session.run(query, dict(params or {}))
+                return [record.data() async for record in result]
+
+        records = await self._attempts(run, limit_s=limit, committing=[False])
         _record(cypher, started, params)
         return records
 
@@ -163,20 +340,47 @@ class Graph:
         return await self.write_tx(work)
 
     async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        """Run `work` as one write transaction; the driver retries it on transient errors."""
-        timed = unit_of_work(timeout=self.tx_timeout_s)(work)
-        async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(timed)
+        """Run `work` as one write transaction, retried within the retry budget.
 
-    async def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        The driver's own retry is off (each `execute_write` is one attempt): `_attempts` retries
+        instead, so the budget is ours and a lost commit is told apart from a failed attempt.
+        """
+        committing = [False]
+
+        async def tracked(tx: AsyncManagedTransaction) -> T:
+            result = await work(tx)
+            committing[0] = True
+            return result
+
+        timed = unit_of_work(timeout=self.tx_timeout_s)(tracked)
+
+        async def run(acquire: float) -> T:
+            async with self.driver.session(
+                database=self.database,
+                connection_acquisition_timeout=acquire,
+                max_transaction_retry_time=-1,  # one attempt: never sleep and run it again
+            ) as session:
+                return await session.execute_write(timed)
+
+        return await self._attempts(run, limit_s=self.tx_timeout_s, committing=committing)
+
+    async def ping(self, timeout_s: float | None = None) -> bool:
+        """True when the database answers a trivial query within `timeout_s` (default: the
+        connection acquisition budget)."""
+        limit = self.budgets.acquire_s if timeout_s is None else timeout_s
         try:
-            async with self.driver.session(database=self.database) as session:
-                result = await session.run("RETURN 1 AS ok")
-                record = await result.single()
-                return record is not None and record["ok"] == 1
-        except (ServiceUnavailable, SessionExpired, Neo4jError, OSError):
+            async with asyncio.timeout(limit):
+                async with self.driver.session(
+                    database=self.database, connection_acquisition_timeout=limit
+                ) as session:
+                    result = await session.run("RETURN 1 AS ok")
+                    record = await result.single()
+                    ok = record is not None and record["ok"] == 1
+        except (DriverError, Neo4jError, OSError, TimeoutError):
             return False
+        if ok:
+            self.outage.up()
+        return ok
 
 
 async def run_in(

@@ -10,8 +10,10 @@ stored flattened on the node (addressLine1, city, country, …) so they can be i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, Literal
 
 
@@ -97,31 +99,117 @@ S, I, F, B, M, DT, D, E, L = (  # noqa: E741 - terse column aliases for the tabl
     Kind.STRING_LIST,
 )
 
-CUSTOMER_KINDS = ("INDIVIDUAL", "BUSINESS")
-LIFECYCLE_STAGES = ("LEAD", "PROSPECT", "CUSTOMER", "CHURNED")
-ORDER_STATUSES = ("PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED")
-INTERACTION_KINDS = (
-    "CALL",
-    "EMAIL",
-    "MEETING",
-    "VIDEO_CALL",
-    "CHAT",
-    "WEBSITE_VISIT",
-    "SUPPORT_TICKET",
-    "COMPLAINT",
-    "SURVEY",
+
+class Vocabulary(tuple[str, ...]):
+    """The values of an enumeration, in order, each with what it means to the people using Rapport.
+
+    It is a plain tuple of the values (validators and the seeder use it as one); `description`
+    says what the enumeration is and `meanings` what each value means. Every GraphQL enum built
+    from a vocabulary (schema/types/filters.py `model_enum`) shows them, so they are written once,
+    here, next to the values.
+    """
+
+    description: str
+    meanings: Mapping[str, str]
+
+    def __new__(cls, description: str, meanings: Mapping[str, str]) -> Vocabulary:
+        vocabulary = super().__new__(cls, meanings)
+        vocabulary.description = description
+        vocabulary.meanings = MappingProxyType(dict(meanings))
+        return vocabulary
+
+
+CUSTOMER_KINDS = Vocabulary(
+    "Whether a customer account is a person or a company.",
+    {
+        "INDIVIDUAL": "A private person buying for themselves; the account has no company.",
+        "BUSINESS": "A company buying from us; `company` links the account to the Company whose "
+        "staff are its contacts.",
+    },
 )
-USER_ROLES = ("ADMIN", "MANAGER", "SALES", "ANALYST")
-SENIORITIES = ("OWNER", "C_LEVEL", "VP", "DIRECTOR", "MANAGER", "SENIOR", "STAFF")
-DECISION_ROLES = (
-    "DECISION_MAKER",
-    "ECONOMIC_BUYER",
-    "CHAMPION",
-    "INFLUENCER",
-    "USER",
-    "GATEKEEPER",
+LIFECYCLE_STAGES = Vocabulary(
+    "Where a customer is in the sales funnel. People (or an import) set it; orders do not move it.",
+    {
+        "LEAD": "Someone we know of but have not qualified yet; every new account starts here.",
+        "PROSPECT": "Qualified: interested and worth pursuing, but not buying from us yet.",
+        "CUSTOMER": "Buys from us: an active customer relationship.",
+        "CHURNED": "Has stopped buying or was lost; kept for its history. A customer with "
+        "orders cannot be deleted: mark it CHURNED instead.",
+    },
 )
-CONSENT_CHANNELS = ("EMAIL", "PHONE", "SMS", "POST")
+ORDER_STATUSES = Vocabulary(
+    "Fulfilment state of an order. Every order counts towards its customer's `orderCount` and "
+    "`totalSpent`, whatever its status.",
+    {
+        "PENDING": "Placed but not paid yet; new orders start here unless told otherwise.",
+        "PAID": "Paid, not shipped yet.",
+        "SHIPPED": "Handed to the carrier; on its way to the customer.",
+        "DELIVERED": "Received by the customer.",
+        "CANCELLED": "Called off; it will not be delivered.",
+        "REFUNDED": "The customer's money was given back.",
+    },
+)
+INTERACTION_KINDS = Vocabulary(
+    "How a touchpoint with customers or contacts happened.",
+    {
+        "CALL": "A phone call.",
+        "EMAIL": "An e-mail or an exchange of e-mails.",
+        "MEETING": "A meeting in person: a visit, a lunch, a trade-fair talk.",
+        "VIDEO_CALL": "A call on Teams, Zoom, Meet or the like.",
+        "CHAT": "A chat or messaging conversation (web chat, WhatsApp, Slack…).",
+        "WEBSITE_VISIT": "A recorded visit to our website or web shop.",
+        "SUPPORT_TICKET": "A request to customer support.",
+        "COMPLAINT": "A complaint about a product, an order or our service.",
+        "SURVEY": "An answer to a survey or feedback form.",
+    },
+)
+USER_ROLES = Vocabulary(
+    "What a Rapport user may see and do (docs/security.md has the full matrix).",
+    {
+        "ADMIN": "Sees and changes everything, including the users of Rapport.",
+        "MANAGER": "Sees everything and changes all customer data and the catalogue, merges "
+        "duplicates and erases personal data on request; does not manage users.",
+        "SALES": "Works their own book: sees personal data only of the customers they manage "
+        "and of those customers' current contacts, and changes only those accounts; may create "
+        "customers (becoming their account manager), companies and contacts.",
+        "ANALYST": "Reads everything except personal data (e-mails, phones, addresses, notes… "
+        "are masked); changes nothing.",
+    },
+)
+SENIORITIES = Vocabulary(
+    "How senior a position is, from the top (OWNER) down (STAFF).",
+    {
+        "OWNER": "Owns or founded the company. Counts as a key decision-maker (SENIORITY).",
+        "C_LEVEL": "Top executive: CEO, CFO, CTO and the like. Counts as a key decision-maker "
+        "(SENIORITY).",
+        "VP": "Vice president or head of a division.",
+        "DIRECTOR": "Leads a department or function.",
+        "MANAGER": "Leads a team.",
+        "SENIOR": "Experienced specialist without a team to lead.",
+        "STAFF": "Employee without management responsibility.",
+    },
+)
+DECISION_ROLES = Vocabulary(
+    "The part a person plays in their company's buying decisions.",
+    {
+        "DECISION_MAKER": "Makes the buying decision. Counts as a key decision-maker (ROLE).",
+        "ECONOMIC_BUYER": "Holds the budget and approves the spend. Counts as a key "
+        "decision-maker (ROLE).",
+        "CHAMPION": "Argues for us inside their company.",
+        "INFLUENCER": "Shapes the decision without making it: an adviser, an expert.",
+        "USER": "Will use what we sell day to day.",
+        "GATEKEEPER": "Controls access to the decision-makers: an assistant, purchasing.",
+    },
+)
+CONSENT_CHANNELS = Vocabulary(
+    "The channel a consent covers: how we may contact the person.",
+    {
+        "EMAIL": "Messages to their e-mail address.",
+        "PHONE": "Calls to their phone number.",
+        "SMS": "Text messages to their phone number.",
+        "POST": "Letters and parcels to their postal address.",
+    },
+)
 
 _COMMON = (
     Prop("id", Kind.ID, sortable=True),

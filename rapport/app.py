@@ -7,7 +7,9 @@ start-up when the database is reachable. If it is not, the API still starts and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,17 +21,23 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from graphdb.driver import Graph, begin_statement_log
+from graphdb.driver import DatabaseUnavailable, Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
 from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
+from rapport.security.admission import (
+    Admission,
+    ProcessAdmissionMiddleware,
+    ViewerAdmissionMiddleware,
+)
 from rapport.security.csp import playground_csp
 from rapport.security.gate import Gate, RateLimited
 from rapport.security.middleware import (
@@ -39,11 +47,21 @@ from rapport.security.middleware import (
     is_public_request,
 )
 from rapport.security.ratelimit import TokenBucketLimiter
+from rapport.security.unavailable import DatabaseUnavailableMiddleware
 from rapport.settings import Settings, get_settings
 from schema.context import RequestContext
 from schema.root import schema
 
 log = logging.getLogger("rapport")
+
+
+class _WebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's adapter, but a socket that `on_ws_connect` already closed (with a code of
+    its own) stays closed instead of failing on the second close."""
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.ws.application_state != WebSocketState.DISCONNECTED:
+            await super().close(code, reason)
 
 
 class RapportGraphQL(GraphQLView):
@@ -55,6 +73,7 @@ class RapportGraphQL(GraphQLView):
     """
 
     graphql_transport_ws_handler_class = GatedTransportWSHandler
+    websocket_adapter_class = _WebSocketAdapter  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -115,6 +134,10 @@ class RapportGraphQL(GraphQLView):
             raise ConnectionRejectionError({"message": exc.message}) from exc
         except RateLimited as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
+        except DatabaseUnavailable as exc:  # 1013 "Try Again Later", not Strawberry's 4403
+            if isinstance(context.request, WebSocket):
+                await context.request.close(1013, "Database unavailable; retry later.")
+            raise ConnectionRejectionError({"message": exc.message}) from exc
         context.principal = viewer
         return None
 
@@ -127,20 +150,36 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
-    graph: Graph = request.app.state.graph_holder["graph"]
-    if not await graph.ping():
-        return JSONResponse({"status": "unavailable", "reason": "Neo4j unreachable"}, 503)
+#: /readyz answers within this time, and reuses an answer for READY_CACHE_S (a probe flood, even
+#: anonymous, costs the database at most one check per second per process).
+READY_TIMEOUT_S = 2.0
+READY_CACHE_S = 1.0
+
+
+async def _readiness(graph: Graph) -> tuple[int, dict[str, str]]:
+    unreachable = {"status": "unavailable", "reason": "Neo4j unreachable"}
     try:
-        missing = await pending(graph)
-    except Exception:  # the database went away between the two calls
-        return JSONResponse({"status": "unavailable", "reason": "Neo4j unreachable"}, 503)
+        async with asyncio.timeout(READY_TIMEOUT_S - 0.1):
+            if not await graph.ping(timeout_s=READY_TIMEOUT_S - 0.2):
+                return 503, unreachable
+            missing = await pending(graph)
+    except (TimeoutError, DatabaseUnavailable):
+        return 503, {**unreachable, "reason": f"Neo4j did not answer within {READY_TIMEOUT_S:g} s"}
     if missing:
         versions = [m.version for m in missing]
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"migrations pending: {versions}"}, 503
-        )
-    return JSONResponse({"status": "ready"})
+        return 503, {"status": "unavailable", "reason": f"migrations pending: {versions}"}
+    return 200, {"status": "ready"}
+
+
+async def readyz(request: Request) -> Response:
+    state = request.app.state
+    async with state.readiness_lock:  # concurrent probes share one check
+        checked_at, status, body = state.readiness
+        if time.monotonic() - checked_at >= READY_CACHE_S:
+            status, body = await _readiness(state.graph_holder["graph"])
+            state.readiness = (time.monotonic(), status, body)
+    headers = {"Retry-After": str(state.settings.retry_after_s)} if status != 200 else None
+    return JSONResponse(body, status, headers=headers)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
@@ -153,6 +192,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     authenticator = Authenticator(settings, lambda: holder["graph"])
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     gate = Gate(authenticator, limiter)
+    admission = Admission.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -161,7 +201,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
-            settings.neo4j_tx_timeout_s,
+            budgets=settings.budgets,
             notifications=settings.env == "development",
         )
         holder["graph"] = graph
@@ -200,10 +240,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             max_age=600,
         ),
         Middleware(BodyLimitMiddleware, settings=settings),
+        Middleware(DatabaseUnavailableMiddleware),
+        Middleware(ProcessAdmissionMiddleware, admission=admission),
         Middleware(AuthMiddleware, gate=gate),
+        Middleware(ViewerAdmissionMiddleware, admission=admission),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.graph_holder = holder
+    app.state.readiness = (-READY_CACHE_S, 503, {})
+    app.state.readiness_lock = asyncio.Lock()
     app.state.settings = settings
     app.state.authenticator = authenticator
+    app.state.admission = admission
     return app

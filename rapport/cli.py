@@ -75,7 +75,7 @@ def _graph(settings: Settings) -> Graph:
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         settings.neo4j_database,
-        settings.neo4j_tx_timeout_s,
+        budgets=settings.budgets,
     )
 
 
@@ -99,15 +99,13 @@ def ensure_database(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> list[int]:
+    from graphdb.driver import DatabaseUnavailable
     from graphdb.migrations import migrate
 
     graph = _graph(settings)
     try:
         if not await graph.ping():
-            raise _fail(
-                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                "Run `rapport db start` or check NEO4J_URI."
-            )
+            raise DatabaseUnavailable(settings.retry_after_s)
         return [m.version for m in await migrate(graph)]
     finally:
         await graph.close()
@@ -250,16 +248,14 @@ async def _seed(
     force: bool = False,
 ) -> SeedReport | None:
     """Migrate, apply --wipe / --if-empty, seed; None when --if-empty found customers."""
+    from graphdb.driver import DatabaseUnavailable
     from graphdb.migrations import migrate
     from rapport.seed import foreign_credentials, has_customers, seed_graph, wipe_graph
 
     graph = _graph(settings)
     try:
         if not await graph.ping():
-            raise _fail(
-                f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                "Run `rapport db start` or check NEO4J_URI."
-            )
+            raise DatabaseUnavailable(settings.retry_after_s)
         applied = [m.version for m in await migrate(graph)]
         if applied:
             console.print(f"Applied migrations {applied}.")
@@ -381,13 +377,27 @@ def _root(
     """Rapport: a graph-backed customer database served as GraphQL over Neo4j."""
 
 
+#: sysexits.h EX_UNAVAILABLE: what every command exits with when the database cannot be reached.
+EXIT_DATABASE_UNAVAILABLE = 69
+
+
 def main() -> None:
-    """The `rapport` entry point: a failure is one line on stderr and exit status 1, never a
-    traceback (RAPPORT_DEBUG=1 shows it)."""
+    """The `rapport` entry point: a failure is one line on stderr and exit status 1 (69 when
+    the database cannot be reached), never a traceback (RAPPORT_DEBUG=1 shows it)."""
     import os
+
+    from graphdb.driver import DatabaseUnavailable
 
     try:
         app()
+    except DatabaseUnavailable:
+        settings = get_settings()
+        console.print(
+            f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unreachable "
+            "(DATABASE_UNAVAILABLE); nothing was changed. Run `rapport db start` or check "
+            "NEO4J_URI, then retry."
+        )
+        raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
     except Exception as exc:
         if os.environ.get("RAPPORT_DEBUG"):
             raise

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graphdb.driver import Budgets
+
 DEFAULT_LOCAL_PASSWORD = "rapport-local-dev"  # noqa: S105 - local, loopback-only dev database
 #: Passwords production refuses: ours (local dev, docker-compose) and Neo4j's factory default.
 WEAK_NEO4J_PASSWORDS = frozenset(
@@ -39,7 +41,33 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_LOCAL_PASSWORD), alias="NEO4J_PASSWORD"
     )
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
-    neo4j_tx_timeout_s: float = Field(default=30.0, alias="RAPPORT_NEO4J_TX_TIMEOUT")
+    neo4j_tx_timeout_s: float = Field(
+        default=30.0,
+        alias="RAPPORT_NEO4J_TX_TIMEOUT",
+        description="Seconds one transaction may run once it has its connection (QUERY_TIMEOUT).",
+    )
+    neo4j_connect_timeout_s: float = Field(
+        default=5.0,
+        alias="RAPPORT_NEO4J_CONNECT_TIMEOUT",
+        description="Seconds for one TCP connect and Bolt handshake to Neo4j.",
+    )
+    neo4j_acquire_timeout_s: float = Field(
+        default=5.0,
+        alias="RAPPORT_NEO4J_ACQUIRE_TIMEOUT",
+        description="Seconds one attempt waits for a pooled connection (connecting included).",
+    )
+    neo4j_retry_budget_s: float = Field(
+        default=5.0,
+        alias="RAPPORT_NEO4J_RETRY_BUDGET",
+        description="Seconds an operation may spend on attempts that cannot reach the database "
+        "(or fail transiently) before it answers 503 DATABASE_UNAVAILABLE; no attempt or "
+        "connection wait lasts past it.",
+    )
+    retry_after_s: int = Field(
+        default=5,
+        alias="RAPPORT_RETRY_AFTER",
+        description="The Retry-After (seconds) of 503 answers: database unavailable, overload.",
+    )
     analysis_tx_timeout_s: float = Field(
         default=120.0,
         alias="RAPPORT_ANALYSIS_TX_TIMEOUT",
@@ -112,6 +140,18 @@ class Settings(BaseSettings):
         default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."
     )
     rate_limit_burst: int = Field(default=40, alias="RAPPORT_RATE_BURST")
+    max_in_flight: int = Field(
+        default=16,
+        alias="RAPPORT_MAX_IN_FLIGHT",
+        description="Requests in flight at once in one process (not health, readiness, the "
+        "playground page); more get an "
+        "immediate 503 OVERLOADED with Retry-After. 0 disables.",
+    )
+    max_in_flight_per_viewer: int = Field(
+        default=8,
+        alias="RAPPORT_MAX_IN_FLIGHT_PER_VIEWER",
+        description="The same bound per API key (per user for JWTs); 0 disables.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         alias="RAPPORT_CORS_ORIGINS",
@@ -124,6 +164,17 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def budgets(self) -> Budgets:
+        """The database wait budgets (graphdb.driver.Budgets) these settings give."""
+        return Budgets(
+            connect_s=self.neo4j_connect_timeout_s,
+            acquire_s=self.neo4j_acquire_timeout_s,
+            retry_s=self.neo4j_retry_budget_s,
+            tx_timeout_s=self.neo4j_tx_timeout_s,
+            retry_after_s=self.retry_after_s,
+        )
 
     @property
     def admin_token_file(self) -> Path:

@@ -71,6 +71,8 @@ class FieldError:
     field: tuple[str, ...]
     code: str
     message: str
+    #: DUPLICATE: the global id of the record that already has the value
+    existing_id: str | None = None
 
 
 class ValidationFailed(Exception):

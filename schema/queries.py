@@ -26,7 +26,7 @@ from schema.types.entities import (
     User,
     UserConnection,
 )
-from schema.types.filters import FILTERS, ORDERS
+from schema.types.filters import FILTERS, ORDERS, TIE_BREAK
 
 _FIRST = strawberry.argument(
     description="Page size from the start (or after `after`); default 20, at most 500."
@@ -35,7 +35,7 @@ _AFTER = strawberry.argument(description="Cursor to start after (from `pageInfo.
 _LAST = strawberry.argument(description="Page size from the end (or before `before`).")
 _BEFORE = strawberry.argument(description="Cursor to end before (from `pageInfo.startCursor`).")
 _FILTER = strawberry.argument(description="Keep only matching items; see the filter type.")
-_ORDER = strawberry.argument(description="Sort keys, most significant first; ties break by id.")
+_ORDER = strawberry.argument(description=f"Sort keys, most significant first. {TIE_BREAK}")
 
 
 _MINE = strawberry.argument(

@@ -32,7 +32,8 @@ def _arg(description: str) -> Any:
 class IntelligenceQueries:
     @strawberry.field(
         description="Key decision-makers of a company: current staff with ROLE, SENIORITY or "
-        "SPAN; ordered by influence, then id. Null when the company does not exist."
+        "SPAN; ordered by influence, then by the contact's internal uuid. Null when the company "
+        "does not exist."
     )
     async def key_decision_makers(
         self,

@@ -64,8 +64,8 @@ class QualityQueries:
     @strawberry.field(
         description="Pairs of customers, and of contacts, that are probably the same person or "
         "company: same e-mail or phone, or similar names with the same company, city or "
-        "e-mail domain. Best first, ties by a's id then b's; each pair once. Merge them with "
-        "mergeCustomers / mergeContacts."
+        "e-mail domain. Best first, ties by a's global id then b's (compared as strings); each "
+        "pair once. Merge them with mergeCustomers / mergeContacts."
     )
     async def duplicate_candidates(
         self,

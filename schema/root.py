@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -44,7 +45,21 @@ class Subscription:
         description="Server time every `intervalSeconds` (1-60); a connectivity probe for clients."
     )
     async def heartbeat(
-        self, interval_seconds: int = 5, count: int | None = None
+        self,
+        interval_seconds: Annotated[
+            int,
+            strawberry.argument(
+                description="Seconds between two beats, 1-60 (default 5); values outside are "
+                "brought into that range."
+            ),
+        ] = 5,
+        count: Annotated[
+            int | None,
+            strawberry.argument(
+                description="How many beats to send, at least 1; the subscription then ends. "
+                "Left out: beats go on until you unsubscribe."
+            ),
+        ] = None,
     ) -> AsyncGenerator[DateTime, None]:
         if count is not None and count < 1:
             raise GraphQLError(
@@ -62,6 +77,7 @@ class Subscription:
 
 from rapport.security.cost import CostLimits  # noqa: E402
 from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
+from rapport.security.unavailable import DatabaseUnavailableStatus  # noqa: E402
 from schema.extensions import StatementLogExtension  # noqa: E402
 
 schema = strawberry.Schema(
@@ -77,6 +93,7 @@ schema = strawberry.Schema(
         AbuseLimits,
         CostLimits,
         MaskInternalErrors,
+        DatabaseUnavailableStatus,
         StatementLogExtension,
     ],
 )

@@ -16,13 +16,17 @@ from tests.conftest import ADMIN_TOKEN
 
 @asynccontextmanager
 async def app_client(
-    settings: Settings, *, token: str | None = ADMIN_TOKEN, **changes: Any
+    settings: Settings,
+    *,
+    token: str | None = ADMIN_TOKEN,
+    run_migrations: bool = True,
+    **changes: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Starlette]]:
     """(client, app) for `create_app(settings with changes)`, lifespan running.
 
     `changes` use Settings' field names (`rate_limit_per_s=1`, `env="production"`…).
     """
-    app = create_app(settings.model_copy(update=changes))
+    app = create_app(settings.model_copy(update=changes), run_migrations=run_migrations)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with (
         app.router.lifespan_context(app),

@@ -201,6 +201,18 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
             'mutation { createCustomer(input: {externalId: "CTL", kind: INDIVIDUAL, name: "a\\u0007b"}) { errors { code } } }',
         ),
         (
+            "blank idempotency key",
+            'mutation { createCompany(input: {name: "K", idempotencyKey: ""}) { errors { code } } }',
+        ),
+        (
+            "oversized idempotency key",
+            'mutation { logInteraction(input: {kind: CALL, participantIds: ["'
+            + CUSTOMER
+            + '"], idempotencyKey: "'
+            + "k" * 500
+            + '"}) { errors { code } } }',
+        ),
+        (
             "stale version",
             f'mutation {{ updateCustomer(input: {{id: "{CUSTOMER}", name: "z", expectedVersion: 99}}) {{ errors {{ code }} }} }}',
         ),
@@ -250,6 +262,8 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
         ("subscription over HTTP", "subscription { heartbeat(count: 1) }"),
         ("unknown field", "{ passwords }"),
         ("mutation of unknown entity", "mutation { dropDatabase }"),
+        ("empty selection set", "query Me { }"),
+        ("empty nested selection set", "{ customers { edges { } } }"),
     ]
     cases += [(label, {"query": q}) for label, q in numbers]
     created_at = "query($a: String) { customers(first: 1, after: $a, orderBy: [{field: CREATED_AT}]) { totalCount } }"

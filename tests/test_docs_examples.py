@@ -8,6 +8,11 @@ mutation, an illustration) is not checked.
 
 To update an answer after a deliberate change, run the query on a freshly seeded demo database
 and paste the response; never edit an answer by hand.
+
+Every ```graphql fence of docs/ and the README, answered or not, is also one document a reader
+can paste into GraphiQL: it parses and validates against the live schema (several operations
+only when all are named), and a fence showing SDL matches the schema's types. That needs no
+database, so a renamed field or argument fails here even where no answer is checked.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from graphql import GraphQLError, ObjectTypeDefinitionNode, parse, print_ast, validate
+from graphql.language import TypeSystemDefinitionNode
 
 from graphdb.driver import Graph
 from rapport.seed import seed_graph
@@ -104,6 +111,59 @@ def test_the_docs_have_examples_with_answers() -> None:
         except json.JSONDecodeError as exc:
             raise AssertionError(f"{ex.where}: the answer is not JSON ({exc})") from exc
         assert isinstance(answer, dict) and set(answer) == {"data"}, ex.where
+
+
+def graphql_fences() -> list[tuple[str, str]]:
+    """(where, body) of every ```graphql fence in docs/**/*.md and the README."""
+    pages = [*sorted(DOCS.rglob("*.md")), REPO_ROOT / "README.md"]
+    return [
+        (f"{path.relative_to(REPO_ROOT)}:{start + 1}", body)
+        for path in pages
+        for lang, start, _, body in _blocks(path.read_text(encoding="utf-8"))
+        if lang == "graphql"
+    ]
+
+
+def _sdl_drift(document: Any) -> list[str]:
+    """How the types a fence declares differ from the live schema's."""
+    from schema.root import schema
+
+    problems = []
+    for definition in document.definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode):
+            problems.append(f"only object types are compared, not {definition.kind}")
+            continue
+        name = definition.name.value
+        live = schema._schema.get_type(name)
+        fields = getattr(live, "fields", None)
+        if fields is None:
+            problems.append(f"the schema has no object type {name}")
+            continue
+        for field in definition.fields or ():
+            shown = f"{name}.{field.name.value}: {print_ast(field.type)}"
+            actual = fields.get(field.name.value)
+            if actual is None or str(actual.type) != print_ast(field.type):
+                problems.append(f"{shown}, but the schema has {actual.type if actual else 'none'}")
+    return problems
+
+
+def test_every_graphql_fence_is_one_valid_document_for_the_live_schema() -> None:
+    from schema.root import schema
+
+    fences = graphql_fences()
+    assert len(fences) >= 40, [where for where, _ in fences]
+    wrong: list[str] = []
+    for where, body in fences:
+        try:
+            document = parse(body)
+        except GraphQLError as exc:
+            wrong.append(f"{where}: does not parse: {exc.message}")
+            continue
+        if any(isinstance(d, TypeSystemDefinitionNode) for d in document.definitions):
+            wrong.extend(f"{where}: {problem}" for problem in _sdl_drift(document))
+            continue
+        wrong.extend(f"{where}: {error.message}" for error in validate(schema._schema, document))
+    assert not wrong, "\n".join(wrong)
 
 
 async def _run(client: httpx.AsyncClient, query: str) -> Any:

@@ -24,7 +24,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, Page, Request, Response, Route, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    Page,
+    Request,
+    Response,
+    Route,
+    async_playwright,
+    expect,
+)
+from playwright.async_api import Error as PlaywrightError
 
 from graphdb.driver import Graph
 from rapport.auth import keys
@@ -129,10 +138,12 @@ class Tab:
     shots: Path
     blocked: list[str] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # bodies gone before they could be read
     errors: list[str] = field(default_factory=list)
 
     async def goto(self, path: str) -> None:
-        await self.page.goto(self.base + path)
+        # The assertions that follow wait for what they need; "load" adds nothing but a wait.
+        await self.page.goto(self.base + path, wait_until="commit")
 
     async def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -176,7 +187,10 @@ async def tab(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncIt
         # is gone once the page navigates away. The hashed scripts and styles are static.
         kind = response.headers.get("content-type", "")
         if "json" in kind or "html" in kind:
-            result.bodies.append(await response.text())
+            try:
+                result.bodies.append(await response.text())
+            except PlaywrightError:
+                result.unread.append(response.url)
 
     page.on("response", keep_data_body)
     # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
@@ -456,6 +470,7 @@ async def test_an_analyst_sees_hidden_for_your_role_and_never_a_personal_value(
 
     bodies = await tab.data_bodies()
     assert len(bodies) >= 4, "too few responses recorded"
+    assert tab.unread == [], f"responses not checked: {tab.unread}"
     for secret in secrets:
         assert secret not in customer_dom and secret not in contact_dom, secret
         for body in bodies:

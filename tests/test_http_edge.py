@@ -556,3 +556,16 @@ async def test_an_empty_rapport_token_refuses_the_export(
     monkeypatch.delenv("RAPPORT_TOKEN")
     with pytest.raises(typer.Exit):
         await _visibility(graph, settings, "  ")
+
+
+@pytest.mark.parametrize("query", ["query Me { }", "{ customers { edges { } } }"])
+async def test_an_empty_selection_set_is_a_syntax_error(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    """graphql-core parses `{ }`; the grammar does not allow it, and the depth limit used to
+    fail on it with Python's "max() arg is an empty sequence"."""
+    body = (await client.post("/graphql", json={"query": query})).json()
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "at least one field" in error["message"]
+    assert "max()" not in json.dumps(body)

@@ -691,3 +691,25 @@ async def test_a_merged_away_customer_stays_merged_on_reimport(client: Any, grap
         "MATCH (c:Customer) RETURN c.externalId AS key, c.externalIdAliases AS aliases"
     )
     assert rows == [{"key": "ERP-1", "aliases": ["CRM-9"]}]
+
+
+async def test_the_report_is_private_and_does_not_repeat_refused_personal_values(
+    graph: Graph, cli_env: Path
+) -> None:
+    path = cli_env / "contacts.csv"
+    path.write_text(
+        "firstName,lastName,email,phone\nJana,Nová,jana.nova@,0905 123 456\n"
+        "Eva,Malá,eva@example.sk,12\n",
+        encoding="utf-8",
+    )
+    report = cli_env / "report.json"
+    result = await asyncio.to_thread(
+        invoke, "import", str(path), "--type", "contacts", "--report", str(report), "--no-progress"
+    )
+    assert result.exit_code == 2, result.output  # some rows were refused
+    assert report.stat().st_mode & 0o777 == 0o600
+    text = report.read_text(encoding="utf-8")
+    data = orjson.loads(text)
+    assert {(e["row"], e["field"]) for e in data["errors"]} == {(2, "email"), (3, "phone")}
+    assert "jana.nova@" not in text and "'12'" not in text
+    assert all("[redacted]" in e["message"] for e in data["errors"])

@@ -172,3 +172,53 @@ async def test_analyst_search_does_not_match_email_addresses(
     admin = await make_token("ADMIN")
     found = await _post(live_server_url, admin, '{ search(text: "private.sk") { score } }')
     assert found["data"]["search"]
+
+
+async def _sales_owning(graph: Graph, make_token: MakeToken, external_id: str) -> str:
+    token = await make_token("SALES", email=f"owner-{external_id.lower()}@rapport.test")
+    await graph.write(
+        "MATCH (u:User {email: $e}), (c:Customer {externalId: $x}) CREATE (u)-[:MANAGES]->(c)",
+        {"e": f"owner-{external_id.lower()}@rapport.test", "x": external_id},
+    )
+    return token
+
+
+async def test_sales_search_matches_the_emails_of_its_own_accounts_only(
+    live_server_url: str, graph: Graph, people: None, make_token: MakeToken
+) -> None:
+    """SALES may see its own accounts' e-mails, so search finds them by e-mail; another
+    account's e-mail still finds nothing (a hit would reveal it)."""
+    token = await _sales_owning(graph, make_token, "OWN")
+    query = '{ search(text: "%s") { node { ... on Customer { name email } } } }'
+    own = await _post(live_server_url, token, query % "client.sk")
+    other = await _post(live_server_url, token, query % "private.sk")
+    assert [h["node"] for h in own["data"]["search"]] == [
+        {"name": "Own Account", "email": OWN_EMAIL}
+    ]
+    assert other["data"]["search"] == []
+
+
+@pytest.mark.parametrize("typed", ["+421 901 555 777", "0901 555 777", "0901-555-777"])
+async def test_search_finds_a_phone_number_however_it_is_typed(
+    live_server_url: str, graph: Graph, people: None, make_token: MakeToken, typed: str
+) -> None:
+    admin = await make_token("ADMIN")
+    owner = await _sales_owning(graph, make_token, "OTHER")
+    stranger = await _sales_owning(graph, make_token, "OWN")
+    analyst = await make_token("ANALYST")
+    query = '{ search(text: "%s") { score node { __typename ... on Contact { fullName } '
+    query += "... on Customer { name } } } }"
+    names = {}
+    for who, token in (
+        ("admin", admin),
+        ("owner", owner),
+        ("stranger", stranger),
+        ("analyst", analyst),
+    ):
+        body = await _post(live_server_url, token, query % typed)
+        names[who] = sorted(
+            h["node"].get("name") or h["node"].get("fullName") for h in body["data"]["search"]
+        )
+    # The number belongs to the account OTHER and to its contact Jana (who works at its company).
+    assert names["admin"] == names["owner"] == ["Jana Tajná", "Other Account"]
+    assert names["stranger"] == names["analyst"] == []

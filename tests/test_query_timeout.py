@@ -1,4 +1,4 @@
-"""A read that runs past the transaction timeout stops with a clear QUERY_TIMEOUT error."""
+"""A read or write that runs past the transaction timeout stops with a clear QUERY_TIMEOUT."""
 
 from __future__ import annotations
 
@@ -47,3 +47,19 @@ async def test_a_whole_database_analysis_runs_under_its_own_timeout(
     finally:
         await patient.close()
     assert Settings().analysis_tx_timeout_s > Settings().neo4j_tx_timeout_s
+
+
+async def test_a_slow_write_is_stopped_with_the_same_code_and_writes_nothing(
+    settings: Settings, graph: Graph
+) -> None:
+    impatient = _connect(settings, 0.5)
+    try:
+        with pytest.raises(QueryTimedOut) as caught:
+            await impatient.write(
+                "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 "
+                "WITH count(x) AS n CREATE (:TimeoutProbe {n: n})"
+            )
+        assert caught.value.extensions == {"code": "QUERY_TIMEOUT"}
+    finally:
+        await impatient.close()
+    assert await graph.read("MATCH (p:TimeoutProbe) RETURN count(p) AS n") == [{"n": 0}]

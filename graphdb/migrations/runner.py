@@ -13,6 +13,8 @@ from graphdb.migrations.m0005_auth import STATEMENTS as M0005
 from graphdb.migrations.m0006_public_search import STATEMENTS as M0006
 from graphdb.migrations.m0007_audit import STATEMENTS as M0007
 from graphdb.migrations.m0008_segments import STATEMENTS as M0008
+from graphdb.migrations.m0009_idempotency import STATEMENTS as M0009
+from graphdb.migrations.m0010_phone_search import STATEMENTS as M0010
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "full-text search without personal data, for masked roles", M0006),
     Migration(7, "audit events and GDPR tombstones: unique ids, history per record", M0007),
     Migration(8, "saved segments: unique ids and names; interaction externalId index", M0008),
+    Migration(9, "idempotency keys of create mutations: unique per viewer and key", M0009),
+    Migration(10, "phone numbers of customers and contacts, for search", M0010),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

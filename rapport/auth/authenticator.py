@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from graphdb.driver import Graph
+from graphdb.driver import DatabaseUnavailable, Graph
 from rapport.auth import keys
 from rapport.auth.jwt_tokens import JwtRejected, JwtVerifier
 from rapport.auth.viewer import Viewer, parse_role
@@ -178,6 +178,8 @@ class Authenticator:
         self._pending_marks.clear()
         try:
             await keys.mark_used(self._graph(), ids)
+        except DatabaseUnavailable:  # the outage itself is logged once, by the driver
+            log.info("lastUsedAt of %d key(s) not recorded: database unavailable", len(ids))
         except Exception:  # bookkeeping must never fail a request or crash the loop
             log.warning("could not record lastUsedAt for %d key(s)", len(ids), exc_info=True)
 

@@ -38,7 +38,7 @@ auth_app = typer.Typer(help="Authentication set-up.", no_args_is_help=True)
 
 
 def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
-    from graphdb.driver import Graph
+    from graphdb.driver import DatabaseUnavailable, Graph
     from graphdb.migrations import migrate
     from rapport.auth import keys
 
@@ -48,15 +48,11 @@ def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
-            settings.neo4j_tx_timeout_s,
+            budgets=settings.budgets,
         )
         try:
             if not await graph.ping():
-                console.print(
-                    f"[bold red]error:[/] Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-                    "Run `rapport db start` or check NEO4J_URI."
-                )
-                raise typer.Exit(code=1)
+                raise DatabaseUnavailable(settings.retry_after_s)
             await migrate(graph)
             return await work(graph)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from dataclasses import replace
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -51,7 +52,7 @@ def _graph(settings: Settings) -> Graph:
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         settings.neo4j_database,
-        max(settings.neo4j_tx_timeout_s, 300),
+        budgets=replace(settings.budgets, tx_timeout_s=max(settings.neo4j_tx_timeout_s, 300)),
     )
 
 
@@ -63,13 +64,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 async def _connected(settings: Settings) -> Graph:
+    from graphdb.driver import DatabaseUnavailable
+
     graph = _graph(settings)
     if not await graph.ping():
         await graph.close()
-        raise _fail(
-            f"Neo4j at {settings.effective_neo4j_uri} is unreachable. "
-            "Run `rapport db start` or check NEO4J_URI."
-        )
+        raise DatabaseUnavailable(settings.retry_after_s)
     return graph
 
 

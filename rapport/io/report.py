@@ -13,11 +13,18 @@ The JSON report (default `.rapport/import-report-<UTC timestamp>.json`) looks li
 
 `row` is the row number a spreadsheet shows (the header is row 1; in JSONL the line number),
 `field` the Rapport field and `column` the file's header that fed it.
+
+A report outlives the import and is read by whoever finds the file, so it is written readable
+by its owner only (0600), and an error about a personal field (an e-mail, a phone, a birthday…)
+does not quote the value it refused: `'[redacted]'` stands where the message quoted it. The
+console shows the full message to the operator who ran the import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,8 +89,30 @@ class ImportResult:
             "detected": self.detected,
             "ignoredColumns": self.ignored_columns,
             "suggestions": self.suggestions,
-            "errors": [asdict(e) for e in sorted(self.errors, key=lambda e: e.row)],
+            "errors": [_private(asdict(e)) for e in sorted(self.errors, key=lambda e: e.row)],
         }
+
+
+#: Fields whose refused values a report does not repeat (the personal fields of the model).
+PERSONAL_FIELDS = frozenset(
+    {
+        "email",
+        "phone",
+        "birthday",
+        "videoHandle",
+        "personalNotes",
+        "addressLine1",
+        "addressLine2",
+        "postalCode",
+    }
+)
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def _private(error: dict[str, Any]) -> dict[str, Any]:
+    if error.get("field") in PERSONAL_FIELDS:
+        return {**error, "message": _QUOTED.sub("'[redacted]'", error["message"])}
+    return error
 
 
 def default_report_path(data_dir: Path, at: dt.datetime | None = None) -> Path:
@@ -93,7 +122,10 @@ def default_report_path(data_dir: Path, at: dt.datetime | None = None) -> Path:
 
 def write_report(result: ImportResult, path: Path, source: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps(result.as_json(source), option=orjson.OPT_INDENT_2) + b"\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # an existing, wider file is narrowed too
+        out.write(orjson.dumps(result.as_json(source), option=orjson.OPT_INDENT_2) + b"\n")
     return path
 
 

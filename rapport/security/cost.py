@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from graphql import (
+    BREAK,
     ASTValidationRule,
     DocumentNode,
     FieldNode,
@@ -42,8 +43,10 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Visitor,
     parse,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -121,6 +124,15 @@ def document_cost_errors(
                 extensions={"code": "OPERATION_NAME_REQUIRED"},
             )
         ]
+    empty = _empty_selection(document)
+    if empty is not None:
+        return [
+            GraphQLError(
+                "Syntax Error: a selection set `{ }` must select at least one field.",
+                nodes=[empty],
+                extensions={"code": "GRAPHQL_PARSE_FAILED"},
+            )
+        ]
     reserved = _reserved_alias(document)
     if reserved is not None:
         return [
@@ -145,6 +157,22 @@ def document_cost_errors(
             )
         ]
     return []
+
+
+def _empty_selection(document: DocumentNode) -> SelectionSetNode | None:
+    """The first `{ }` in the document: the grammar forbids it, but graphql-core parses it
+    (the depth limit then failed on it with an internal error)."""
+    found: list[SelectionSetNode] = []
+
+    class _Finder(Visitor):
+        def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> Any:
+            if not node.selections and not found:
+                found.append(node)
+                return BREAK
+            return None
+
+    visit(document, _Finder())
+    return found[0] if found else None
 
 
 def _reserved_alias(document: DocumentNode) -> FieldNode | None:

@@ -24,6 +24,10 @@ SENIOR_VALUES = "['OWNER', 'C_LEVEL']"
 #: many days apart on median: six orders placed in one burst are not a rhythm to break.
 MIN_MEDIAN_GAP_DAYS = 1
 
+#: Best sellers (the recommendation for a customer without orders) are counted over this many
+#: of the most recent orders.
+BEST_SELLER_WINDOW = 2000
+
 
 def _entries(fields: list[tuple[str, str]]) -> str:
     return ", ".join(f"{_key(k)}: {expr}" for k, expr in fields)
@@ -338,15 +342,21 @@ class Recommendations(Item):
         )
 
     def _best_sellers(self, var: str, em: Emitter) -> str:
-        """Best sellers among customers of the same kind, only for a customer with no orders."""
+        """Best sellers among customers of the same kind over the latest BEST_SELLER_WINDOW
+        orders, only for a customer with no orders."""
         other, cand, score = em.vars.new("o"), em.vars.new("c"), em.vars.new("score")
         first = em.params.add(self.first)
         fields = self._fields(cand, score, "BEST_SELLER", em)
         if self.with_key is not None:
             fields.append((self.with_key, "[]"))
+        order = em.vars.new("order")
         return (
             f"COLLECT {{ WITH {var} WHERE NOT EXISTS {{ ({var})-[:PLACED]->(:Order) }} "
-            f"MATCH ({other}:Customer)-[:PLACED]->(:Order)-[:CONTAINS]->({cand}:Product) "
+            # The latest orders only, read from the placedAt index newest first: a best seller
+            # is what sells now, and the cost stays flat however large the order history grows.
+            f"MATCH ({order}:Order) WHERE {order}.placedAt IS NOT NULL "
+            f"WITH {var}, {order} ORDER BY {order}.placedAt DESC LIMIT {BEST_SELLER_WINDOW} "
+            f"MATCH ({other}:Customer)-[:PLACED]->({order})-[:CONTAINS]->({cand}:Product) "
             f"WHERE {other}.kind = {var}.kind AND coalesce({cand}.active, true) "
             f"WITH {cand}, count(DISTINCT {other}) AS {score} "
             f"ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import phonenumbers
+
 from graphdb.model import ENTITIES
+from graphdb.ownership import owned
 from resolvers.compiler import Compiled
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
@@ -338,6 +341,63 @@ def lucene_query(text: str) -> str:
     return " AND ".join(parts)
 
 
+#: A phone number typed into search scores as an exact name match would.
+PHONE_SCORE = 10.0
+
+
+def phone_query(text: str, region: str) -> str | None:
+    """The E.164 form of `text` when it reads as a phone number (as stored), else None."""
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < 6 or any(ch.isalpha() for ch in text):
+        return None
+    try:
+        number = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _indexes(visibility: Visibility) -> list[tuple[str, str | None]]:
+    """(full-text index, guard over {n} for its hits) for this viewer.
+
+    Full roles search the index with e-mail addresses. ANALYST searches the one without, so a
+    hit cannot reveal an address. SALES searches both: the public one for everything, and the
+    one with e-mails for the records it may see anyway (its own accounts and their people).
+    """
+    if visibility.full:
+        return [("rapport_search", None)]
+    if visibility.role == "SALES":
+        return [("rapport_search_public", None), ("rapport_search", "own")]
+    return [("rapport_search_public", None)]
+
+
+def _text_hits(index: str, q: str, limit: str, node: str, score: str, guard: str | None) -> str:
+    where = ""
+    if guard is not None:
+        where = " WHERE " + " OR ".join(
+            f"({node}:{label} AND {owned(label, node)})" for label in SEARCH_LABELS
+        )
+    return (
+        f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
+        f"YIELD node AS {node}, score AS {score}{where} RETURN {node}, {score}"
+    )
+
+
+def _phone_hits(phone: str, node: str, score: str, visibility: Visibility) -> str:
+    """Customers and contacts whose stored (E.164) phone is the number typed; SALES only
+    among its own, since a phone is personal data."""
+    branches = []
+    for label in ("Customer", "Contact"):
+        guard = "" if visibility.full else f" AND {owned(label, node)}"
+        branches.append(
+            f"MATCH ({node}:{label} {{phone: {phone}}}) WHERE true{guard} "
+            f"RETURN {node}, {PHONE_SCORE} AS {score}"
+        )
+    return " UNION ALL ".join(branches)
+
+
 def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
     if not text.strip():
         raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
@@ -356,20 +416,25 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
             for label in SEARCH_LABELS
         }
     )
+    visibility = Visibility.of(info)
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(visibility.params())
     q = em.params.add(lucene_query(text))
-    # Masked roles search an index without e-mail addresses, so a hit cannot reveal one.
-    index = "rapport_search" if Visibility.of(info).full else "rapport_search_public"
     limit = em.params.add(first)
     node, score, row = em.vars.new("node"), em.vars.new("score"), em.vars.new("row")
     entries = [f"{_key(c.key)}: {score}" for c in top.children if c.name == "score"]
     if node_field is not None:
         entries.append(f"{_key(node_field.key)}: {union.emit(node, em)}")
+    branches = [
+        _text_hits(index, q, limit, node, score, guard) for index, guard in _indexes(visibility)
+    ]
+    phone = phone_query(text, info.context.settings.default_phone_region)
+    if phone is not None and visibility.role != "ANALYST":
+        branches.append(_phone_hits(em.params.add(phone), node, score, visibility))
     cypher = (
-        f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
-        f"YIELD node AS {node}, score AS {score} "
-        f"WITH {node}, {score} ORDER BY {score} DESC, {node}.id ASC "
+        f"CALL () {{ {' UNION ALL '.join(branches)} }} "
+        f"WITH {node}, max({score}) AS {score} ORDER BY {score} DESC, {node}.id ASC "
+        f"LIMIT {limit} "
         f"WITH {node}, {score}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
     )
 

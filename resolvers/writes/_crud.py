@@ -15,6 +15,7 @@ from typing import Any
 from graphdb.driver import run_in
 from graphdb.writes import nodes
 from resolvers.validation import FieldError, Validator
+from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -26,6 +27,7 @@ from resolvers.writes._tx import (
     new_node,
     now,
     payload_entity,
+    validator,
 )
 from schema import global_id
 from schema.context import Info
@@ -64,6 +66,30 @@ async def _apply(
         await link(tx, raw_id)
 
 
+def _keyed(
+    info: Info, type_name: str, field: str, request: object
+) -> tuple[_idempotency.Keyed[Written] | None, list[FieldError]]:
+    """The request's idempotency key (resolvers/writes/_idempotency.py), or why it is bad."""
+    v = validator(info)
+    key = _idempotency.requested_key(v, request)
+    if not v.ok:
+        return None, v.errors
+
+    async def replay(tx: Tx, target: str | None) -> Written:
+        row = await payload_entity(tx, info, field, type_name, target) if target else None
+        return Written(row, target)
+
+    keyed = _idempotency.keyed(
+        info.context.viewer.user_id,
+        key,
+        info.field_name,
+        request,
+        target=lambda written: (type_name, written.raw_id) if written.raw_id else None,
+        replay=replay,
+    )
+    return keyed, []
+
+
 async def create(
     info: Info,
     type_name: str,
@@ -73,10 +99,18 @@ async def create(
     check: Check | None = None,
     link: Link | None = None,
     guard: Guard | None = None,
+    request: object = None,
 ) -> Outcome:
-    """Create one node (after `check`), add its links, and read the payload entity."""
+    """Create one node (after `check`), add its links, and read the payload entity.
+
+    `request` is the mutation's input: its `idempotencyKey`, when sent, makes a retry of the
+    same request return the record the first one created (resolvers/writes/_idempotency.py).
+    """
     node = new_node(props, now())
     raw_id = node["id"]
+    keyed, errors = _keyed(info, type_name, field, request)
+    if errors:
+        return None, errors
 
     async def work(tx: Tx) -> Written:
         await _run_check(tx, check, raw_id)
@@ -86,7 +120,7 @@ async def create(
         row = await payload_entity(tx, info, field, type_name, raw_id)
         return Written(row, raw_id, created=True)
 
-    return await execute(info, work, subject=Subject(type_name, raw_id), guard=guard)
+    return await execute(info, work, subject=Subject(type_name, raw_id), guard=guard, keyed=keyed)
 
 
 async def update(
@@ -125,6 +159,7 @@ async def upsert(
     check: Check | None = None,
     link: Link | None = None,
     guard: Guard | None = None,
+    request: object = None,
 ) -> Outcome:
     """Create or update the node whose natural key `key` = (property, value) matches.
 
@@ -134,6 +169,9 @@ async def upsert(
     at = now()
     node = new_node({**(defaults or {}), **props}, at)
     prop, value = key
+    keyed, errors = _keyed(info, type_name, field, request)
+    if errors:
+        return None, errors
 
     async def work(tx: Tx) -> Written:
         rows = await run_in(tx, nodes.merge_by(type_name, prop), {"value": value, "props": node})
@@ -151,7 +189,9 @@ async def upsert(
         row = await payload_entity(tx, info, field, type_name, raw_id)
         return Written(row, raw_id, created)
 
-    return await execute(info, work, subject=Subject(type_name, value, key=prop), guard=guard)
+    return await execute(
+        info, work, subject=Subject(type_name, value, key=prop), guard=guard, keyed=keyed
+    )
 
 
 async def delete(

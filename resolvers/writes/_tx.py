@@ -23,7 +23,7 @@ from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from resolvers.compiler import compile_payload_entity
 from resolvers.validation import FieldError, FieldName, Validator
-from resolvers.writes import _audit, policy
+from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
 from resolvers.writes.codes import WriteCode
 from resolvers.writes.policy import OPEN as OPEN
@@ -156,10 +156,13 @@ class Checks:
         rows = await run_in(self.tx, nodes.find_by(type_name, key), {"value": value})
         other = rows[0]["id"] if rows else None
         if other is not None and other != except_id:
-            self.add(
-                field,
-                WriteCode.DUPLICATE,
-                f"Another {type_name.lower()} already has {key} {value!r}.",
+            self.errors.append(
+                FieldError(
+                    field,
+                    WriteCode.DUPLICATE,
+                    f"Another {type_name.lower()} already has {key} {value!r}.",
+                    existing_id=global_id.encode(type_name, str(other)),
+                )
             )
             return str(other)
         return None
@@ -227,6 +230,7 @@ async def execute(
     guard: Guard | None = None,
     replayed: Callable[[T], bool] | None = None,
     noted: Callable[[T], dict[str, Any]] | None = None,
+    keyed: _idempotency.Keyed[T] | None = None,
 ) -> tuple[T | None, list[FieldError]]:
     """Run `work` as one write transaction: its result, or the errors that refused it.
 
@@ -242,7 +246,10 @@ async def execute(
       The one exception is an idempotent replay (`replayed(result)` true: placeOrder with a
       key already used for this very order), which changes nothing; the first request's event
       stands for it. An act that changes nothing but must be accounted for (serving a GDPR
-      access request) gives `noted(result)`, extra fields for the event's `changes`.
+      access request) gives `noted(result)`, extra fields for the event's `changes`;
+    - **idempotency keys** (resolvers/writes/_idempotency.py): with `keyed`, the key is claimed
+      right after authorization; a replay of a committed request returns `keyed.replay` (no
+      work, no audit event), a reuse with other input is IDEMPOTENCY_KEY_REUSED.
     """
     viewer = info.context.viewer
     action = info.field_name
@@ -252,10 +259,16 @@ async def execute(
         denied = await policy.authorize(tx, viewer, action, guard)
         if denied:
             raise Refused(denied)
+        if keyed is not None:
+            fresh, target = await _idempotency.claim(tx, keyed, at)
+            if not fresh:
+                return await keyed.replay(tx, target)
         before = await _audit.capture(tx, subject, lock=True)
         result = await work(tx)
         if replayed is not None and replayed(result):
             return result
+        if keyed is not None:
+            await _idempotency.bind(tx, keyed, result)
         after = await _audit.capture(tx, subject)
         await _audit.record(
             tx,
@@ -276,6 +289,8 @@ async def execute(
         return await info.context.graph.write_tx(audited), []
     except Refused as refused:
         return None, refused.errors
+    except _idempotency.KeyReused as reused:
+        return None, [reused.error]
     except ConstraintError as exc:
         return None, [_constraint_error(exc)]
 

@@ -65,7 +65,7 @@ async def create_company(info: Info, data: CreateCompanyInput) -> CreateCompanyP
     props = company_props(v, data, creating=True)
     if not v.ok:
         return CreateCompanyPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN)
+    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN, request=data)
     return CreateCompanyPayload(
         company=written.row if written else None, errors=user_errors(errors)
     )

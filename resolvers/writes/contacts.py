@@ -57,7 +57,7 @@ async def create_contact(info: Info, data: CreateContactInput) -> CreateContactP
     if not v.ok:
         return CreateContactPayload(errors=user_errors(v.errors))
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
-    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN)
+    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN, request=data)
     return CreateContactPayload(
         contact=written.row if written else None, errors=user_errors(errors)
     )

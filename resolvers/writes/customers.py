@@ -156,7 +156,14 @@ async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustom
 
     guard = links.guard(info, creates=True)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, {**DEFAULTS, **props}, check=check, link=links.link, guard=guard
+        info,
+        TYPE,
+        FIELD,
+        {**DEFAULTS, **props},
+        check=check,
+        link=links.link,
+        guard=guard,
+        request=data,
     )
     return CreateCustomerPayload(
         customer=written.row if written else None, errors=user_errors(errors)
@@ -215,6 +222,7 @@ async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustom
         check=links.check,
         link=links.link if links.any_given else None,
         guard=guard,
+        request=data,
     )
     return UpsertCustomerPayload(
         customer=written.row if written else None,

@@ -13,6 +13,7 @@ from graphdb.driver import run_in
 from graphdb.model import INTERACTION_KINDS
 from graphdb.writes import activity as cypher
 from resolvers.validation import Code, Validator
+from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, present
 from resolvers.writes._tx import (
@@ -76,6 +77,7 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
         else Ref(("input", "loggedById"), "User", viewer.user_id)
     )
     props = interaction_props(v, data)
+    key = _idempotency.requested_key(v, data)
     if not v.ok:
         return LogInteractionPayload(errors=user_errors(v.errors))
     node = new_node(props, now())
@@ -99,5 +101,19 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
         own=tuple(participants.values()),
         self_only=(((("input", "loggedById"), logged_by.raw_id if logged_by else None),)),
     )
-    row, errors = await execute(info, work, subject=Subject("Interaction", node["id"]), guard=guard)
+
+    async def replay(tx: Tx, target: str | None) -> Any:
+        return await payload_entity(tx, info, "interaction", "Interaction", target or "")
+
+    keyed = _idempotency.keyed(
+        viewer.user_id,
+        key,
+        info.field_name,
+        data,
+        target=lambda _: ("Interaction", node["id"]),
+        replay=replay,
+    )
+    row, errors = await execute(
+        info, work, subject=Subject("Interaction", node["id"]), guard=guard, keyed=keyed
+    )
     return LogInteractionPayload(interaction=row, errors=user_errors(errors))

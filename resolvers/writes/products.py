@@ -65,7 +65,7 @@ async def create_product(info: Info, data: CreateProductInput) -> CreateProductP
     if not v.ok:
         return CreateProductPayload(errors=user_errors(v.errors))
     written, errors = await _crud.create(
-        info, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props)
+        info, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props), request=data
     )
     return CreateProductPayload(
         product=written.row if written else None, errors=user_errors(errors)
@@ -103,6 +103,7 @@ async def upsert_product(info: Info, data: UpsertProductInput) -> UpsertProductP
         expected_version(data),
         props,
         defaults=DEFAULTS,
+        request=data,
     )
     return UpsertProductPayload(
         product=written.row if written else None,

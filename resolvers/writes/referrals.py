@@ -15,6 +15,7 @@ from graphdb.driver import run_in
 from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
 from resolvers.validation import Validator
+from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
 from resolvers.writes._tx import (
@@ -58,6 +59,7 @@ async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferr
     if referrer is not None and referred is not None and referrer.same_node(referred):
         v.add("referredId", WriteCode.SELF_REFERRAL, "A customer cannot refer themselves.")
     fields = referral_props(v, data)
+    key = _idempotency.requested_key(v, data)
     referred_at, channel, note = fields["referredAt"], fields["channel"], fields["note"]
     if referrer is None or referred is None or not v.ok:
         return RecordReferralPayload(errors=user_errors(v.errors))
@@ -97,10 +99,22 @@ async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferr
         await run_in(tx, cypher.create_referral(referrer.type_name), params)
         return await payload_entity(tx, info, "referred", "Customer", referred.raw_id)
 
+    async def replay(tx: Tx, target: str | None) -> Any:
+        return await payload_entity(tx, info, "referred", "Customer", target or "")
+
+    keyed = _idempotency.keyed(
+        info.context.viewer.user_id,
+        key,
+        info.field_name,
+        data,
+        target=lambda _: ("Customer", referred.raw_id),
+        replay=replay,
+    )
     row, errors = await execute(
         info,
         work,
         subject=Subject("Customer", referred.raw_id),
         guard=Guard(own=(referred,)),
+        keyed=keyed,
     )
     return RecordReferralPayload(referred=row, errors=user_errors(errors))

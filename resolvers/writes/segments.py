@@ -116,7 +116,7 @@ async def create_segment(info: Info, data: CreateSegmentInput) -> CreateSegmentP
     if not v.ok:
         return CreateSegmentPayload(errors=user_errors(v.errors))
     written, errors = await _crud.create(
-        info, TYPE, FIELD, props, check=_unique_name(props), link=_remember(info)
+        info, TYPE, FIELD, props, check=_unique_name(props), link=_remember(info), request=data
     )
     return CreateSegmentPayload(
         segment=written.row if written else None, errors=user_errors(errors)

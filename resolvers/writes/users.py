@@ -44,7 +44,9 @@ async def create_user(info: Info, data: CreateUserInput) -> CreateUserPayload:
     props = _props(v, data, creating=True)
     if not v.ok:
         return CreateUserPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.create(info, TYPE, FIELD, props, check=_unique_email(props))
+    written, errors = await _crud.create(
+        info, TYPE, FIELD, props, check=_unique_email(props), request=data
+    )
     return CreateUserPayload(user=written.row if written else None, errors=user_errors(errors))
 
 

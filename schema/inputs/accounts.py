@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import EXPECTED_VERSION, AddressInput, opt, req
+from schema.inputs.common import EXPECTED_VERSION, AddressInput, idempotency_key, opt, req
 from schema.scalars import Decimal
 from schema.types.entities import CustomerKind, LifecycleStage
 
@@ -47,6 +47,7 @@ class CreateCustomerInput:
     address: AddressInput | None = opt(_CUSTOMER_ADDRESS)
     company_id: strawberry.ID | None = opt(_CUSTOMER_COMPANY)
     account_manager_id: strawberry.ID | None = opt(_CUSTOMER_MANAGER)
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(
@@ -113,6 +114,7 @@ class CreateCompanyInput:
     annual_revenue: Decimal | None = opt(_COMPANY_REVENUE)
     currency: str | None = opt(_COMPANY_CURRENCY)
     address: AddressInput | None = opt(_COMPANY_ADDRESS)
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import opt, req
+from schema.inputs.common import idempotency_key, opt, req
 from schema.scalars import DateTime
 from schema.types.entities import ConsentChannel, InteractionKind
 
@@ -25,6 +25,7 @@ class LogInteractionInput:
     outcome: str | None = opt("What came out of it: next step, resolution…")
     sentiment: float | None = opt("Mood, from -1 (angry) through 0 (neutral) to 1 (delighted).")
     logged_by_id: strawberry.ID | None = opt("Id of the User who records it.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(description="Tags to put on a customer, contact or company.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import EXPECTED_VERSION, opt, req
+from schema.inputs.common import EXPECTED_VERSION, idempotency_key, opt, req
 from schema.scalars import Decimal
 
 _SKU = (
@@ -28,6 +28,7 @@ class CreateProductInput:
     category: str | None = opt(_CATEGORY)
     description: str | None = opt(_DESCRIPTION)
     active: bool | None = opt(_ACTIVE + " New products are active.")
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(

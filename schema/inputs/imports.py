@@ -13,20 +13,42 @@ from schema.scalars import JSON
     description="What the imported rows are (docs/import-export.md lists the columns)."
 )
 class ImportType(Enum):
-    CUSTOMERS = "customers"
-    COMPANIES = "companies"
-    CONTACTS = "contacts"
-    PRODUCTS = "products"
-    ORDERS = "orders"
-    INTERACTIONS = "interactions"
-    REFERRALS = "referrals"
-    EMPLOYMENTS = "employments"
+    CUSTOMERS = strawberry.enum_value(
+        "customers", description="Customer accounts, matched by `externalId` (updated if known)."
+    )
+    COMPANIES = strawberry.enum_value(
+        "companies", description="Companies, matched by `registrationNumber`, else `domain`."
+    )
+    CONTACTS = strawberry.enum_value("contacts", description="Contact people, matched by `email`.")
+    PRODUCTS = strawberry.enum_value("products", description="Catalogue items, matched by `sku`.")
+    ORDERS = strawberry.enum_value(
+        "orders",
+        description="Orders, one row per order line; rows with the same `externalId` form one "
+        "order, and the customers' order totals are recounted.",
+    )
+    INTERACTIONS = strawberry.enum_value(
+        "interactions",
+        description="Calls, meetings, e-mails…; matched by `externalId` when given, otherwise "
+        "every import adds them again.",
+    )
+    REFERRALS = strawberry.enum_value(
+        "referrals",
+        description="Who referred which customer, under the same rules as recordReferral.",
+    )
+    EMPLOYMENTS = strawberry.enum_value(
+        "employments",
+        description="Jobs: which contact works at which company, as setEmployment records them.",
+    )
 
 
 @strawberry.enum(description="How `data` is written.")
 class ImportFormat(Enum):
-    CSV = "csv"
-    JSONL = "jsonl"
+    CSV = strawberry.enum_value(
+        "csv", description="Comma-separated values with a header line of field names."
+    )
+    JSONL = strawberry.enum_value(
+        "jsonl", description="JSON Lines: one JSON object per line, keyed by field name."
+    )
 
 
 @strawberry.input(description="Rows to import: at most 1,000; larger files go through the CLI.")

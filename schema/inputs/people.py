@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import EXPECTED_VERSION, AddressInput, opt, req
+from schema.inputs.common import EXPECTED_VERSION, AddressInput, idempotency_key, opt, req
 from schema.scalars import Date
 from schema.types.entities import UserRole
 
@@ -33,6 +33,7 @@ class CreateContactInput:
     birthday: Date | None = opt(_BIRTHDAY)
     personal_notes: str | None = opt(_NOTES)
     address: AddressInput | None = opt(_ADDRESS)
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(
@@ -73,6 +74,7 @@ class CreateUserInput:
     name: str = req(_USER_NAME)
     email: str = req(_USER_EMAIL)
     role: UserRole = req(_USER_ROLE)  # type: ignore[valid-type]
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(description="Changes to a user. Fields you leave out stay as they are.")

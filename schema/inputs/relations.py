@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import opt, req
+from schema.inputs.common import idempotency_key, opt, req
 from schema.scalars import Date, DateTime
 from schema.types.entities import DecisionRole, Seniority
 
@@ -70,3 +70,4 @@ class RecordReferralInput:
     referred_at: DateTime | None = opt("When the referral happened; now when left out.")
     channel: str | None = opt("How it happened, e.g. word of mouth, LinkedIn, partner event.")
     note: str | None = opt("Anything worth remembering about it.")
+    idempotency_key: str | None = idempotency_key()

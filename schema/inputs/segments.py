@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.inputs.common import EXPECTED_VERSION, opt, req
+from schema.inputs.common import EXPECTED_VERSION, idempotency_key, opt, req
 from schema.types.entities import ConsentChannel
 from schema.types.filters import FILTERS
 
@@ -34,6 +34,7 @@ class CreateSegmentInput:
     description: str | None = opt(_DESCRIPTION)
     filter: CustomerFilter | None = opt(_FILTER)  # type: ignore[valid-type]
     require_consent: ConsentRequirementInput | None = opt(_CONSENT)
+    idempotency_key: str | None = idempotency_key()
 
 
 @strawberry.input(

@@ -63,7 +63,7 @@ class PageInfo:
     end_cursor: str | None = value("Cursor of the last item of the page.")
 
 
-@strawberry.enum(description="Sort direction.")
+@strawberry.enum(description="Which way a sort key runs: smallest or oldest first, or the reverse.")
 class SortDirection(Enum):
     ASC = strawberry.enum_value("ASC", description="Smallest first (A→Z, oldest first).")
     DESC = strawberry.enum_value("DESC", description="Largest first (Z→A, newest first).")

@@ -15,7 +15,8 @@ import strawberry
 from graphdb.model import Kind, Prop
 from schema.scalars import Date, DateTime, Decimal
 from schema.types.base import PageInfo, Row, value
-from schema.types.filters import FILTERS, ORDERS
+from schema.types.filters import FILTERS, ORDERS, TIE_BREAK
+from schema.types.wording import plural, words
 
 _SCALARS: dict[Kind, Any] = {
     Kind.STRING: str,
@@ -52,14 +53,15 @@ def make_connection(
         "__module__": module,
         "__annotations__": {"cursor": str, "node": node_type},
         "cursor": value("Opaque keyset cursor; pass it as `after` or `before`."),
-        "node": value("The item."),
+        "node": value(f"The {words(node_type)}."),
     }
     for prop in edge_props:
         py_type = (edge_enums or {}).get(prop.name) or _SCALARS[prop.kind]
         namespace["__annotations__"][prop.name] = Optional[py_type]  # noqa: UP045
         namespace[prop.name] = value(_EDGE_DOCS.get(prop.name, prop.name))
     edge = strawberry.type(
-        type(f"{prefix}Edge", (), namespace), description=f"A {node_type} in a page of results."
+        type(f"{prefix}Edge", (), namespace),
+        description=f"One {words(node_type)} in a page of results, with its cursor.",
     )
     setattr(sys.modules[module], edge.__name__, edge)
     connection_ns: dict[str, Any] = {
@@ -75,7 +77,7 @@ def make_connection(
     }
     connection = strawberry.type(
         type(f"{prefix}Connection", (), connection_ns),
-        description=f"A page of {node_type} items (Relay connection).",
+        description=f"A page of {plural(words(node_type))} (Relay connection).",
     )
     setattr(sys.modules[module], connection.__name__, connection)
     return connection, edge
@@ -151,8 +153,8 @@ def connection_field(
             annotations["current"] = Annotated[
                 bool,
                 strawberry.argument(
-                    description="true (default): only people employed here now; "
-                    "false: former employees too."
+                    description="`true` (default): only people employed here now; "
+                    "`false`: former employees too."
                 ),
             ]
         else:
@@ -164,7 +166,7 @@ def connection_field(
         ]
         annotations["order_by"] = Annotated[
             Optional[list[ORDERS[target]]],  # type: ignore[valid-type]  # noqa: UP045
-            strawberry.argument(description="Sort keys, most significant first; ties break by id."),
+            strawberry.argument(description=f"Sort keys, most significant first. {TIE_BREAK}"),
         ]
         annotations["return"] = connection
         filtered.__annotations__ = annotations

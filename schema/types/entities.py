@@ -23,7 +23,7 @@ from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
 from schema.types.base import Node, Row, RowType, value
 from schema.types.connections import connection_field, make_connection
-from schema.types.filters import ENUMS, model_enum
+from schema.types.filters import ENUMS, describe_fields, model_enum
 
 if TYPE_CHECKING:
     from schema.types.intelligence import (
@@ -40,10 +40,8 @@ OrderStatus = ENUMS["OrderStatus"]
 InteractionKind = ENUMS["InteractionKind"]
 UserRole = ENUMS["UserRole"]
 ConsentChannel = ENUMS["ConsentChannel"]
-Seniority = model_enum("Seniority", SENIORITIES, "Seniority level of a job.")
-DecisionRole = model_enum(
-    "DecisionRole", DECISION_ROLES, "Part a person plays in buying decisions."
-)
+Seniority = model_enum("Seniority", SENIORITIES)
+DecisionRole = model_enum("DecisionRole", DECISION_ROLES)
 
 KeyDecisionMakerRef = Annotated["KeyDecisionMaker", strawberry.lazy("schema.types.intelligence")]
 ReferralRef = Annotated["Referral", strawberry.lazy("schema.types.intelligence")]
@@ -121,8 +119,8 @@ def _churn_risk(
 class Address:
     line1: str | None = value("Street and number.")
     line2: str | None = value("Apartment, floor, building.")
-    postal_code: str | None = value("Postal code.")
-    city: str | None = value("City.")
+    postal_code: str | None = value("Postal or ZIP code, e.g. 010 01.")
+    city: str | None = value("City or town.")
     region: str | None = value("Region, state or county.")
     country: str | None = value("Country, ISO 3166-1 alpha-2 (e.g. SK, PL, CZ, PT, CN).")
 
@@ -154,7 +152,8 @@ class Company(RowType, Node):
         resolver=_key_decision_makers,
         description="Current staff who decide: ROLE (decision maker or economic buyer), "
         "SENIORITY (owner or C-level) or SPAN (≥ 2 people and ≥ a third of current staff report "
-        "to them, directly or not). Ordered by influence, then id; see KeyDecisionMaker.",
+        "to them, directly or not). Ordered by influence, then by the contact's internal uuid; "
+        "see KeyDecisionMaker.",
     )
     tags: TagConnection = connection_field(TagConnection, "Tag", "Tags on this company.")  # type: ignore[valid-type]
     created_at: DateTime = value("When this record was created.")
@@ -205,11 +204,13 @@ class Contact(RowType, Node):
 @strawberry.type(description="A customer account: a person (INDIVIDUAL) or a company (BUSINESS).")
 class Customer(RowType, Node):
     external_id: str = value("The id of this customer in the source system (unique).")
-    kind: CustomerKind = value("INDIVIDUAL or BUSINESS.")  # type: ignore[valid-type]
+    kind: CustomerKind = value("A person (INDIVIDUAL) or a company account (BUSINESS).")  # type: ignore[valid-type]
     name: str = value("Display name of the account.")
     email: str | None = value("Main e-mail address (normalised to lower case).")
     phone: str | None = value("Main phone number in E.164 form.")
-    lifecycle_stage: LifecycleStage = value("LEAD, PROSPECT, CUSTOMER or CHURNED.")  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage = value(  # type: ignore[valid-type]
+        "Where the account is in the sales funnel: LEAD, PROSPECT, CUSTOMER or CHURNED."
+    )
     lead_source: str | None = value("Where the lead came from: web form, fair, referral…")
     lead_score: int | None = value("How promising the lead is, 0-100.")
     address: Address | None = value("Billing or home address.")
@@ -220,7 +221,9 @@ class Customer(RowType, Node):
     )
     order_count: int = value("Number of orders placed.")
     total_spent: Decimal = value("Sum of all order totals.")
-    average_order_value: Decimal | None = value("totalSpent ÷ orderCount; empty without orders.")
+    average_order_value: Decimal | None = value(
+        "The average order: totalSpent ÷ orderCount; empty without orders."
+    )
     first_order_at: DateTime | None = value("When the first order was placed.")
     last_order_at: DateTime | None = value("When the latest order was placed.")
     last_interaction_at: DateTime | None = value("When we last had contact with this customer.")
@@ -285,7 +288,7 @@ class OrderLine:
     product: Product = value("What was bought.")
     quantity: int = value("How many.")
     unit_price: Decimal = value("Price of one unit on this order.")
-    line_total: Decimal = value("quantity x unitPrice.")
+    line_total: Decimal = value("Quantity x unit price.")
 
 
 @strawberry.type(description="A purchase by a customer.")
@@ -293,7 +296,9 @@ class Order(RowType, Node):
     external_id: str | None = value("The id of this order in the source system.")
     customer: Customer | None = value("Who placed the order.")
     placed_at: DateTime = value("When the order was placed.")
-    status: OrderStatus = value("Fulfilment state.")  # type: ignore[valid-type]
+    status: OrderStatus = value(  # type: ignore[valid-type]
+        "Fulfilment state: PENDING, PAID, SHIPPED, DELIVERED, CANCELLED or REFUNDED."
+    )
     currency: str = value("Currency of all amounts on the order, ISO 4217.")
     lines: list[OrderLine] = value("What was ordered, in the order it was entered.")
     total: Decimal = value("Sum of quantity x unitPrice over all lines.")
@@ -310,7 +315,7 @@ CustomerOrContact = Annotated[
 
 @strawberry.type(description="A touchpoint: a call, meeting, e-mail, visit, ticket, complaint…")
 class Interaction(RowType, Node):
-    kind: InteractionKind = value("What kind of touchpoint.")  # type: ignore[valid-type]
+    kind: InteractionKind = value("How it happened: a call, an e-mail, a meeting, a ticket…")  # type: ignore[valid-type]
     occurred_at: DateTime = value("When it happened.")
     subject: str | None = value("Short subject line.")
     summary: str | None = value("What was said or done.")
@@ -329,7 +334,7 @@ class Interaction(RowType, Node):
 class User(RowType, Node):
     name: str = value("Full name.")
     email: str = value("Login e-mail.")
-    role: UserRole = value("ADMIN, MANAGER, SALES or ANALYST.")  # type: ignore[valid-type]
+    role: UserRole = value("What they may see and do: ADMIN, MANAGER, SALES or ANALYST.")  # type: ignore[valid-type]
     accounts: CustomerConnection = connection_field(  # type: ignore[valid-type]
         CustomerConnection, "Customer", "Customers this user manages."
     )
@@ -348,7 +353,7 @@ class Tag(RowType, Node):
 
 @strawberry.type(description="A permission to contact a person on a channel for a purpose (GDPR).")
 class Consent(RowType, Node):
-    channel: ConsentChannel = value("EMAIL, PHONE, SMS or POST.")  # type: ignore[valid-type]
+    channel: ConsentChannel = value("How we may contact them: EMAIL, PHONE, SMS or POST.")  # type: ignore[valid-type]
     purpose: str = value("What for, e.g. newsletter, offers, surveys.")
     granted: bool = value("True when granted, false when refused or withdrawn.")
     recorded_at: DateTime = value("When the person gave or withdrew it.")
@@ -416,5 +421,8 @@ ENTITY_TYPES: dict[str, Any] = {
     "Consent": Consent,
     "Segment": Segment,
 }
+
+# Filter fields and sort values say what the field they stand for says.
+describe_fields(ENTITY_TYPES, Address)
 
 __all__ = ["COMPANY", "ENTITY_TYPES"]

@@ -26,8 +26,21 @@ class UserError:
         "VERSION_CONFLICT, REQUIRED. See docs/mutations.md for the full list."
     )
     message: str = strawberry.field(description="What went wrong, in plain words, for people.")
+    existing_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="With DUPLICATE: the id of the record that already has this value (to "
+        "link to it, or to find your own earlier write after COMMIT_UNKNOWN); null otherwise.",
+    )
 
 
 def user_errors(errors: Iterable[FieldError]) -> list[UserError]:
     """The GraphQL form of validator errors, in the order they were found."""
-    return [UserError(field=list(e.field), code=e.code, message=e.message) for e in errors]
+    return [
+        UserError(
+            field=list(e.field),
+            code=e.code,
+            message=e.message,
+            existing_id=strawberry.ID(e.existing_id) if e.existing_id else None,
+        )
+        for e in errors
+    ]

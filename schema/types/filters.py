@@ -17,9 +17,10 @@ from typing import Any, Optional
 
 import strawberry
 
-from graphdb.model import ENTITIES, Entity, Kind, Prop
+from graphdb.model import ENTITIES, Entity, Kind, Prop, Vocabulary
 from schema.scalars import Date, DateTime, Decimal
 from schema.types.base import SortDirection
+from schema.types.wording import article, plural, words
 
 _MODULE = sys.modules[__name__]
 
@@ -36,17 +37,40 @@ def _optional_field(description: str, name: str | None = None) -> Any:
     return strawberry.field(default=None, description=description, name=name)
 
 
-def _scalar_filter(type_name: str, value_type: Any, operators: tuple[str, ...], what: str) -> Any:
+#: Wording of the ordered comparisons: for points in time, and for everything else.
+_TIME_COMPARISONS = {
+    "gt": "Strictly after this {what}.",
+    "gte": "On or after this {what}.",
+    "lt": "Strictly before this {what}.",
+    "lte": "On or before this {what}.",
+}
+_COMPARISONS = {
+    "gt": "Greater than this {what}.",
+    "gte": "At least this {what}.",
+    "lt": "Less than this {what}.",
+    "lte": "At most this {what}.",
+}
+_TEXT_COMPARISONS = {
+    "gt": "After this text in character-code order (case-sensitive: Z sorts before a).",
+    "gte": "This text or after it in character-code order (case-sensitive).",
+    "lt": "Before this text in character-code order (case-sensitive: Z sorts before a).",
+    "lte": "This text or before it in character-code order (case-sensitive).",
+}
+
+
+def _scalar_filter(
+    type_name: str, value_type: Any, operators: tuple[str, ...], what: str, *, time: bool = False
+) -> Any:
+    comparisons = _TIME_COMPARISONS if time else _COMPARISONS
+    if what == "text":
+        comparisons = _TEXT_COMPARISONS
     docs = {
-        "eq": f"Equal to this {what}.",
-        "in": f"Equal to any of these {what}s.",
-        "contains": "Contains this text (case-insensitive).",
-        "startsWith": "Starts with this text (case-insensitive).",
-        "gt": "Greater than (after, for dates).",
-        "gte": "Greater than or equal.",
-        "lt": "Less than (before, for dates).",
-        "lte": "Less than or equal.",
-        "isNull": "true: only where the field is empty; false: only where it is set.",
+        "eq": f"Exactly this {what}." if what != "text" else "Exactly this text (case-sensitive).",
+        "in": f"Any one of these {plural(what)}.",
+        "contains": "Contains this text anywhere, ignoring upper and lower case.",
+        "startsWith": "Starts with this text, ignoring upper and lower case.",
+        **{op: template.format(what=what) for op, template in comparisons.items()},
+        "isNull": "`true`: only where the field is empty; `false`: only where it has a value.",
     }
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
@@ -62,7 +86,13 @@ def _scalar_filter(type_name: str, value_type: Any, operators: tuple[str, ...], 
     namespace["__annotations__"] = annotations
     namespace["__module__"] = __name__
     cls = type(type_name, (), namespace)
-    return strawberry.input(cls, description=f"Conditions on a {what} field; all given must hold.")
+    description = f"Conditions on {article(what)} field; every condition given must hold."
+    if "isNull" in operators:
+        description += (
+            " A record whose field is empty matches none of them but `isNull: true`, even "
+            "inside `not`."
+        )
+    return strawberry.input(cls, description=description)
 
 
 _ORDERED = ("eq", "in", "gt", "gte", "lt", "lte", "isNull")
@@ -76,11 +106,17 @@ IntFilter = _scalar_filter("IntFilter", int, _ORDERED, "whole number")
 FloatFilter = _scalar_filter("FloatFilter", float, _ORDERED, "number")
 DecimalFilter = _scalar_filter("DecimalFilter", Decimal, _ORDERED, "amount")
 DateTimeFilter = _scalar_filter(
-    "DateTimeFilter", DateTime, ("eq", "gt", "gte", "lt", "lte", "isNull"), "date-time"
+    "DateTimeFilter",
+    DateTime,
+    ("eq", "gt", "gte", "lt", "lte", "isNull"),
+    "point in time",
+    time=True,
 )
-DateFilter = _scalar_filter("DateFilter", Date, ("eq", "gt", "gte", "lt", "lte", "isNull"), "date")
-BooleanFilter = _scalar_filter("BooleanFilter", bool, ("eq", "isNull"), "yes/no")
-IDFilter = _scalar_filter("IDFilter", strawberry.ID, ("eq", "in"), "id")
+DateFilter = _scalar_filter(
+    "DateFilter", Date, ("eq", "gt", "gte", "lt", "lte", "isNull"), "date", time=True
+)
+BooleanFilter = _scalar_filter("BooleanFilter", bool, ("eq", "isNull"), "yes/no value")
+IDFilter = _scalar_filter("IDFilter", strawberry.ID, ("eq", "in"), "global id")
 
 _KIND_FILTERS: dict[Kind, Any] = {
     Kind.STRING: StringFilter,
@@ -97,33 +133,48 @@ _KIND_FILTERS: dict[Kind, Any] = {
 ENUMS: dict[str, type[Enum]] = {}
 
 
-def model_enum(type_name: str, values: tuple[str, ...], description: str) -> type[Enum]:
+def model_enum(
+    type_name: str, values: tuple[str, ...], description: str | None = None
+) -> type[Enum]:
+    """The GraphQL enum `type_name` over `values`, made once and shared.
+
+    A `Vocabulary` brings its own description and one per value (graphdb/model.py); a plain
+    tuple needs `description`, and its values have none (the schema description test fails).
+    """
     if type_name not in ENUMS:
-        py_enum = Enum(type_name, {v: v for v in values})  # type: ignore[misc]
+        meanings = values.meanings if isinstance(values, Vocabulary) else {}
+        members = {v: strawberry.enum_value(v, description=meanings.get(v)) for v in values}
+        py_enum = Enum(type_name, members)  # type: ignore[misc]
+        if description is None and isinstance(values, Vocabulary):
+            description = values.description
         ENUMS[type_name] = strawberry.enum(py_enum, description=description)
         setattr(_MODULE, type_name, ENUMS[type_name])
     return ENUMS[type_name]
 
 
+#: GraphQL names of the model's enum properties: (entity, property) -> (enum, what one value is).
 _ENUM_NAMES = {
-    ("Customer", "kind"): ("CustomerKind", "Person (INDIVIDUAL) or company account (BUSINESS)."),
-    ("Customer", "lifecycleStage"): ("LifecycleStage", "Where a customer is in the sales funnel."),
-    ("Order", "status"): ("OrderStatus", "Fulfilment state of an order."),
-    ("Interaction", "kind"): ("InteractionKind", "How the touchpoint happened."),
-    ("User", "role"): ("UserRole", "What a Rapport user may see and do."),
-    ("Consent", "channel"): ("ConsentChannel", "Channel a consent applies to."),
+    ("Customer", "kind"): ("CustomerKind", "customer kind"),
+    ("Customer", "lifecycleStage"): ("LifecycleStage", "lifecycle stage"),
+    ("Order", "status"): ("OrderStatus", "order status"),
+    ("Interaction", "kind"): ("InteractionKind", "interaction kind"),
+    ("User", "role"): ("UserRole", "role"),
+    ("Consent", "channel"): ("ConsentChannel", "consent channel"),
+    ("Segment", "requireConsentChannel"): ("SegmentRequireConsentChannel", "consent channel"),
 }
 
 
+def _enum_name(entity: str, prop: Prop) -> tuple[str, str]:
+    default = (f"{entity}{prop.name[0].upper()}{prop.name[1:]}", words(prop.name))
+    return _ENUM_NAMES.get((entity, prop.name), default)
+
+
 def enum_for(entity: str, prop: Prop) -> type[Enum]:
-    type_name, description = _ENUM_NAMES.get(
-        (entity, prop.name), (f"{entity}{prop.name[0].upper()}{prop.name[1:]}", prop.name)
-    )
-    return model_enum(type_name, prop.enum_values, description)
+    return model_enum(_enum_name(entity, prop)[0], prop.enum_values)
 
 
-def _enum_filter(enum_type: type[Enum]) -> Any:
-    return _scalar_filter(f"{enum_type.__name__}Filter", enum_type, ("eq", "in", "isNull"), "value")
+def _enum_filter(enum_type: type[Enum], what: str) -> Any:
+    return _scalar_filter(f"{enum_type.__name__}Filter", enum_type, ("eq", "in", "isNull"), what)
 
 
 #: Filters across relationships: (entity, field) -> (target entity, description).
@@ -159,7 +210,7 @@ def _entity_filter(entity: Entity) -> Any:
             continue
         if prop.kind is Kind.ENUM:
             enum_type = enum_for(entity.name, prop)
-            filter_type = _enum_filter_cached(enum_type)
+            filter_type = _enum_filter_cached(enum_type, _enum_name(entity.name, prop)[1])
         elif prop.kind in _KIND_FILTERS:
             filter_type = _KIND_FILTERS[prop.kind]
         else:
@@ -173,47 +224,159 @@ def _entity_filter(entity: Entity) -> Any:
             annotations[attr] = Optional[f"{target}Filter"]  # noqa: UP045
             namespace[attr] = _optional_field(description)
     annotations["and_"] = Optional[list[name]]  # type: ignore[valid-type]  # noqa: UP045
-    namespace["and_"] = _optional_field("Every one of these filters holds.", name="and")
+    namespace["and_"] = _optional_field(
+        "Every one of these filters holds (an empty list keeps everything).", name="and"
+    )
     annotations["or_"] = Optional[list[name]]  # type: ignore[valid-type]  # noqa: UP045
-    namespace["or_"] = _optional_field("At least one of these filters holds.", name="or")
+    namespace["or_"] = _optional_field(
+        "At least one of these filters holds (an empty list keeps nothing).", name="or"
+    )
     annotations["not_"] = Optional[name]  # noqa: UP045
-    namespace["not_"] = _optional_field("This filter does not hold.", name="not")
+    namespace["not_"] = _optional_field(
+        "This filter does not hold. A condition on an empty field fails here too: "
+        '`not: {email: {eq: "…"}}` also leaves out records without an e-mail.',
+        name="not",
+    )
     namespace["__annotations__"] = annotations
     cls = type(name, (), namespace)
     return strawberry.input(
-        cls, description=f"Which {entity.name.lower()}s to keep. All given conditions must hold."
+        cls,
+        description=f"Which {plural(words(entity.name))} to keep. All given conditions must "
+        "hold; leave the filter out to keep them all.",
     )
 
 
 _ENUM_FILTER_CACHE: dict[str, Any] = {}
 
 
-def _enum_filter_cached(enum_type: type[Enum]) -> Any:
+def _enum_filter_cached(enum_type: type[Enum], what: str) -> Any:
     if enum_type.__name__ not in _ENUM_FILTER_CACHE:
-        f = _enum_filter(enum_type)
+        f = _enum_filter(enum_type, what)
         _ENUM_FILTER_CACHE[enum_type.__name__] = f
         setattr(_MODULE, f.__name__, f)
     return _ENUM_FILTER_CACHE[enum_type.__name__]
+
+
+#: How every sort ends, for the `orderBy` arguments, the `*Order` inputs and the docs.
+TIE_BREAK = (
+    "Records equal on every key come in the order of their internal uuid, ascending or "
+    "descending with the first key. A global id is the base64 of `Type:uuid`, so this is not "
+    "the order of the global id strings."
+)
 
 
 def _entity_order(entity: Entity) -> Any:
     members = {_upper_snake(p.name): p.name for p in entity.props.values() if p.sortable}
     py_enum: Any = Enum(f"{entity.name}OrderField", members)  # type: ignore[misc]
     field_enum = strawberry.enum(
-        py_enum, description=f"Fields {entity.name.lower()}s can be sorted by."
+        py_enum, description=f"What {plural(words(entity.name))} can be sorted by."
     )
     ORDER_FIELDS[entity.name] = field_enum
     setattr(_MODULE, field_enum.__name__, field_enum)
     namespace: dict[str, Any] = {
         "__module__": __name__,
         "__annotations__": {"field": field_enum, "direction": SortDirection},
-        "field": strawberry.field(description="What to sort by."),
-        "direction": strawberry.field(default=SortDirection.ASC, description="ASC or DESC."),
+        "field": strawberry.field(description="The field to sort by."),
+        "direction": strawberry.field(
+            default=SortDirection.ASC, description="ASC (the default) or DESC."
+        ),
     }
     cls = type(f"{entity.name}Order", (), namespace)
-    return strawberry.input(
-        cls, description="One sort key. Ties always break by id, so the order is total."
-    )
+    return strawberry.input(cls, description=f"One sort key: a field and a direction. {TIE_BREAK}")
+
+
+#: Filter and sort fields with no namesake on their entity's type: what they hold.
+_OWN_DOCS: dict[tuple[str, str], str] = {
+    ("Segment", "requireConsentChannel"): "The channel of the segment's consent rule "
+    "(`requireConsent.channel`).",
+    ("Segment", "requireConsentPurpose"): "The purpose of the segment's consent rule "
+    "(`requireConsent.purpose`).",
+}
+
+#: Stored address properties -> the Address field they are shown as.
+_ADDRESS_PARTS = {
+    "addressLine1": "line1",
+    "addressLine2": "line2",
+    "postalCode": "postal_code",
+    "city": "city",
+    "region": "region",
+    "country": "country",
+}
+
+_ID_FILTER = "Keep only the records with these global ids (`eq` one, `in` several)."
+_ID_SORT = (
+    "Sort by the internal uuid inside each global id: a stable order with no business meaning, "
+    "and not the order of the global id strings. Every sort already ends with this key."
+)
+_PERSONAL_FILTER = (
+    " Personal data: only ADMIN and MANAGER may filter on it; other roles get the error "
+    "FORBIDDEN_FIELD."
+)
+_ENUM_SORT = " Values sort alphabetically by name."
+_TEXT_SORT = " Text sorts by character code: capitals before small letters, accented letters last."
+_NULLS_SORT = " Records without a value come last in ASC order and first in DESC order."
+
+
+def _descriptions(cls: Any) -> dict[str, str]:
+    return {f.python_name: f.description or "" for f in cls.__strawberry_definition__.fields}
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _what_it_holds(entity: Entity, prop: Prop, entity_type: Any, address_type: Any) -> str:
+    own = _descriptions(entity_type)
+    if (entity.name, prop.name) in _OWN_DOCS:
+        return _OWN_DOCS[(entity.name, prop.name)]
+    if prop.name in _ADDRESS_PARTS and "address" in own:
+        part = _descriptions(address_type)[_ADDRESS_PARTS[prop.name]]
+        return f"{part.rstrip('.')}; part of the {_lower_first(own['address']).rstrip('.')}."
+    description = own.get(_snake(prop.name))
+    if not description:
+        raise LookupError(
+            f"{entity.name}.{prop.name} has no description to derive its filter and sort "
+            "descriptions from: describe the field on its type, or add it to _OWN_DOCS."
+        )
+    return description
+
+
+def describe_fields(entity_types: dict[str, Any], address_type: Any) -> None:
+    """Describe every generated filter field and sort value by the field it stands for.
+
+    The entity types are built after the filters (their connection fields take them), so
+    schema/types/entities.py calls this once they exist: `CustomerFilter.totalSpent` and
+    `CustomerOrderField.TOTAL_SPENT` then say what `Customer.totalSpent` says, and a model
+    property without a description on its type fails at import time.
+    """
+    from resolvers.compiler.ordering import NEVER_NULL
+
+    for entity in ENTITIES.values():
+        entity_type = entity_types[entity.name]
+        by_attr = {_snake(p.name): p for p in entity.props.values()}
+        for field in FILTERS[entity.name].__strawberry_definition__.fields:
+            prop = by_attr.get(field.python_name)
+            if prop is None:
+                continue  # a relationship filter, and/or/not: described where made
+            if prop.name == "id":
+                field.description = _ID_FILTER
+                continue
+            holds = _what_it_holds(entity, prop, entity_type, address_type)
+            field.description = f"Conditions on `{prop.name}`: {holds}" + (
+                _PERSONAL_FILTER if prop.personal else ""
+            )
+        for value in ORDER_FIELDS[entity.name].__strawberry_definition__.values:  # type: ignore[attr-defined]
+            prop = entity.props[value.value]
+            if prop.name == "id":
+                value.description = _ID_SORT
+                continue
+            holds = _what_it_holds(entity, prop, entity_type, address_type)
+            value.description = (
+                f"Sort by `{prop.name}`: {holds}"
+                + (_ENUM_SORT if prop.kind is Kind.ENUM else "")
+                + (_TEXT_SORT if prop.kind is Kind.STRING else "")
+                + ("" if prop.name in NEVER_NULL else _NULLS_SORT)
+            )
 
 
 for _entity in ENTITIES.values():
@@ -222,4 +385,14 @@ for _entity in ENTITIES.values():
     ORDERS[_entity.name] = _entity_order(_entity)
     setattr(_MODULE, f"{_entity.name}Order", ORDERS[_entity.name])
 
-__all__ = ["ENUMS", "FILTERS", "ORDERS", "ORDER_FIELDS", "PyDecimal", "dt", "enum_for"]
+__all__ = [
+    "ENUMS",
+    "FILTERS",
+    "ORDERS",
+    "ORDER_FIELDS",
+    "TIE_BREAK",
+    "PyDecimal",
+    "describe_fields",
+    "dt",
+    "enum_for",
+]

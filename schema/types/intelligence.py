@@ -75,7 +75,7 @@ class RecommendationBasis(Enum):
     BEST_SELLER = strawberry.enum_value(
         "BEST_SELLER",
         description="The customer has no orders yet: a best seller among customers of the same "
-        "kind (BUSINESS or INDIVIDUAL).",
+        "kind (BUSINESS or INDIVIDUAL) over the latest 2,000 orders.",
     )
 
 
@@ -86,7 +86,8 @@ class Recommendation:
     )
     score: int = value(
         "CO_PURCHASE: how many other customers bought both one of this customer's products and "
-        "this one. BEST_SELLER: how many customers of the same kind bought it."
+        "this one. BEST_SELLER: how many customers of the same kind bought it (latest 2,000 "
+        "orders)."
     )
     basis: RecommendationBasis = value("Why it is recommended; see the enum.")
     bought_with: list[Product] = value(
@@ -104,7 +105,9 @@ class ChurnRisk:
     at_risk: bool = value("True when the rule above holds.")
     days_since_last_order: float | None = value("Days from the last order to the reference time.")
     median_gap_days: float | None = value("Median number of days between consecutive orders.")
-    risk_score: float | None = value("daysSinceLastOrder ÷ medianGapDays; higher is worse.")
+    risk_score: float | None = value(
+        "How overdue the next order is: daysSinceLastOrder ÷ medianGapDays; higher is worse."
+    )
     order_count: int = value("Orders the rule looked at.")
 
 
@@ -148,7 +151,9 @@ def _set_members(
 )
 class RevenueConcentration:
     customer_count: int = value("Customers in the set.")
-    customer_share: float = value("customerCount ÷ all customers.")
+    customer_share: float = value(
+        "Share of all customers in the set: customerCount ÷ all customers."
+    )
     revenue_share: float = value("Revenue of the set ÷ all revenue (≥ the requested share).")
     total_revenue: Decimal = value("Revenue of all customers (amounts summed as stored).")
     customers: list[Customer] = strawberry.field(

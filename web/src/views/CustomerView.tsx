@@ -3,9 +3,9 @@ import { useState, type ReactNode } from "react";
 import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
 import { date, entityPath, humanize, money } from "../entities";
 import { graphql } from "../gql";
-import type { CustomerPageQuery } from "../gql/graphql";
+import type { CustomerPageQuery, CustomerRecommendationsQuery } from "../gql/graphql";
 import { Link } from "../router";
-import { useQuery } from "../useQuery";
+import { useQuery, type QueryState } from "../useQuery";
 import { ContactDetailsForm } from "./ContactDetailsForm";
 import { LogInteractionForm } from "./LogInteractionForm";
 
@@ -104,20 +104,6 @@ export const CustomerPageDocument = graphql(`
           riskScore
           orderCount
         }
-        recommendations(first: 5) {
-          score
-          product {
-            id
-            sku
-            name
-            price
-            currency
-          }
-          boughtWith {
-            sku
-            name
-          }
-        }
         referredBy {
           referredAt
           channel
@@ -160,7 +146,66 @@ export const CustomerPageDocument = graphql(`
   }
 `);
 
+// The second request of the page: recommendations cost more than the rest of the page together
+// (they look at what other customers bought), so the page shows first and they follow.
+export const CustomerRecommendationsDocument = graphql(`
+  query CustomerRecommendations($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Customer {
+        id
+        kind
+        recommendations(first: 5) {
+          score
+          basis
+          product {
+            id
+            sku
+            name
+            price
+            currency
+          }
+          boughtWith {
+            sku
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
 type Customer = Extract<NonNullable<CustomerPageQuery["node"]>, { __typename: "Customer" }>;
+
+function Recommendations({ state }: { state: QueryState<CustomerRecommendationsQuery> }) {
+  const { data, error, loading, reload } = state;
+  const c = data?.node?.__typename === "Customer" ? data.node : null;
+  return (
+    <Card title="Recommendations">
+      {loading && !data && <p className="muted">Working out what to offer…</p>}
+      {error && <Failure error={error} reload={reload} />}
+      {c && c.recommendations.length === 0 && <p className="muted">Nothing to recommend yet.</p>}
+      {c && c.recommendations.length > 0 && (
+        <ol>
+          {c.recommendations.map((r) => (
+            <li key={r.product.id}>
+              <strong>{r.product.name}</strong>{" "}
+              <span className="muted">
+                ({r.product.sku}, {money(r.product.price, r.product.currency)})
+              </span>
+              <br />
+              <span className="muted">
+                {r.basis === "BEST_SELLER"
+                  ? `a best seller with ${c.kind === "BUSINESS" ? "business" : "individual"} customers (score ${r.score})`
+                  : `score ${r.score}; bought with ${r.boughtWith.map((p) => p.name).join(", ") || "—"}`}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}
 type Referral = Customer["referrals"][number];
 
 export function ChurnBadge({ risk }: { risk: Customer["churnRisk"] }) {
@@ -204,6 +249,8 @@ function ReferralTree({ rootId, referrals }: { rootId: string; referrals: Referr
 
 export function CustomerView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
+  // Asked at the same time as the page, not after it.
+  const recommendations = useQuery(CustomerRecommendationsDocument, { id });
   const [editing, setEditing] = useState(false);
   if (loading && !data) return <Loading what="the customer" />;
   if (error) return <Failure error={error} reload={reload} />;
@@ -346,23 +393,7 @@ export function CustomerView({ id }: { id: string }) {
             </ol>
           )}
         </Card>
-        <Card title="Recommendations">
-          {c.recommendations.length === 0 ? (
-            <p className="muted">Nothing to recommend yet.</p>
-          ) : (
-            <ol>
-              {c.recommendations.map((r) => (
-                <li key={r.product.id}>
-                  <strong>{r.product.name}</strong> <span className="muted">({r.product.sku}, {money(r.product.price, r.product.currency)})</span>
-                  <br />
-                  <span className="muted">
-                    score {r.score}; bought with {r.boughtWith.map((p) => p.name).join(", ") || "—"}
-                  </span>
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+        <Recommendations state={recommendations} />
         <Card title="Referrals">
           <h3>Referred by</h3>
           {c.referralChain.length === 0 ? (
