@@ -362,3 +362,26 @@ async def test_a_missing_total_spent_filters_as_zero_and_the_range_uses_the_stor
             statement = body["extensions"]["cypher"][0]["statement"]
             assert "coalesce(n1.totalSpent" not in statement.split("ORDER BY")[0]
             assert ".totalSpent > $" in statement
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_ordering_by_id_follows_the_direction_asked_for(
+    client: httpx.AsyncClient, graph: Graph, direction: str
+) -> None:
+    """`orderBy: [{field: ID, direction: DESC}]` came back ascending: the id key was dropped
+    and the tie-break took ASC. Ids order by the internal uuid; pages must agree too."""
+    rows = make_customers(seed=3, count=7)
+    await load(graph, rows)
+    ids = [r["id"] for r in rows]
+    query = """query($d: SortDirection!, $after: String) {
+      customers(first: 3, after: $after, orderBy: [{field: ID, direction: $d}]) {
+        edges { node { id } } pageInfo { endCursor hasNextPage } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await data(client, query, {"d": direction, "after": after}))["customers"]
+        seen += [global_id.decode(e["node"]["id"])[1] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted(ids, reverse=direction == "DESC")

@@ -74,7 +74,11 @@ def sort_keys(entity: Entity, order_by: list[dict[str, Any]] | None) -> list[Sor
             name = getattr(item["field"], "value", item["field"])
             descending = getattr(item.get("direction"), "value", item.get("direction")) == "DESC"
             prop = entity.props[name]  # the enum only offers sortable model properties
-            if prop.name != "id" and all(k.prop.name != name for k in keys):
+            if prop.name == "id":
+                # The id is unique: it ends the ordering, in the direction asked for.
+                keys.append(SortKey(prop, descending))
+                return keys
+            if all(k.prop.name != name for k in keys):
                 keys.append(SortKey(prop, descending))
     else:
         keys = [SortKey(entity.props[n], d) for n, d in DEFAULT_ORDER[entity.name]]
