@@ -45,8 +45,6 @@ class Prop:
     #: `coalesce({n}.name, default)`): filters compare the stored property itself, so Neo4j can
     #: use its index, and add `IS NULL` only when the default would match.
     default: Any = None
-    #: Stored lower-cased (tag names): a filter value is lower-cased too, so `VIP` finds `vip`.
-    folded: bool = False
 
     def cypher(self, var: str) -> str:
         return self.expr.format(n=var) if self.expr else f"{var}.{self.name}"
@@ -398,7 +396,7 @@ USER = Entity(
     },
 )
 
-TAG = Entity("Tag", _props(*_COMMON, Prop("name", S, sortable=True, folded=True)))
+TAG = Entity("Tag", _props(*_COMMON, Prop("name", S, sortable=True)))
 
 CONSENT = Entity(
     "Consent",

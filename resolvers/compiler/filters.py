@@ -53,8 +53,6 @@ def _plain(value: Any, prop: Prop, path: str) -> Any:
             ) from exc
     if prop.kind is Kind.ID:
         return _raw_id(value, path)
-    if prop.folded and isinstance(value, str):
-        return value.lower()
     return value
 
 
