@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
-from schema import global_id
+from core import global_id
 from schema.context import Info
 
 READERS = frozenset({"ADMIN", "MANAGER"})

@@ -29,6 +29,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from core import global_id
+from core.validation import Validator
 from graphdb import duplicates as cypher
 from graphdb.driver import Graph
 from resolvers.compiler.errors import QueryArgumentError
@@ -37,8 +39,6 @@ from resolvers.compiler.plan import Emitter, _key
 from resolvers.compiler.planner import Planner
 from resolvers.compiler.selection import root_field
 from resolvers.compiler.visibility import Visibility
-from resolvers.validation import Validator
-from schema import global_id
 from schema.context import Info
 
 #: Largest block the statement returns; a bigger one (say, 500 customers called "Jan" in one

@@ -16,14 +16,14 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import gdpr as cypher
 from resolvers.audit import forbidden
-from resolvers.validation import FieldError
 from resolvers.writes._audit import Subject, money, plain
 from resolvers.writes._tx import Guard, Ref, Refused, Tx, execute
-from resolvers.writes.codes import WriteCode
-from schema import global_id
 from schema.context import Info
 
 _MONEY = frozenset({"totalSpent", "total", "unitPrice", "annualRevenue", "price"})

@@ -7,10 +7,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from core import global_id
 from resolvers.compiler import Compiled, compile_connection, compile_node, compile_nodes
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.segments.cache import SEGMENTS, StaleSegments
-from schema import global_id
 from schema.context import Info
 
 

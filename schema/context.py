@@ -11,12 +11,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from core.viewer import Viewer
 from graphdb.driver import StatementLog
-from rapport.auth.viewer import Viewer
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from graphdb.driver import Graph
-    from rapport.settings import Settings
 
 
 @dataclass

@@ -16,12 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from rich.console import Console
 
-from graphdb.driver import Graph
-from rapport.io import import_rows, read_file, read_text
-from rapport.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
-from rapport.io.report import ImportResult
-from resolvers.compiler.visibility import Visibility
-from resolvers.validation import (
+from core.validation import (
     _FORBIDDEN_CATEGORIES,
     _PLAIN_EMAIL_RE,
     Code,
@@ -29,6 +24,11 @@ from resolvers.validation import (
     _e164,
     _plain_email,
 )
+from graphdb.driver import Graph
+from rapport.io import import_rows, read_file, read_text
+from rapport.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
+from rapport.io.report import ImportResult
+from resolvers.compiler.visibility import Visibility
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)

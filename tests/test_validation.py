@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.money import SCALE, format_money, from_storage, to_storage
-from resolvers.validation import (
+from core.money import SCALE, format_money, from_storage, to_storage
+from core.validation import (
     EXTERNAL_ID_MAX_LENGTH,
     Code,
     FieldError,

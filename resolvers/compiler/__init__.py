@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter, Projection
 from resolvers.compiler.planner import Planner, UnsupportedField

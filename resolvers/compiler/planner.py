@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphdb.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (

@@ -11,7 +11,7 @@ from typing import Any
 
 import phonenumbers
 
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
 from graphdb.ownership import owned
 from resolvers.compiler import Compiled
 from resolvers.compiler.errors import QueryArgumentError

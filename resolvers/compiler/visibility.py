@@ -1,6 +1,6 @@
 """Who may see personal data: masking is compiled into the Cypher, never applied afterwards.
 
-A personal field (`personal=True` in graphdb/model.py) is emitted as
+A personal field (`personal=True` in core/model.py) is emitted as
 `CASE WHEN <guard> THEN <value> END`, so a masked value never leaves the database. Masked roles
 may not filter on personal fields either (that would reveal values through totalCount or the
 presence of a row), and search uses an index without e-mail addresses.

@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core import global_id
+from core.validation import FieldError, Validator
 from graphdb.driver import run_in
 from graphdb.writes import nodes
-from resolvers.validation import FieldError, Validator
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
@@ -29,7 +30,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema import global_id
 from schema.context import Info
 
 #: rules checked inside the transaction: (checks, raw id of the node) → records errors

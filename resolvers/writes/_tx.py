@@ -19,16 +19,16 @@ from typing import Any, TypeVar
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError, FieldName, Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from resolvers.compiler import compile_payload_entity
-from resolvers.validation import FieldError, FieldName, Validator
 from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
-from resolvers.writes.codes import WriteCode
 from resolvers.writes.policy import OPEN as OPEN
 from resolvers.writes.policy import Guard as Guard
-from schema import global_id
 from schema.context import Info
 
 T = TypeVar("T")

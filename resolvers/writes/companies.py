@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Code, Validator
 from graphdb.writes import companies as cypher
-from resolvers.validation import Code, Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version, given
 from resolvers.writes._tx import OPEN, Checks, Guard, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.accounts import CreateCompanyInput, DeleteCompanyInput, UpdateCompanyInput
 from schema.payloads.accounts import (

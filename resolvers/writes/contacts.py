@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import contacts as cypher
-from resolvers.validation import Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator

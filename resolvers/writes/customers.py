@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
+from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
 from graphdb.writes import customers as cypher
-from resolvers.validation import Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_check, enum_value, expected_version, given
 from resolvers.writes._tx import Checks, Guard, Ref, Tx, decode_ref, validator
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.accounts import (
     CreateCustomerInput,

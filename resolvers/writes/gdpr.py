@@ -35,13 +35,13 @@ from typing import Any
 
 import orjson
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import gdpr as cypher
-from resolvers.validation import FieldError
 from resolvers.writes._audit import ERASED, Subject, erasable_fields, redact, scrub
 from resolvers.writes._tx import Refused, Tx, decode_ref, execute, now, validator
-from resolvers.writes.codes import WriteCode
-from schema import global_id
 from schema.context import Info
 
 MIN_SCRUB_LENGTH = 3

@@ -14,14 +14,14 @@ from typing import Any
 
 from rich.console import Console
 
+from core.codes import WriteCode
+from core.validation import Code
 from rapport.io.importing import MissingColumns, import_rows, plan_columns
 from rapport.io.mapping import MappingError, parse_map
 from rapport.io.readers import BadRow, Format, RawRow, ReadError, read_text
 from rapport.io.values import conventions
-from resolvers.validation import Code
 from resolvers.writes import policy
 from resolvers.writes._audit import Actor
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.imports import ImportFormat, ImportRecordsInput
 from schema.payloads.imports import ImportDetected, ImportPayload, ImportRowError

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.model import INTERACTION_KINDS
+from core.validation import Code, Validator
 from graphdb.driver import run_in
-from graphdb.model import INTERACTION_KINDS
 from graphdb.writes import activity as cypher
-from resolvers.validation import Code, Validator
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, present

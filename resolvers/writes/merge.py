@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from graphdb.writes import merge as cypher
-from resolvers.validation import FieldError
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
 from resolvers.writes._tx import (
@@ -30,8 +32,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema import global_id
 from schema.context import Info
 from schema.inputs.merge import MergeContactsInput, MergeCustomersInput
 from schema.payloads.merge import MergeContactsPayload, MergeCustomersPayload

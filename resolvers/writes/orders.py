@@ -18,10 +18,11 @@ from typing import Any
 
 import orjson
 
+from core.codes import WriteCode
+from core.model import ORDER_STATUSES
+from core.validation import INT64_MAX, Code, FieldError, Validator
 from graphdb.driver import run_in
-from graphdb.model import ORDER_STATUSES
 from graphdb.writes import orders as cypher
-from resolvers.validation import INT64_MAX, Code, FieldError, Validator
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, enum_value, present
 from resolvers.writes._tx import (
@@ -37,7 +38,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.orders import OrderLineInput, PlaceOrderInput
 from schema.payloads.orders import PlaceOrderPayload

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.codes import WriteCode
+from core.model import DECISION_ROLES, SENIORITIES
+from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.model import DECISION_ROLES, SENIORITIES
 from graphdb.writes import locks
 from graphdb.writes import people as cypher
-from resolvers.validation import Validator
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import Changes, enum_check, present
 from resolvers.writes._tx import (
@@ -30,7 +31,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.relations import (
     ConnectContactsInput,

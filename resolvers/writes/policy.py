@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from neo4j import AsyncManagedTransaction
 
+from core.codes import WriteCode
+from core.validation import FieldError
+from core.viewer import ROLES as ALL_ROLES
+from core.viewer import Role, Viewer
 from graphdb.driver import run_in
 from graphdb.writes import audit as cypher
 from graphdb.writes import nodes
-from rapport.auth.viewer import ROLES as ALL_ROLES
-from rapport.auth.viewer import Role, Viewer
-from resolvers.validation import FieldError
-from resolvers.writes.codes import WriteCode
 
 if TYPE_CHECKING:
     from resolvers.writes._tx import Ref

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
-from resolvers.validation import Validator
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
@@ -29,7 +30,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.relations import RecordReferralInput
 from schema.payloads.relations import RecordReferralPayload

@@ -13,15 +13,15 @@ from typing import Any
 from graphql import GraphQLSchema
 from strawberry import UNSET
 
+from core.model import ENTITIES
+from core.validation import Code, Validator
 from graphdb.driver import run_in
-from graphdb.model import ENTITIES
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.filters import predicate
 from resolvers.compiler.params import Params, Vars
 from resolvers.compiler.selection import root_field
 from resolvers.segments import codec
 from resolvers.segments.cache import SEGMENTS, from_record
-from resolvers.validation import Code, Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator

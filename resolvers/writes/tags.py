@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import global_id
+from core.validation import Code, Validator
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
-from resolvers.validation import Code, Validator
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -24,7 +25,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema import global_id
 from schema.context import Info
 from schema.inputs.activity import TagInput, UntagInput
 from schema.payloads.activity import TagPayload, UntagPayload

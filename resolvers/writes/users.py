@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.validation import Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
 from schema.context import Info
 from schema.inputs.people import CreateUserInput, DeleteUserInput, UpdateUserInput
 from schema.payloads.people import CreateUserPayload, DeleteUserPayload, UpdateUserPayload

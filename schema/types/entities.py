@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from graphdb.model import (
+from core.model import (
     COMPANY,
     CONTACT,
     DECISION_ROLES,

@@ -27,7 +27,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from resolvers.money import SCALE, to_storage
+from core.money import SCALE, to_storage
 
 FieldName = str | int | tuple[str | int, ...]
 """A field relative to the validator's prefix: "email", or ("lines", 2, "quantity")."""
@@ -645,7 +645,7 @@ class Validator:
         *,
         required: bool = False,
     ) -> int | None:
-        """An amount of money, returned as the storage integer (see resolvers.money).
+        """An amount of money, returned as the storage integer (see core.money).
 
         Floats are refused outright, even 12.5: a float has already lost precision before it
         reaches us (0.1 + 0.2), and accepting "nice" floats would hide the client bug that sends
