@@ -26,7 +26,8 @@ from neo4j import AsyncManagedTransaction
 from core.codes import WriteCode
 from core.model import ENTITIES
 from core.model import Kind as PropKind
-from core.validation import INT64_MAX, Code, FieldError, Validator
+from core.validation import Code, FieldError, Validator
+from core.validation.numbers import INT64_MAX
 from graphdb.driver import Graph, run_in
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher

@@ -20,7 +20,8 @@ import orjson
 
 from core.codes import WriteCode
 from core.model import ORDER_STATUSES
-from core.validation import INT64_MAX, Code, FieldError, Validator
+from core.validation import Code, FieldError, Validator
+from core.validation.numbers import INT64_MAX
 from graphdb.driver import run_in
 from graphdb.writes import orders as cypher
 from resolvers.writes._audit import Subject
