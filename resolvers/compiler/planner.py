@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+from core.selection import Field
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
@@ -34,7 +35,6 @@ from resolvers.compiler.plan import (
     SegmentMembers,
     Single,
 )
-from resolvers.compiler.selection import Field
 from resolvers.compiler.visibility import FULL, Visibility, masked
 from resolvers.segments.cache import SEGMENTS
 

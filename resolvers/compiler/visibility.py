@@ -20,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.viewer import Viewer
 from graphdb.ownership import VIEWER_PARAM, owned_template
+from resolvers.call import Call
 
 __all__ = ["FULL", "VIEWER_PARAM", "Visibility", "masked"]
 
@@ -31,8 +33,11 @@ class Visibility:
     user_id: str | None = None
 
     @classmethod
-    def of(cls, info: Any) -> Visibility:
-        principal = getattr(info.context, "principal", None)
+    def of(cls, call: Call) -> Visibility:
+        return cls.for_viewer(call.principal)
+
+    @classmethod
+    def for_viewer(cls, principal: Viewer | None) -> Visibility:
         if principal is None:
             return FULL
         return cls(principal.role, principal.user_id)
