@@ -1,16 +1,42 @@
-"""The change log's reads (docs/subscriptions.md): a window of AuditEvents in `seq` order.
+"""The change log (docs/subscriptions.md): numbering new AuditEvents, reading them in order.
 
-Every AuditEvent carries `seq`, a number from the ChangeLog counter taken in the transaction
-that made the change (graphdb/writes/audit.py): commit order, with no number skipped. A reader
-therefore scans a *contiguous* range of numbers with the unique `seq` index and can tell a
-missing number (see resolvers/changes.py) from the end of the log.
+A mutation writes its AuditEvent as `:ChangePending` in its own transaction, without taking any
+shared lock (graphdb/writes/audit.py). A reader first numbers the committed pending events
+(`LOCK`, then `NUMBER`, in one write transaction): the ChangeLog counter is write-locked by the
+first statement, so the second reads the counter and the pending events fresh, after every
+earlier numbering committed. Numbers are therefore unique, contiguous (a rolled-back numbering
+gives its numbers back) and only grow: an event committed after a numbering gets a number
+greater than all of that numbering's. Readers scan a contiguous range of numbers with the
+unique `seq` index and can tell a missing number (resolvers/changes.py) from the end.
 """
 
 from __future__ import annotations
 
+#: Are there committed events without a number?
+PENDING = "RETURN EXISTS { MATCH (:ChangePending) } AS pending"
+
+#: Write-lock the counter (created on first use); the next statement reads it fresh.
+LOCK = (
+    "MERGE (log:ChangeLog {id: 'changes'}) ON CREATE SET log.seq = 0, log.epoch = randomUUID() "
+    "SET log._lock = true REMOVE log._lock"
+)
+
+#: Number up to `$limit` pending events in the order they were recorded (ties by id).
+NUMBER = (
+    "MATCH (log:ChangeLog {id: 'changes'}) "
+    "CALL () { MATCH (e:ChangePending) WITH e ORDER BY e.recordedAt, e.id LIMIT $limit "
+    "RETURN collect(e) AS pending } "
+    "WITH log, pending, log.seq AS base, datetime.statement() AS now "
+    "SET log.seq = base + size(pending) "
+    "WITH base, now, pending UNWIND range(0, size(pending) - 1) AS i "
+    "WITH base, now, i, pending[i] AS e "
+    "SET e.seq = base + i + 1, e.sequencedAt = now REMOVE e:ChangePending "
+    "RETURN count(*) AS numbered"
+)
+
 #: What a feed needs of an event.
 _EVENT = (
-    "e {.seq, .id, .at, .recordedAt, .actorId, .action, .change, .entityType, .entityId, .changes}"
+    "e {.seq, .id, .at, .sequencedAt, .actorId, .action, .change, .entityType, .entityId, .changes}"
 )
 
 #: The log's head and epoch, where a cursor stands, and up to `$limit` events after it.

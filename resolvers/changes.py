@@ -1,13 +1,15 @@
 """The change feed over the audit trail: `Query.changes` pages it, `Subscription.changes`
 streams it. docs/subscriptions.md states the guarantees; this module keeps them.
 
-- **Order**: every AuditEvent has `seq`, taken from the ChangeLog counter in the transaction of
-  the change (graphdb/writes/audit.py). The counter's write lock is held to the commit, so `seq`
-  order is commit order and every number is used exactly once (a rolled-back transaction gives
-  its number back). A cursor is a `seq`; "after a cursor" is `seq > cursor`.
+- **Order**: a mutation writes its AuditEvent unnumbered (`:ChangePending`) in its own
+  transaction, taking no shared lock. Readers number committed pending events first
+  (`number_pending`): under the ChangeLog counter's lock, in the order they were recorded, so
+  numbers are unique, contiguous and only grow, and an event committed later gets a greater
+  number than every event numbered before. A cursor is a `seq`; "after a cursor" is
+  `seq > cursor`, and nothing committed can end up at or below a cursor already handed out.
 - **Nothing lost**: readers deliver only a gap-free run of numbers. A missing number is a
-  commit that a read did not see yet; the read stops before it and the next poll gets it. Only
-  a number still missing `GAP_SETTLE_S` after a later event was recorded (an event deleted by
+  numbering that a read overlapped; the read stops before it and the next poll gets it. Only a
+  number still missing `GAP_SETTLE_S` after a later event was numbered (an event deleted by
   hand) is passed over, and logged.
 - **Fan-out**: each API process runs one poller (`ChangeHub`) for all its subscribers, reading
   the log from the database; any process's subscribers see every process's writes. Subscribers
@@ -29,7 +31,7 @@ from typing import Any
 import orjson
 
 from graphdb import changes as cypher
-from graphdb.driver import Graph
+from graphdb.driver import Graph, run_in
 from graphdb.model import ENTITIES, Kind
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
@@ -61,6 +63,8 @@ GAP_SETTLE_S = 10.0
 SCAN = 1000
 #: events the poller reads per statement
 POLL_BATCH = 500
+#: events one numbering pass numbers
+NUMBER_BATCH = 5000
 
 _SIG = cursors.signature("ChangeEvent", [("seq", False)])
 _KINDS = [(Kind.STRING, False), (Kind.INT, False)]
@@ -223,13 +227,27 @@ def _gap_free(start: int, events: list[Any], now: dt.datetime, epoch: str) -> li
     for event in events:
         seq = int(event["seq"])
         if seq != expected:
-            recorded = _native(event.get("recordedAt") or event["at"])
-            if (now - recorded).total_seconds() < GAP_SETTLE_S:
+            numbered = _native(event.get("sequencedAt") or event["at"])
+            if (now - numbered).total_seconds() < GAP_SETTLE_S:
                 break  # a commit this read did not see yet: the next read gets it
             log.warning("change log: numbers %d to %d are missing; passed over", expected, seq - 1)
         rows.append(to_row(event, epoch))
         expected = seq + 1
     return rows
+
+
+async def number_pending(graph: Graph) -> int:
+    """Number the committed events that have no number yet (graphdb/changes.py); how many."""
+    found = await graph.read(cypher.PENDING)
+    if not found or not found[0]["pending"]:
+        return 0
+
+    async def work(tx: Any) -> int:
+        await run_in(tx, cypher.LOCK, {})
+        rows = await run_in(tx, cypher.NUMBER, {"limit": NUMBER_BATCH})
+        return int(rows[0]["numbered"]) if rows else 0
+
+    return await graph.write_tx(work)
 
 
 async def read_window(graph: Graph, after: int | None, limit: int, retention_s: float) -> Window:
@@ -440,6 +458,7 @@ async def page(
         )
     epoch, seq = decode_cursor(after) if after is not None else (None, None)
     limit = first if filters.none else max(first, SCAN)
+    await number_pending(graph)
     window = await read_window(graph, seq, limit, config.retention_s)
     if epoch is not None:
         check_cursor(window, epoch, config.retention_s)
@@ -542,6 +561,7 @@ class ChangeHub:
         while True:
             full = False
             try:
+                await number_pending(self.graph)
                 window = await read_window(
                     self.graph, self.head, POLL_BATCH, self.config.retention_s
                 )

@@ -18,8 +18,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from typer.testing import CliRunner
 
 from graphdb.driver import Graph
+from rapport.cli import app
 from rapport.settings import Settings
 from resolvers import changes as feed
 from tests._factories import new_company, new_contact, new_customer, new_product
@@ -209,6 +211,20 @@ async def test_import_merge_and_erasure_are_changes_too(client: httpx.AsyncClien
         ("createCustomer", "CREATED"),
         ("mergeCustomers", "MERGED"),
         ("eraseCustomer", "ERASED"),
+    ]
+
+
+async def test_an_import_from_the_command_line_is_a_change(
+    cli_env: Path, client: httpx.AsyncClient
+) -> None:
+    path = cli_env / "products.csv"
+    path.write_text("sku,name,price,currency\nCLI-1,From the shell,2.00,EUR\n")
+    args = ["import", str(path), "--type", "products", "--no-progress"]
+    result = await asyncio.to_thread(CliRunner().invoke, app, args)  # the CLI runs its own loop
+    assert result.exit_code == 0, result.output
+    events = await all_changes(client)
+    assert [(e["mutation"], e["action"], e["actor"]) for e in events] == [
+        ("importRecords", "CREATED", None)
     ]
 
 

@@ -1,6 +1,7 @@
 """The change feed over the audit trail (docs/subscriptions.md): one ChangeLog counter node, a
-unique commit-order number `seq` on every AuditEvent, and the existing events numbered in the
-order they were recorded (at, id), so a feed opened on an old database replays them too."""
+unique number `seq` on every AuditEvent (given after commit, graphdb/changes.py), and the
+existing events numbered in the order they were recorded (at, id), so a feed opened on an old
+database replays them too."""
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT changelog_id_unique IF NOT EXISTS FOR (n:ChangeLog) REQUIRE n.id IS UNIQUE",
@@ -17,7 +18,7 @@ STATEMENTS: tuple[str, ...] = (
     "WITH e ORDER BY e.at, e.id RETURN collect(e) AS pending } "
     "WITH log, pending, log.seq AS base "
     "FOREACH (i IN range(0, size(pending) - 1) | SET (pending[i]).seq = base + i + 1, "
-    "(pending[i]).recordedAt = (pending[i]).at, "
+    "(pending[i]).recordedAt = (pending[i]).at, (pending[i]).sequencedAt = (pending[i]).at, "
     "(pending[i]).change = CASE "
     "WHEN (pending[i]).action STARTS WITH 'create' THEN 'CREATED' "
     "WHEN (pending[i]).action STARTS WITH 'delete' THEN 'DELETED' "

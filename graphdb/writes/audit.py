@@ -88,24 +88,15 @@ def lock_all(type_name: str, key: str) -> str:
     )
 
 
-#: Takes the next number(s) of the change log. The counter is written, so its write lock is
-#: held until this transaction commits: the next writer reads it only after that commit, so
-#: `seq` order is commit order and no number is skipped (a rolled-back transaction gives its
-#: number back). `log.seq + n` on the right-hand side of SET locks before it reads (Cypher's
-#: rule for direct dependencies), so no two transactions read the same value. Recorded last in
-#: a mutation's transaction, the lock is held only from here to the commit. See
-#: docs/subscriptions.md.
-_NEXT = "MERGE (log:ChangeLog {id: 'changes'}) ON CREATE SET log.seq = 0, log.epoch = randomUUID() "
+#: A new event is also `:ChangePending`: in the change log, not numbered yet. The first reader of
+#: the feed after the commit numbers it (graphdb/changes.py), so no writer waits for another.
+_NEW = "CREATE (e:AuditEvent:ChangePending) "
 
 
 def record_all(type_name: str) -> str:
-    """`record` for every event of `$events` (bulk import), numbered in list order."""
+    """`record` for every event of `$events` (bulk import)."""
     return (
-        _NEXT + "SET log.seq = log.seq + size($events) "
-        "WITH log.seq - size($events) AS base "
-        "UNWIND range(0, size($events) - 1) AS i "
-        "CREATE (e:AuditEvent) SET e = $events[i], e.seq = base + i + 1, "
-        "e.recordedAt = datetime.statement() "
+        "UNWIND $events AS event " + _NEW + "SET e = event, e.recordedAt = datetime.statement() "
         f"WITH e CALL (e) {{ MATCH (n:{label(type_name)} {{id: e.entityId}}) "
         "CREATE (e)-[:ABOUT]->(n) }"
     )
@@ -120,12 +111,9 @@ def lock(type_name: str, key: str = "id") -> str:
 
 
 def record(type_name: str) -> str:
-    """A new AuditEvent from `$event` with the next change-log number, ABOUT the record
-    `$event.entityId` when it still exists."""
+    """A new AuditEvent from `$event`, ABOUT the record `$event.entityId` when it still exists."""
     return (
-        _NEXT + "SET log.seq = log.seq + 1 "
-        "CREATE (e:AuditEvent) SET e = $event, e.seq = log.seq, "
-        "e.recordedAt = datetime.statement() "
+        _NEW + "SET e = $event, e.recordedAt = datetime.statement() "
         f"WITH e CALL (e) {{ MATCH (n:{label(type_name)} {{id: e.entityId}}) "
         "CREATE (e)-[:ABOUT]->(n) }"
     )

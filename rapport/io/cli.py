@@ -130,6 +130,9 @@ def import_command(
     from rapport.io.mapping import MappingError, parse_map
     from rapport.io.readers import ReadError
     from rapport.io.report import default_report_path, write_report
+    from resolvers.writes._audit import Actor
+
+    CLI_IMPORT_ACTOR = Actor("", "rapport import (command line)", "cli", "importRecords")
     from rapport.io.values import conventions
     from rapport.settings import get_settings
 
@@ -174,6 +177,8 @@ def import_command(
                 console=console,
                 progress=progress,
                 locale=locale,
+                # audited like importRecords, so the change feed carries command-line imports
+                audit=None if dry_run else CLI_IMPORT_ACTOR,
             )
         finally:
             if graph is not None:
