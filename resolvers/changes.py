@@ -30,17 +30,17 @@ from typing import Any
 
 import orjson
 
+from core import global_id
+from core.model import ENTITIES, Kind
+from core.selection import Field
 from graphdb import changes as cypher
 from graphdb.driver import Graph, run_in
-from graphdb.model import ENTITIES, Kind
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter
 from resolvers.compiler.planner import Planner
-from resolvers.compiler.selection import Field
 from resolvers.compiler.visibility import Visibility
 from resolvers.segments.cache import SEGMENTS, StaleSegments
-from schema import global_id
 
 log = logging.getLogger("rapport.changes")
 

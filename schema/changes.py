@@ -11,11 +11,11 @@ from typing import Annotated, Any
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
 
+from core.selection import Field
 from resolvers import changes
-from resolvers.compiler import PLAN_CACHE, root_field
-from resolvers.compiler.selection import Field
+from resolvers.compiler import PLAN_CACHE
 from resolvers.compiler.visibility import Visibility
-from schema.context import Info
+from schema.context import Info, call
 from schema.scalars import DateTime
 from schema.types.base import Node, PageInfo
 from schema.types.entities import User
@@ -152,13 +152,14 @@ def _named(parent: Field | None, name: str) -> list[Field]:
 def _reader(info: Info, event: list[Field], kind: str) -> changes.EntityReader:
     entity = _merged([c for e in event for c in _named(e, "entity")])
     actor = _merged([c for e in event for c in _named(e, "actor")])
+    request = call(info)
     return changes.EntityReader(
         entity,
         actor,
-        Visibility.of(info),
+        Visibility.of(request),
         info.context.settings.max_page_size,
         info._raw_info.schema,
-        PLAN_CACHE.key(info, kind),
+        PLAN_CACHE.key(request, kind),
     )
 
 
@@ -243,7 +244,7 @@ class ChangeQueries:
         actions: Annotated[list[ChangeAction] | None, _ACTIONS] = None,
     ) -> ChangeEventConnection:
         info.context.viewer  # noqa: B018 - authenticated callers only
-        _, top, _ = root_field(info)
+        top = call(info).selection.top
         nodes = [n for e in _named(top, "edges") for n in _named(e, "node")]
         result = await changes.page(
             info.context.graph,
@@ -283,7 +284,7 @@ async def changes_subscription(
     ] = None,
 ) -> AsyncGenerator[ChangeEvent, None]:
     info.context.viewer  # noqa: B018 - authenticated callers only
-    _, top, _ = root_field(info)
+    top = call(info).selection.top
     socket = info.context.request
 
     async def drop(reason: str) -> None:

@@ -20,9 +20,9 @@ import pytest
 import websockets
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from graphdb.driver import Graph
 from rapport.cli import app
-from rapport.settings import Settings
 from resolvers import changes as feed
 from tests._factories import new_company, new_contact, new_customer, new_product
 from tests._gql import gql, mutate, ok
