@@ -86,6 +86,7 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
     written: set[str] = set()
     dropped = 0
     ready = 0
+    problems: list[str] = []
     stop_at = asyncio.Event()
     all_ready = asyncio.Event()
     if subscribers == 0:  # the write path alone, for comparison
@@ -115,9 +116,11 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
                         continue
                     received = time.time()
                     message = json.loads(raw)
-                    if message.get("type") != "next":
+                    data = (message.get("payload") or {}).get("data") or {}
+                    if message.get("type") != "next" or not data.get("changes"):
+                        problems.append(raw[:300])
                         continue
-                    event = message["payload"]["data"]["changes"]
+                    event = data["changes"]
                     at = dt.datetime.fromisoformat(event["at"]).timestamp()
                     latencies.append((received - at) * 1000)
         except websockets.ConnectionClosed:
@@ -170,6 +173,8 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
         await asyncio.sleep(0.1)
     stop_at.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if problems:
+        print(f"{len(problems)} messages that were not events, e.g. {problems[0]}", flush=True)
     return Result(
         subscribers=subscribers,
         rate_per_s=rate,

@@ -545,6 +545,8 @@ class ChangeHub:
         """Register; returns the number after which live batches start for it."""
         async with self._lock:
             if self._task is None or self._task.done():
+                # what committed before this subscriber came is numbered below its start
+                await number_pending(self.graph)
                 rows = await self.graph.read(cypher.HEAD)
                 self.head, self.epoch = int(rows[0]["head"]), rows[0]["epoch"]
                 self._task = asyncio.get_running_loop().create_task(self._run())
