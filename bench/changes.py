@@ -118,7 +118,7 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
                     message = json.loads(raw)
                     data = (message.get("payload") or {}).get("data") or {}
                     if message.get("type") != "next" or not data.get("changes"):
-                        problems.append(raw[:300])
+                        problems.append(str(raw)[:300])
                         continue
                     event = data["changes"]
                     at = dt.datetime.fromisoformat(event["at"]).timestamp()
