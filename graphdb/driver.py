@@ -8,11 +8,12 @@ statement count in the log are built on it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -93,6 +94,28 @@ def begin_statement_log() -> StatementLog:
     log = StatementLog()
     _statement_log.set(log)
     return log
+
+
+#: Called with +1 when a session (a pooled connection) is taken and -1 when it is given back:
+#: the metrics' "sessions in use" gauge (rapport/observability/metrics.py) registers here.
+_session_listeners: list[Callable[[int], None]] = []
+
+
+def watch_sessions(listener: Callable[[int], None]) -> None:
+    """Register `listener(delta)` for sessions taken (+1) and given back (-1); idempotent."""
+    if listener not in _session_listeners:
+        _session_listeners.append(listener)
+
+
+@contextlib.contextmanager
+def _session_in_use() -> Iterator[None]:
+    for listener in _session_listeners:
+        listener(1)
+    try:
+        yield
+    finally:
+        for listener in _session_listeners:
+            listener(-1)
 
 
 def _record(cypher: str, started: float, params: Mapping[str, Any] | None = None) -> None:
@@ -318,6 +341,10 @@ class Graph:
         started = time.perf_counter()
 
         async def run(acquire: float) -> list[Record]:
+            with _session_in_use():
+                return await read_in_session(acquire)
+
+        async def read_in_session(acquire: float) -> list[Record]:
             async with self.driver.session(
                 database=self.database,
                 default_access_mode=READ_ACCESS,
@@ -355,6 +382,10 @@ class Graph:
         timed = unit_of_work(timeout=self.tx_timeout_s)(tracked)
 
         async def run(acquire: float) -> T:
+            with _session_in_use():
+                return await write_in_session(acquire)
+
+        async def write_in_session(acquire: float) -> T:
             async with self.driver.session(
                 database=self.database,
                 connection_acquisition_timeout=acquire,

@@ -33,6 +33,7 @@ from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
+from rapport.observability.http import ObservabilityMiddleware
 from rapport.security.admission import (
     Admission,
     ProcessAdmissionMiddleware,
@@ -110,7 +111,7 @@ class RapportGraphQL(GraphQLView):
         debug = (
             request.headers.get("x-rapport-debug") == "1" and viewer is not None and viewer.is_admin
         )
-        return RequestContext(
+        context = RequestContext(
             request=request,
             response=response,
             graph=self._graph_holder["graph"],
@@ -120,6 +121,8 @@ class RapportGraphQL(GraphQLView):
             principal=viewer,
             request_id=getattr(request.state, "request_id", ""),
         )
+        request.state.graphql_context = context  # for the metrics and the request log
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Authenticate a subscription connection from its `connection_init` payload.
@@ -231,6 +234,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),
+        Middleware(ObservabilityMiddleware, settings=settings, graph_holder=holder),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

@@ -1,5 +1,9 @@
 """ASGI entry point for uvicorn workers: `uvicorn rapport.asgi:app`."""
 
 from rapport.app import create_app
+from rapport.observability.logs import configure_logging
+from rapport.settings import get_settings
 
-app = create_app()
+_settings = get_settings()
+configure_logging(_settings.log_level, _settings.json_logs)  # each worker process logs alike
+app = create_app(_settings)

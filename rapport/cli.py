@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import socket
 import sys
 from pathlib import Path
@@ -172,7 +171,7 @@ def serve(
     """Serve the GraphQL API, with the playground at /graphql."""
     import uvicorn
 
-    from rapport.security.middleware import RequestIdLogFilter
+    from rapport.observability.logs import configure_logging
 
     settings = get_settings()
     if start_db:
@@ -189,12 +188,9 @@ def serve(
         f"playground at http://{bind_host}:{bind_port}/graphql "
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-    )
-    for handler in logging.getLogger().handlers:  # every line carries the request id (or -)
-        handler.addFilter(RequestIdLogFilter())
+    configure_logging(settings.log_level, settings.json_logs)
+    if workers > 1:
+        _multiprocess_metrics_dir(settings)
     if workers > 1 or reload:
         sock.close()  # uvicorn's supervisor binds for its workers itself
         console.print(f"Starting {workers} worker(s) on {bind_host}:{bind_port}…")
@@ -205,6 +201,8 @@ def serve(
             workers=workers,
             reload=reload,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our handlers (JSON in production); workers configure their own
+            access_log=False,  # rapport.access logs each request, without client addresses
         )
         return
 
@@ -215,9 +213,32 @@ def serve(
                 console.print(up)
 
     config = uvicorn.Config(
-        "rapport.asgi:app", host=bind_host, port=bind_port, log_level=settings.log_level.lower()
+        "rapport.asgi:app",
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
     )
     Server(config).run(sockets=[sock])
+
+
+def _multiprocess_metrics_dir(settings: Settings) -> None:
+    """Several workers share their metrics through files (prometheus-client's multiprocess
+    mode): PROMETHEUS_MULTIPROC_DIR, or a fresh <RAPPORT_DATA_DIR>/metrics, emptied at start
+    so that the counters of a previous run do not add up."""
+    import os
+
+    from rapport.observability.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    directory = Path(given) if given else settings.data_dir / "metrics"
+    if directory.exists():
+        for entry in directory.glob("*.db"):
+            entry.unlink()
+    else:
+        directory.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(directory.resolve())
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -94,6 +94,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="RAPPORT_LOG_LEVEL"
     )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        alias="RAPPORT_LOG_FORMAT",
+        description="json: one JSON object per line; text: readable lines; auto: json in "
+        "production, text in development.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        alias="RAPPORT_METRICS_TOKEN",
+        description="Bearer token GET /metrics requires. Unset: /metrics is open in "
+        "development and not served (404) in production.",
+    )
     default_phone_region: str = Field(default="SK", alias="RAPPORT_DEFAULT_PHONE_REGION")
     max_page_size: int = Field(default=500, alias="RAPPORT_MAX_PAGE_SIZE")
 
@@ -175,6 +187,13 @@ class Settings(BaseSettings):
             tx_timeout_s=self.neo4j_tx_timeout_s,
             retry_after_s=self.retry_after_s,
         )
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON objects (RAPPORT_LOG_FORMAT, by default per environment)."""
+        if self.log_format == "auto":
+            return self.env == "production"
+        return self.log_format == "json"
 
     @property
     def admin_token_file(self) -> Path:

@@ -38,6 +38,7 @@ from rapport.io.readers import (
 from rapport.io.report import ImportResult, error_line
 from rapport.io.rows import TYPES
 from rapport.io.sniff import Detected, SniffError, codec_name, guess_encoding
+from rapport.observability import metrics
 from resolvers.writes._audit import Actor
 
 __all__ = [
@@ -119,6 +120,7 @@ async def import_rows(
         result.detected.update(detected.as_json())
     if locale is not None:
         result.detected["locale"] = locale
+    metrics.import_rows(result)
     return result
 
 
