@@ -14,13 +14,16 @@ from typing import Any
 
 import httpx
 import orjson
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from graphdb.driver import Graph
+from rapport.observability import metrics
 from rapport.observability.logs import log_handler
 from rapport.settings import Settings
 from tests._apps import app_client
+from tests.conftest import REPO_ROOT
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -182,3 +185,25 @@ async def test_one_json_line_per_request_without_personal_values(
     everything = "\n".join(orjson.dumps(line).decode() for line in lines).lower()
     for value in ("zelda", "quxworth", "4711", "987 654", "987654", "example.org"):
         assert value not in everything
+
+
+def test_every_setting_is_in_the_readmes_table() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [
+        field.alias or name
+        for name, field in Settings.model_fields.items()
+        if f"| `{field.alias or name}` |" not in readme
+    ]
+    assert missing == []
+
+
+def test_every_metric_is_in_docs_operations() -> None:
+    operations = (REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    names = [
+        family.name + ("_total" if family.type == "counter" else "")
+        for collector in vars(metrics).values()
+        if isinstance(collector, Counter | Gauge | Histogram)
+        for family in collector.describe()
+    ]
+    assert len(names) == 12
+    assert [name for name in names if f"| `{name}` |" not in operations] == []
