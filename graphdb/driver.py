@@ -358,20 +358,33 @@ class Graph:
         _record(cypher, started, params)
         return records
 
-    async def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+    async def write(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float | None = None,
+    ) -> list[Record]:
         """One write statement in a managed (retried) write transaction."""
 
         async def work(tx: AsyncManagedTransaction) -> list[Record]:
             return await run_in(tx, cypher, params)
 
-        return await self.write_tx(work)
+        return await self.write_tx(work, timeout_s=timeout_s)
 
-    async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+    async def write_tx(
+        self,
+        work: Callable[[AsyncManagedTransaction], Awaitable[T]],
+        *,
+        timeout_s: float | None = None,
+    ) -> T:
         """Run `work` as one write transaction, retried within the retry budget.
 
         The driver's own retry is off (each `execute_write` is one attempt): `_attempts` retries
         instead, so the budget is ours and a lost commit is told apart from a failed attempt.
+        `timeout_s` replaces the transaction timeout (long work: the seed, imports).
         """
+        limit = self.tx_timeout_s if timeout_s is None else timeout_s
         committing = [False]
 
         async def tracked(tx: AsyncManagedTransaction) -> T:
@@ -379,7 +392,7 @@ class Graph:
             committing[0] = True
             return result
 
-        timed = unit_of_work(timeout=self.tx_timeout_s)(tracked)
+        timed = unit_of_work(timeout=limit)(tracked)
 
         async def run(acquire: float) -> T:
             with _session_in_use():
@@ -393,7 +406,7 @@ class Graph:
             ) as session:
                 return await session.execute_write(timed)
 
-        return await self._attempts(run, limit_s=self.tx_timeout_s, committing=committing)
+        return await self._attempts(run, limit_s=limit, committing=committing)
 
     async def ping(self, timeout_s: float | None = None) -> bool:
         """True when the database answers a trivial query within `timeout_s` (default: the

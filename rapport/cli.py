@@ -142,6 +142,150 @@ def db_status() -> None:
         raise typer.Exit(code=3)
 
 
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="A new (or empty) directory for the backup.")],
+    stop_first: Annotated[
+        bool,
+        typer.Option("--stop", help="Stop a running local Neo4j for the copy, then start it."),
+    ] = False,
+) -> None:
+    """Copy the local Neo4j's data (every database, users included) into PATH, consistently."""
+    from graphdb.local.backup import backup
+    from graphdb.local.launcher import LocalNeo4jError
+
+    settings = _local_only(get_settings(), "backup")
+    try:
+        with console.status("Copying the local Neo4j's data…"):
+            copied = backup(local_config(settings), path, stop_first=stop_first)
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    again = " Neo4j was stopped for the copy and runs again." if copied.restarted else ""
+    console.print(
+        f"[green]Backed up[/] {copied.files:,} files ({copied.bytes / 1e6:,.1f} MB) to "
+        f"{copied.path}.{again}"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A directory made by `rapport db backup`.")],
+    stop_first: Annotated[
+        bool,
+        typer.Option("--stop", help="Stop a running local Neo4j for the restore, then start it."),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Restore over existing data (moved aside to data.replaced-<time>)."),
+    ] = False,
+) -> None:
+    """Make a backup the local Neo4j's data. Its users and passwords come with it."""
+    from graphdb.local.backup import restore
+    from graphdb.local.launcher import LocalNeo4jError
+
+    settings = _local_only(get_settings(), "restore")
+    try:
+        with console.status("Restoring the local Neo4j's data…"):
+            copied = restore(local_config(settings), path, stop_first=stop_first, replace=replace)
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]Restored[/] {copied.files:,} files into {copied.path}.")
+    if copied.replaced is not None:
+        console.print(f"The data it replaced is kept in {copied.replaced}.")
+    console.print(
+        "The restored database has the password it had when backed up: NEO4J_PASSWORD must be "
+        "that one (change it with `rapport db set-password`)."
+    )
+
+
+@db_app.command("set-password")
+def db_set_password(
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="The new password (prompted for when omitted; `--generate` makes one).",
+        ),
+    ] = None,
+    generate: Annotated[bool, typer.Option(help="Generate a random new password.")] = False,
+    env_file: Annotated[
+        Path,
+        typer.Option(help="The .env file whose NEO4J_PASSWORD line is updated."),
+    ] = Path(".env"),
+    write_env: Annotated[
+        bool, typer.Option(help="Update NEO4J_PASSWORD in --env-file after the change.")
+    ] = True,
+) -> None:
+    """Change the Neo4j password of NEO4J_USER (ALTER CURRENT USER on the system database),
+    then write it to .env so the next start connects with it."""
+    import os
+    import secrets
+
+    from graphdb.local.launcher import LocalNeo4jError
+    from graphdb.local.password import set_password
+    from rapport import envfile
+
+    settings = get_settings()
+    if generate:
+        new = secrets.token_urlsafe(24)
+    elif password is not None:
+        new = password
+    else:
+        new = typer.prompt("New Neo4j password", hide_input=True, confirmation_prompt=True)
+    current = settings.neo4j_password.get_secret_value()
+    try:
+        asyncio.run(set_password(settings.effective_neo4j_uri, settings.neo4j_user, current, new))
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]Changed[/] the Neo4j password of {settings.neo4j_user!r}.")
+    if write_env:
+        envfile.set_value(env_file, "NEO4J_PASSWORD", new)
+        console.print(f"NEO4J_PASSWORD updated in {env_file}.")
+        if os.environ.get("NEO4J_PASSWORD"):
+            console.print(
+                "[yellow]NEO4J_PASSWORD is also set in the environment, which wins over "
+                f"{env_file}: update it there too.[/]"
+            )
+    else:
+        console.print("Set NEO4J_PASSWORD to the new password before the next start.")
+    if generate and not write_env:
+        sys.stdout.write(new + "\n")
+
+
+@db_app.command("ensure-password", hidden=True)
+def db_ensure_password(
+    env_file: Annotated[Path, typer.Option(help="The .env file to write.")] = Path(".env"),
+) -> None:
+    """For `make run`: before a fresh local Neo4j is created, put a random NEO4J_PASSWORD in
+    .env unless one is configured. An existing data directory keeps its password."""
+    import os
+    import secrets
+
+    from rapport import envfile
+
+    settings = get_settings()
+    if not settings.uses_local_neo4j:
+        return
+    if os.environ.get("NEO4J_PASSWORD") or envfile.has_value(env_file, "NEO4J_PASSWORD"):
+        return
+    if (settings.neo4j_home / "data").exists():
+        console.print(
+            "The local Neo4j uses the default password; `rapport db set-password --generate` "
+            "replaces it with a random one."
+        )
+        return
+    envfile.set_value(env_file, "NEO4J_PASSWORD", secrets.token_urlsafe(24))
+    console.print(f"Generated a random NEO4J_PASSWORD for the new local Neo4j in {env_file}.")
+
+
+def _local_only(settings: Settings, what: str) -> Settings:
+    if not settings.uses_local_neo4j:
+        raise _fail(
+            f"NEO4J_URI points at an external Neo4j; `rapport db {what}` is for the local one. "
+            "Use that server's own tools (neo4j-admin database dump/load, Aura snapshots)."
+        )
+    return settings
+
+
 @db_app.command("migrate")
 def db_migrate() -> None:
     """Apply pending schema migrations (constraints, indexes, full-text index)."""
@@ -301,7 +445,14 @@ async def _seed(
             with console.status("Wiping the graph (migrations, locks and API keys kept)…"):
                 deleted = await wipe_graph(graph)
             console.print(f"Deleted {deleted:,} nodes.")
-        return await seed_graph(graph, customers, seed, batch_size=batch_size, console=console)
+        return await seed_graph(
+            graph,
+            customers,
+            seed,
+            batch_size=batch_size,
+            console=console,
+            tx_timeout_s=settings.batch_tx_timeout_s,
+        )
     finally:
         await graph.close()
 
@@ -356,7 +507,12 @@ def seed(
         ),
     ] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Rows per UNWIND statement and transaction.")
+        int,
+        typer.Option(
+            min=1,
+            help="Most rows per UNWIND statement and transaction (fewer when a transaction "
+            "would outlast RAPPORT_BATCH_TX_TIMEOUT).",
+        ),
     ] = 5000,
     duplicates_out: Annotated[
         Path | None,

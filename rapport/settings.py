@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         "which read every record by design.",
     )
 
+    batch_tx_timeout_s: float = Field(
+        default=60.0,
+        alias="RAPPORT_BATCH_TX_TIMEOUT",
+        description="Timeout of one transaction of long work (rapport seed, rapport import); "
+        "a batch that would take longer is split into smaller transactions.",
+    )
+
     # --- Local Neo4j (only when NEO4J_URI is unset) ---------------------------------------------
     data_dir: Path = Field(default=Path(".rapport"), alias="RAPPORT_DATA_DIR")
     launcher_dir: Path = Field(
