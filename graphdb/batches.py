@@ -33,8 +33,16 @@ _FIRST_BACKOFF_S = 1.0
 _MAX_BACKOFF_S = 30.0
 
 
-class BatchTooSlow(RuntimeError):
-    """Even a single row did not finish within the transaction timeout."""
+class BatchTooSlow(QueryTimedOut):
+    """Even a single row did not finish within the transaction timeout (QUERY_TIMEOUT)."""
+
+    def __init__(self, name: str, timeout_s: float, attempts: int) -> None:
+        super().__init__(timeout_s)
+        self.message = (
+            f"{name}: one row did not finish within the transaction timeout ({timeout_s:g} s) "
+            f"in {attempts} attempt(s); raise RAPPORT_BATCH_TX_TIMEOUT"
+        )
+        self.args = (self.message,)
 
 
 @dataclass
@@ -73,11 +81,7 @@ class BatchWriter:
                 if len(piece) == 1:  # a one-off (planning, a pause): tried again, a few times
                     failures += 1
                     if failures >= self.attempts:
-                        raise BatchTooSlow(
-                            f"{self.name}: one row did not finish within the transaction "
-                            f"timeout ({self.timeout_s:g} s) in {failures} attempts; raise "
-                            "RAPPORT_BATCH_TX_TIMEOUT"
-                        ) from exc
+                        raise BatchTooSlow(self.name, self.timeout_s, failures) from exc
                     continue
                 self.size = max(1, len(piece) // 2)
                 self.splits += 1

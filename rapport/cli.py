@@ -90,11 +90,21 @@ def ensure_database(settings: Settings) -> None:
         f"Starting local Neo4j on 127.0.0.1:{settings.local_neo4j_port} "
         "(the first start downloads Neo4j from Maven Central)…"
     )
-    try:
-        result = start(local_config(settings))
-    except LocalNeo4jError as exc:
-        raise _fail(str(exc)) from exc
-    console.print(f"[green]{result.message}[/]")
+    import time
+
+    began = time.monotonic()
+    with console.status("Checking the local Neo4j…") as spinner:
+
+        def on_phase(phase: str) -> None:
+            elapsed = time.monotonic() - began
+            console.print(f"[dim]{elapsed:6.1f} s[/] {phase}")
+            spinner.update(f"{phase[0].upper()}{phase[1:]}…")
+
+        try:
+            result = start(local_config(settings), on_phase)
+        except LocalNeo4jError as exc:
+            raise _fail(str(exc)) from exc
+    console.print(f"[green]{result.message}[/] ({time.monotonic() - began:.1f} s)")
 
 
 async def _migrate(settings: Settings) -> list[int]:

@@ -174,6 +174,8 @@ def import_command(
                 console=console,
                 progress=progress,
                 locale=locale,
+                tx_timeout_s=settings.batch_tx_timeout_s,
+                patient=True,
             )
         finally:
             if graph is not None:

@@ -79,6 +79,8 @@ async def import_rows(
     audit: Actor | None = None,
     detected: Detected | None = None,
     locale: str | None = None,
+    tx_timeout_s: float | None = None,
+    patient: bool = False,
 ) -> ImportResult:
     """Validate and load `rows`; each refused row is printed (to `console`) as it is found.
 
@@ -98,6 +100,8 @@ async def import_rows(
         audit=audit,
         locale=locale,
         excel_serials=detected is not None and detected.format == "xlsx",
+        tx_timeout_s=tx_timeout_s,
+        patient=patient,
     )
     started = time.perf_counter()
     printed = 0
