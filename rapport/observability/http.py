@@ -60,7 +60,8 @@ class ObservabilityMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings, graph_holder: dict[str, Graph]) -> None:
         self.app = app
-        self.token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+        self.token = token or None  # an empty RAPPORT_METRICS_TOKEN= is no token
         #: without a token, production does not serve /metrics at all (404)
         self.serve_metrics = self.token is not None or settings.env == "development"
         self.graph_holder = graph_holder
