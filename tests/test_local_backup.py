@@ -17,12 +17,12 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 from typer.testing import CliRunner
 
+from core.settings import get_settings
 from graphdb.local.backup import MANIFEST, backup, restore
 from graphdb.local.launcher import LocalNeo4jError
 from graphdb.local.password import set_password
 from graphdb.local.server import LocalNeo4jConfig, start, stop
 from rapport.cli import app
-from rapport.settings import get_settings
 from tests.conftest import REPO_ROOT, free_port
 
 PASSWORD = "backup-test-password"

@@ -18,10 +18,10 @@ from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from core.settings import Settings
 from graphdb.driver import Graph
 from rapport.observability import metrics
 from rapport.observability.logs import log_handler
-from rapport.settings import Settings
 from tests._apps import app_client
 from tests.conftest import REPO_ROOT
 

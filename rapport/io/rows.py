@@ -20,9 +20,9 @@ from typing import Any
 
 from strawberry import UNSET
 
+from core.validation import Code, FieldError, Validator
 from rapport.io.links import LINK_COLUMNS, read_links
 from rapport.io.names import IMPORT_TYPES
-from resolvers.validation import Code, FieldError, Validator
 from resolvers.writes._fields import ADDRESS_FIELDS
 from resolvers.writes.companies import company_props, domain
 from resolvers.writes.contacts import contact_props

@@ -17,11 +17,11 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.settings import Settings
 from graphdb.driver import Graph, watch_sessions
 from rapport.observability import metrics
 from rapport.observability.logs import request_event
 from rapport.security.middleware import send_json_error
-from rapport.settings import Settings
 from schema.context import RequestContext
 
 access_log = logging.getLogger("rapport.access")

@@ -13,7 +13,7 @@ from typing import Any
 
 from strawberry import UNSET
 
-from resolvers.validation import Code, Validator
+from core.validation import Code, Validator
 
 Check = Callable[[str, Any], Any]
 

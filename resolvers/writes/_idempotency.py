@@ -33,10 +33,10 @@ import orjson
 from neo4j import AsyncManagedTransaction
 from strawberry.types.unset import UnsetType
 
+from core.codes import WriteCode
+from core.validation import FieldError, Validator
 from graphdb.driver import run_in
 from graphdb.writes import idempotency as cypher
-from resolvers.validation import FieldError, Validator
-from resolvers.writes.codes import WriteCode
 
 T = TypeVar("T")
 Tx = AsyncManagedTransaction

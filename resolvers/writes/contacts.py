@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import contacts as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator
-from schema.context import Info
 from schema.inputs.people import CreateContactInput, DeleteContactInput, UpdateContactInput
 from schema.payloads.people import (
     CreateContactPayload,
@@ -51,13 +51,13 @@ async def _refresh_full_name(tx: Tx, raw_id: str) -> None:
     await run_in(tx, cypher.REFRESH_FULL_NAME, {"id": raw_id})
 
 
-async def create_contact(info: Info, data: CreateContactInput) -> CreateContactPayload:
-    v = validator(info)
+async def create_contact(call: Call, data: CreateContactInput) -> CreateContactPayload:
+    v = validator(call)
     props = contact_props(v, data, creating=True)
     if not v.ok:
         return CreateContactPayload(errors=user_errors(v.errors))
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
-    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN, request=data)
+    written, errors = await _crud.create(call, TYPE, FIELD, props, guard=OPEN, request=data)
     return CreateContactPayload(
         contact=written.row if written else None, errors=user_errors(errors)
     )
@@ -67,15 +67,15 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactPayload:
-    v = validator(info)
+async def update_contact(call: Call, data: UpdateContactInput) -> UpdateContactPayload:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = contact_props(v, data, creating=False)
     if ref is None or not v.ok:
         return UpdateContactPayload(errors=user_errors(v.errors))
     renamed = "firstName" in props or "lastName" in props
     written, errors = await _crud.update(
-        info,
+        call,
         ref,
         FIELD,
         expected_version(data),
@@ -88,10 +88,10 @@ async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactP
     )
 
 
-async def delete_contact(info: Info, data: DeleteContactInput) -> DeleteContactPayload:
-    v = validator(info)
+async def delete_contact(call: Call, data: DeleteContactInput) -> DeleteContactPayload:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info, v, _decode_id(v, data.id), FIELD, expected_version(data)
+        call, v, _decode_id(v, data.id), FIELD, expected_version(data)
     )
     return DeleteContactPayload(
         deleted_id=deleted.deleted_id,

@@ -14,15 +14,15 @@ from typing import Any
 
 from rich.console import Console
 
+from core.codes import WriteCode
+from core.validation import Code
 from rapport.io.importing import MissingColumns, import_rows, plan_columns
 from rapport.io.mapping import MappingError, parse_map
 from rapport.io.readers import BadRow, Format, RawRow, ReadError, read_text
 from rapport.io.values import conventions
-from resolvers.validation import Code
+from resolvers.call import Call
 from resolvers.writes import policy
 from resolvers.writes._audit import Actor
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
 from schema.inputs.imports import ImportFormat, ImportRecordsInput
 from schema.payloads.imports import ImportDetected, ImportPayload, ImportRowError
 
@@ -33,8 +33,8 @@ def _refused(code: str, message: str, field: str | None = None) -> ImportPayload
     return ImportPayload(errors=[ImportRowError(row=0, field=field, code=code, message=message)])
 
 
-async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
-    viewer = info.context.viewer
+async def import_records(call: Call, data: ImportRecordsInput) -> ImportPayload:
+    viewer = call.viewer
     if viewer.role not in policy.STAFF:
         return _refused(WriteCode.FORBIDDEN, policy.role_refusal(viewer, "importRecords").message)
     try:
@@ -71,14 +71,14 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
             )
     try:
         result = await import_rows(
-            info.context.graph,
+            call.graph,
             str(data.type.value),
             rows,
             renames=plan.renames,
             dry_run=data.dry_run,
             locale=data.locale,
             detected=source.detected,
-            default_phone_region=info.context.settings.default_phone_region,
+            default_phone_region=call.settings.default_phone_region,
             console=Console(file=io.StringIO()),
             progress=False,
             audit=Actor(viewer.user_id, viewer.email, viewer.credential_id, "importRecords"),

@@ -18,10 +18,13 @@ from typing import Any
 
 import orjson
 
+from core.codes import WriteCode
+from core.model import ORDER_STATUSES
+from core.validation import Code, FieldError, Validator
+from core.validation.numbers import INT64_MAX
 from graphdb.driver import run_in
-from graphdb.model import ORDER_STATUSES
 from graphdb.writes import orders as cypher
-from resolvers.validation import INT64_MAX, Code, FieldError, Validator
+from resolvers.call import Call
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, enum_value, present
 from resolvers.writes._tx import (
@@ -37,8 +40,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
 from schema.inputs.orders import OrderLineInput, PlaceOrderInput
 from schema.payloads.orders import PlaceOrderPayload
 from schema.types.errors import user_errors
@@ -163,8 +164,8 @@ def _was_replayed(result: tuple[Any, Any, bool] | None) -> bool:
     return result is not None and result[2]
 
 
-async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
-    v = validator(info)
+async def place_order(call: Call, data: PlaceOrderInput) -> PlaceOrderPayload:
+    v = validator(call)
     customer = decode_ref(v, "customerId", data.customer_id, {"Customer"})
     if not data.lines:
         v.add("lines", Code.REQUIRED, "An order needs at least one line.")
@@ -211,8 +212,8 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
 
     async def _payload(tx: Tx, order_id: str, *, replayed: bool) -> tuple[Any, Any, bool]:
         return (
-            await payload_entity(tx, info, "order", "Order", order_id),
-            await payload_entity(tx, info, "customer", "Customer", customer.raw_id),
+            await payload_entity(tx, call, "order", "Order", order_id),
+            await payload_entity(tx, call, "customer", "Customer", customer.raw_id),
             replayed,
         )
 
@@ -249,7 +250,7 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
 
     subject = Subject("Order", key, key="idempotencyKey") if key else Subject("Order", order["id"])
     result, errors = await execute(
-        info,
+        call,
         work,
         subject=subject,
         guard=Guard(own=(customer,)),

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.codes import WriteCode
+from core.model import DECISION_ROLES, SENIORITIES
+from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.model import DECISION_ROLES, SENIORITIES
 from graphdb.writes import locks
 from graphdb.writes import people as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import Changes, enum_check, present
 from resolvers.writes._tx import (
@@ -30,8 +32,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
 from schema.inputs.relations import (
     ConnectContactsInput,
     EndEmploymentInput,
@@ -58,10 +58,10 @@ def _person_and_employer(
     )
 
 
-async def _both(tx: Tx, info: Info, contact: Ref, company: Ref) -> tuple[Any, Any]:
+async def _both(tx: Tx, call: Call, contact: Ref, company: Ref) -> tuple[Any, Any]:
     return (
-        await payload_entity(tx, info, "contact", "Contact", contact.raw_id),
-        await payload_entity(tx, info, "company", "Company", company.raw_id),
+        await payload_entity(tx, call, "contact", "Contact", contact.raw_id),
+        await payload_entity(tx, call, "company", "Company", company.raw_id),
     )
 
 
@@ -85,8 +85,8 @@ def employment_props(v: Validator, data: Any) -> dict[str, Any]:
     return ch.props
 
 
-async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentPayload:
-    v = validator(info)
+async def set_employment(call: Call, data: SetEmploymentInput) -> SetEmploymentPayload:
+    v = validator(call)
     contact, company = _person_and_employer(v, data)
     props = employment_props(v, data)
     if contact is None or company is None or not v.ok:
@@ -105,10 +105,10 @@ async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentP
         _check_dates(c, _native(started), _native(ended))
         c.done()
         await run_in(tx, cypher.SET_EMPLOYMENT, {**ids, "props": props, "now": at})
-        return await _both(tx, info, contact, company)
+        return await _both(tx, call, contact, company)
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(company,), brings_in=(contact,)),
@@ -126,8 +126,8 @@ def _native(value: Any) -> dt.date | None:
     return value.to_native()  # type: ignore[no-any-return]
 
 
-async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentPayload:
-    v = validator(info)
+async def end_employment(call: Call, data: EndEmploymentInput) -> EndEmploymentPayload:
+    v = validator(call)
     contact, company = _person_and_employer(v, data)
     ended_on = (
         v.date("endedOn", data.ended_on)
@@ -154,10 +154,10 @@ async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentP
             _check_dates(c, _native(rows[0]["startedOn"]), ended_on)
         c.done()
         await run_in(tx, cypher.END_EMPLOYMENT, {**ids, "endedOn": ended_on, "now": at})
-        return await _both(tx, info, contact, company)
+        return await _both(tx, call, contact, company)
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(company,)),
@@ -168,8 +168,8 @@ async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentP
     )
 
 
-async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPayload:
-    v = validator(info)
+async def set_reports_to(call: Call, data: SetReportsToInput) -> SetReportsToPayload:
+    v = validator(call)
     contact = decode_ref(v, "contactId", data.contact_id, {"Contact"})
     manager = decode_ref(v, "managerId", data.manager_id, {"Contact"})
     if contact is not None and manager is not None and contact.raw_id == manager.raw_id:
@@ -194,10 +194,10 @@ async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPay
                 )
         c.done()
         await run_in(tx, cypher.SET_MANAGER, params)
-        return await payload_entity(tx, info, "contact", "Contact", contact.raw_id)
+        return await payload_entity(tx, call, "contact", "Contact", contact.raw_id)
 
     row, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(contact, manager)),
@@ -205,8 +205,8 @@ async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPay
     return SetReportsToPayload(contact=row, errors=user_errors(errors))
 
 
-async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectContactsPayload:
-    v = validator(info)
+async def connect_contacts(call: Call, data: ConnectContactsInput) -> ConnectContactsPayload:
+    v = validator(call)
     contact = decode_ref(v, "contactId", data.contact_id, {"Contact"})
     other = decode_ref(v, "otherId", data.other_id, {"Contact"})
     if contact is not None and other is not None and contact.raw_id == other.raw_id:
@@ -226,12 +226,12 @@ async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectCon
         if not updated[0]["n"]:
             await run_in(tx, cypher.CREATE_KNOWS, params)
         return (
-            await payload_entity(tx, info, "contact", "Contact", contact.raw_id),
-            await payload_entity(tx, info, "other", "Contact", other.raw_id),
+            await payload_entity(tx, call, "contact", "Contact", contact.raw_id),
+            await payload_entity(tx, call, "other", "Contact", other.raw_id),
         )
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(contact, other)),

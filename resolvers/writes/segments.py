@@ -13,19 +13,18 @@ from typing import Any
 from graphql import GraphQLSchema
 from strawberry import UNSET
 
+from core.model import ENTITIES
+from core.validation import Code, Validator
 from graphdb.driver import run_in
-from graphdb.model import ENTITIES
+from resolvers.call import Call
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.filters import predicate
 from resolvers.compiler.params import Params, Vars
-from resolvers.compiler.selection import root_field
 from resolvers.segments import codec
 from resolvers.segments.cache import SEGMENTS, from_record
-from resolvers.validation import Code, Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
-from schema.context import Info
 from schema.inputs.segments import CreateSegmentInput, DeleteSegmentInput, UpdateSegmentInput
 from schema.payloads.segments import (
     CreateSegmentPayload,
@@ -44,10 +43,10 @@ _READ_BACK = (
 )
 
 
-def _stored_filter(v: Validator, info: Info, raw: Any) -> str | None:
+def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
     """The filter as stored JSON, after compiling it as `customers` would (None: refused)."""
-    coerced = root_field(info)[1].args["input"].get("filter") if raw is not None else None
-    schema: GraphQLSchema = info._raw_info.schema
+    coerced = call.selection.top.args["input"].get("filter") if raw is not None else None
+    schema: GraphQLSchema = call.selection.schema
     try:
         predicate(ENTITIES["Customer"], "n", coerced, Params(), Vars())
     except QueryArgumentError as exc:
@@ -63,7 +62,7 @@ def _stored_filter(v: Validator, info: Info, raw: Any) -> str | None:
 
 
 def segment_props(
-    v: Validator, info: Info, data: CreateSegmentInput | UpdateSegmentInput, *, creating: bool
+    v: Validator, call: Call, data: CreateSegmentInput | UpdateSegmentInput, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
@@ -73,7 +72,7 @@ def segment_props(
         lambda f, x: v.text(f, x, max_length=2000, allow_newlines=True),
     )
     if data.filter is not UNSET:
-        stored = _stored_filter(v, info, data.filter)
+        stored = _stored_filter(v, call, data.filter)
         if stored is not None:
             ch.props["filter"] = stored
     elif creating:
@@ -99,24 +98,24 @@ def _unique_name(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-def _remember(info: Info) -> _crud.Link:
+def _remember(call: Call) -> _crud.Link:
     """Put the segment as now written into the registry, before the payload is compiled."""
 
     async def link(tx: Tx, raw_id: str) -> None:
         rows = await run_in(tx, _READ_BACK, {"id": raw_id})
         if rows:
-            SEGMENTS.put(from_record(info._raw_info.schema, rows[0]))
+            SEGMENTS.put(from_record(call.selection.schema, rows[0]))
 
     return link
 
 
-async def create_segment(info: Info, data: CreateSegmentInput) -> CreateSegmentPayload:
-    v = validator(info)
-    props = segment_props(v, info, data, creating=True)
+async def create_segment(call: Call, data: CreateSegmentInput) -> CreateSegmentPayload:
+    v = validator(call)
+    props = segment_props(v, call, data, creating=True)
     if not v.ok:
         return CreateSegmentPayload(errors=user_errors(v.errors))
     written, errors = await _crud.create(
-        info, TYPE, FIELD, props, check=_unique_name(props), link=_remember(info), request=data
+        call, TYPE, FIELD, props, check=_unique_name(props), link=_remember(call), request=data
     )
     return CreateSegmentPayload(
         segment=written.row if written else None, errors=user_errors(errors)
@@ -127,30 +126,30 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_segment(info: Info, data: UpdateSegmentInput) -> UpdateSegmentPayload:
-    v = validator(info)
+async def update_segment(call: Call, data: UpdateSegmentInput) -> UpdateSegmentPayload:
+    v = validator(call)
     ref = _decode_id(v, data.id)
-    props = segment_props(v, info, data, creating=False)
+    props = segment_props(v, call, data, creating=False)
     if ref is None or not v.ok:
         return UpdateSegmentPayload(errors=user_errors(v.errors))
     written, errors = await _crud.update(
-        info,
+        call,
         ref,
         FIELD,
         expected_version(data),
         props,
         check=_unique_name(props),
-        link=_remember(info),
+        link=_remember(call),
     )
     return UpdateSegmentPayload(
         segment=written.row if written else None, errors=user_errors(errors)
     )
 
 
-async def delete_segment(info: Info, data: DeleteSegmentInput) -> DeleteSegmentPayload:
-    v = validator(info)
+async def delete_segment(call: Call, data: DeleteSegmentInput) -> DeleteSegmentPayload:
+    v = validator(call)
     ref = _decode_id(v, data.id)
-    deleted = await _crud.delete_by_id(info, v, ref, FIELD, expected_version(data), guarded=False)
+    deleted = await _crud.delete_by_id(call, v, ref, FIELD, expected_version(data), guarded=False)
     if deleted.deleted_id is not None and ref is not None:
         SEGMENTS.drop(ref.raw_id)
     return DeleteSegmentPayload(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
 from schema.inputs.people import CreateUserInput, DeleteUserInput, UpdateUserInput
 from schema.payloads.people import CreateUserPayload, DeleteUserPayload, UpdateUserPayload
 from schema.types.errors import user_errors
@@ -39,13 +39,13 @@ def _unique_email(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-async def create_user(info: Info, data: CreateUserInput) -> CreateUserPayload:
-    v = validator(info)
+async def create_user(call: Call, data: CreateUserInput) -> CreateUserPayload:
+    v = validator(call)
     props = _props(v, data, creating=True)
     if not v.ok:
         return CreateUserPayload(errors=user_errors(v.errors))
     written, errors = await _crud.create(
-        info, TYPE, FIELD, props, check=_unique_email(props), request=data
+        call, TYPE, FIELD, props, check=_unique_email(props), request=data
     )
     return CreateUserPayload(user=written.row if written else None, errors=user_errors(errors))
 
@@ -54,14 +54,14 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_user(info: Info, data: UpdateUserInput) -> UpdateUserPayload:
-    v = validator(info)
+async def update_user(call: Call, data: UpdateUserInput) -> UpdateUserPayload:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = _props(v, data, creating=False)
     if ref is None or not v.ok:
         return UpdateUserPayload(errors=user_errors(v.errors))
     written, errors = await _crud.update(
-        info, ref, FIELD, expected_version(data), props, check=_unique_email(props)
+        call, ref, FIELD, expected_version(data), props, check=_unique_email(props)
     )
     return UpdateUserPayload(user=written.row if written else None, errors=user_errors(errors))
 
@@ -77,10 +77,10 @@ async def _no_accounts(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_user(info: Info, data: DeleteUserInput) -> DeleteUserPayload:
-    v = validator(info)
+async def delete_user(call: Call, data: DeleteUserInput) -> DeleteUserPayload:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info,
+        call,
         v,
         _decode_id(v, data.id),
         FIELD,
