@@ -127,6 +127,12 @@ class Settings(BaseSettings):
         description="json: one JSON object per line; text: readable lines; auto: json in "
         "production, text in development.",
     )
+    traces: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        alias="RAPPORT_TRACES",
+        description="OpenTelemetry traces: off, otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT) "
+        "or console (spans printed on stdout).",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         alias="RAPPORT_METRICS_TOKEN",

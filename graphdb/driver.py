@@ -35,6 +35,7 @@ from neo4j.exceptions import (
     SessionExpired,
     TransientError,
 )
+from opentelemetry import trace
 
 from core.settings import Budgets
 
@@ -97,6 +98,20 @@ def _session_in_use() -> Iterator[None]:
     finally:
         for listener in _session_listeners:
             listener(-1)
+
+
+_tracer = trace.get_tracer("rapport.cypher")
+
+
+def _statement_span(cypher: str, database: str | None = None) -> Any:
+    """A span for one statement (a no-op unless tracing is configured): its text, never the
+    values of its parameters."""
+    attributes = {"db.system.name": "neo4j", "db.query.text": cypher}
+    if database:
+        attributes["db.namespace"] = database
+    return _tracer.start_as_current_span(
+        "cypher", kind=trace.SpanKind.CLIENT, attributes=attributes
+    )
 
 
 def _record(cypher: str, started: float, params: Mapping[str, Any] | None = None) -> None:
@@ -332,8 +347,9 @@ class Graph:
                 connection_acquisition_timeout=acquire,
                 disable_auto_commit_retries=True,
             ) as session:
-                result = await session.run(query, dict(params or {}))
-                return [record.data() async for record in result]
+                with _statement_span(cypher, self.database):
+                    result = await session.run(query, dict(params or {}))
+                    return [record.data() async for record in result]
 
         records = await self._attempts(run, limit_s=limit, committing=[False])
         _record(cypher, started, params)
@@ -413,7 +429,8 @@ async def run_in(
 ) -> list[Record]:
     """Run one statement inside an open transaction, recording it for the request."""
     started = time.perf_counter()
-    result = await tx.run(cypher, dict(params or {}))
-    records = [record.data() async for record in result]
+    with _statement_span(cypher):
+        result = await tx.run(cypher, dict(params or {}))
+        records = [record.data() async for record in result]
     _record(cypher, started, params)
     return records

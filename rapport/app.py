@@ -35,6 +35,7 @@ from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
 from rapport.observability.http import ObservabilityMiddleware
+from rapport.observability.traces import configure_tracing
 from rapport.security.admission import (
     Admission,
     ProcessAdmissionMiddleware,
@@ -188,6 +189,7 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     """Build the ASGI app. The driver is created lazily in the lifespan, one per process."""
     settings = settings or get_settings()
+    configure_tracing(settings)  # off unless RAPPORT_TRACES says otherwise
     problems = settings.startup_problems()
     if problems:
         raise RuntimeError("Refusing to start:\n- " + "\n- ".join(problems))

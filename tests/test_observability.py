@@ -14,13 +14,15 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from core.settings import Settings
 from graphdb.driver import Graph
-from rapport.observability import metrics
+from rapport.observability import metrics, traces
 from rapport.observability.logs import log_handler
 from tests._apps import app_client
 from tests.conftest import REPO_ROOT
@@ -207,3 +209,60 @@ def test_every_metric_is_in_docs_operations() -> None:
     ]
     assert len(names) == 12
     assert [name for name in names if f"| `{name}` |" not in operations] == []
+
+
+@pytest.fixture(scope="module")
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on for this process (as RAPPORT_TRACES does), into an in-memory exporter that
+    stops keeping spans after this module (a tracer provider is set once per process)."""
+    exporter = InMemorySpanExporter()
+    assert traces.configure_tracing(Settings(RAPPORT_TRACES="console"), exporter=exporter)
+    yield exporter
+    exporter.clear()
+    exporter.shutdown()
+
+
+async def test_spans_per_request_root_field_and_statement_without_values(
+    settings: Settings, graph: Graph, spans: InMemorySpanExporter
+) -> None:
+    secret = "zelda.quxworth@example.org"
+    spans.clear()
+    async with app_client(settings, traces="console") as (client, _app):
+        with json_log_lines() as lines:
+            response = await client.post(
+                "/graphql",
+                headers={"X-Request-Id": "req-traced-0001"},
+                json={
+                    "query": "query Traced($q: String!) { me { id } customers(filter: "
+                    "{ email: { eq: $q } }) { totalCount } }",
+                    "variables": {"q": secret},
+                },
+            )
+            assert response.json()["data"]["customers"]["totalCount"] == 0
+    finished = spans.get_finished_spans()
+    (request,) = [s for s in finished if s.name == "POST /graphql"]
+    assert request.attributes is not None
+    assert request.attributes["rapport.request_id"] == "req-traced-0001"
+    assert request.attributes["http.response.status_code"] == 200
+    trace_id = request.context.trace_id
+    fields = {s.name: s for s in finished if s.name.startswith("graphql.field ")}
+    assert set(fields) == {"graphql.field me", "graphql.field customers"}
+    for field in fields.values():
+        assert field.parent is not None and field.parent.span_id == request.context.span_id
+    statements = [s for s in finished if s.name == "cypher"]
+    under_customers = [
+        s
+        for s in statements
+        if s.parent is not None
+        and s.parent.span_id == fields["graphql.field customers"].context.span_id
+    ]
+    assert len(under_customers) == 1  # the root field's one statement
+    text = str((under_customers[0].attributes or {})["db.query.text"])
+    assert "MATCH" in text and "$" in text
+    # Start-up (migrations) has traces of its own; the request's spans are one trace.
+    in_request = [s for s in finished if s.context.trace_id == trace_id]
+    assert {*fields.values(), *under_customers} <= set(in_request)
+    for span in finished:
+        assert secret not in str(dict(span.attributes or {}))
+    (access,) = [line for line in lines if line["logger"] == "rapport.access"]
+    assert access["traceId"] == format(trace_id, "032x")

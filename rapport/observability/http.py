@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import orjson
+from opentelemetry import propagate, trace
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,7 @@ from rapport.security.middleware import send_json_error
 from schema.context import RequestContext
 
 access_log = logging.getLogger("rapport.access")
+_tracer = trace.get_tracer("rapport.http")
 
 METRICS_PATH = "/metrics"
 #: Neo4j is pinged at most this often for `rapport_neo4j_up`, each ping within the timeout.
@@ -88,10 +90,23 @@ class ObservabilityMiddleware:
                 error_body = bytes(message.get("body", b""))
             await send(message)
 
-        try:
-            await self.app(scope, receive, observed_send)
-        finally:
-            self._observe(scope, status, error_body, time.perf_counter() - started)
+        headers = Headers(scope=scope)
+        route = route_of(scope["path"])
+        with _tracer.start_as_current_span(
+            f"{scope['method']} /{route}",
+            context=propagate.extract(dict(headers)),
+            kind=trace.SpanKind.SERVER,
+            attributes={
+                "http.request.method": scope["method"],
+                "http.route": f"/{route}",
+                "rapport.request_id": str((scope.get("state") or {}).get("request_id", "")),
+            },
+        ) as span:
+            try:
+                await self.app(scope, receive, observed_send)
+            finally:
+                span.set_attribute("http.response.status_code", status)
+                self._observe(scope, status, error_body, time.perf_counter() - started)
 
     def _observe(self, scope: Scope, status: int, error_body: bytes, seconds: float) -> None:
         route = route_of(scope["path"])
