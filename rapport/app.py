@@ -34,6 +34,7 @@ from rapport import explorer, playground
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
+from rapport.observability import metrics
 from rapport.observability.http import ObservabilityMiddleware
 from rapport.observability.traces import configure_tracing
 from rapport.security.admission import (
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         finally:
             await authenticator.drain()
             await graph.close()
+            metrics.process_exiting()
 
     graphql_app = RapportGraphQL(holder, settings, gate)
     routes: list[BaseRoute] = [

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -266,3 +270,42 @@ async def test_spans_per_request_root_field_and_statement_without_values(
         assert secret not in str(dict(span.attributes or {}))
     (access,) = [line for line in lines if line["logger"] == "rapport.access"]
     assert access["traceId"] == format(trace_id, "032x")
+
+
+def test_workers_metrics_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
+    """What `rapport serve --workers N` does: each worker writes into PROMETHEUS_MULTIPROC_DIR
+    and a scrape of any one of them sums them; a worker that shut down leaves the gauges."""
+    env = {**os.environ, metrics.MULTIPROC_ENV: str(tmp_path)}
+    worker = (
+        "from rapport.observability import metrics\n"
+        "metrics.observe_operation(name='Probe', type_='query', outcome='ok', seconds=0.01, "
+        "statements={n}, database_s=0.001, error_codes=['X'])\n"
+        "metrics.subscription_opened()\n"
+        "{exit}"
+    )
+    for n, exit in ((1, ""), (2, "metrics.process_exiting()")):
+        subprocess.run([sys.executable, "-c", worker.format(n=n, exit=exit)], env=env, check=True)
+    scrape = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom rapport.observability import metrics\n"
+            "sys.stdout.write(metrics.exposition().decode())",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(scrape)
+        for sample in family.samples
+    }
+    probe = frozenset({"operation": "Probe", "type": "query", "outcome": "ok"}.items())
+    assert samples[("rapport_graphql_requests_total", probe)] == 2
+    assert (
+        samples[("rapport_cypher_statements_per_request_sum", frozenset({("type", "query")}))] == 3
+    )
+    assert samples[("rapport_graphql_errors_total", frozenset({("code", "X")}))] == 2
+    assert samples[("rapport_subscriptions_open", frozenset())] == 1  # the one still "running"

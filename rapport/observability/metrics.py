@@ -200,6 +200,16 @@ def observe_operation(
         ERRORS.labels(code=code).inc()
 
 
+def process_exiting() -> None:
+    """At a worker's shutdown: its live gauges (sessions in use, subscriptions open, Neo4j up)
+    leave the sum. Counters and histograms stay: they count what happened. A worker killed
+    without shutting down keeps its gauges until the next `rapport serve` empties the dir."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
 # --- exposition --------------------------------------------------------------------------------
 
 
