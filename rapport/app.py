@@ -52,8 +52,8 @@ from rapport.security.middleware import (
 )
 from rapport.security.ratelimit import TokenBucketLimiter
 from rapport.security.unavailable import DatabaseUnavailableMiddleware
+from rapport.served import schema
 from schema.context import RequestContext
-from schema.root import schema
 
 log = logging.getLogger("rapport")
 

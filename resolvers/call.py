@@ -6,8 +6,9 @@ selected (the read compiler plans from it). The GraphQL layer builds one per roo
 (schema/context.py); use cases never see Strawberry's `Info`.
 
 `Input` is an input object as the client sent it: only the fields mentioned are attributes, an
-explicit null is None, enum values are their names. `Outcome` is a mutation's result: the
-payload's fields by name, and the errors that refused it (nothing written when there are any).
+explicit null is None, enum members and scalars are as GraphQL coerced them. `Outcome` is a
+mutation's result: the payload's fields by name, and the errors that refused it (nothing
+written when there are any).
 """
 
 from __future__ import annotations
@@ -47,8 +48,38 @@ class Call:
         return self.principal
 
 
+class _Absent:
+    """The value of an input field the client did not mention (unlike null, which clears)."""
+
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
 class Input(SimpleNamespace):
-    """An input object with only the fields the client mentioned (see the module docstring)."""
+    """An input object with only the fields the client mentioned (see the module docstring);
+    any other field reads as `ABSENT`."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return ABSENT
+
+    def given(self) -> dict[str, Any]:
+        """The fields the client mentioned, by attribute name."""
+        return dict(vars(self))
 
 
 @dataclass

@@ -23,6 +23,7 @@ from graphdb.driver import Graph, watch_sessions
 from rapport.observability import metrics
 from rapport.observability.logs import request_event
 from rapport.security.middleware import send_json_error
+from resolvers.io.importing import IMPORT_LISTENERS
 from schema.context import RequestContext
 
 access_log = logging.getLogger("rapport.access")
@@ -70,6 +71,8 @@ class ObservabilityMiddleware:
         self._checked_at = -UP_CHECK_EVERY_S
         self._up_lock = asyncio.Lock()
         watch_sessions(metrics.pool_delta)
+        if metrics.import_rows not in IMPORT_LISTENERS:
+            IMPORT_LISTENERS.append(metrics.import_rows)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -24,8 +24,8 @@ from opentelemetry.sdk.trace.export import (
 
 from core.settings import Settings
 from rapport.observability import logs
+from rapport.served import schema
 from schema import tracing
-from schema.root import schema
 
 _provider: TracerProvider | None = None
 

@@ -219,7 +219,7 @@ async def delete(
 class Deleted:
     """What every delete payload reports: the deleted id, the record as it was, the errors."""
 
-    deleted_id: Any  # a global id (strawberry.ID) or None when refused
+    deleted_id: Any  # a global id, or None when refused
     row: Any  # the compiled payload row (a read view), or None
     errors: list[FieldError]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_value, present
 from resolvers.writes._tx import (
@@ -24,14 +24,11 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.inputs.activity import RecordConsentInput
-from schema.payloads.activity import RecordConsentPayload
-from schema.types.errors import user_errors
 
 SUBJECTS = {"Customer": "customer", "Contact": "contact"}
 
 
-async def record_consent(call: Call, data: RecordConsentInput) -> RecordConsentPayload:
+async def record_consent(call: Call, data: Input) -> Outcome:
     v = validator(call)
     subject = decode_ref(v, "subjectId", data.subject_id, set(SUBJECTS))
     props = {
@@ -44,7 +41,7 @@ async def record_consent(call: Call, data: RecordConsentInput) -> RecordConsentP
         "source": v.text("source", data.source, max_length=200) if present(data.source) else None,
     }
     if subject is None or not v.ok:
-        return RecordConsentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     node = new_node(props, now())
 
     async def work(tx: Tx) -> dict[str, Any]:
@@ -68,4 +65,4 @@ async def record_consent(call: Call, data: RecordConsentInput) -> RecordConsentP
         subject=Subject(subject.type_name, subject.raw_id),
         guard=Guard(own=(subject,)),
     )
-    return RecordConsentPayload(**(rows or {}), errors=user_errors(errors))
+    return Outcome.of(**(rows or {}), errors=errors)

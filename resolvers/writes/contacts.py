@@ -13,24 +13,15 @@ from typing import Any
 from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import contacts as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator
-from schema.inputs.people import CreateContactInput, DeleteContactInput, UpdateContactInput
-from schema.payloads.people import (
-    CreateContactPayload,
-    DeleteContactPayload,
-    UpdateContactPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Contact", "contact"
 
 
-def contact_props(
-    v: Validator, data: CreateContactInput | UpdateContactInput, *, creating: bool
-) -> dict[str, Any]:
+def contact_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("first_name", "firstName", lambda f, x: v.name(f, x, max_length=100), required=True)
     ch.put("last_name", "lastName", lambda f, x: v.name(f, x, max_length=100), required=True)
@@ -51,28 +42,26 @@ async def _refresh_full_name(tx: Tx, raw_id: str) -> None:
     await run_in(tx, cypher.REFRESH_FULL_NAME, {"id": raw_id})
 
 
-async def create_contact(call: Call, data: CreateContactInput) -> CreateContactPayload:
+async def create_contact(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = contact_props(v, data, creating=True)
     if not v.ok:
-        return CreateContactPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
     written, errors = await _crud.create(call, TYPE, FIELD, props, guard=OPEN, request=data)
-    return CreateContactPayload(
-        contact=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("contact", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_contact(call: Call, data: UpdateContactInput) -> UpdateContactPayload:
+async def update_contact(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     props = contact_props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateContactPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     renamed = "firstName" in props or "lastName" in props
     written, errors = await _crud.update(
         call,
@@ -83,18 +72,16 @@ async def update_contact(call: Call, data: UpdateContactInput) -> UpdateContactP
         link=_refresh_full_name if renamed else None,
         guard=Guard(own=(ref,)),
     )
-    return UpdateContactPayload(
-        contact=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("contact", written, errors)
 
 
-async def delete_contact(call: Call, data: DeleteContactInput) -> DeleteContactPayload:
+async def delete_contact(call: Call, data: Input) -> Outcome:
     v = validator(call)
     deleted = await _crud.delete_by_id(
         call, v, _decode_id(v, data.id), FIELD, expected_version(data)
     )
-    return DeleteContactPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         contact=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

@@ -14,28 +14,15 @@ from core.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
 from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import customers as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_check, enum_value, expected_version, given
 from resolvers.writes._tx import Checks, Guard, Ref, Tx, decode_ref, validator
-from schema.inputs.accounts import (
-    CreateCustomerInput,
-    DeleteCustomerInput,
-    UpdateCustomerInput,
-    UpsertCustomerInput,
-)
-from schema.payloads.accounts import (
-    CreateCustomerPayload,
-    DeleteCustomerPayload,
-    UpdateCustomerPayload,
-    UpsertCustomerPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Customer", "customer"
 DEFAULTS = {"lifecycleStage": "LEAD", "orderCount": 0, "totalSpent": 0}
 
-AnyCustomerInput = CreateCustomerInput | UpdateCustomerInput
+AnyCustomerInput = Input | Input
 
 
 def customer_props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
@@ -137,7 +124,7 @@ class _Links:
         )
 
 
-async def create_customer(call: Call, data: CreateCustomerInput) -> CreateCustomerPayload:
+async def create_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = customer_props(v, data, creating=True)
     links = _Links(v, data)
@@ -148,7 +135,7 @@ async def create_customer(call: Call, data: CreateCustomerInput) -> CreateCustom
             "Only BUSINESS customers can be linked to a company; an INDIVIDUAL cannot.",
         )
     if not v.ok:
-        return CreateCustomerPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
 
     async def check(c: Checks, raw_id: str) -> None:
         await c.unique(TYPE, "externalId", props.get("externalId"), ("input", "externalId"))
@@ -165,22 +152,20 @@ async def create_customer(call: Call, data: CreateCustomerInput) -> CreateCustom
         guard=guard,
         request=data,
     )
-    return CreateCustomerPayload(
-        customer=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("customer", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_customer(call: Call, data: UpdateCustomerInput) -> UpdateCustomerPayload:
+async def update_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if ref is None or not v.ok:
-        return UpdateCustomerPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
 
     async def check(c: Checks, raw_id: str) -> None:
         await c.unique(
@@ -199,17 +184,15 @@ async def update_customer(call: Call, data: UpdateCustomerInput) -> UpdateCustom
         link=links.link if links.any_given else None,
         guard=guard,
     )
-    return UpdateCustomerPayload(
-        customer=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("customer", written, errors)
 
 
-async def upsert_customer(call: Call, data: UpsertCustomerInput) -> UpsertCustomerPayload:
+async def upsert_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if not v.ok:
-        return UpsertCustomerPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     guard = links.guard(call, key=props["externalId"], creates=True)
     written, errors = await _crud.upsert(
         call,
@@ -224,11 +207,7 @@ async def upsert_customer(call: Call, data: UpsertCustomerInput) -> UpsertCustom
         guard=guard,
         request=data,
     )
-    return UpsertCustomerPayload(
-        customer=written.row if written else None,
-        created=bool(written and written.created),
-        errors=user_errors(errors),
-    )
+    return Outcome.written("customer", written, errors, created=True)
 
 
 async def _no_orders(c: Checks, raw_id: str) -> None:
@@ -241,13 +220,13 @@ async def _no_orders(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_customer(call: Call, data: DeleteCustomerInput) -> DeleteCustomerPayload:
+async def delete_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     deleted = await _crud.delete_by_id(
         call, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_orders
     )
-    return DeleteCustomerPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         customer=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

@@ -13,7 +13,7 @@ from core.model import INTERACTION_KINDS
 from core.validation import Code, Validator
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, present
@@ -29,15 +29,12 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.inputs.activity import LogInteractionInput
-from schema.payloads.activity import LogInteractionPayload
-from schema.types.errors import user_errors
 
 MAX_PARTICIPANTS = 100
 
 
 def interaction_props(v: Validator, data: Any) -> dict[str, Any]:
-    """An interaction's own fields, shared with the importer (`data`: a LogInteractionInput or
+    """An interaction's own fields, shared with the importer (`data`: a Input or
     an object with the same attribute names); occurredAt defaults to now."""
     return {
         "kind": enum_check(v, INTERACTION_KINDS)("kind", data.kind),
@@ -59,7 +56,7 @@ def interaction_props(v: Validator, data: Any) -> dict[str, Any]:
     }
 
 
-async def log_interaction(call: Call, data: LogInteractionInput) -> LogInteractionPayload:
+async def log_interaction(call: Call, data: Input) -> Outcome:
     v = validator(call)
     if not data.participant_ids:
         v.add("participantIds", Code.REQUIRED, "Name at least one customer or contact involved.")
@@ -79,7 +76,7 @@ async def log_interaction(call: Call, data: LogInteractionInput) -> LogInteracti
     props = interaction_props(v, data)
     key = _idempotency.requested_key(v, data)
     if not v.ok:
-        return LogInteractionPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     node = new_node(props, now())
     customers = sorted(r.raw_id for r in participants.values() if r.type_name == "Customer")
     contacts = sorted(r.raw_id for r in participants.values() if r.type_name == "Contact")
@@ -116,4 +113,4 @@ async def log_interaction(call: Call, data: LogInteractionInput) -> LogInteracti
     row, errors = await execute(
         call, work, subject=Subject("Interaction", node["id"]), guard=guard, keyed=keyed
     )
-    return LogInteractionPayload(interaction=row, errors=user_errors(errors))
+    return Outcome.of(interaction=row, errors=errors)

@@ -19,7 +19,7 @@ from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from graphdb.writes import merge as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
 from resolvers.writes._tx import (
@@ -33,11 +33,8 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.inputs.merge import MergeContactsInput, MergeCustomersInput
-from schema.payloads.merge import MergeContactsPayload, MergeCustomersPayload
-from schema.types.errors import user_errors
 
-MergeInput = MergeCustomersInput | MergeContactsInput
+MergeInput = Input | Input
 
 
 @dataclass(frozen=True)
@@ -184,25 +181,25 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
     return await execute(call, work, subject=Subject(m.type_name, m.keep.raw_id))
 
 
-async def merge_customers(call: Call, data: MergeCustomersInput) -> MergeCustomersPayload:
+async def merge_customers(call: Call, data: Input) -> Outcome:
     m, errors = _decode(call, data, "Customer")
     if m is None:
-        return MergeCustomersPayload(errors=user_errors(errors))
+        return Outcome.of(errors=errors)
     row, errors = await _merge(call, m, "customer")
-    return MergeCustomersPayload(
+    return Outcome.of(
         customer=row,
-        merged_id=None if errors else global_id.encode("Customer", m.merge.raw_id),  # type: ignore[arg-type]
-        errors=user_errors(errors),
+        merged_id=None if errors else global_id.encode("Customer", m.merge.raw_id),
+        errors=errors,
     )
 
 
-async def merge_contacts(call: Call, data: MergeContactsInput) -> MergeContactsPayload:
+async def merge_contacts(call: Call, data: Input) -> Outcome:
     m, errors = _decode(call, data, "Contact")
     if m is None:
-        return MergeContactsPayload(errors=user_errors(errors))
+        return Outcome.of(errors=errors)
     row, errors = await _merge(call, m, "contact")
-    return MergeContactsPayload(
+    return Outcome.of(
         contact=row,
-        merged_id=None if errors else global_id.encode("Contact", m.merge.raw_id),  # type: ignore[arg-type]
-        errors=user_errors(errors),
+        merged_id=None if errors else global_id.encode("Contact", m.merge.raw_id),
+        errors=errors,
     )

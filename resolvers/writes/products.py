@@ -12,31 +12,16 @@ from typing import Any
 from core.codes import WriteCode
 from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from schema.inputs.catalog import (
-    CreateProductInput,
-    DeleteProductInput,
-    UpdateProductInput,
-    UpsertProductInput,
-)
-from schema.payloads.catalog import (
-    CreateProductPayload,
-    DeleteProductPayload,
-    UpdateProductPayload,
-    UpsertProductPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Product", "product"
 DEFAULTS = {"active": True}
 
 
-def product_props(
-    v: Validator, data: CreateProductInput | UpdateProductInput, *, creating: bool
-) -> dict[str, Any]:
+def product_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("sku", "sku", v.sku, required=True)
     ch.put("name", "name", v.name, required=True)
@@ -59,42 +44,38 @@ def _unique_sku(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-async def create_product(call: Call, data: CreateProductInput) -> CreateProductPayload:
+async def create_product(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = product_props(v, data, creating=True)
     if not v.ok:
-        return CreateProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
         call, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props), request=data
     )
-    return CreateProductPayload(
-        product=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("product", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_product(call: Call, data: UpdateProductInput) -> UpdateProductPayload:
+async def update_product(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     props = product_props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
         call, ref, FIELD, expected_version(data), props, check=_unique_sku(props)
     )
-    return UpdateProductPayload(
-        product=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("product", written, errors)
 
 
-async def upsert_product(call: Call, data: UpsertProductInput) -> UpsertProductPayload:
+async def upsert_product(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = product_props(v, data, creating=False)
     if not v.ok:
-        return UpsertProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.upsert(
         call,
         TYPE,
@@ -105,11 +86,7 @@ async def upsert_product(call: Call, data: UpsertProductInput) -> UpsertProductP
         defaults=DEFAULTS,
         request=data,
     )
-    return UpsertProductPayload(
-        product=written.row if written else None,
-        created=bool(written and written.created),
-        errors=user_errors(errors),
-    )
+    return Outcome.written("product", written, errors, created=True)
 
 
 async def _never_ordered(c: Checks, raw_id: str) -> None:
@@ -122,7 +99,7 @@ async def _never_ordered(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_product(call: Call, data: DeleteProductInput) -> DeleteProductPayload:
+async def delete_product(call: Call, data: Input) -> Outcome:
     v = validator(call)
     deleted = await _crud.delete_by_id(
         call,
@@ -133,8 +110,8 @@ async def delete_product(call: Call, data: DeleteProductInput) -> DeleteProductP
         check=_never_ordered,
         guarded=False,
     )
-    return DeleteProductPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         product=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

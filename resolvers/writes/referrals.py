@@ -16,7 +16,7 @@ from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
@@ -31,13 +31,10 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.inputs.relations import RecordReferralInput
-from schema.payloads.relations import RecordReferralPayload
-from schema.types.errors import user_errors
 
 
 def referral_props(v: Validator, data: Any) -> dict[str, Any]:
-    """A referral's own fields, shared with the importer (`data`: a RecordReferralInput or an
+    """A referral's own fields, shared with the importer (`data`: a Input or an
     object with the same attribute names); referredAt defaults to now."""
     return {
         "referredAt": v.datetime("referredAt", data.referred_at)
@@ -52,7 +49,7 @@ def referral_props(v: Validator, data: Any) -> dict[str, Any]:
     }
 
 
-async def record_referral(call: Call, data: RecordReferralInput) -> RecordReferralPayload:
+async def record_referral(call: Call, data: Input) -> Outcome:
     v = validator(call)
     referrer = decode_ref(v, "referrerId", data.referrer_id, {"Customer", "Contact"})
     referred = decode_ref(v, "referredId", data.referred_id, {"Customer"})
@@ -62,7 +59,7 @@ async def record_referral(call: Call, data: RecordReferralInput) -> RecordReferr
     key = _idempotency.requested_key(v, data)
     referred_at, channel, note = fields["referredAt"], fields["channel"], fields["note"]
     if referrer is None or referred is None or not v.ok:
-        return RecordReferralPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     at = now()
     params: dict[str, Any] = {
         "referrerId": referrer.raw_id,
@@ -117,4 +114,4 @@ async def record_referral(call: Call, data: RecordReferralInput) -> RecordReferr
         guard=Guard(own=(referred,)),
         keyed=keyed,
     )
-    return RecordReferralPayload(referred=row, errors=user_errors(errors))
+    return Outcome.of(referred=row, errors=errors)

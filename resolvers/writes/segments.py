@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLSchema
-from strawberry import UNSET
 
 from core.model import ENTITIES
 from core.validation import Code, Validator
+from graphdb import segments as segment_statements
 from graphdb.driver import run_in
-from resolvers.call import Call
+from resolvers.call import ABSENT, Call, Input, Outcome
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.filters import predicate
 from resolvers.compiler.params import Params, Vars
@@ -25,22 +25,10 @@ from resolvers.segments.cache import SEGMENTS, from_record
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
-from schema.inputs.segments import CreateSegmentInput, DeleteSegmentInput, UpdateSegmentInput
-from schema.payloads.segments import (
-    CreateSegmentPayload,
-    DeleteSegmentPayload,
-    UpdateSegmentPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Segment", "segment"
 #: A saved filter is a query, not data: this is far beyond any hand-made one.
 MAX_FILTER_JSON = 20_000
-
-_READ_BACK = (
-    "MATCH (s:Segment {id: $id}) RETURN s.id AS id, s.version AS version, s.filter AS filter, "
-    "s.requireConsentChannel AS channel, s.requireConsentPurpose AS purpose"
-)
 
 
 def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
@@ -62,7 +50,7 @@ def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
 
 
 def segment_props(
-    v: Validator, call: Call, data: CreateSegmentInput | UpdateSegmentInput, *, creating: bool
+    v: Validator, call: Call, data: Input | Input, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
@@ -71,7 +59,7 @@ def segment_props(
         "description",
         lambda f, x: v.text(f, x, max_length=2000, allow_newlines=True),
     )
-    if data.filter is not UNSET:
+    if data.filter is not ABSENT:
         stored = _stored_filter(v, call, data.filter)
         if stored is not None:
             ch.props["filter"] = stored
@@ -80,7 +68,7 @@ def segment_props(
     consent = data.require_consent
     if consent is None and not creating:
         ch.props.update(requireConsentChannel=None, requireConsentPurpose=None)
-    elif consent is not None and consent is not UNSET:
+    elif consent is not None and consent is not ABSENT:
         sub = v.scoped("requireConsent")
         purpose = sub.text("purpose", consent.purpose, required=True, max_length=100)
         if purpose is not None:
@@ -102,36 +90,34 @@ def _remember(call: Call) -> _crud.Link:
     """Put the segment as now written into the registry, before the payload is compiled."""
 
     async def link(tx: Tx, raw_id: str) -> None:
-        rows = await run_in(tx, _READ_BACK, {"id": raw_id})
+        rows = await run_in(tx, segment_statements.BY_ID, {"id": raw_id})
         if rows:
             SEGMENTS.put(from_record(call.selection.schema, rows[0]))
 
     return link
 
 
-async def create_segment(call: Call, data: CreateSegmentInput) -> CreateSegmentPayload:
+async def create_segment(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = segment_props(v, call, data, creating=True)
     if not v.ok:
-        return CreateSegmentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
         call, TYPE, FIELD, props, check=_unique_name(props), link=_remember(call), request=data
     )
-    return CreateSegmentPayload(
-        segment=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("segment", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_segment(call: Call, data: UpdateSegmentInput) -> UpdateSegmentPayload:
+async def update_segment(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     props = segment_props(v, call, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateSegmentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
         call,
         ref,
@@ -141,17 +127,13 @@ async def update_segment(call: Call, data: UpdateSegmentInput) -> UpdateSegmentP
         check=_unique_name(props),
         link=_remember(call),
     )
-    return UpdateSegmentPayload(
-        segment=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("segment", written, errors)
 
 
-async def delete_segment(call: Call, data: DeleteSegmentInput) -> DeleteSegmentPayload:
+async def delete_segment(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     deleted = await _crud.delete_by_id(call, v, ref, FIELD, expected_version(data), guarded=False)
     if deleted.deleted_id is not None and ref is not None:
         SEGMENTS.drop(ref.raw_id)
-    return DeleteSegmentPayload(
-        deleted_id=deleted.deleted_id, segment=deleted.row, errors=user_errors(deleted.errors)
-    )
+    return Outcome.of(deleted_id=deleted.deleted_id, segment=deleted.row, errors=deleted.errors)

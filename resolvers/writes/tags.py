@@ -13,7 +13,7 @@ from core import global_id
 from core.validation import Code, Validator
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -26,9 +26,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.inputs.activity import TagInput, UntagInput
-from schema.payloads.activity import TagPayload, UntagPayload
-from schema.types.errors import user_errors
 
 TAGGABLE = {"Customer": "customer", "Contact": "contact", "Company": "company"}
 MAX_TAGS = 50
@@ -54,7 +51,7 @@ async def _payload(tx: Tx, call: Call, ref: Ref) -> dict[str, Any]:
     return {field: await payload_entity(tx, call, field, ref.type_name, ref.raw_id)}
 
 
-async def _change(call: Call, data: TagInput | UntagInput, *, add: bool) -> Any:
+async def _change(call: Call, data: Input | Input, *, add: bool) -> Any:
     v = validator(call)
     ref = decode_ref(v, "entityId", data.entity_id, set(TAGGABLE))
     names = tag_names(v, list(data.tags))
@@ -79,11 +76,11 @@ async def _change(call: Call, data: TagInput | UntagInput, *, add: bool) -> Any:
     )
 
 
-async def tag(call: Call, data: TagInput) -> TagPayload:
+async def tag(call: Call, data: Input) -> Outcome:
     rows, errors = await _change(call, data, add=True)
-    return TagPayload(**(rows or {}), errors=user_errors(errors))
+    return Outcome.of(**(rows or {}), errors=errors)
 
 
-async def untag(call: Call, data: UntagInput) -> UntagPayload:
+async def untag(call: Call, data: Input) -> Outcome:
     rows, errors = await _change(call, data, add=False)
-    return UntagPayload(**(rows or {}), errors=user_errors(errors))
+    return Outcome.of(**(rows or {}), errors=errors)

@@ -11,20 +11,15 @@ from typing import Any
 from core.codes import WriteCode
 from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.call import Call
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from schema.inputs.people import CreateUserInput, DeleteUserInput, UpdateUserInput
-from schema.payloads.people import CreateUserPayload, DeleteUserPayload, UpdateUserPayload
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "User", "user"
 
 
-def _props(
-    v: Validator, data: CreateUserInput | UpdateUserInput, *, creating: bool
-) -> dict[str, Any]:
+def _props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put("email", "email", v.email, required=True)
@@ -39,31 +34,31 @@ def _unique_email(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-async def create_user(call: Call, data: CreateUserInput) -> CreateUserPayload:
+async def create_user(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = _props(v, data, creating=True)
     if not v.ok:
-        return CreateUserPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
         call, TYPE, FIELD, props, check=_unique_email(props), request=data
     )
-    return CreateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+    return Outcome.written("user", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_user(call: Call, data: UpdateUserInput) -> UpdateUserPayload:
+async def update_user(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
     props = _props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateUserPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
         call, ref, FIELD, expected_version(data), props, check=_unique_email(props)
     )
-    return UpdateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+    return Outcome.written("user", written, errors)
 
 
 async def _no_accounts(c: Checks, raw_id: str) -> None:
@@ -77,7 +72,7 @@ async def _no_accounts(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_user(call: Call, data: DeleteUserInput) -> DeleteUserPayload:
+async def delete_user(call: Call, data: Input) -> Outcome:
     v = validator(call)
     deleted = await _crud.delete_by_id(
         call,
@@ -88,8 +83,8 @@ async def delete_user(call: Call, data: DeleteUserInput) -> DeleteUserPayload:
         check=_no_accounts,
         guarded=False,
     )
-    return DeleteUserPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         user=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

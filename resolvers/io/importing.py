@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,10 +12,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from graphdb.driver import Graph
-from rapport.io.load import Importer
-from rapport.io.mapping import ColumnMap, MappingError
-from rapport.io.names import DEFAULT_BATCH_SIZE
-from rapport.io.presets import (
+from resolvers.io.load import Importer
+from resolvers.io.mapping import ColumnMap, MappingError
+from resolvers.io.names import DEFAULT_BATCH_SIZE
+from resolvers.io.presets import (
     PRESETS,
     Preset,
     Unmapped,
@@ -25,7 +25,7 @@ from rapport.io.presets import (
     renames_for,
     suggest,
 )
-from rapport.io.readers import (
+from resolvers.io.readers import (
     FORMATS,
     BadRow,
     Format,
@@ -35,10 +35,9 @@ from rapport.io.readers import (
     read_file,
     read_text,
 )
-from rapport.io.report import ImportResult, error_line
-from rapport.io.rows import TYPES
-from rapport.io.sniff import Detected, SniffError, codec_name, guess_encoding
-from rapport.observability import metrics
+from resolvers.io.report import ImportResult, error_line
+from resolvers.io.rows import TYPES
+from resolvers.io.sniff import Detected, SniffError, codec_name, guess_encoding
 from resolvers.writes._audit import Actor
 
 __all__ = [
@@ -49,6 +48,10 @@ __all__ = [
     "progress_bar",
     "read_source",
 ]
+
+#: Called with each finished import's result (the metrics' import-row counters register here:
+#: rapport/observability/metrics.py).
+IMPORT_LISTENERS: list[Callable[[ImportResult], None]] = []
 
 
 def progress_bar(console: Console, description: str, *, enabled: bool = True) -> Progress:
@@ -124,7 +127,8 @@ async def import_rows(
         result.detected.update(detected.as_json())
     if locale is not None:
         result.detected["locale"] = locale
-    metrics.import_rows(result)
+    for listener in IMPORT_LISTENERS:
+        listener(result)
     return result
 
 
