@@ -70,6 +70,26 @@ async def test_metrics_count_a_known_sequence_of_requests_exactly(
             },
         )
         assert created.json()["data"]["createCustomer"]["errors"] == []
+        imported = await client.post(
+            "/graphql",
+            json={
+                "query": "mutation Load($input: ImportRecordsInput!) { importRecords(input: "
+                "$input) { created updated unchanged failed } }",
+                "variables": {
+                    "input": {
+                        "type": "CUSTOMERS",
+                        "data": "externalId,kind,name\nM-1,INDIVIDUAL,A\n"
+                        "M-2,BUSINESS,B s.r.o.\nM-3,INDIVIDUAL,\n",
+                    }
+                },
+            },
+        )
+        assert imported.json()["data"]["importRecords"] == {
+            "created": 1,
+            "updated": 0,
+            "unchanged": 1,
+            "failed": 1,
+        }
         for _ in range(2):
             refused = await client.post(
                 "/graphql", json={"query": ME}, headers={"Authorization": ""}
@@ -89,7 +109,7 @@ async def test_metrics_count_a_known_sequence_of_requests_exactly(
     )
     assert delta(before, after, "rapport_http_refusals_total", code="UNAUTHENTICATED") == 2
     http = "rapport_http_requests_total"
-    assert delta(before, after, http, route="graphql", status="200") == 5
+    assert delta(before, after, http, route="graphql", status="200") == 6
     assert delta(before, after, http, route="graphql", status="401") == 2
     assert delta(before, after, http, route="healthz", status="200") == 1
     latency = "rapport_graphql_request_duration_seconds_count"
@@ -98,8 +118,12 @@ async def test_metrics_count_a_known_sequence_of_requests_exactly(
     statements = "rapport_cypher_statements_per_request"
     assert delta(before, after, statements + "_count", type="query") == 4
     assert delta(before, after, statements + "_sum", type="query") == 3
-    assert delta(before, after, statements + "_count", type="mutation") == 1
-    assert delta(before, after, statements + "_sum", type="mutation") >= 1
+    assert delta(before, after, statements + "_count", type="mutation") == 2
+    assert delta(before, after, statements + "_sum", type="mutation") >= 2
+    rows = "rapport_import_rows_total"
+    for outcome in ("created", "unchanged", "failed"):
+        assert delta(before, after, rows, type="customers", outcome=outcome) == 1
+    assert delta(before, after, rows, type="customers", outcome="updated") == 0
     assert delta(before, after, "rapport_database_seconds_per_request_sum", type="query") > 0
     assert after[("rapport_neo4j_sessions_in_use", frozenset())] == 0
     assert after[("rapport_neo4j_up", frozenset())] == 1
