@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import (
     Browser,
+    BrowserContext,
     Page,
     Request,
     Response,
@@ -166,47 +167,65 @@ class Tab:
         return list(self.bodies)
 
 
+TabFactory = Callable[[], Awaitable[Tab]]
+
+
 @pytest.fixture
-async def tab(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncIterator[Tab]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    result = Tab(page, live_server_url, tmp_path)
+async def tabs(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncIterator[TabFactory]:
+    """Opens tabs, each in a browser context of its own (its own sessionStorage: a separate
+    person signing in), cut off from every host but 127.0.0.1 and recording what it did."""
+    opened: list[tuple[BrowserContext, Tab]] = []
 
-    async def only_loopback(route: Route, request: Request) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            await route.continue_()
-        else:
-            result.blocked.append(request.url)
-            await route.abort("internetdisconnected")
+    async def open_tab() -> Tab:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        page = await context.new_page()
+        result = Tab(page, live_server_url, tmp_path)
+        opened.append((context, result))
 
-    await context.route("**/*", only_loopback)
+        async def only_loopback(route: Route, request: Request) -> None:
+            if urlsplit(request.url).hostname == "127.0.0.1":
+                await route.continue_()
+            else:
+                result.blocked.append(request.url)
+                await route.abort("internetdisconnected")
 
-    async def keep_data_body(response: Response) -> None:
-        # Every answer that can carry data (GraphQL's JSON, the HTML page), read at once: a body
-        # is gone once the page navigates away. The hashed scripts and styles are static.
-        kind = response.headers.get("content-type", "")
-        if "json" in kind or "html" in kind:
-            try:
-                result.bodies.append(await response.text())
-            except PlaywrightError:
-                result.unread.append(response.url)
+        await context.route("**/*", only_loopback)
 
-    page.on("response", keep_data_body)
-    # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
-    page.on(
-        "console",
-        lambda m: (
-            result.errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: result.errors.append(str(e)))
-    yield result
-    await context.close()
-    assert result.blocked == [], f"the explorer tried to reach the internet: {result.blocked}"
-    assert result.errors == [], f"console errors: {result.errors}"
+        async def keep_data_body(response: Response) -> None:
+            # Every answer that can carry data (GraphQL's JSON, the HTML page), read at once: a
+            # body is gone once the page navigates away. The hashed scripts and styles are static.
+            kind = response.headers.get("content-type", "")
+            if "json" in kind or "html" in kind:
+                try:
+                    result.bodies.append(await response.text())
+                except PlaywrightError:
+                    result.unread.append(response.url)
+
+        page.on("response", keep_data_body)
+        # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
+        page.on(
+            "console",
+            lambda m: (
+                result.errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: result.errors.append(str(e)))
+        return result
+
+    yield open_tab
+    for context, _ in opened:
+        await context.close()
+    for _, result in opened:
+        assert result.blocked == [], f"the explorer tried to reach the internet: {result.blocked}"
+        assert result.errors == [], f"console errors: {result.errors}"
+
+
+@pytest.fixture
+async def tab(tabs: TabFactory) -> Tab:
+    return await tabs()
 
 
 async def _one(graph: Graph, cypher: str, **params: Any) -> dict[str, Any]:
@@ -429,6 +448,68 @@ async def test_a_bad_phone_is_explained_beside_the_field_and_a_stale_edit_is_ref
     await expect(page.get_by_role("button", name="Edit e-mail and phone")).to_be_visible()
 
 
+async def test_two_people_edit_one_record_and_the_second_is_told_who_changed_what_and_when(
+    demo: Demo, tabs: TabFactory
+) -> None:
+    row = await _one(
+        demo.graph,
+        "MATCH (c:Customer {externalId: 'CRM-0000043'}) RETURN c.id AS id, c.phone AS phone, "
+        "c.email AS email",
+    )
+    path = f"/app/customers/{global_id.encode('Customer', row['id'])}"
+    manager_email = f"manager-{uuid.uuid4().hex[:8]}@rapport.test"
+    manager = await keys.create_api_key(
+        demo.graph, email=manager_email, role="MANAGER", name="explorer test"
+    )
+    digits = f"{uuid.uuid4().int % 1_000_000:06d}"
+    new_phone, new_email = f"+421 905 {digits[:3]} {digits[3:]}", f"novak.{digits}@firma.sk"
+    first, second = await tabs(), await tabs()
+    for who, token in ((first, manager.token), (second, ADMIN_TOKEN)):
+        await who.sign_in(token)
+        await who.goto(path)
+        await who.page.get_by_role("button", name="Edit e-mail and phone").click()
+
+    # The manager saves a new phone number first...
+    mine = first.page.get_by_role("form", name="Edit e-mail and phone")
+    await mine.get_by_label("Phone").fill(new_phone)
+    await mine.get_by_role("button", name="Save").click()
+    await expect(first.page.get_by_role("button", name="Edit e-mail and phone")).to_be_visible()
+    saved = await _one(
+        demo.graph, "MATCH (c:Customer {id: $id}) RETURN c.phone AS phone", id=row["id"]
+    )
+    assert saved["phone"] != row["phone"]
+
+    # ...then the administrator, who opened the same version, saves an e-mail: refused, named.
+    theirs = second.page.get_by_role("form", name="Edit e-mail and phone")
+    await theirs.get_by_label("E-mail").fill(new_email)
+    await theirs.get_by_role("button", name="Save").click()
+    alert = theirs.get_by_role("alert")
+    await expect(alert).to_contain_text("changed this record")
+    change = alert.get_by_role("list", name="Changes since you opened the record").get_by_role(
+        "listitem"
+    )
+    await expect(change).to_have_count(1)
+    await expect(change).to_contain_text(manager_email)
+    await expect(change).to_contain_text(
+        f"changed phone from “{row['phone']}” to “{saved['phone']}”"
+    )
+    await expect(change.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
+    await second.shot("edit-conflict")
+    unchanged = await _one(
+        demo.graph, "MATCH (c:Customer {id: $id}) RETURN c.email AS email", id=row["id"]
+    )
+    assert unchanged["email"] == row["email"]
+
+    # Reloading shows the manager's phone; the administrator's edit now goes through.
+    await theirs.get_by_role("button", name="Reload the latest version").click()
+    profile = second.page.get_by_role("region", name="Profile")
+    await expect(profile).to_contain_text(saved["phone"])
+    await second.page.get_by_role("button", name="Edit e-mail and phone").click()
+    await theirs.get_by_label("E-mail").fill(new_email)
+    await theirs.get_by_role("button", name="Save").click()
+    await expect(profile).to_contain_text(new_email)
+
+
 # --- roles --------------------------------------------------------------------------------------
 
 
@@ -452,6 +533,7 @@ async def test_an_analyst_sees_hidden_for_your_role_and_never_a_personal_value(
 
     await tab.sign_in(demo.analyst_token)
     await expect(page.get_by_label("Signed in as")).to_contain_text("ANALYST")
+    await page.wait_for_load_state("networkidle")  # so that no answer is lost to the navigation
     await tab.goto(f"/app/customers/{global_id.encode('Customer', customer['id'])}")
     await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
     profile = page.get_by_role("region", name="Profile")

@@ -1,11 +1,10 @@
-import { useState } from "react";
 
-import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
+import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
 import { date, entityPath, humanize } from "../entities";
 import { graphql } from "../gql";
 import { Link } from "../router";
 import { useQuery } from "../useQuery";
-import { ContactDetailsForm } from "./ContactDetailsForm";
+import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { LogInteractionForm } from "./LogInteractionForm";
 
 export const ContactPageDocument = graphql(`
@@ -21,6 +20,7 @@ export const ContactPageDocument = graphql(`
         birthday
         personalNotes
         version
+        updatedAt
         maskedFields
         address {
           line1
@@ -106,7 +106,6 @@ export const ContactPageDocument = graphql(`
 
 export function ContactView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(ContactPageDocument, { id });
-  const [editing, setEditing] = useState(false);
   if (loading && !data) return <Loading what="the contact" />;
   if (error) return <Failure error={error} reload={reload} />;
   const p = data?.node;
@@ -150,29 +149,7 @@ export function ContactView({ id }: { id: string }) {
               ["Tags", p.tags.edges.length ? p.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
             ]}
           />
-          {!isMasked("email", masked) &&
-            !isMasked("phone", masked) &&
-            (editing ? (
-              <ContactDetailsForm
-                kind="Contact"
-                id={p.id}
-                version={p.version}
-                email={p.email ?? ""}
-                phone={p.phone ?? ""}
-                onDone={(saved) => {
-                  setEditing(false);
-                  if (saved) reload();
-                }}
-                onReload={() => {
-                  setEditing(false);
-                  reload();
-                }}
-              />
-            ) : (
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit e-mail and phone
-              </button>
-            ))}
+          <ContactDetailsEditor kind="Contact" record={p} reload={reload} />
         </Card>
         <Card title="Work">
           <ul className="plain">

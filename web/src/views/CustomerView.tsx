@@ -1,12 +1,12 @@
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 
-import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
+import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
 import { date, entityPath, humanize, money } from "../entities";
 import { graphql } from "../gql";
 import type { CustomerPageQuery, CustomerRecommendationsQuery } from "../gql/graphql";
 import { Link } from "../router";
 import { useQuery, type QueryState } from "../useQuery";
-import { ContactDetailsForm } from "./ContactDetailsForm";
+import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { LogInteractionForm } from "./LogInteractionForm";
 
 export const CustomerPageDocument = graphql(`
@@ -24,6 +24,7 @@ export const CustomerPageDocument = graphql(`
         leadSource
         leadScore
         version
+        updatedAt
         maskedFields
         address {
           line1
@@ -251,7 +252,6 @@ export function CustomerView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
   // Asked at the same time as the page, not after it.
   const recommendations = useQuery(CustomerRecommendationsDocument, { id });
-  const [editing, setEditing] = useState(false);
   if (loading && !data) return <Loading what="the customer" />;
   if (error) return <Failure error={error} reload={reload} />;
   const c = data?.node;
@@ -263,7 +263,6 @@ export function CustomerView({ id }: { id: string }) {
       </section>
     );
   const masked = c.maskedFields;
-  const personalEditable = !isMasked("email", masked) && !isMasked("phone", masked);
   return (
     <article className="entity">
       <header className="entity-head">
@@ -297,28 +296,7 @@ export function CustomerView({ id }: { id: string }) {
               ["Tags", c.tags.edges.length ? c.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
             ]}
           />
-          {personalEditable &&
-            (editing ? (
-              <ContactDetailsForm
-                kind="Customer"
-                id={c.id}
-                version={c.version}
-                email={c.email ?? ""}
-                phone={c.phone ?? ""}
-                onDone={(saved) => {
-                  setEditing(false);
-                  if (saved) reload();
-                }}
-                onReload={() => {
-                  setEditing(false);
-                  reload();
-                }}
-              />
-            ) : (
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit e-mail and phone
-              </button>
-            ))}
+          <ContactDetailsEditor kind="Customer" record={c} reload={reload} />
         </Card>
         <Card title="Consents">
           {c.consents.length === 0 ? (
