@@ -510,6 +510,43 @@ async def test_two_people_edit_one_record_and_the_second_is_told_who_changed_wha
     await expect(profile).to_contain_text(new_email)
 
 
+async def test_a_consent_is_recorded_from_the_contact_page_and_a_missing_purpose_is_explained(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    person = await _one(demo.graph, "MATCH (p:Contact {fullName: 'Matej Lamač'}) RETURN p.id AS id")
+    purpose = f"webinars-{uuid.uuid4().hex[:6]}"
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto(f"/app/contacts/{global_id.encode('Contact', person['id'])}")
+    consents = page.get_by_role("region", name="Consents")
+    await consents.get_by_role("button", name="Record a consent").click()
+    form = page.get_by_role("form", name="Record a consent")
+    await form.get_by_label("Channel").select_option("EMAIL")
+    await form.get_by_label("Source").fill("phone call")
+    await form.get_by_role("button", name="Save consent").click()
+    field = form.get_by_label("Purpose")
+    await expect(field).to_have_attribute("aria-invalid", "true")
+    described = await field.get_attribute("aria-describedby")
+    assert described
+    await expect(page.locator(f"[id='{described}']")).not_to_be_empty()
+
+    await field.fill(purpose)
+    await form.get_by_label("Refused or withdrawn").check()
+    await form.get_by_role("button", name="Save consent").click()
+    await expect(consents.get_by_role("listitem").filter(has_text=purpose)).to_have_text(
+        re.compile(rf"^Refused E-mail for {purpose} \(.*, phone call\)$")
+    )
+    await tab.shot("consent")
+    stored = await _one(
+        demo.graph,
+        "MATCH (:Contact {id: $id})-[:HAS_CONSENT]->(k:Consent {purpose: $purpose}) "
+        "RETURN k.channel AS channel, k.granted AS granted, k.source AS source",
+        id=person["id"],
+        purpose=purpose,
+    )
+    assert stored == {"channel": "EMAIL", "granted": False, "source": "phone call"}
+
+
 # --- roles --------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@
 import { useId, useState, type FormEvent } from "react";
 
 import { request } from "../api";
-import { isMasked } from "../components";
+import { generalProblems, isMasked, problemFor, TextField, type Problem } from "../components";
 import { dateTime } from "../entities";
 import { graphql } from "../gql";
 import type { EditConflictQuery } from "../gql/graphql";
@@ -87,8 +87,6 @@ export interface Editable {
   phone: string | null | undefined;
   maskedFields: readonly string[];
 }
-
-type Problem = { field: string[] | null; code: string; message: string };
 
 export interface FieldChange {
   field: string;
@@ -189,12 +187,7 @@ export function ContactDetailsForm({ kind, record, onDone, onReload }: Props) {
   const [busy, setBusy] = useState(false);
   const base = useId();
 
-  const fieldError = (name: string) => problems.find((p) => p.field?.[p.field.length - 1] === name);
-  const general = problems.filter(
-    (p) =>
-      p.code !== "VERSION_CONFLICT" &&
-      (!p.field || p.field.length < 2 || !["email", "phone"].includes(p.field[p.field.length - 1]!)),
-  );
+  const general = generalProblems(problems, ["email", "phone"]).filter((p) => p.code !== "VERSION_CONFLICT");
 
   const explainConflict = async () => {
     setConflict(null); // the message shows at once; the names follow
@@ -231,34 +224,22 @@ export function ContactDetailsForm({ kind, record, onDone, onReload }: Props) {
         if (errors.some((p) => p.code === "VERSION_CONFLICT")) await explainConflict();
       }
     } catch (e) {
-      setProblems([{ field: null, code: "ERROR", message: e instanceof Error ? e.message : String(e) }]);
+      setProblems([{ message: e instanceof Error ? e.message : String(e) }]);
     } finally {
       setBusy(false);
     }
   };
 
-  const input = (name: "email" | "phone", label: string, type: string) => {
-    const error = fieldError(name);
-    const inputId = `${base}-${name}`;
-    return (
-      <div className="field">
-        <label htmlFor={inputId}>{label}</label>
-        <input
-          id={inputId}
-          type={type}
-          value={values[name]}
-          onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${inputId}-error` : undefined}
-        />
-        {error && (
-          <span id={`${inputId}-error`} className="field-error">
-            {error.message}
-          </span>
-        )}
-      </div>
-    );
-  };
+  const input = (name: "email" | "phone", label: string, type: string) => (
+    <TextField
+      id={`${base}-${name}`}
+      label={label}
+      type={type}
+      value={values[name]}
+      onChange={(value) => setValues((v) => ({ ...v, [name]: value }))}
+      error={problemFor(problems, name)?.message}
+    />
+  );
 
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Edit e-mail and phone">

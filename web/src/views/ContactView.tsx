@@ -5,6 +5,7 @@ import { graphql } from "../gql";
 import { Link } from "../router";
 import { useQuery } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
+import { ConsentsCard } from "./Consents";
 import { LogInteractionForm } from "./LogInteractionForm";
 
 export const ContactPageDocument = graphql(`
@@ -74,6 +75,7 @@ export const ContactPageDocument = graphql(`
           purpose
           granted
           recordedAt
+          source
         }
         tags(first: 20) {
           edges {
@@ -201,19 +203,7 @@ export function ContactView({ id }: { id: string }) {
             </ul>
           )}
         </Card>
-        <Card title="Consents">
-          {p.consents.length === 0 ? (
-            <p className="muted">No consent recorded.</p>
-          ) : (
-            <ul className="plain">
-              {p.consents.map((k) => (
-                <li key={k.id}>
-                  {k.granted ? "Granted" : "Refused"} {humanize(k.channel)} for {k.purpose} <span className="muted">({date(k.recordedAt)})</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
+        <ConsentsCard subjectId={p.id} consents={p.consents} reload={reload} />
         <Card title="Interactions" className="wide">
           <LogInteractionForm participantId={p.id} onLogged={reload} />
           {p.interactions.edges.length === 0 ? (

@@ -7,6 +7,7 @@ import type { CustomerPageQuery, CustomerRecommendationsQuery } from "../gql/gra
 import { Link } from "../router";
 import { useQuery, type QueryState } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
+import { ConsentsCard } from "./Consents";
 import { LogInteractionForm } from "./LogInteractionForm";
 
 export const CustomerPageDocument = graphql(`
@@ -298,20 +299,7 @@ export function CustomerView({ id }: { id: string }) {
           />
           <ContactDetailsEditor kind="Customer" record={c} reload={reload} />
         </Card>
-        <Card title="Consents">
-          {c.consents.length === 0 ? (
-            <p className="muted">No consent recorded.</p>
-          ) : (
-            <ul className="plain">
-              {c.consents.map((k) => (
-                <li key={k.id}>
-                  <span className={k.granted ? "yes" : "no"}>{k.granted ? "Granted" : "Refused"}</span>{" "}
-                  {humanize(k.channel)} for {k.purpose} <span className="muted">({date(k.recordedAt)}{k.source ? `, ${k.source}` : ""})</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
+        <ConsentsCard subjectId={c.id} consents={c.consents} reload={reload} />
         <Card title="Orders">
           <Facts
             rows={[
