@@ -12,6 +12,8 @@ Screenshots of every view land in `.rapport/artifacts/explorer/` (and the test's
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+import openpyxl
 import pytest
 from playwright.async_api import (
     Browser,
@@ -38,6 +42,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from graphdb.driver import Graph
 from rapport.auth import keys
+from rapport.io.export import columns_of
 from rapport.seed import seed_graph
 from rapport.seed.generate import make_id
 from schema import global_id
@@ -545,6 +550,54 @@ async def test_a_consent_is_recorded_from_the_contact_page_and_a_missing_purpose
         purpose=purpose,
     )
     assert stored == {"channel": "EMAIL", "granted": False, "source": "phone call"}
+
+
+async def test_segments_show_their_member_counts_and_download_as_csv_and_xlsx(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    name = f"Slovak customers {uuid.uuid4().hex[:6]}"
+    async with httpx.AsyncClient(
+        base_url=tab.base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
+    ) as http:
+        answer = await http.post(
+            "/graphql",
+            json={
+                "query": "mutation($input: CreateSegmentInput!) { createSegment(input: $input) "
+                "{ segment { id customers { totalCount } } errors { message } } }",
+                "variables": {"input": {"name": name, "filter": {"country": {"eq": "SK"}}}},
+            },
+        )
+    created = answer.json()["data"]["createSegment"]
+    assert created["errors"] == []
+    members = created["segment"]["customers"]["totalCount"]
+    assert members > 1
+
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto("/app/lists/segments")
+    row = page.get_by_role("row").filter(has_text=name)
+    await expect(row.get_by_role("cell").nth(2)).to_have_text(str(members))
+    await tab.shot("segments")
+
+    async with page.expect_download() as csv_download:
+        await row.get_by_role("button", name=f"Export {name} as CSV").click()
+    csv_file = await (await csv_download.value).path()
+    assert (await csv_download.value).suggested_filename.endswith(".csv")
+    lines = list(csv.reader(io.StringIO(csv_file.read_bytes().decode("utf-8"), newline="")))
+    assert lines[0] == list(columns_of("customers"))
+    assert len(lines) == members + 1
+    assert {line[lines[0].index("country")] for line in lines[1:]} == {"SK"}
+
+    async with page.expect_download() as xlsx_download:
+        await row.get_by_role("button", name=f"Export {name} as XLSX").click()
+    xlsx = await xlsx_download.value
+    assert xlsx.suggested_filename.endswith(".xlsx")
+    book = io.BytesIO((await xlsx.path()).read_bytes())
+    sheet = openpyxl.load_workbook(book, read_only=True).active
+    assert sheet is not None
+    cells = list(sheet.iter_rows(values_only=True))
+    assert list(cells[0]) == list(columns_of("customers"))
+    assert len(cells) == members + 1
 
 
 # --- roles --------------------------------------------------------------------------------------
