@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import openpyxl
@@ -598,6 +598,91 @@ async def test_segments_show_their_member_counts_and_download_as_csv_and_xlsx(
     cells = list(sheet.iter_rows(values_only=True))
     assert list(cells[0]) == list(columns_of("customers"))
     assert len(cells) == members + 1
+
+
+async def _admin_graphql(base: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
+    ) as http:
+        answer = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "errors" not in answer, answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+CREATE_CUSTOMER = (
+    "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) "
+    "{ customer { id } errors { message } } }"
+)
+
+
+async def test_two_duplicates_are_compared_side_by_side_and_merged_into_the_one_kept(
+    demo: Demo, tab: Tab
+) -> None:
+    page = tab.page
+    tag = uuid.uuid4().hex[:6]
+    digits = f"{uuid.uuid4().int % 1_000_000:06d}"
+    email = f"jana.dvorakova.{tag}@firma.sk"
+    same: dict[str, Any] = {
+        "kind": "INDIVIDUAL",
+        "email": email,
+        "phone": f"+421 907 {digits[:3]} {digits[3:]}",
+        "address": {"city": "Trnava", "country": "SK"},
+    }
+    ids = []
+    for external, name, extra in (
+        (f"DUP-{tag}-A", "Jana Dvořáková", {"leadSource": "Trade fair"}),
+        (f"DUP-{tag}-B", "Jana Dvorakova", {}),
+    ):
+        data = await _admin_graphql(
+            tab.base,
+            CREATE_CUSTOMER,
+            input={"externalId": external, "name": name, **same, **extra},
+        )
+        assert data["createCustomer"]["errors"] == []
+        ids.append(data["createCustomer"]["customer"]["id"])
+    first, second = ids
+    listed = await _admin_graphql(
+        tab.base,
+        "{ duplicateCandidates(first: 1, kind: CUSTOMER) { a { ... on Customer { name } } } }",
+    )
+
+    await tab.sign_in(ADMIN_TOKEN)
+    await page.get_by_role("link", name="Duplicates").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Duplicate candidates")
+    await page.get_by_role("link", name="Customers", exact=True).click()
+    rows = page.get_by_role("table").get_by_role("row")
+    await expect(rows.nth(1)).to_contain_text(listed["duplicateCandidates"][0]["a"]["name"])
+    await expect(rows.nth(1).get_by_role("link", name=re.compile("^Compare "))).to_be_visible()
+
+    await tab.goto(f"/app/duplicates/merge?a={quote(first)}&b={quote(second)}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Compare Jana Dvořáková and Jana Dvorakova"
+    )
+    table = page.get_by_role("table")
+    await expect(table.get_by_role("row", name=re.compile("^E-mail"))).to_contain_text(
+        same["email"]
+    )
+    await expect(table.get_by_role("row", name=re.compile("^Lead source"))).to_contain_text(
+        "Trade fair"
+    )
+    await page.get_by_label("Keep Jana Dvorakova").check()
+    await tab.shot("merge")
+    await page.get_by_role("button", name="Merge Jana Dvořáková into Jana Dvorakova").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Jana Dvorakova")
+    assert global_id.decode(second)[1] in page.url or quote(second) in page.url
+    profile = page.get_by_role("region", name="Profile")
+    await expect(profile).to_contain_text("Trade fair")  # the kept record took the missing value
+    after = await _admin_graphql(
+        tab.base,
+        "query($a: ID!, $b: ID!) { a: node(id: $a) { id } "
+        "b: node(id: $b) { ... on Customer { mergedFrom leadSource } } }",
+        a=first,
+        b=second,
+    )
+    assert after["a"] is None
+    assert after["b"] == {"mergedFrom": [first], "leadSource": "Trade fair"}
 
 
 # --- roles --------------------------------------------------------------------------------------
