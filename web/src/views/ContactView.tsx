@@ -1,12 +1,12 @@
 
 import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
-import { date, entityPath, humanize } from "../entities";
+import { entityPath, humanize } from "../entities";
 import { graphql } from "../gql";
 import { Link } from "../router";
 import { useQuery } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { ConsentsCard } from "./Consents";
-import { LogInteractionForm } from "./LogInteractionForm";
+import { InteractionsCard } from "./LogInteractionForm";
 
 export const ContactPageDocument = graphql(`
   query ContactPage($id: ID!) {
@@ -204,26 +204,7 @@ export function ContactView({ id }: { id: string }) {
           )}
         </Card>
         <ConsentsCard subjectId={p.id} consents={p.consents} reload={reload} />
-        <Card title="Interactions" className="wide">
-          <LogInteractionForm participantId={p.id} onLogged={reload} />
-          {p.interactions.edges.length === 0 ? (
-            <p className="muted">No interaction recorded.</p>
-          ) : (
-            <ol className="timeline" aria-label="Interaction timeline">
-              {p.interactions.edges.map(({ node: i }) => (
-                <li key={i.id}>
-                  <p>
-                    <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
-                    {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
-                  </p>
-                  {i.subject && <p className="subject">{i.subject}</p>}
-                  {i.summary && <p>{i.summary}</p>}
-                  {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+        <InteractionsCard participantId={p.id} items={p.interactions.edges.map((e) => e.node)} reload={reload} />
       </div>
     </article>
   );

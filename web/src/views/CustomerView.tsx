@@ -8,7 +8,7 @@ import { Link } from "../router";
 import { useQuery, type QueryState } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { ConsentsCard } from "./Consents";
-import { LogInteractionForm } from "./LogInteractionForm";
+import { InteractionsCard } from "./LogInteractionForm";
 
 export const CustomerPageDocument = graphql(`
   query CustomerPage($id: ID!) {
@@ -338,27 +338,9 @@ export function CustomerView({ id }: { id: string }) {
             <p className="muted">Latest {c.orders.edges.length} of {c.orders.totalCount} orders.</p>
           )}
         </Card>
-        <Card title="Interactions" className="wide">
+        <InteractionsCard participantId={c.id} items={c.interactions.edges.map((e) => e.node)} reload={reload}>
           <p className="muted">Last interaction: {date(c.lastInteractionAt)}</p>
-          <LogInteractionForm participantId={c.id} onLogged={reload} />
-          {c.interactions.edges.length === 0 ? (
-            <p className="muted">No interaction recorded.</p>
-          ) : (
-            <ol className="timeline" aria-label="Interaction timeline">
-              {c.interactions.edges.map(({ node: i }) => (
-                <li key={i.id}>
-                  <p>
-                    <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
-                    {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
-                  </p>
-                  {i.subject && <p className="subject">{i.subject}</p>}
-                  {i.summary && <p>{i.summary}</p>}
-                  {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+        </InteractionsCard>
         <Recommendations state={recommendations} />
         <Card title="Referrals">
           <h3>Referred by</h3>
