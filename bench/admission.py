@@ -84,7 +84,7 @@ async def _setup(uri: str, customers: int, clients: int) -> tuple[list[str], lis
             ).token
             for i in range(clients)
         ]
-        from schema import global_id
+        from core import global_id
 
         ids = await graph.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 500")
         return tokens, [global_id.encode("Customer", r["id"]) for r in ids]

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 from playwright.async_api import Page, async_playwright
 
 from bench.harness import PASSWORD, REPO, bench_neo4j, start_api
+from core import global_id
 from graphdb.driver import Graph
 from graphdb.local.server import stop
 from graphdb.migrations import migrate
-from schema import global_id
 
 RESULTS = REPO / "bench" / "results"
 

@@ -135,7 +135,7 @@ async def _killer(neo4j: LocalNeo4jConfig, kills: int, every_s: float, log: list
 async def _verify(uri: str, url: str, token: str, t: Tally) -> dict[str, int]:
     graph = Graph.connect(uri, "neo4j", PASSWORD)
     try:
-        from schema import global_id
+        from core import global_id
 
         companies = await graph.read(
             "MATCH (c:Company) WHERE c.name STARTS WITH 'Fault ' RETURN c.id AS id, c.name AS name"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 from bench.read_path import Case
-from schema import global_id
+from core import global_id
 
 DECISION_MAKERS = """query KDM($id: ID!) {
   keyDecisionMakers(companyId: $id, first: 10) { contact { fullName } reasons span influence }

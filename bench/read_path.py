@@ -11,10 +11,10 @@ import httpx
 from neo4j import READ_ACCESS, Driver
 
 from bench.harness import Timing, measure
-from graphdb.model import ENTITIES
+from core import global_id
+from core.model import ENTITIES
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.ordering import SortKey, sort_keys
-from schema import global_id
 
 LIST_QUERY = """query List($after: String, $stage: LifecycleStage!) {
   customers(first: 20, after: $after, filter: {lifecycleStage: {eq: $stage}},

@@ -35,30 +35,11 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from core.settings import Budgets
+
 T = TypeVar("T")
 Record = dict[str, Any]
 log = logging.getLogger("rapport.db")
-
-
-@dataclass(frozen=True)
-class Budgets:
-    """How long one database operation may wait, each part explicit (README: settings table).
-
-    - `connect_s`: one TCP connect and Bolt handshake;
-    - `acquire_s`: one wait for a pooled connection (connecting included);
-    - `retry_s`: the whole budget of an operation that cannot reach the database (or keeps
-      failing transiently): no attempt starts and no connection wait lasts past it, so such a
-      request gets DATABASE_UNAVAILABLE within `retry_s` of its first attempt;
-    - `tx_timeout_s`: how long one transaction may run once it has its connection (enforced by
-      the server, and by the client `GRACE_S` later should the server stop answering);
-    - `retry_after_s`: the `Retry-After` clients are told when the database is unavailable.
-    """
-
-    connect_s: float = 5.0
-    acquire_s: float = 5.0
-    retry_s: float = 5.0
-    tx_timeout_s: float = 30.0
-    retry_after_s: int = 5
 
 
 #: Client-side margin over the transaction timeout before an unresponsive server is given up on.

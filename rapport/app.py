@@ -27,6 +27,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
+from core.settings import Settings, get_settings
 from graphdb.driver import DatabaseUnavailable, Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
 from rapport import explorer, playground, segment_export
@@ -48,9 +49,8 @@ from rapport.security.middleware import (
 )
 from rapport.security.ratelimit import TokenBucketLimiter
 from rapport.security.unavailable import DatabaseUnavailableMiddleware
-from rapport.settings import Settings, get_settings
+from rapport.served import schema
 from schema.context import RequestContext
-from schema.root import schema
 
 log = logging.getLogger("rapport")
 

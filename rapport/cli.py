@@ -17,10 +17,10 @@ from rapport.auth.cli import auth_app, token_app
 from rapport.io.cli import export_command, import_command
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from graphdb.driver import Graph
     from graphdb.local.server import LocalNeo4jConfig
     from rapport.seed import SeedReport
-    from rapport.settings import Settings
 
 # Heavy modules (the driver, the schema, pydantic settings) are imported inside the commands, so
 # that `rapport --help` and `rapport --version` answer at once.
@@ -43,7 +43,7 @@ app.command("export")(export_command)
 
 
 def get_settings() -> Settings:
-    from rapport.settings import get_settings as load
+    from core.settings import get_settings as load
 
     return load()
 

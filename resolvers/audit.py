@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
-from schema import global_id
-from schema.context import Info
+from core import global_id
+from resolvers.call import Call
 
 READERS = frozenset({"ADMIN", "MANAGER"})
 
@@ -61,8 +61,8 @@ def bad_argument(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-def require_reader(info: Info, what: str) -> None:
-    if info.context.viewer.role not in READERS:
+def require_reader(call: Call, what: str) -> None:
+    if call.viewer.role not in READERS:
         raise forbidden(f"Only managers and administrators may read {what}.")
 
 
@@ -108,9 +108,9 @@ def _row(event: dict[str, Any]) -> AuditRow:
     )
 
 
-async def audit_log(info: Info, entity_id: str, first: int, after: str | None) -> AuditPage:
-    require_reader(info, "the audit log")
-    limit = info.context.settings.max_page_size
+async def audit_log(call: Call, entity_id: str, first: int, after: str | None) -> AuditPage:
+    require_reader(call, "the audit log")
+    limit = call.settings.max_page_size
     if first < 0 or first > limit:
         raise bad_argument(f"`first` must be between 0 and {limit}.")
     try:
@@ -120,7 +120,7 @@ async def audit_log(info: Info, entity_id: str, first: int, after: str | None) -
             "This is not an id issued by Rapport.", extensions={"code": "INVALID_ID"}
         ) from exc
     after_at, after_id = decode_cursor(after) if after else (None, None)
-    rows = await info.context.graph.read(
+    rows = await call.graph.read(
         AUDIT_PAGE,
         {"entityId": raw_id, "afterAt": after_at, "afterId": after_id, "limit": first + 1},
     )

@@ -29,17 +29,16 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from core import global_id
+from core.validation import Validator
 from graphdb import duplicates as cypher
 from graphdb.driver import Graph
+from resolvers.call import Call
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import Union
 from resolvers.compiler.plan import Emitter, _key
 from resolvers.compiler.planner import Planner
-from resolvers.compiler.selection import root_field
 from resolvers.compiler.visibility import Visibility
-from resolvers.validation import Validator
-from schema import global_id
-from schema.context import Info
 
 #: Largest block the statement returns; a bigger one (say, 500 customers called "Jan" in one
 #: city) is dropped, and its records still meet through their other keys.
@@ -264,8 +263,8 @@ async def find(
 # --- the GraphQL field --------------------------------------------------------------------------
 
 
-def _check_arguments(info: Info, first: int, min_score: float) -> None:
-    maximum = info.context.settings.max_page_size
+def _check_arguments(call: Call, first: int, min_score: float) -> None:
+    maximum = call.settings.max_page_size
     if not 0 <= first <= maximum:
         raise QueryArgumentError(
             f"`first` must be between 0 and {maximum}.",
@@ -279,24 +278,24 @@ def _check_arguments(info: Info, first: int, min_score: float) -> None:
 
 
 async def duplicate_candidates(
-    info: Info, first: int, kind: str | None, min_score: float
+    call: Call, first: int, kind: str | None, min_score: float
 ) -> list[dict[str, Any]]:
     # The reasons ("same e-mail", "same phone") speak about personal data, so only the roles
     # that see personal data everywhere, and that may merge, can ask.
-    principal = info.context.principal
+    principal = call.principal
     if principal is not None and principal.role not in ("ADMIN", "MANAGER"):
         raise QueryArgumentError(
             "duplicateCandidates is for ADMIN and MANAGER users, who can merge records.",
             code="FORBIDDEN",
             argument="duplicateCandidates",
         )
-    _check_arguments(info, first, min_score)
+    _check_arguments(call, first, min_score)
     labels = (KINDS[kind],) if kind is not None else LABELS
-    settings = info.context.settings
+    settings = call.settings
     # The blocking scan reads every record of the kinds asked for, so it gets the analysis
     # timeout rather than the interactive one (38 s for both kinds at 100k customers).
     found = await find(
-        info.context.graph,
+        call.graph,
         labels,
         min_score,
         settings.default_phone_region,
@@ -305,8 +304,8 @@ async def duplicate_candidates(
     top = found[:first]
     if not top:
         return []
-    _, field, _ = root_field(info)
-    visibility = Visibility.of(info)
+    field = call.selection.top
+    visibility = Visibility.of(call)
     planner = Planner(settings.max_page_size, visibility)
     em = Emitter()
     entities = {
@@ -316,7 +315,7 @@ async def duplicate_candidates(
     }
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     if entities:
-        rows = await _project(info, em, entities, top)
+        rows = await _project(call, em, entities, top)
     out: list[dict[str, Any]] = []
     for c in top:
         row: dict[str, Any] = {}
@@ -339,7 +338,7 @@ async def duplicate_candidates(
 
 
 async def _project(
-    info: Info, em: Emitter, entities: dict[str, Union], top: list[Candidate]
+    call: Call, em: Emitter, entities: dict[str, Union], top: list[Candidate]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The selected fields of every record in `top`, one statement."""
     ids: dict[str, set[str]] = {label: set() for label in LABELS}
@@ -356,6 +355,6 @@ async def _project(
         f"WITH n, {{{entries}}} AS row "
         "RETURN CASE WHEN n:Customer THEN 'Customer' ELSE 'Contact' END AS type, n.id AS id, row"
     )
-    values = {**em.params.values, **Visibility.of(info).params()}
-    result = await info.context.graph.read(statement, values)
+    values = {**em.params.values, **Visibility.of(call).params()}
+    result = await call.graph.read(statement, values)
     return {(str(r["type"]), str(r["id"])): r["row"] for r in result}

@@ -16,15 +16,15 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import gdpr as cypher
 from resolvers.audit import forbidden
-from resolvers.validation import FieldError
+from resolvers.call import Call
 from resolvers.writes._audit import Subject, money, plain
 from resolvers.writes._tx import Guard, Ref, Refused, Tx, execute
-from resolvers.writes.codes import WriteCode
-from schema import global_id
-from schema.context import Info
 
 _MONEY = frozenset({"totalSpent", "total", "unitPrice", "annualRevenue", "price"})
 _INTERNAL = frozenset({"_lock", "requestHash"})
@@ -89,7 +89,7 @@ def _disclosed(document: dict[str, Any]) -> dict[str, Any]:
     return {"disclosed": {"after": sorted(document)}}
 
 
-async def export_subject_data(info: Info, subject_id: str) -> dict[str, Any] | None:
+async def export_subject_data(call: Call, subject_id: str) -> dict[str, Any] | None:
     """The subject's document, read in a write transaction that also records the disclosure
     as an AuditEvent (`exportSubjectData`, `changes.disclosed` lists the sections): serving an
     access request is an act the controller must account for. Authorization is the write
@@ -116,7 +116,7 @@ async def export_subject_data(info: Info, subject_id: str) -> dict[str, Any] | N
         return _shape(type_name, raw_id, rows[0]["doc"])
 
     outcome = await execute(
-        info,
+        call,
         work,
         subject=Subject(type_name, raw_id),
         guard=Guard(own=(ref,)),
@@ -126,7 +126,7 @@ async def export_subject_data(info: Info, subject_id: str) -> dict[str, Any] | N
     if any(e.code == WriteCode.NOT_FOUND for e in errors):
         return None
     if errors:
-        if info.context.viewer.role == "SALES":
+        if call.viewer.role == "SALES":
             raise forbidden(
                 "As SALES you can export only the accounts you manage and their people."
             )

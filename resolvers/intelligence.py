@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from resolvers.call import Call
 from resolvers.compiler import Compiled, roots
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.reads import decode_id
-from schema.context import Info
 
 
-async def _run(info: Info, compiled: Compiled) -> Any:
-    rows = await info.context.graph.read(compiled.cypher, compiled.params)
+async def _run(call: Call, compiled: Compiled) -> Any:
+    rows = await call.graph.read(compiled.cypher, compiled.params)
     return compiled.shape(rows)
 
 
@@ -26,8 +26,8 @@ def _typed_id(value: str, argument: str, *allowed: str) -> tuple[str, str]:
     return type_name, raw
 
 
-def _limit(info: Info, first: int, argument: str = "first") -> int:
-    maximum = info.context.settings.max_page_size
+def _limit(call: Call, first: int, argument: str = "first") -> int:
+    maximum = call.settings.max_page_size
     if not 0 <= first <= maximum:
         raise QueryArgumentError(
             f"`{argument}` must be between 0 and {maximum}.",
@@ -37,61 +37,55 @@ def _limit(info: Info, first: int, argument: str = "first") -> int:
     return first
 
 
-async def key_decision_makers(info: Info, company_id: str, first: int) -> Any:
+async def key_decision_makers(call: Call, company_id: str, first: int) -> Any:
     _, raw = _typed_id(company_id, "companyId", "Company")
-    _limit(info, first)
-    return await _run(
-        info, roots.key_decision_makers(info, raw, info.context.settings.max_page_size)
-    )
+    _limit(call, first)
+    return await _run(call, roots.key_decision_makers(call, raw, call.settings.max_page_size))
 
 
-async def referral_chain(info: Info, customer_id: str) -> Any:
+async def referral_chain(call: Call, customer_id: str) -> Any:
     _, raw = _typed_id(customer_id, "customerId", "Customer")
-    return await _run(info, roots.referral_chain(info, raw, info.context.settings.max_page_size))
+    return await _run(call, roots.referral_chain(call, raw, call.settings.max_page_size))
 
 
-async def top_referrers(info: Info, first: int, by: str) -> Any:
-    compiled = roots.top_referrers(
-        info, _limit(info, first), by, info.context.settings.max_page_size
-    )
-    return await _run(info, compiled)
+async def top_referrers(call: Call, first: int, by: str) -> Any:
+    compiled = roots.top_referrers(call, _limit(call, first), by, call.settings.max_page_size)
+    return await _run(call, compiled)
 
 
-async def at_risk_customers(info: Info, first: int, as_of: Any, mine: bool = False) -> Any:
+async def at_risk_customers(call: Call, first: int, as_of: Any, mine: bool = False) -> Any:
     compiled = roots.at_risk_customers(
-        info, _limit(info, first), as_of, info.context.settings.max_page_size, mine
+        call, _limit(call, first), as_of, call.settings.max_page_size, mine
     )
-    return await _run(info, compiled)
+    return await _run(call, compiled)
 
 
-async def revenue_concentration(info: Info, share: float, mine: bool = False) -> Any:
+async def revenue_concentration(call: Call, share: float, mine: bool = False) -> Any:
     if not 0 < share <= 1:
         raise QueryArgumentError(
             "`share` must be greater than 0 and at most 1 (e.g. 0.8 for 80%).",
             code="OUT_OF_RANGE",
             argument="share",
         )
-    compiled = roots.revenue_concentration(info, share, info.context.settings.max_page_size, mine)
-    return await _run(info, compiled)
+    compiled = roots.revenue_concentration(call, share, call.settings.max_page_size, mine)
+    return await _run(call, compiled)
 
 
 PEOPLE_AND_ACCOUNTS = ("Customer", "Contact", "User", "Company")
 
 
-async def introduction_path(info: Info, from_id: str | None, to_id: str, max_hops: int) -> Any:
+async def introduction_path(call: Call, from_id: str | None, to_id: str, max_hops: int) -> Any:
     # Omitted: from the viewer, the question a rep asks ("how do *I* get introduced?").
     start = (
         _typed_id(from_id, "fromId", *PEOPLE_AND_ACCOUNTS)
         if from_id is not None
-        else ("User", info.context.viewer.user_id)
+        else ("User", call.viewer.user_id)
     )
     end = _typed_id(to_id, "toId", *PEOPLE_AND_ACCOUNTS)
-    compiled = roots.introduction_path(
-        info, start, end, max_hops, info.context.settings.max_page_size
-    )
-    return await _run(info, compiled)
+    compiled = roots.introduction_path(call, start, end, max_hops, call.settings.max_page_size)
+    return await _run(call, compiled)
 
 
-async def search(info: Info, text: str, first: int) -> Any:
-    compiled = roots.search(info, text, _limit(info, first), info.context.settings.max_page_size)
-    return await _run(info, compiled)
+async def search(call: Call, text: str, first: int) -> Any:
+    compiled = roots.search(call, text, _limit(call, first), call.settings.max_page_size)
+    return await _run(call, compiled)

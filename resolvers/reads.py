@@ -7,21 +7,21 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from core import global_id
+from resolvers.call import Call
 from resolvers.compiler import Compiled, compile_connection, compile_node, compile_nodes
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.segments.cache import SEGMENTS, StaleSegments
-from schema import global_id
-from schema.context import Info
 
 
-async def run(info: Info, compile_: Callable[[], Compiled]) -> Any:
+async def run(call: Call, compile_: Callable[[], Compiled]) -> Any:
     """Compile, run the one statement, shape the result.
 
     Only a read of segment members can need a second statement: when the statement meets a
     segment this process did not know at its current version, the segment registry is reloaded
     and the statement compiled and run again (resolvers/segments/cache.py).
     """
-    graph = info.context.graph
+    graph = call.graph
     for attempt in range(2):
         compiled = compile_()
         rows = await graph.read(compiled.cypher, compiled.params)
@@ -29,16 +29,16 @@ async def run(info: Info, compile_: Callable[[], Compiled]) -> Any:
             return compiled.shape(rows)
         except StaleSegments:
             if attempt == 0:
-                await SEGMENTS.reload(graph, info._raw_info.schema)
+                await SEGMENTS.reload(graph, call.selection.schema)
     raise GraphQLError(
         "A segment changed while it was being read; run the query again.",
         extensions={"code": "CONFLICT"},
     )
 
 
-async def list_entities(info: Info, entity: str) -> Any:
-    max_page = info.context.settings.max_page_size
-    return await run(info, lambda: compile_connection(info, entity, max_page))
+async def list_entities(call: Call, entity: str) -> Any:
+    max_page = call.settings.max_page_size
+    return await run(call, lambda: compile_connection(call, entity, max_page))
 
 
 def decode_id(value: str, argument: str) -> tuple[str, str]:
@@ -50,25 +50,25 @@ def decode_id(value: str, argument: str) -> tuple[str, str]:
         ) from exc
 
 
-async def me(info: Info) -> Any:
+async def me(call: Call) -> Any:
     """The viewer's own User record, read through the compiler like any node."""
-    principal = info.context.principal
+    principal = call.principal
     if principal is None:
         return None
-    max_page = info.context.settings.max_page_size
-    return await run(info, lambda: compile_node(info, "User", principal.user_id, max_page))
+    max_page = call.settings.max_page_size
+    return await run(call, lambda: compile_node(call, "User", principal.user_id, max_page))
 
 
-async def node(info: Info, id_: str) -> Any:
+async def node(call: Call, id_: str) -> Any:
     type_name, raw = decode_id(id_, "id")
-    max_page = info.context.settings.max_page_size
-    return await run(info, lambda: compile_node(info, type_name, raw, max_page))
+    max_page = call.settings.max_page_size
+    return await run(call, lambda: compile_node(call, type_name, raw, max_page))
 
 
-async def nodes(info: Info, ids: list[str]) -> list[Any]:
-    if len(ids) > info.context.settings.max_page_size:
+async def nodes(call: Call, ids: list[str]) -> list[Any]:
+    if len(ids) > call.settings.max_page_size:
         raise QueryArgumentError(
-            f"`ids`: at most {info.context.settings.max_page_size} ids per call.",
+            f"`ids`: at most {call.settings.max_page_size} ids per call.",
             code="PAGE_TOO_LARGE",
             argument="ids",
         )
@@ -82,15 +82,15 @@ async def nodes(info: Info, ids: list[str]) -> list[Any]:
                 code="INVALID_ID",
                 argument=f"ids.{i}",
             ) from None
-    max_page = info.context.settings.max_page_size
-    return list(await run(info, lambda: compile_nodes(info, decoded, max_page)))
+    max_page = call.settings.max_page_size
+    return list(await run(call, lambda: compile_nodes(call, decoded, max_page)))
 
 
-async def segment(info: Info, id_: str) -> Any:
+async def segment(call: Call, id_: str) -> Any:
     type_name, raw = decode_id(id_, "id")
     if type_name != "Segment":
         raise QueryArgumentError(
             f"`id` names a {type_name}, not a Segment.", code="WRONG_TYPE", argument="id"
         )
-    max_page = info.context.settings.max_page_size
-    return await run(info, lambda: compile_node(info, "Segment", raw, max_page))
+    max_page = call.settings.max_page_size
+    return await run(call, lambda: compile_node(call, "Segment", raw, max_page))

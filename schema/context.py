@@ -11,12 +11,14 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from core.viewer import Viewer
 from graphdb.driver import StatementLog
-from rapport.auth.viewer import Viewer
+from resolvers.call import Call
+from schema.selection import root_selection
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from graphdb.driver import Graph
-    from rapport.settings import Settings
 
 
 @dataclass
@@ -43,3 +45,15 @@ class RequestContext:
 
 
 Info = StrawberryInfo[RequestContext, None]
+
+
+def call(info: Info) -> Call:
+    """What the use case behind this root field may know: plain values, no Strawberry."""
+    ctx = info.context
+    return Call(
+        graph=ctx.graph,
+        settings=ctx.settings,
+        principal=ctx.principal,
+        action=info.field_name,
+        selection=root_selection(info),
+    )

@@ -16,6 +16,7 @@ from resolvers.writes import (
     consents,
     contacts,
     customers,
+    imports,
     interactions,
     merge,
     orders,
@@ -26,7 +27,7 @@ from resolvers.writes import (
     tags,
     users,
 )
-from schema.context import Info
+from schema.context import Info, call
 from schema.inputs.accounts import (
     CreateCompanyInput,
     CreateCustomerInput,
@@ -83,7 +84,7 @@ from schema.payloads.catalog import (
     UpdateProductPayload,
     UpsertProductPayload,
 )
-from schema.payloads.imports import ImportPayload
+from schema.payloads.imports import ImportPayload, import_payload
 from schema.payloads.merge import MergeContactsPayload, MergeCustomersPayload
 from schema.payloads.orders import PlaceOrderPayload
 from schema.payloads.people import (
@@ -106,6 +107,7 @@ from schema.payloads.segments import (
     DeleteSegmentPayload,
     UpdateSegmentPayload,
 )
+from schema.plain import payload, plain
 
 
 def _input(description: str) -> Any:
@@ -122,13 +124,17 @@ class EntityMutations:
     async def create_customer(
         self, info: Info, input: Annotated[CreateCustomerInput, _input("The new account.")]
     ) -> CreateCustomerPayload:
-        return await customers.create_customer(info, input)
+        return payload(
+            CreateCustomerPayload, await customers.create_customer(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Change a customer account's details, company or manager.")
     async def update_customer(
         self, info: Info, input: Annotated[UpdateCustomerInput, _input("What to change.")]
     ) -> UpdateCustomerPayload:
-        return await customers.update_customer(info, input)
+        return payload(
+            UpdateCustomerPayload, await customers.update_customer(call(info), plain(input))
+        )
 
     @strawberry.mutation(
         description="Create or update a customer by its externalId: for keeping Rapport in step "
@@ -137,7 +143,9 @@ class EntityMutations:
     async def upsert_customer(
         self, info: Info, input: Annotated[UpsertCustomerInput, _input("The account.")]
     ) -> UpsertCustomerPayload:
-        return await customers.upsert_customer(info, input)
+        return payload(
+            UpsertCustomerPayload, await customers.upsert_customer(call(info), plain(input))
+        )
 
     @strawberry.mutation(
         description="Delete a customer account that has no orders, with its tags and consents."
@@ -145,7 +153,9 @@ class EntityMutations:
     async def delete_customer(
         self, info: Info, input: Annotated[DeleteCustomerInput, _input("Which account.")]
     ) -> DeleteCustomerPayload:
-        return await customers.delete_customer(info, input)
+        return payload(
+            DeleteCustomerPayload, await customers.delete_customer(call(info), plain(input))
+        )
 
     # --- companies ------------------------------------------------------------------------------
 
@@ -153,19 +163,25 @@ class EntityMutations:
     async def create_company(
         self, info: Info, input: Annotated[CreateCompanyInput, _input("The new company.")]
     ) -> CreateCompanyPayload:
-        return await companies.create_company(info, input)
+        return payload(
+            CreateCompanyPayload, await companies.create_company(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Change a company's details.")
     async def update_company(
         self, info: Info, input: Annotated[UpdateCompanyInput, _input("What to change.")]
     ) -> UpdateCompanyPayload:
-        return await companies.update_company(info, input)
+        return payload(
+            UpdateCompanyPayload, await companies.update_company(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Delete a company where nobody currently works.")
     async def delete_company(
         self, info: Info, input: Annotated[DeleteCompanyInput, _input("Which company.")]
     ) -> DeleteCompanyPayload:
-        return await companies.delete_company(info, input)
+        return payload(
+            DeleteCompanyPayload, await companies.delete_company(call(info), plain(input))
+        )
 
     # --- contacts -------------------------------------------------------------------------------
 
@@ -173,13 +189,17 @@ class EntityMutations:
     async def create_contact(
         self, info: Info, input: Annotated[CreateContactInput, _input("The new contact.")]
     ) -> CreateContactPayload:
-        return await contacts.create_contact(info, input)
+        return payload(
+            CreateContactPayload, await contacts.create_contact(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Change a contact's details.")
     async def update_contact(
         self, info: Info, input: Annotated[UpdateContactInput, _input("What to change.")]
     ) -> UpdateContactPayload:
-        return await contacts.update_contact(info, input)
+        return payload(
+            UpdateContactPayload, await contacts.update_contact(call(info), plain(input))
+        )
 
     @strawberry.mutation(
         description="Delete a contact with their jobs, links, tags and consent records."
@@ -187,7 +207,9 @@ class EntityMutations:
     async def delete_contact(
         self, info: Info, input: Annotated[DeleteContactInput, _input("Which contact.")]
     ) -> DeleteContactPayload:
-        return await contacts.delete_contact(info, input)
+        return payload(
+            DeleteContactPayload, await contacts.delete_contact(call(info), plain(input))
+        )
 
     # --- products -------------------------------------------------------------------------------
 
@@ -195,13 +217,17 @@ class EntityMutations:
     async def create_product(
         self, info: Info, input: Annotated[CreateProductInput, _input("The new product.")]
     ) -> CreateProductPayload:
-        return await products.create_product(info, input)
+        return payload(
+            CreateProductPayload, await products.create_product(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Change a product: price, name, active…")
     async def update_product(
         self, info: Info, input: Annotated[UpdateProductInput, _input("What to change.")]
     ) -> UpdateProductPayload:
-        return await products.update_product(info, input)
+        return payload(
+            UpdateProductPayload, await products.update_product(call(info), plain(input))
+        )
 
     @strawberry.mutation(
         description="Create or update a product by its SKU: for keeping the catalogue in step "
@@ -210,13 +236,17 @@ class EntityMutations:
     async def upsert_product(
         self, info: Info, input: Annotated[UpsertProductInput, _input("The product.")]
     ) -> UpsertProductPayload:
-        return await products.upsert_product(info, input)
+        return payload(
+            UpsertProductPayload, await products.upsert_product(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Delete a product that was never ordered.")
     async def delete_product(
         self, info: Info, input: Annotated[DeleteProductInput, _input("Which product.")]
     ) -> DeleteProductPayload:
-        return await products.delete_product(info, input)
+        return payload(
+            DeleteProductPayload, await products.delete_product(call(info), plain(input))
+        )
 
     # --- segments -------------------------------------------------------------------------------
 
@@ -227,19 +257,25 @@ class EntityMutations:
     async def create_segment(
         self, info: Info, input: Annotated[CreateSegmentInput, _input("The new segment.")]
     ) -> CreateSegmentPayload:
-        return await segments.create_segment(info, input)
+        return payload(
+            CreateSegmentPayload, await segments.create_segment(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Rename a segment, or change its filter or consent rule.")
     async def update_segment(
         self, info: Info, input: Annotated[UpdateSegmentInput, _input("What to change.")]
     ) -> UpdateSegmentPayload:
-        return await segments.update_segment(info, input)
+        return payload(
+            UpdateSegmentPayload, await segments.update_segment(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Delete a saved segment; its customers are not touched.")
     async def delete_segment(
         self, info: Info, input: Annotated[DeleteSegmentInput, _input("Which segment.")]
     ) -> DeleteSegmentPayload:
-        return await segments.delete_segment(info, input)
+        return payload(
+            DeleteSegmentPayload, await segments.delete_segment(call(info), plain(input))
+        )
 
     # --- users ----------------------------------------------------------------------------------
 
@@ -247,19 +283,19 @@ class EntityMutations:
     async def create_user(
         self, info: Info, input: Annotated[CreateUserInput, _input("The new user.")]
     ) -> CreateUserPayload:
-        return await users.create_user(info, input)
+        return payload(CreateUserPayload, await users.create_user(call(info), plain(input)))
 
     @strawberry.mutation(description="Change a user's name, e-mail or role.")
     async def update_user(
         self, info: Info, input: Annotated[UpdateUserInput, _input("What to change.")]
     ) -> UpdateUserPayload:
-        return await users.update_user(info, input)
+        return payload(UpdateUserPayload, await users.update_user(call(info), plain(input)))
 
     @strawberry.mutation(description="Delete a user who manages no accounts.")
     async def delete_user(
         self, info: Info, input: Annotated[DeleteUserInput, _input("Which user.")]
     ) -> DeleteUserPayload:
-        return await users.delete_user(info, input)
+        return payload(DeleteUserPayload, await users.delete_user(call(info), plain(input)))
 
     # --- relationships --------------------------------------------------------------------------
 
@@ -269,25 +305,27 @@ class EntityMutations:
     async def set_employment(
         self, info: Info, input: Annotated[SetEmploymentInput, _input("The job.")]
     ) -> SetEmploymentPayload:
-        return await people.set_employment(info, input)
+        return payload(SetEmploymentPayload, await people.set_employment(call(info), plain(input)))
 
     @strawberry.mutation(description="Record that a contact left a company (the job is kept).")
     async def end_employment(
         self, info: Info, input: Annotated[EndEmploymentInput, _input("Who left where, when.")]
     ) -> EndEmploymentPayload:
-        return await people.end_employment(info, input)
+        return payload(EndEmploymentPayload, await people.end_employment(call(info), plain(input)))
 
     @strawberry.mutation(description="Set or remove a contact's manager in the org chart.")
     async def set_reports_to(
         self, info: Info, input: Annotated[SetReportsToInput, _input("Who reports to whom.")]
     ) -> SetReportsToPayload:
-        return await people.set_reports_to(info, input)
+        return payload(SetReportsToPayload, await people.set_reports_to(call(info), plain(input)))
 
     @strawberry.mutation(description="Record that two contacts know each other, and how well.")
     async def connect_contacts(
         self, info: Info, input: Annotated[ConnectContactsInput, _input("The two contacts.")]
     ) -> ConnectContactsPayload:
-        return await people.connect_contacts(info, input)
+        return payload(
+            ConnectContactsPayload, await people.connect_contacts(call(info), plain(input))
+        )
 
     @strawberry.mutation(
         description="Record who referred a customer. The first referral counts; loops are refused."
@@ -295,7 +333,9 @@ class EntityMutations:
     async def record_referral(
         self, info: Info, input: Annotated[RecordReferralInput, _input("The referral.")]
     ) -> RecordReferralPayload:
-        return await referrals.record_referral(info, input)
+        return payload(
+            RecordReferralPayload, await referrals.record_referral(call(info), plain(input))
+        )
 
     # --- data quality ---------------------------------------------------------------------------
 
@@ -308,7 +348,7 @@ class EntityMutations:
     async def merge_customers(
         self, info: Info, input: Annotated[MergeCustomersInput, _input("The two customers.")]
     ) -> MergeCustomersPayload:
-        return await merge.merge_customers(info, input)
+        return payload(MergeCustomersPayload, await merge.merge_customers(call(info), plain(input)))
 
     @strawberry.mutation(
         description="Merge a duplicate contact (mergeId) into the one that stays (keepId): jobs, "
@@ -318,7 +358,7 @@ class EntityMutations:
     async def merge_contacts(
         self, info: Info, input: Annotated[MergeContactsInput, _input("The two contacts.")]
     ) -> MergeContactsPayload:
-        return await merge.merge_contacts(info, input)
+        return payload(MergeContactsPayload, await merge.merge_contacts(call(info), plain(input)))
 
     # --- orders and activity --------------------------------------------------------------------
 
@@ -329,25 +369,27 @@ class EntityMutations:
     async def place_order(
         self, info: Info, input: Annotated[PlaceOrderInput, _input("The order.")]
     ) -> PlaceOrderPayload:
-        return await orders.place_order(info, input)
+        return payload(PlaceOrderPayload, await orders.place_order(call(info), plain(input)))
 
     @strawberry.mutation(description="Record a call, meeting, e-mail or other touchpoint.")
     async def log_interaction(
         self, info: Info, input: Annotated[LogInteractionInput, _input("The touchpoint.")]
     ) -> LogInteractionPayload:
-        return await interactions.log_interaction(info, input)
+        return payload(
+            LogInteractionPayload, await interactions.log_interaction(call(info), plain(input))
+        )
 
     @strawberry.mutation(description="Put tags on a customer, contact or company.")
     async def tag(
         self, info: Info, input: Annotated[TagInput, _input("What to tag, with which tags.")]
     ) -> TagPayload:
-        return await tags.tag(info, input)
+        return payload(TagPayload, await tags.tag(call(info), plain(input)))
 
     @strawberry.mutation(description="Take tags off a customer, contact or company.")
     async def untag(
         self, info: Info, input: Annotated[UntagInput, _input("What to untag, which tags.")]
     ) -> UntagPayload:
-        return await tags.untag(info, input)
+        return payload(UntagPayload, await tags.untag(call(info), plain(input)))
 
     @strawberry.mutation(
         description="Record that a customer or contact gave or withdrew a consent (kept as "
@@ -356,7 +398,9 @@ class EntityMutations:
     async def record_consent(
         self, info: Info, input: Annotated[RecordConsentInput, _input("The consent.")]
     ) -> RecordConsentPayload:
-        return await consents.record_consent(info, input)
+        return payload(
+            RecordConsentPayload, await consents.record_consent(call(info), plain(input))
+        )
 
     # --- bulk import (rapport/io; docs/import-export.md) ----------------------------------------
 
@@ -368,6 +412,4 @@ class EntityMutations:
     async def import_records(
         self, info: Info, input: Annotated[ImportRecordsInput, _input("The rows and their type.")]
     ) -> ImportPayload:
-        from resolvers.writes.imports import import_records
-
-        return await import_records(info, input)
+        return import_payload(await imports.import_records(call(info), plain(input)))

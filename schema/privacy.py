@@ -9,7 +9,7 @@ import strawberry
 
 from resolvers import audit, gdpr
 from resolvers.writes import gdpr as erasure
-from schema.context import Info
+from schema.context import Info, call
 from schema.payloads.common import errors
 from schema.scalars import JSON, DateTime
 from schema.types.errors import UserError, user_errors
@@ -101,7 +101,7 @@ def _arg(description: str) -> Any:
 
 
 async def _subject_document(info: Info, id_: str) -> JSON | None:
-    document = await gdpr.export_subject_data(info, id_)
+    document = await gdpr.export_subject_data(call(info), id_)
     return None if document is None else JSON(document)
 
 
@@ -118,7 +118,7 @@ class PrivacyQueries:
         first: Annotated[int, _arg("How many events (at most 500).")] = 20,
         after: Annotated[str | None, _arg("Cursor of the last event already read.")] = None,
     ) -> AuditEventConnection:
-        return _connection(await audit.audit_log(info, str(entity_id), first, after))
+        return _connection(await audit.audit_log(call(info), str(entity_id), first, after))
 
     @strawberry.field(
         description="GDPR right of access, as a query: the same document as the mutation "
@@ -196,7 +196,7 @@ class PrivacyMutations:
     async def erase_customer(
         self, info: Info, input: Annotated[EraseCustomerInput, _arg("The customer.")]
     ) -> EraseCustomerPayload:
-        tombstone, problems = await erasure.erase(info, "Customer", input.id, input.reason)
+        tombstone, problems = await erasure.erase(call(info), "Customer", input.id, input.reason)
         return EraseCustomerPayload(
             erased_id=input.id if tombstone else None,
             tombstone_id=tombstone,
@@ -211,7 +211,7 @@ class PrivacyMutations:
     async def erase_contact(
         self, info: Info, input: Annotated[EraseContactInput, _arg("The contact.")]
     ) -> EraseContactPayload:
-        tombstone, problems = await erasure.erase(info, "Contact", input.id, input.reason)
+        tombstone, problems = await erasure.erase(call(info), "Contact", input.id, input.reason)
         return EraseContactPayload(
             erased_id=input.id if tombstone else None,
             tombstone_id=tombstone,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import strawberry
 
 from resolvers import reads
-from schema.context import Info
+from schema.context import Info, call
 from schema.types.base import Node
 from schema.types.entities import (
     CompanyConnection,
@@ -53,7 +53,7 @@ def _list_field(entity: str, connection: Any, description: str) -> Any:
         filter: Any = None,
         order_by: Any = None,
     ) -> Any:
-        return await reads.list_entities(info, entity)
+        return await reads.list_entities(call(info), entity)
 
     async def book_resolver(
         info: Info,
@@ -65,7 +65,7 @@ def _list_field(entity: str, connection: Any, description: str) -> Any:
         order_by: Any = None,
         mine: Annotated[Optional[bool], _MINE] = None,  # noqa: UP045
     ) -> Any:
-        return await reads.list_entities(info, entity)
+        return await reads.list_entities(call(info), entity)
 
     if entity == "Customer":
         resolver = book_resolver
@@ -86,7 +86,7 @@ class EntityQueries:
         "the accounts you manage."
     )
     async def me(self, info: Info) -> Optional[User]:  # noqa: UP045
-        return await reads.me(info)  # type: ignore[no-any-return]
+        return await reads.me(call(info))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Any entity by its global id; null when it does not exist.")
     async def node(
@@ -94,7 +94,7 @@ class EntityQueries:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> Node | None:
-        return await reads.node(info, id)  # type: ignore[no-any-return]
+        return await reads.node(call(info), id)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Several entities by global id, in the order asked; null for missing ones."
@@ -106,7 +106,7 @@ class EntityQueries:
             list[strawberry.ID], strawberry.argument(description="Global ids (at most 500).")
         ],
     ) -> list[Node | None]:
-        return await reads.nodes(info, list(ids))
+        return await reads.nodes(call(info), list(ids))
 
     customers: CustomerConnection = _list_field(
         "Customer", CustomerConnection, "Customer accounts, filtered, sorted and paginated."
@@ -144,4 +144,4 @@ class EntityQueries:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The segment's id.")],
     ) -> Segment | None:
-        return await reads.segment(info, id)  # type: ignore[no-any-return]
+        return await reads.segment(call(info), id)  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 import strawberry
 
 from resolvers import intelligence
-from schema.context import Info
+from schema.context import Info, call
 from schema.scalars import DateTime
 from schema.types.entities import CustomerOrContact
 from schema.types.intelligence import (
@@ -41,7 +41,7 @@ class IntelligenceQueries:
         company_id: Annotated[strawberry.ID, _arg("Global id of the company.")],
         first: Annotated[int, _arg("How many (default 10).")] = 10,
     ) -> Optional[list[KeyDecisionMaker]]:  # noqa: UP045
-        return await intelligence.key_decision_makers(info, company_id, first)  # type: ignore[no-any-return]
+        return await intelligence.key_decision_makers(call(info), company_id, first)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Who referred this customer, and who referred them, up to the origin: "
@@ -50,7 +50,7 @@ class IntelligenceQueries:
     async def referral_chain(
         self, info: Info, customer_id: Annotated[strawberry.ID, _arg("Global id of the customer.")]
     ) -> Optional[list[CustomerOrContact]]:  # noqa: UP045
-        return await intelligence.referral_chain(info, customer_id)  # type: ignore[no-any-return]
+        return await intelligence.referral_chain(call(info), customer_id)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Referrers ranked by everything downstream of them: by COUNT (customers "
@@ -62,7 +62,7 @@ class IntelligenceQueries:
         first: Annotated[int, _arg("How many (default 10).")] = 10,
         by: Annotated[ReferrerRanking, _arg("COUNT or REVENUE.")] = ReferrerRanking.COUNT,
     ) -> list[TopReferrer]:
-        return await intelligence.top_referrers(info, first, str(by.value))  # type: ignore[no-any-return]
+        return await intelligence.top_referrers(call(info), first, str(by.value))  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Regular customers who have gone quiet: ≥ 3 orders and more days since the "
@@ -75,7 +75,7 @@ class IntelligenceQueries:
         as_of: Annotated[Optional[DateTime], _arg("Reference time (default: now).")] = None,  # noqa: UP045
         mine: Annotated[bool, _arg("True: only the accounts you manage.")] = False,
     ) -> list[AtRiskCustomer]:
-        return await intelligence.at_risk_customers(info, first, as_of, mine)  # type: ignore[no-any-return]
+        return await intelligence.at_risk_customers(call(info), first, as_of, mine)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The 20/80 question: the smallest set of customers, biggest spenders first, "
@@ -89,7 +89,7 @@ class IntelligenceQueries:
             bool, _arg("True: the 20/80 of the accounts you manage, not of every customer.")
         ] = False,
     ) -> RevenueConcentration:
-        return await intelligence.revenue_concentration(info, share, mine)  # type: ignore[no-any-return]
+        return await intelligence.revenue_concentration(call(info), share, mine)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="A shortest warm-introduction route (fewest hops, at most maxHops) between "
@@ -106,7 +106,7 @@ class IntelligenceQueries:
         ] = None,
         max_hops: Annotated[int, _arg("Longest route to consider, 1-6.")] = 4,
     ) -> Optional[IntroductionPath]:  # noqa: UP045
-        return await intelligence.introduction_path(info, from_id, to_id, max_hops)  # type: ignore[no-any-return]
+        return await intelligence.introduction_path(call(info), from_id, to_id, max_hops)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Full-text search over customers, contacts and companies (names, e-mails, "
@@ -118,4 +118,4 @@ class IntelligenceQueries:
         text: Annotated[str, _arg("What to look for, e.g. 'novak' or 'acme.sk'.")],
         first: Annotated[int, _arg("How many results (default 10).")] = 10,
     ) -> list[SearchHit]:
-        return await intelligence.search(info, text, first)  # type: ignore[no-any-return]
+        return await intelligence.search(call(info), text, first)  # type: ignore[no-any-return]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import strawberry
 
 from resolvers import duplicates
-from schema.context import Info
+from schema.context import Info, call
 from schema.types.base import value
 from schema.types.entities import CustomerOrContact
 
@@ -78,5 +78,5 @@ class QualityQueries:
         min_score: Annotated[float, _arg("Smallest score to report, 0-1 (default 0.75).")] = 0.75,
     ) -> list[DuplicateCandidate]:
         return await duplicates.duplicate_candidates(  # type: ignore[return-value]
-            info, first, kind.name if kind is not None else None, min_score
+            call(info), first, kind.name if kind is not None else None, min_score
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema.context import Info
@@ -75,25 +76,21 @@ class Subscription:
                 await asyncio.sleep(interval)
 
 
-from rapport.security.cost import CostLimits  # noqa: E402
-from rapport.security.graphql import AbuseLimits, MaskInternalErrors  # noqa: E402
-from rapport.security.unavailable import DatabaseUnavailableStatus  # noqa: E402
-from schema.extensions import StatementLogExtension  # noqa: E402
+def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
+    """The public schema, with the request-guarding extensions the service adds (rapport/served.py).
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    types=list(ENTITY_TYPES.values()),
-    config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    # AbuseLimits first: it sets the parse options and validation rules the caches key on.
-    # CostLimits parses (cached), counts the expanded document, then validates it off the event
-    # loop (cached).
-    extensions=[
-        AbuseLimits,
-        CostLimits,
-        MaskInternalErrors,
-        DatabaseUnavailableStatus,
-        StatementLogExtension,
-    ],
-)
+    Without extensions it is the same schema for printing and introspection; the served one
+    adds cost limits, error masking and the statement log, which belong to the service.
+    """
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(ENTITY_TYPES.values()),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=list(extensions),
+    )
+
+
+#: The schema without the service's extensions: `rapport schema print`, introspection, tests.
+schema = build_schema()

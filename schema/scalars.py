@@ -16,7 +16,7 @@ from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 from strawberry.types.scalar import ScalarDefinition
 
-from resolvers.money import format_money, from_storage
+from core.money import format_money, from_storage
 
 
 def _serialize_datetime(value: Any) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
+from core.settings import Settings
 from rapport.app import create_app
-from rapport.settings import Settings
 from tests.conftest import ADMIN_TOKEN
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from schema import global_id
+from core import global_id
 
 ERRORS = "errors { field code message }"
 

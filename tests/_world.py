@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests._gql import mutate, ok
 
 

@@ -22,12 +22,12 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from core.settings import Settings, get_settings
 from graphdb.driver import Graph
 from graphdb.local.server import LocalNeo4jConfig, start, stop
 from graphdb.migrations import migrate
 from rapport.app import create_app
 from rapport.auth import keys
-from rapport.settings import Settings, get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "rapport-test-password"

@@ -15,8 +15,8 @@ import httpx
 from httpx import Response
 from starlette.applications import Starlette
 
+from core.settings import Settings
 from graphdb.driver import Graph
-from rapport.settings import Settings
 from tests._apps import app_client
 from tests._factories import new_company
 from tests._gql import raw

@@ -21,11 +21,11 @@ import pytest
 import websockets
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from core.settings import Settings
 from graphdb.driver import Graph
 from rapport.auth import keys
 from rapport.auth.bootstrap import ADMIN_EMAIL as BOOTSTRAP_EMAIL
 from rapport.auth.bootstrap import bootstrap_admin
-from rapport.settings import Settings
 from tests._apps import app_client
 from tests.conftest import (
     ADMIN_TOKEN,

@@ -16,8 +16,8 @@ import httpx
 import jwt
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests._factories import new_customer, new_product
 from tests._graph_counts import snapshot
 

@@ -27,11 +27,11 @@ import uvicorn
 import websockets
 from starlette.applications import Starlette
 
+from core import global_id
+from core.settings import Settings
 from graphdb.driver import Graph
 from graphdb.local.server import LocalNeo4jConfig
 from rapport.app import create_app
-from rapport.settings import Settings
-from schema import global_id
 from tests._apps import app_client
 from tests._bolt_proxy import BoltProxy
 from tests.conftest import ADMIN_TOKEN, free_port

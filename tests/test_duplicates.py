@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
 from rapport.seed import planted_duplicates, seed_graph
-from schema import global_id
 from tests._factories import new_company, new_contact, new_customer
 from tests._gql import gql, mutate, ok
 from tests.conftest import MakeToken

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.settings import Settings
 from graphdb.driver import Graph
-from rapport.settings import Settings
 from tests._factories import new_customer
 from tests._graph_counts import snapshot
 from tests.conftest import ADMIN_TOKEN

@@ -23,10 +23,10 @@ import typer
 import uvicorn
 import websockets
 
+from core.settings import Settings
 from graphdb.driver import Graph
 from rapport.app import create_app
 from rapport.auth import keys
-from rapport.settings import Settings
 from tests._apps import app_client
 from tests._factories import new_customer
 from tests._graph_counts import snapshot

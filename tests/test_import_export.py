@@ -16,19 +16,14 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from rich.console import Console
 
+from core.validation import Code, Validator
+from core.validation._base import _FORBIDDEN_CATEGORIES
+from core.validation.contact import _PLAIN_EMAIL_RE, _e164, _plain_email
 from graphdb.driver import Graph
 from rapport.io import import_rows, read_file, read_text
 from rapport.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
 from rapport.io.report import ImportResult
 from resolvers.compiler.visibility import Visibility
-from resolvers.validation import (
-    _FORBIDDEN_CATEGORIES,
-    _PLAIN_EMAIL_RE,
-    Code,
-    Validator,
-    _e164,
-    _plain_email,
-)
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)

@@ -22,6 +22,8 @@ from openpyxl import Workbook, load_workbook
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
+from core import global_id
+from core.validation import Validator
 from graphdb.driver import Graph
 from rapport.cli import app
 from rapport.io import import_rows, read_file, read_text
@@ -31,8 +33,6 @@ from rapport.io.readers import ReadError
 from rapport.io.sniff import guess_delimiter, guess_encoding
 from rapport.io.values import ValueReader
 from rapport.seed import seed_graph
-from resolvers.validation import Validator
-from schema import global_id
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)
@@ -185,7 +185,7 @@ async def test_missing_file_unknown_locale_and_unwritable_out_are_one_line_error
 def test_help_and_version_load_no_driver_schema_or_settings() -> None:
     code = (
         "import sys, rapport.cli; "
-        "print(sorted(m for m in ('neo4j', 'strawberry', 'rapport.settings', 'pydantic', "
+        "print(sorted(m for m in ('neo4j', 'strawberry', 'core.settings', 'pydantic', "
         "'openpyxl', 'phonenumbers') if m in sys.modules))"
     )
     loaded = subprocess.run(

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import rid
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import expected_decision_makers, write_org_chart
 

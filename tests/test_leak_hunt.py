@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
 from rapport.seed import seed_graph
-from schema import global_id
 from tests.conftest import MakeToken
 
 CUSTOMERS, SEED = 60, 19

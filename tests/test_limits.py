@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from core.settings import DEFAULT_LOCAL_PASSWORD, Settings
 from graphdb.driver import Graph
 from rapport.app import create_app
-from rapport.settings import DEFAULT_LOCAL_PASSWORD, Settings
 from tests._apps import app_client
 from tests.conftest import MakeToken
 

@@ -19,10 +19,10 @@ import pytest
 import uvicorn
 from neo4j import GraphDatabase
 
+from core.settings import Settings
 from graphdb.local.launcher import LocalNeo4jError
 from graphdb.local.server import LocalNeo4jConfig, start, status, stop
 from rapport.app import create_app
-from rapport.settings import Settings
 from tests.conftest import REPO_ROOT, free_port
 
 PASSWORD = "lifecycle-test-password"

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests.conftest import MakeToken
 
 SECRET_EMAIL = "jana.secret@private.sk"

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests._factories import new_contact, new_customer, new_user
 from tests._gql import MALFORMED_ID, codes, error_fields, gql, missing_id, mutate, ok
 from tests._graph_counts import unchanged

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings import Settings
 from graphdb.driver import Graph, QueryTimedOut
-from rapport.settings import Settings
 
 
 def _connect(settings: Settings, tx_timeout_s: float) -> Graph:

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import global_id
 from graphdb.driver import Graph
-from schema import global_id
 from tests.graphql_client import data, gql
 
 NAMES = ["Adams", "Baker", "Čierna", "Dvořák", "Evans", "Baker", "Żak", "Adams"]

@@ -19,8 +19,8 @@ from graphql import (
     GraphQLSchema,
 )
 
+from core.model import ENTITIES, Vocabulary
 from graphdb import model
-from graphdb.model import ENTITIES, Vocabulary
 from schema.root import schema
 from schema.types.filters import ENUMS
 
@@ -98,7 +98,7 @@ def test_no_description_only_restates_the_name() -> None:
 
 
 def test_enum_values_take_their_meaning_from_the_models_vocabulary() -> None:
-    # Written once, next to the values in graphdb/model.py; every enum made from a vocabulary
+    # Written once, next to the values in core/model.py; every enum made from a vocabulary
     # (including the filter-only SegmentRequireConsentChannel) shows the same words.
     vocabularies = [v for v in vars(model).values() if isinstance(v, Vocabulary)]
     assert len(vocabularies) >= 8

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from core.settings import Settings
 from graphdb.driver import Graph
-from rapport.settings import Settings
 from tests._apps import app_client
 
 

@@ -17,14 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.money import SCALE, format_money, from_storage, to_storage
-from resolvers.validation import (
-    EXTERNAL_ID_MAX_LENGTH,
-    Code,
-    FieldError,
-    ValidationFailed,
-    Validator,
-)
+from core.money import SCALE, format_money, from_storage, to_storage
+from core.validation import Code, FieldError, ValidationFailed, Validator
+from core.validation._base import EXTERNAL_ID_MAX_LENGTH
 
 TODAY = dt.date(2025, 6, 1)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

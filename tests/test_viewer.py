@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core.viewer import ROLES
 from graphdb.driver import Graph
-from rapport.auth.viewer import ROLES
 from tests._world import World, as_role, build_world
 from tests.conftest import MakeToken
 from tests.graphql_client import data, gql

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphdb.model import CURRENT_EMPLOYMENT
+from core.model import CURRENT_EMPLOYMENT
 
 #: how many people currently work at company `$id` (the delete rule)
 CURRENT_EMPLOYEES = (

@@ -9,7 +9,7 @@ goes with it. Parameters: `$keepId`, `$mergeId`; labels come from the whitelist.
 
 from __future__ import annotations
 
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
 from graphdb.writes.nodes import label
 
 # --- relationships that simply move (no uniqueness rule on the kept node's side) ----------------

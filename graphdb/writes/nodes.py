@@ -9,7 +9,7 @@ previous holder committed. tests/test_mutations_locking.py pins this behaviour d
 
 from __future__ import annotations
 
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
 
 
 def label(type_name: str) -> str:

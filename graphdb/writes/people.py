@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphdb.model import CURRENT_EMPLOYMENT
+from core.model import CURRENT_EMPLOYMENT
 
 # --- WORKS_AT: at most one per (contact, company) -----------------------------------------------
 

@@ -10,15 +10,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from core.viewer import ROLES, Role, Viewer
     from rapport.auth.authenticator import Authenticator, AuthError
-    from rapport.auth.viewer import ROLES, Role, Viewer
 
 _EXPORTS = {
     "Authenticator": "rapport.auth.authenticator",
     "AuthError": "rapport.auth.authenticator",
-    "ROLES": "rapport.auth.viewer",
-    "Role": "rapport.auth.viewer",
-    "Viewer": "rapport.auth.viewer",
+    "ROLES": "core.viewer",
+    "Role": "core.viewer",
+    "Viewer": "core.viewer",
 }
 
 __all__ = ["ROLES", "AuthError", "Authenticator", "Role", "Viewer"]

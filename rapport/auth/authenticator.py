@@ -19,11 +19,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from core.settings import Settings
+from core.viewer import Viewer, parse_role
 from graphdb.driver import DatabaseUnavailable, Graph
 from rapport.auth import keys
 from rapport.auth.jwt_tokens import JwtRejected, JwtVerifier
-from rapport.auth.viewer import Viewer, parse_role
-from rapport.settings import Settings
 
 log = logging.getLogger("rapport.auth")
 

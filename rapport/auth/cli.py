@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Column, Table
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from graphdb.driver import Graph
-    from rapport.settings import Settings
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 def get_settings() -> Settings:
-    from rapport.settings import get_settings as load
+    from core.settings import get_settings as load
 
     return load()
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.viewer import Role, parse_role
 from graphdb.driver import Graph
-from rapport.auth.viewer import Role, parse_role
 
 TOKEN_SCHEME = "rpk"  # noqa: S105 - the public scheme prefix, not a secret
 _PREFIX_BYTES = 5  # 10 hex characters: a readable name with ~10^12 values

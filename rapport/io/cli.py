@@ -27,8 +27,8 @@ from rapport.io.names import (
 )
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from graphdb.driver import Graph
-    from rapport.settings import Settings
     from resolvers.compiler.visibility import Visibility
     from resolvers.segments.cache import SavedSegment
 
@@ -126,12 +126,12 @@ def import_command(
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
     """Import rows: validated like the GraphQL mutations, upserted in batches, idempotent."""
+    from core.settings import get_settings
     from rapport.io.importing import import_rows, plan_columns, read_source
     from rapport.io.mapping import MappingError, parse_map
     from rapport.io.readers import ReadError
     from rapport.io.report import default_report_path, write_report
     from rapport.io.values import conventions
-    from rapport.settings import get_settings
 
     settings = get_settings()
     try:
@@ -237,8 +237,8 @@ async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Vi
 
 
 async def _segment(graph: Graph, id_or_name: str) -> SavedSegment:
+    from core import global_id
     from resolvers.segments.cache import find as find_segment
-    from schema import global_id
     from schema.root import schema
 
     key = id_or_name
@@ -294,10 +294,10 @@ def export_command(
     ] = None,
 ) -> None:
     """Export one entity type, streamed in keyset pages, masked for the token's role."""
+    from core.settings import get_settings
     from rapport.io.export import Writer, column_kinds, columns_of, export_rows
     from rapport.io.importing import progress_bar
     from rapport.io.values import conventions
-    from rapport.settings import get_settings
 
     settings = get_settings()
     try:

@@ -7,7 +7,7 @@ read-only ones (id, createdAt, updatedAt, version and, for customers, the order 
 which the importer ignores. `--segment` exports a saved segment's current members, selected by
 the same compiled filter (and consent rule) as `Segment.customers`.
 
-Personal fields (`personal=True` in graphdb/model.py) are masked *in the Cypher*, with the same
+Personal fields (`personal=True` in core/model.py) are masked *in the Cypher*, with the same
 guards the GraphQL reads use (resolvers/compiler/visibility.py): with an ANALYST token they are
 blank everywhere; with a SALES token they are blank except on the customers that user MANAGES
 and the contacts currently working at those customers' companies; ADMIN and MANAGER (and an
@@ -28,9 +28,11 @@ from typing import Any
 
 import orjson
 
+from core import global_id
+from core.model import ENTITIES
+from core.model import Kind as PropKind
+from core.money import format_money, from_storage
 from graphdb.driver import Graph
-from graphdb.model import ENTITIES
-from graphdb.model import Kind as PropKind
 from rapport.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
 from rapport.io.rows import (
     COMPANY_COLUMNS,
@@ -46,9 +48,7 @@ from resolvers.compiler.filters import predicate as filter_predicate
 from resolvers.compiler.plan import Emitter, consent_granted
 from resolvers.compiler.planner import check_no_personal_filter
 from resolvers.compiler.visibility import FULL, Visibility, masked
-from resolvers.money import format_money, from_storage
 from resolvers.segments.cache import SavedSegment
-from schema import global_id
 
 _META = ("id",)
 _STAMPS = ("createdAt", "updatedAt", "version")

@@ -23,9 +23,12 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from core.codes import WriteCode
+from core.model import ENTITIES
+from core.model import Kind as PropKind
+from core.validation import Code, FieldError, Validator
+from core.validation.numbers import INT64_MAX
 from graphdb.driver import Graph, run_in
-from graphdb.model import ENTITIES
-from graphdb.model import Kind as PropKind
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
@@ -36,10 +39,8 @@ from rapport.io.readers import BadRow, RawRow
 from rapport.io.report import ImportResult, RowError
 from rapport.io.rows import TYPES, Record, field_name
 from rapport.io.values import ValueReader, unambiguous_errors
-from resolvers.validation import INT64_MAX, Code, FieldError, Validator
 from resolvers.writes import _audit
 from resolvers.writes._tx import Checks
-from resolvers.writes.codes import WriteCode
 from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
 from resolvers.writes.orders import price_lines
 from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
@@ -259,7 +260,7 @@ async def _write_customers(
 
 
 def _new_id() -> str:
-    from schema import global_id
+    from core import global_id
 
     return global_id.new_raw_id()
 

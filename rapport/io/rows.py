@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from strawberry import UNSET
-
+from core.validation import Code, FieldError, Validator
 from rapport.io.links import LINK_COLUMNS, read_links
 from rapport.io.names import IMPORT_TYPES
-from resolvers.validation import Code, FieldError, Validator
+from resolvers.call import ABSENT
 from resolvers.writes._fields import ADDRESS_FIELDS
 from resolvers.writes.companies import company_props, domain
 from resolvers.writes.contacts import contact_props
@@ -47,7 +46,7 @@ _LIST_SPLIT = re.compile(r"[;|]")
 class RowInput:
     """A row seen as a mutation input: `row.first_name` is the firstName cell, or `default`."""
 
-    def __init__(self, values: dict[str, Any], default: Any = UNSET) -> None:
+    def __init__(self, values: dict[str, Any], default: Any = ABSENT) -> None:
         # The cells are instance attributes, so reading one is a plain attribute lookup;
         # __getattr__ only runs for the cells the row does not have.
         self.__dict__.update(values)

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from resolvers.validation import FieldError, Validator
+from core.validation import FieldError, Validator
 
 AMBIGUOUS_DATE: Final = "AMBIGUOUS_DATE"
 AMBIGUOUS_NUMBER: Final = "AMBIGUOUS_NUMBER"

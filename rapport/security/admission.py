@@ -18,9 +18,9 @@ from collections import Counter
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.settings import Settings
 from rapport.security.middleware import is_public_request, request_id_of
 from rapport.security.unavailable import send_service_unavailable
-from rapport.settings import Settings
 
 log = logging.getLogger("rapport.http")
 

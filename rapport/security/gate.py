@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.viewer import Viewer
 from rapport.auth.authenticator import Authenticator, AuthError, bearer_token
-from rapport.auth.viewer import Viewer
 from rapport.security.ratelimit import TokenBucketLimiter
 
 

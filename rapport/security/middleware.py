@@ -17,9 +17,9 @@ import orjson
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.settings import Settings
 from rapport.auth.authenticator import AuthError
 from rapport.security.gate import Gate, RateLimited
-from rapport.settings import Settings
 
 log = logging.getLogger("rapport.http")
 

@@ -33,7 +33,7 @@ import phonenumbers
 from faker import Factory, Faker
 from faker.generator import Generator
 
-from graphdb.model import CONSENT_CHANNELS, INTERACTION_KINDS
+from core.model import CONSENT_CHANNELS, INTERACTION_KINDS
 
 Row = dict[str, Any]
 T = TypeVar("T")

@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn
 from rich.text import Text
 
+from core.model import ENTITIES, WORKS_AT_PROPS
+from core.model import Kind as PropKind
 from graphdb.driver import Graph
 from graphdb.labels import ENTITY_LABELS
-from graphdb.model import ENTITIES, WORKS_AT_PROPS
-from graphdb.model import Kind as PropKind
 from rapport.seed.generate import NODE_KINDS, REL_KINDS, Row
 
 #: Labels deleted first when wiping: children before parents keeps each transaction's

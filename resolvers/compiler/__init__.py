@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
-
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
+from core.selection import Field
+from resolvers.call import Call
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter, Projection
 from resolvers.compiler.planner import Planner, UnsupportedField
-from resolvers.compiler.selection import Field, root_field
 from resolvers.compiler.visibility import VIEWER_PARAM, Visibility
 from resolvers.segments.cache import SEGMENTS
 
@@ -30,7 +29,6 @@ __all__ = [
     "compile_node",
     "compile_nodes",
     "compile_payload_entity",
-    "root_field",
 ]
 
 
@@ -49,25 +47,13 @@ class _PlanCache:
         self._items: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
         self.hits = 0
 
-    def key(self, info: Any, kind: str) -> tuple[Any, ...] | None:
-        raw = info._raw_info
-        try:
-            variables = orjson.dumps(
-                getattr(raw.variable_values, "coerced", raw.variable_values),
-                option=orjson.OPT_SORT_KEYS,
-                default=str,
-            )
-        except TypeError:
+    def key(self, call: Call, kind: str) -> tuple[Any, ...] | None:
+        request = call.selection.cache_key
+        if request is None:
             return None
-        operation = raw.operation
-        document = operation.loc.source.body if operation.loc else None
-        if document is None:
-            return None
-        name = operation.name.value if operation.name else None
-        viewer = Visibility.of(info).cache_key
+        viewer = Visibility.of(call).cache_key
         # Segment members compile from the segment registry: a change there is a new plan.
-        segments = SEGMENTS.generation
-        return (kind, document, name, tuple(raw.path.as_list()), variables, viewer, segments)
+        return (kind, *request, viewer, SEGMENTS.generation)
 
     def get(self, key: tuple[Any, ...] | None) -> Compiled | None:
         if key is None or key not in self._items:
@@ -87,14 +73,14 @@ class _PlanCache:
 PLAN_CACHE = _PlanCache()
 
 
-def compile_connection(info: Any, entity_name: str, max_page_size: int) -> Compiled:
+def compile_connection(call: Call, entity_name: str, max_page_size: int) -> Compiled:
     """A root list field (customers, companies, …) as one statement."""
-    cache_key = PLAN_CACHE.key(info, f"connection:{entity_name}")
-    visibility = Visibility.of(info)
+    cache_key = PLAN_CACHE.key(call, f"connection:{entity_name}")
+    visibility = Visibility.of(call)
     cached = PLAN_CACHE.get(cache_key)
     if cached is not None:
         return _for_viewer(cached, visibility)
-    _, top, _ = root_field(info)
+    top = call.selection.top
     plan = Planner(max_page_size, visibility).connection(ENTITIES[entity_name], top, top.key)
     if entity_name == "Customer" and top.args.get("mine"):
         plan.extra_where = MINE
@@ -136,10 +122,10 @@ def _node_projection(
     )
 
 
-def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
+def compile_node(call: Call, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
     """`node(id:)` for a decoded id as one statement."""
-    _, top, _ = root_field(info)
-    visibility = Visibility.of(info)
+    top = call.selection.top
+    visibility = Visibility.of(call)
     projection = _node_projection(
         top, type_name, max_page_size, top.key, visibility, frozenset({raw_id})
     )
@@ -156,10 +142,12 @@ def compile_node(info: Any, type_name: str, raw_id: str, max_page_size: int) -> 
     )
 
 
-def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_size: int) -> Compiled:
+def compile_nodes(
+    call: Call, decoded: list[tuple[str, str] | None], max_page_size: int
+) -> Compiled:
     """`nodes(ids:)`: one statement with a UNION ALL branch per entity type asked for."""
-    _, top, _ = root_field(info)
-    visibility = Visibility.of(info)
+    top = call.selection.top
+    visibility = Visibility.of(call)
     em = Emitter()
     em.params.values.update(visibility.params())
     projections: dict[str, Projection] = {}
@@ -189,18 +177,18 @@ def compile_nodes(info: Any, decoded: list[tuple[str, str] | None], max_page_siz
 
 
 def compile_payload_entity(
-    info: Any, child_name: str, type_name: str, raw_id: str, max_page_size: int
+    call: Call, child_name: str, type_name: str, raw_id: str, max_page_size: int
 ) -> Compiled | None:
     """The entity inside a mutation payload (e.g. `createCustomer { customer { … } }`).
 
     Returns None when the client did not select `child_name`. Mutations run the statement in
     their own write transaction, right after the write, so the payload shows what was written.
     """
-    _, top, _ = root_field(info)
+    top = call.selection.top
     child = next((c for c in top.children if c.name == child_name), None)
     if child is None:
         return None
-    visibility = Visibility.of(info)
+    visibility = Visibility.of(call)
     projection = Planner(max_page_size, visibility, frozenset({raw_id})).projection(
         ENTITIES[type_name], child.children, f"{top.key}.{child.key}"
     )

@@ -16,7 +16,7 @@ import orjson
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
-from graphdb.model import Kind
+from core.model import Kind
 from resolvers.compiler.errors import QueryArgumentError
 
 

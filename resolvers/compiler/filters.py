@@ -10,11 +10,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from graphdb.model import ENTITIES, Entity, Kind, Prop
+from core import global_id
+from core.model import ENTITIES, Entity, Kind, Prop
+from core.money import to_storage
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.params import Params, Vars
-from resolvers.money import to_storage
-from schema import global_id
 
 _COMPARISONS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 

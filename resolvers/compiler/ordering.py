@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphdb.model import Entity, Prop
+from core.model import Entity, Prop
 from resolvers.compiler.params import Params
 
 #: Default orderings: (property, descending).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphdb.model import Entity, Rel
+from core.model import Entity, Rel
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.filters import predicate as filter_predicate
 from resolvers.compiler.ordering import SortKey, keyset_predicate, order_clause

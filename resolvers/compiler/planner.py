@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphdb.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+from core.selection import Field
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
@@ -34,7 +35,6 @@ from resolvers.compiler.plan import (
     SegmentMembers,
     Single,
 )
-from resolvers.compiler.selection import Field
 from resolvers.compiler.visibility import FULL, Visibility, masked
 from resolvers.segments.cache import SEGMENTS
 

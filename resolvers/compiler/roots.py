@@ -11,8 +11,10 @@ from typing import Any
 
 import phonenumbers
 
-from graphdb.model import ENTITIES
+from core.model import ENTITIES
+from core.selection import Field
 from graphdb.ownership import owned
+from resolvers.call import Call
 from resolvers.compiler import Compiled
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
@@ -24,7 +26,6 @@ from resolvers.compiler.intelligence import (
 )
 from resolvers.compiler.plan import Emitter, Projection, _key, returning
 from resolvers.compiler.planner import Planner
-from resolvers.compiler.selection import Field, root_field
 from resolvers.compiler.visibility import Visibility
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
@@ -33,8 +34,8 @@ SEARCH_LABELS = ("Customer", "Contact", "Company")
 MAX_HOPS = 6
 
 
-def _top(info: Any) -> Field:
-    return root_field(info)[1]
+def _top(call: Call) -> Field:
+    return call.selection.top
 
 
 def _child(top: Field, name: str) -> Field | None:
@@ -45,13 +46,13 @@ def _as_list(item_emit: str) -> str:
     return item_emit
 
 
-def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
-    top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
+def key_decision_makers(call: Call, company_id: str, max_page: int) -> Compiled:
+    top = _top(call)
+    planner = Planner(max_page, Visibility.of(call))
     item = planner._intelligence(ENTITIES["Company"], top, top.key)
     assert isinstance(item, KeyDecisionMakers)
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(Visibility.of(call).params())
     cid = em.params.add(company_id)
     c = em.vars.new("c")
     cypher = (
@@ -62,13 +63,13 @@ def key_decision_makers(info: Any, company_id: str, max_page: int) -> Compiled:
     return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
 
 
-def referral_chain(info: Any, customer_id: str, max_page: int) -> Compiled:
-    top = _top(info)
+def referral_chain(call: Call, customer_id: str, max_page: int) -> Compiled:
+    top = _top(call)
     item = ReferralChain(
-        top.key, Planner(max_page, Visibility.of(info)).union(top, top.key, ("Customer", "Contact"))
+        top.key, Planner(max_page, Visibility.of(call)).union(top, top.key, ("Customer", "Contact"))
     )
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(Visibility.of(call).params())
     cid = em.params.add(customer_id)
     c = em.vars.new("c")
     cypher = (
@@ -85,9 +86,9 @@ def _found(rows: list[dict[str, Any]], post: Any) -> Any:
     return post(rows[0]["rows"])
 
 
-def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
-    top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
+def top_referrers(call: Call, first: int, by: str, max_page: int) -> Compiled:
+    top = _top(call)
+    planner = Planner(max_page, Visibility.of(call))
     referrer_field = _child(top, "referrer")
     union = (
         planner.union(referrer_field, "referrer", ("Customer", "Contact"))
@@ -95,7 +96,7 @@ def top_referrers(info: Any, first: int, by: str, max_page: int) -> Compiled:
         else None
     )
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(Visibility.of(call).params())
     limit = em.params.add(first)
     r, p, m, row = (em.vars.new(n) for n in ("r", "p", "m", "row"))
     v = {n: em.vars.new(n) for n in ("size", "depth", "revenue")}
@@ -135,10 +136,10 @@ def _book(var: str, mine: bool, em: Emitter, visibility: Visibility) -> str:
 
 
 def at_risk_customers(
-    info: Any, first: int, as_of: Any, max_page: int, mine: bool = False
+    call: Call, first: int, as_of: Any, max_page: int, mine: bool = False
 ) -> Compiled:
-    top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
+    top = _top(call)
+    planner = Planner(max_page, Visibility.of(call))
     customer = _child(top, "customer")
     churn = _child(top, "churnRisk")
     projection = (
@@ -147,7 +148,7 @@ def at_risk_customers(
         else None
     )
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(Visibility.of(call).params())
     as_of_p = em.params.add(as_of) if as_of is not None else "datetime()"
     limit = em.params.add(first)
     churn_item = ChurnRisk(
@@ -165,7 +166,7 @@ def at_risk_customers(
     cypher = (
         f"MATCH ({n}:Customer) WHERE {n}.orderCount >= 3 "
         f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D')"
-        f"{_book(n, mine, em, Visibility.of(info))} "
+        f"{_book(n, mine, em, Visibility.of(call))} "
         f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
         f"WITH {n}, {risk} WHERE {risk}.atRisk "
         f"ORDER BY {risk}.riskScore DESC, {n}.id ASC LIMIT {limit} "
@@ -184,9 +185,9 @@ def at_risk_customers(
     return Compiled(cypher, em.params.values, shape)
 
 
-def revenue_concentration(info: Any, share: float, max_page: int, mine: bool = False) -> Compiled:
-    top = _top(info)
-    visibility = Visibility.of(info)
+def revenue_concentration(call: Call, share: float, max_page: int, mine: bool = False) -> Compiled:
+    top = _top(call)
+    visibility = Visibility.of(call)
     planner = Planner(max_page, visibility)
     em = Emitter()
     em.params.values.update(visibility.params())
@@ -256,7 +257,7 @@ def revenue_concentration(info: Any, share: float, max_page: int, mine: bool = F
 
 
 def introduction_path(
-    info: Any, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
+    call: Call, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
 ) -> Compiled:
     if not 1 <= max_hops <= MAX_HOPS:
         raise QueryArgumentError(
@@ -264,8 +265,8 @@ def introduction_path(
             code="INVALID_MAX_HOPS",
             argument="maxHops",
         )
-    top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
+    top = _top(call)
+    planner = Planner(max_page, Visibility.of(call))
     nodes_field = _child(top, "nodes")
     union = Union(
         {
@@ -276,7 +277,7 @@ def introduction_path(
         }
     )
     em = Emitter()
-    em.params.values.update(Visibility.of(info).params())
+    em.params.values.update(Visibility.of(call).params())
     a, b = em.params.add(start[1]), em.params.add(end[1])
     types = "|".join(PATH_TYPES)
     va, vb, p, r, r2, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "r", "i", "x"))
@@ -398,15 +399,15 @@ def _phone_hits(phone: str, node: str, score: str, visibility: Visibility) -> st
     return " UNION ALL ".join(branches)
 
 
-def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
+def search(call: Call, text: str, first: int, max_page: int) -> Compiled:
     if not text.strip():
         raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
     if len(text) > 200:
         raise QueryArgumentError(
             "`text` is longer than 200 characters.", code="TOO_LONG", argument="text"
         )
-    top = _top(info)
-    planner = Planner(max_page, Visibility.of(info))
+    top = _top(call)
+    planner = Planner(max_page, Visibility.of(call))
     node_field = _child(top, "node")
     union = Union(
         {
@@ -416,7 +417,7 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
             for label in SEARCH_LABELS
         }
     )
-    visibility = Visibility.of(info)
+    visibility = Visibility.of(call)
     em = Emitter()
     em.params.values.update(visibility.params())
     q = em.params.add(lucene_query(text))
@@ -428,7 +429,7 @@ def search(info: Any, text: str, first: int, max_page: int) -> Compiled:
     branches = [
         _text_hits(index, q, limit, node, score, guard) for index, guard in _indexes(visibility)
     ]
-    phone = phone_query(text, info.context.settings.default_phone_region)
+    phone = phone_query(text, call.settings.default_phone_region)
     if phone is not None and visibility.role != "ANALYST":
         branches.append(_phone_hits(em.params.add(phone), node, score, visibility))
     cypher = (

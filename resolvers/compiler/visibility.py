@@ -1,6 +1,6 @@
 """Who may see personal data: masking is compiled into the Cypher, never applied afterwards.
 
-A personal field (`personal=True` in graphdb/model.py) is emitted as
+A personal field (`personal=True` in core/model.py) is emitted as
 `CASE WHEN <guard> THEN <value> END`, so a masked value never leaves the database. Masked roles
 may not filter on personal fields either (that would reveal values through totalCount or the
 presence of a row), and search uses an index without e-mail addresses.
@@ -20,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.viewer import Viewer
 from graphdb.ownership import VIEWER_PARAM, owned_template
+from resolvers.call import Call
 
 __all__ = ["FULL", "VIEWER_PARAM", "Visibility", "masked"]
 
@@ -31,8 +33,11 @@ class Visibility:
     user_id: str | None = None
 
     @classmethod
-    def of(cls, info: Any) -> Visibility:
-        principal = getattr(info.context, "principal", None)
+    def of(cls, call: Call) -> Visibility:
+        return cls.for_viewer(call.principal)
+
+    @classmethod
+    def for_viewer(cls, principal: Viewer | None) -> Visibility:
         if principal is None:
             return FULL
         return cls(principal.role, principal.user_id)

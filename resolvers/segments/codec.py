@@ -91,7 +91,7 @@ def masked(value: dict[str, Any], entity: str = "Customer") -> dict[str, Any]:
     """A saved filter (variable form) with the values compared to personal fields replaced by
     MASKED_VALUE, keeping its shape: `{email: {eq: "x@y"}}` reads `{email: {eq: "[masked]"}}`,
     an `in` list keeps its length. Combinators and relation filters are walked to any depth."""
-    from graphdb.model import ENTITIES
+    from core.model import ENTITIES
     from resolvers.compiler.filters import RELATION_PATTERNS
 
     model = ENTITIES[entity]

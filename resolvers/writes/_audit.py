@@ -27,11 +27,11 @@ from typing import Any
 import orjson
 from neo4j import AsyncManagedTransaction
 
+from core import global_id
+from core.model import ENTITIES, Kind
+from core.money import format_money, from_storage
 from graphdb.driver import run_in
-from graphdb.model import ENTITIES, Kind
 from graphdb.writes import audit as cypher
-from resolvers.money import format_money, from_storage
-from schema import global_id
 
 Tx = AsyncManagedTransaction
 

@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core import global_id
+from core.validation import FieldError, Validator
 from graphdb.driver import run_in
 from graphdb.writes import nodes
-from resolvers.validation import FieldError, Validator
+from resolvers.call import Call
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
@@ -29,8 +31,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema import global_id
-from schema.context import Info
 
 #: rules checked inside the transaction: (checks, raw id of the node) → records errors
 Check = Callable[[Checks, str], Awaitable[None]]
@@ -67,22 +67,22 @@ async def _apply(
 
 
 def _keyed(
-    info: Info, type_name: str, field: str, request: object
+    call: Call, type_name: str, field: str, request: object
 ) -> tuple[_idempotency.Keyed[Written] | None, list[FieldError]]:
     """The request's idempotency key (resolvers/writes/_idempotency.py), or why it is bad."""
-    v = validator(info)
+    v = validator(call)
     key = _idempotency.requested_key(v, request)
     if not v.ok:
         return None, v.errors
 
     async def replay(tx: Tx, target: str | None) -> Written:
-        row = await payload_entity(tx, info, field, type_name, target) if target else None
+        row = await payload_entity(tx, call, field, type_name, target) if target else None
         return Written(row, target)
 
     keyed = _idempotency.keyed(
-        info.context.viewer.user_id,
+        call.viewer.user_id,
         key,
-        info.field_name,
+        call.action,
         request,
         target=lambda written: (type_name, written.raw_id) if written.raw_id else None,
         replay=replay,
@@ -91,7 +91,7 @@ def _keyed(
 
 
 async def create(
-    info: Info,
+    call: Call,
     type_name: str,
     field: str,
     props: dict[str, Any],
@@ -108,7 +108,7 @@ async def create(
     """
     node = new_node(props, now())
     raw_id = node["id"]
-    keyed, errors = _keyed(info, type_name, field, request)
+    keyed, errors = _keyed(call, type_name, field, request)
     if errors:
         return None, errors
 
@@ -117,14 +117,14 @@ async def create(
         await run_in(tx, nodes.create(type_name), {"props": node})
         if link is not None:
             await link(tx, raw_id)
-        row = await payload_entity(tx, info, field, type_name, raw_id)
+        row = await payload_entity(tx, call, field, type_name, raw_id)
         return Written(row, raw_id, created=True)
 
-    return await execute(info, work, subject=Subject(type_name, raw_id), guard=guard, keyed=keyed)
+    return await execute(call, work, subject=Subject(type_name, raw_id), guard=guard, keyed=keyed)
 
 
 async def update(
-    info: Info,
+    call: Call,
     ref: Ref,
     field: str,
     expected_version: int | None,
@@ -141,14 +141,14 @@ async def update(
         await lock_for_update(tx, ref, expected_version)
         await _run_check(tx, check, ref.raw_id)
         await _apply(tx, ref.type_name, ref.raw_id, props, link, at)
-        row = await payload_entity(tx, info, field, ref.type_name, ref.raw_id)
+        row = await payload_entity(tx, call, field, ref.type_name, ref.raw_id)
         return Written(row, ref.raw_id)
 
-    return await execute(info, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
+    return await execute(call, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
 
 
 async def upsert(
-    info: Info,
+    call: Call,
     type_name: str,
     field: str,
     key: tuple[str, Any],
@@ -169,7 +169,7 @@ async def upsert(
     at = now()
     node = new_node({**(defaults or {}), **props}, at)
     prop, value = key
-    keyed, errors = _keyed(info, type_name, field, request)
+    keyed, errors = _keyed(call, type_name, field, request)
     if errors:
         return None, errors
 
@@ -186,16 +186,16 @@ async def upsert(
             await lock_for_update(tx, ref, expected_version)
             await _run_check(tx, check, raw_id)
             await _apply(tx, type_name, raw_id, props, link, at)
-        row = await payload_entity(tx, info, field, type_name, raw_id)
+        row = await payload_entity(tx, call, field, type_name, raw_id)
         return Written(row, raw_id, created)
 
     return await execute(
-        info, work, subject=Subject(type_name, value, key=prop), guard=guard, keyed=keyed
+        call, work, subject=Subject(type_name, value, key=prop), guard=guard, keyed=keyed
     )
 
 
 async def delete(
-    info: Info,
+    call: Call,
     ref: Ref,
     field: str,
     expected_version: int | None,
@@ -208,24 +208,24 @@ async def delete(
     async def work(tx: Tx) -> Written:
         await lock_for_update(tx, ref, expected_version)
         await _run_check(tx, check, ref.raw_id)
-        row = await payload_entity(tx, info, field, ref.type_name, ref.raw_id)
+        row = await payload_entity(tx, call, field, ref.type_name, ref.raw_id)
         await run_in(tx, nodes.detach_delete(ref.type_name), {"id": ref.raw_id})
         return Written(row, ref.raw_id)
 
-    return await execute(info, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
+    return await execute(call, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)
 
 
 @dataclass(frozen=True)
 class Deleted:
     """What every delete payload reports: the deleted id, the record as it was, the errors."""
 
-    deleted_id: Any  # a global id (strawberry.ID) or None when refused
+    deleted_id: Any  # a global id, or None when refused
     row: Any  # the compiled payload row (a read view), or None
     errors: list[FieldError]
 
 
 async def delete_by_id(
-    info: Info,
+    call: Call,
     v: Validator,
     ref: Ref | None,
     field: str,
@@ -242,7 +242,7 @@ async def delete_by_id(
     if ref is None or not v.ok:
         return Deleted(None, None, v.errors)
     written, errors = await delete(
-        info,
+        call,
         ref,
         field,
         expected_version,

@@ -1,6 +1,6 @@
 """Turning an input object into the properties to store, for creates and updates alike.
 
-Inputs leave a field UNSET when the client did not mention it. On a create, unmentioned fields
+Inputs leave a field ABSENT when the client did not mention it. On a create, unmentioned fields
 are simply not stored; on an update they stay as they are, while an explicit null clears an
 optional field (and is refused with REQUIRED for a field every record must have).
 """
@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from strawberry import UNSET
-
-from resolvers.validation import Code, Validator
+from core.validation import Code, Validator
+from resolvers.call import ABSENT
 
 Check = Callable[[str, Any], Any]
 
@@ -30,7 +29,7 @@ ADDRESS_FIELDS = (
 
 def given(data: object, attr: str) -> bool:
     """True when the client sent this field (possibly as null)."""
-    return getattr(data, attr, UNSET) is not UNSET
+    return getattr(data, attr, ABSENT) is not ABSENT
 
 
 def enum_value(field: str, value: Any) -> Any:
@@ -61,12 +60,12 @@ class Changes:
         self.props: dict[str, Any] = {}
 
     def raw(self, attr: str) -> Any:
-        return getattr(self.data, attr, UNSET)
+        return getattr(self.data, attr, ABSENT)
 
     def put(self, attr: str, prop: str, check: Check, *, required: bool = False) -> None:
         """Validate `data.<attr>` with `check` and store it as `prop` (also the error field)."""
         raw = self.raw(attr)
-        if raw is UNSET or raw is None:
+        if raw is ABSENT or raw is None:
             if required and (self.creating or raw is None):
                 message = (
                     "This field is required."
@@ -84,7 +83,7 @@ class Changes:
     def address(self, attr: str = "address") -> None:
         """A nested AddressInput: replaces all six stored address fields at once."""
         raw = self.raw(attr)
-        if raw is UNSET or (raw is None and self.creating):
+        if raw is ABSENT or (raw is None and self.creating):
             return
         if raw is None:
             self.props.update({prop: None for _, _, prop in ADDRESS_FIELDS})
@@ -108,10 +107,10 @@ class Changes:
 
 def expected_version(data: object) -> int | None:
     """The input's `expectedVersion`, or None when the client did not send one."""
-    value = getattr(data, "expected_version", UNSET)
-    return None if value is UNSET or value is None else int(value)
+    value = getattr(data, "expected_version", ABSENT)
+    return None if value is ABSENT or value is None else int(value)
 
 
 def present(value: object) -> bool:
     """True when an optional input value was sent and is not null."""
-    return value is not None and value is not UNSET
+    return value is not None and value is not ABSENT

@@ -31,12 +31,12 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from neo4j import AsyncManagedTransaction
-from strawberry.types.unset import UnsetType
 
+from core.codes import WriteCode
+from core.validation import FieldError, Validator
 from graphdb.driver import run_in
 from graphdb.writes import idempotency as cypher
-from resolvers.validation import FieldError, Validator
-from resolvers.writes.codes import WriteCode
+from resolvers.call import ABSENT, Input
 
 T = TypeVar("T")
 Tx = AsyncManagedTransaction
@@ -74,12 +74,8 @@ class Keyed(Generic[T]):
 
 def _plain(value: Any) -> Any:
     """The input as JSON-able data: left-out fields dropped, enums by value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "idempotency_key" and not isinstance(getattr(value, f.name), UnsetType)
-        }
+    if isinstance(value, Input):
+        return {k: _plain(v) for k, v in value.given().items() if k != "idempotency_key"}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, enum.Enum):
@@ -99,7 +95,7 @@ def fingerprint(action: str, data: object) -> str:
 def requested_key(v: Validator, data: object) -> str | None:
     """The validated `idempotencyKey` of an input (None when not sent); errors go to `v`."""
     value = getattr(data, "idempotency_key", None)
-    if value is None or isinstance(value, UnsetType):
+    if value is None or value is ABSENT:
         return None
     return v.external_id("idempotencyKey", value)
 

@@ -19,17 +19,17 @@ from typing import Any, TypeVar
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError, FieldName, Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
+from resolvers.call import Call
 from resolvers.compiler import compile_payload_entity
-from resolvers.validation import FieldError, FieldName, Validator
 from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
-from resolvers.writes.codes import WriteCode
 from resolvers.writes.policy import OPEN as OPEN
 from resolvers.writes.policy import Guard as Guard
-from schema import global_id
-from schema.context import Info
 
 T = TypeVar("T")
 Tx = AsyncManagedTransaction
@@ -43,9 +43,9 @@ class Refused(Exception):
         super().__init__("; ".join(f"{e.code}: {e.message}" for e in self.errors))
 
 
-def validator(info: Info) -> Validator:
+def validator(call: Call) -> Validator:
     """A validator for one mutation's `input`, with the deployment's default phone region."""
-    return Validator(("input",), info.context.settings.default_phone_region)
+    return Validator(("input",), call.settings.default_phone_region)
 
 
 def now() -> dt.datetime:
@@ -223,7 +223,7 @@ def _constraint_error(exc: ConstraintError) -> FieldError:
 
 
 async def execute(
-    info: Info,
+    call: Call,
     work: Callable[[Tx], Awaitable[T]],
     *,
     subject: Subject,
@@ -238,7 +238,7 @@ async def execute(
     the same transaction as the work:
 
     - **authorization** (resolvers/writes/policy.py): the viewer's role must allow the mutation
-      (`info.field_name`), and SALES may write only the accounts `guard` names as its own
+      (`call.action`), and SALES may write only the accounts `guard` names as its own
       (no guard: closed to SALES). A refusal is FORBIDDEN and nothing is written;
     - **the audit trail** (resolvers/writes/_audit.py): `subject`, the record the change is
       about, is locked and read before and after `work`, and exactly one AuditEvent with the
@@ -251,8 +251,8 @@ async def execute(
       right after authorization; a replay of a committed request returns `keyed.replay` (no
       work, no audit event), a reuse with other input is IDEMPOTENCY_KEY_REUSED.
     """
-    viewer = info.context.viewer
-    action = info.field_name
+    viewer = call.viewer
+    action = call.action
     at, event_id = now(), global_id.new_raw_id()
 
     async def audited(tx: Tx) -> T:
@@ -286,7 +286,7 @@ async def execute(
         return result
 
     try:
-        return await info.context.graph.write_tx(audited), []
+        return await call.graph.write_tx(audited), []
     except Refused as refused:
         return None, refused.errors
     except _idempotency.KeyReused as reused:
@@ -295,11 +295,9 @@ async def execute(
         return None, [_constraint_error(exc)]
 
 
-async def payload_entity(tx: Tx, info: Info, field: str, type_name: str, raw_id: str) -> Any:
+async def payload_entity(tx: Tx, call: Call, field: str, type_name: str, raw_id: str) -> Any:
     """The payload field `field` as the client selected it, read inside the transaction."""
-    compiled = compile_payload_entity(
-        info, field, type_name, raw_id, info.context.settings.max_page_size
-    )
+    compiled = compile_payload_entity(call, field, type_name, raw_id, call.settings.max_page_size)
     if compiled is None:
         return None
     return compiled.shape(await run_in(tx, compiled.cypher, compiled.params))

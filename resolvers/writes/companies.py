@@ -9,20 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Code, Validator
 from graphdb.writes import companies as cypher
-from resolvers.validation import Code, Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version, given
 from resolvers.writes._tx import OPEN, Checks, Guard, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.accounts import CreateCompanyInput, DeleteCompanyInput, UpdateCompanyInput
-from schema.payloads.accounts import (
-    CreateCompanyPayload,
-    DeleteCompanyPayload,
-    UpdateCompanyPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Company", "company"
 
@@ -42,9 +35,7 @@ def domain(v: Validator, field: str, value: object) -> str | None:
     return bare
 
 
-def company_props(
-    v: Validator, data: CreateCompanyInput | UpdateCompanyInput, *, creating: bool
-) -> dict[str, Any]:
+def company_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put("domain", "domain", lambda f, x: domain(v, f, x))
@@ -60,33 +51,29 @@ def company_props(
     return ch.props
 
 
-async def create_company(info: Info, data: CreateCompanyInput) -> CreateCompanyPayload:
-    v = validator(info)
+async def create_company(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = company_props(v, data, creating=True)
     if not v.ok:
-        return CreateCompanyPayload(errors=user_errors(v.errors))
-    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN, request=data)
-    return CreateCompanyPayload(
-        company=written.row if written else None, errors=user_errors(errors)
-    )
+        return Outcome.of(errors=v.errors)
+    written, errors = await _crud.create(call, TYPE, FIELD, props, guard=OPEN, request=data)
+    return Outcome.written("company", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_company(info: Info, data: UpdateCompanyInput) -> UpdateCompanyPayload:
-    v = validator(info)
+async def update_company(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = company_props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateCompanyPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
-        info, ref, FIELD, expected_version(data), props, guard=Guard(own=(ref,))
+        call, ref, FIELD, expected_version(data), props, guard=Guard(own=(ref,))
     )
-    return UpdateCompanyPayload(
-        company=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("company", written, errors)
 
 
 async def _no_current_employees(c: Checks, raw_id: str) -> None:
@@ -100,13 +87,13 @@ async def _no_current_employees(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_company(info: Info, data: DeleteCompanyInput) -> DeleteCompanyPayload:
-    v = validator(info)
+async def delete_company(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_current_employees
+        call, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_current_employees
     )
-    return DeleteCompanyPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         company=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_value, present
 from resolvers.writes._tx import (
@@ -23,16 +24,12 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.context import Info
-from schema.inputs.activity import RecordConsentInput
-from schema.payloads.activity import RecordConsentPayload
-from schema.types.errors import user_errors
 
 SUBJECTS = {"Customer": "customer", "Contact": "contact"}
 
 
-async def record_consent(info: Info, data: RecordConsentInput) -> RecordConsentPayload:
-    v = validator(info)
+async def record_consent(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     subject = decode_ref(v, "subjectId", data.subject_id, set(SUBJECTS))
     props = {
         "channel": enum_value("channel", data.channel),
@@ -44,7 +41,7 @@ async def record_consent(info: Info, data: RecordConsentInput) -> RecordConsentP
         "source": v.text("source", data.source, max_length=200) if present(data.source) else None,
     }
     if subject is None or not v.ok:
-        return RecordConsentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     node = new_node(props, now())
 
     async def work(tx: Tx) -> dict[str, Any]:
@@ -58,14 +55,14 @@ async def record_consent(info: Info, data: RecordConsentInput) -> RecordConsentP
         )
         field = SUBJECTS[subject.type_name]
         return {
-            "consent": await payload_entity(tx, info, "consent", "Consent", node["id"]),
-            field: await payload_entity(tx, info, field, subject.type_name, subject.raw_id),
+            "consent": await payload_entity(tx, call, "consent", "Consent", node["id"]),
+            field: await payload_entity(tx, call, field, subject.type_name, subject.raw_id),
         }
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject(subject.type_name, subject.raw_id),
         guard=Guard(own=(subject,)),
     )
-    return RecordConsentPayload(**(rows or {}), errors=user_errors(errors))
+    return Outcome.of(**(rows or {}), errors=errors)

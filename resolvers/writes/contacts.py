@@ -10,27 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import contacts as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator
-from schema.context import Info
-from schema.inputs.people import CreateContactInput, DeleteContactInput, UpdateContactInput
-from schema.payloads.people import (
-    CreateContactPayload,
-    DeleteContactPayload,
-    UpdateContactPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Contact", "contact"
 
 
-def contact_props(
-    v: Validator, data: CreateContactInput | UpdateContactInput, *, creating: bool
-) -> dict[str, Any]:
+def contact_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("first_name", "firstName", lambda f, x: v.name(f, x, max_length=100), required=True)
     ch.put("last_name", "lastName", lambda f, x: v.name(f, x, max_length=100), required=True)
@@ -51,31 +42,29 @@ async def _refresh_full_name(tx: Tx, raw_id: str) -> None:
     await run_in(tx, cypher.REFRESH_FULL_NAME, {"id": raw_id})
 
 
-async def create_contact(info: Info, data: CreateContactInput) -> CreateContactPayload:
-    v = validator(info)
+async def create_contact(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = contact_props(v, data, creating=True)
     if not v.ok:
-        return CreateContactPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
-    written, errors = await _crud.create(info, TYPE, FIELD, props, guard=OPEN, request=data)
-    return CreateContactPayload(
-        contact=written.row if written else None, errors=user_errors(errors)
-    )
+    written, errors = await _crud.create(call, TYPE, FIELD, props, guard=OPEN, request=data)
+    return Outcome.written("contact", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactPayload:
-    v = validator(info)
+async def update_contact(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = contact_props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateContactPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     renamed = "firstName" in props or "lastName" in props
     written, errors = await _crud.update(
-        info,
+        call,
         ref,
         FIELD,
         expected_version(data),
@@ -83,18 +72,16 @@ async def update_contact(info: Info, data: UpdateContactInput) -> UpdateContactP
         link=_refresh_full_name if renamed else None,
         guard=Guard(own=(ref,)),
     )
-    return UpdateContactPayload(
-        contact=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("contact", written, errors)
 
 
-async def delete_contact(info: Info, data: DeleteContactInput) -> DeleteContactPayload:
-    v = validator(info)
+async def delete_contact(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info, v, _decode_id(v, data.id), FIELD, expected_version(data)
+        call, v, _decode_id(v, data.id), FIELD, expected_version(data)
     )
-    return DeleteContactPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         contact=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

@@ -9,33 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
+from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.model import CUSTOMER_KINDS, LIFECYCLE_STAGES
 from graphdb.writes import customers as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_check, enum_value, expected_version, given
 from resolvers.writes._tx import Checks, Guard, Ref, Tx, decode_ref, validator
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.accounts import (
-    CreateCustomerInput,
-    DeleteCustomerInput,
-    UpdateCustomerInput,
-    UpsertCustomerInput,
-)
-from schema.payloads.accounts import (
-    CreateCustomerPayload,
-    DeleteCustomerPayload,
-    UpdateCustomerPayload,
-    UpsertCustomerPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Customer", "customer"
 DEFAULTS = {"lifecycleStage": "LEAD", "orderCount": 0, "totalSpent": 0}
 
-AnyCustomerInput = CreateCustomerInput | UpdateCustomerInput
+AnyCustomerInput = Input | Input
 
 
 def customer_props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
@@ -116,14 +103,14 @@ class _Links:
         return self.company_given or self.manager_given
 
     def guard(
-        self, info: Info, *, own: Ref | None = None, key: object = None, creates: bool = False
+        self, call: Call, *, own: Ref | None = None, key: object = None, creates: bool = False
     ) -> Guard:
         """What SALES must own: the account itself (by id, or by externalId for an upsert), and
         it may name only itself as account manager. A SALES user who names no manager becomes
         the account's manager (on an account it already manages, that changes nothing). A
         company it links brings that company's staff into its accounts, so it must bring in
         nobody the viewer cannot already see (graphdb/ownership.py)."""
-        viewer = info.context.viewer
+        viewer = call.viewer
         manager = self.manager.raw_id if self.manager else None
         named = ((("input", "accountManagerId"), manager),) if self.manager_given else ()
         if creates and viewer.role == "SALES" and not self.manager_given:
@@ -137,8 +124,8 @@ class _Links:
         )
 
 
-async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustomerPayload:
-    v = validator(info)
+async def create_customer(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = customer_props(v, data, creating=True)
     links = _Links(v, data)
     if props.get("kind") == "INDIVIDUAL" and data.company_id:
@@ -148,15 +135,15 @@ async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustom
             "Only BUSINESS customers can be linked to a company; an INDIVIDUAL cannot.",
         )
     if not v.ok:
-        return CreateCustomerPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
 
     async def check(c: Checks, raw_id: str) -> None:
         await c.unique(TYPE, "externalId", props.get("externalId"), ("input", "externalId"))
         await links.check(c, raw_id)
 
-    guard = links.guard(info, creates=True)
+    guard = links.guard(call, creates=True)
     written, errors = await _crud.create(
-        info,
+        call,
         TYPE,
         FIELD,
         {**DEFAULTS, **props},
@@ -165,22 +152,20 @@ async def create_customer(info: Info, data: CreateCustomerInput) -> CreateCustom
         guard=guard,
         request=data,
     )
-    return CreateCustomerPayload(
-        customer=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("customer", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustomerPayload:
-    v = validator(info)
+async def update_customer(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if ref is None or not v.ok:
-        return UpdateCustomerPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
 
     async def check(c: Checks, raw_id: str) -> None:
         await c.unique(
@@ -188,9 +173,9 @@ async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustom
         )
         await links.check(c, raw_id)
 
-    guard = links.guard(info, own=ref)
+    guard = links.guard(call, own=ref)
     written, errors = await _crud.update(
-        info,
+        call,
         ref,
         FIELD,
         expected_version(data),
@@ -199,20 +184,18 @@ async def update_customer(info: Info, data: UpdateCustomerInput) -> UpdateCustom
         link=links.link if links.any_given else None,
         guard=guard,
     )
-    return UpdateCustomerPayload(
-        customer=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("customer", written, errors)
 
 
-async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustomerPayload:
-    v = validator(info)
+async def upsert_customer(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = customer_props(v, data, creating=False)
     links = _Links(v, data)
     if not v.ok:
-        return UpsertCustomerPayload(errors=user_errors(v.errors))
-    guard = links.guard(info, key=props["externalId"], creates=True)
+        return Outcome.of(errors=v.errors)
+    guard = links.guard(call, key=props["externalId"], creates=True)
     written, errors = await _crud.upsert(
-        info,
+        call,
         TYPE,
         FIELD,
         ("externalId", props["externalId"]),
@@ -224,11 +207,7 @@ async def upsert_customer(info: Info, data: UpsertCustomerInput) -> UpsertCustom
         guard=guard,
         request=data,
     )
-    return UpsertCustomerPayload(
-        customer=written.row if written else None,
-        created=bool(written and written.created),
-        errors=user_errors(errors),
-    )
+    return Outcome.written("customer", written, errors, created=True)
 
 
 async def _no_orders(c: Checks, raw_id: str) -> None:
@@ -241,13 +220,13 @@ async def _no_orders(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_customer(info: Info, data: DeleteCustomerInput) -> DeleteCustomerPayload:
-    v = validator(info)
+async def delete_customer(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_orders
+        call, v, _decode_id(v, data.id), FIELD, expected_version(data), check=_no_orders
     )
-    return DeleteCustomerPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         customer=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

@@ -35,14 +35,14 @@ from typing import Any
 
 import orjson
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import gdpr as cypher
-from resolvers.validation import FieldError
+from resolvers.call import Call
 from resolvers.writes._audit import ERASED, Subject, erasable_fields, redact, scrub
 from resolvers.writes._tx import Refused, Tx, decode_ref, execute, now, validator
-from resolvers.writes.codes import WriteCode
-from schema import global_id
-from schema.context import Info
 
 MIN_SCRUB_LENGTH = 3
 
@@ -175,15 +175,15 @@ async def _scrub_free_text(tx: Tx, type_name: str, props: dict[str, Any], at: dt
         await run_in(tx, cypher.FREE_TEXT_REWRITE_RELS, {"rows": rewrites["rel"]})
 
 
-async def erase(info: Info, type_name: str, entity_id: object, reason: object) -> Any:
+async def erase(call: Call, type_name: str, entity_id: object, reason: object) -> Any:
     """Erase the Customer or Contact `entity_id`; (tombstone id or None, errors)."""
-    v = validator(info)
+    v = validator(call)
     ref = decode_ref(v, "id", entity_id, {type_name})
     why = v.text("reason", reason, required=True, max_length=1000, allow_newlines=True)
     if ref is None or why is None or not v.ok:
         return None, v.errors
     at, placeholder_id, tombstone_id = now(), global_id.new_raw_id(), global_id.new_raw_id()
-    actor = info.context.viewer.user_id
+    actor = call.viewer.user_id
     ids = {"id": ref.raw_id}
 
     async def work(tx: Tx) -> str:
@@ -223,5 +223,5 @@ async def erase(info: Info, type_name: str, entity_id: object, reason: object) -
         return tombstone_id
 
     return await execute(
-        info, work, subject=Subject(type_name, ref.raw_id, erasure=True), guard=None
+        call, work, subject=Subject(type_name, ref.raw_id, erasure=True), guard=None
     )

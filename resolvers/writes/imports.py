@@ -10,31 +10,55 @@ command-line import, run by an operator with the database credentials, is not au
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 
+from core.codes import WriteCode
+from core.validation import Code
 from rapport.io.importing import MissingColumns, import_rows, plan_columns
 from rapport.io.mapping import MappingError, parse_map
 from rapport.io.readers import BadRow, Format, RawRow, ReadError, read_text
 from rapport.io.values import conventions
-from resolvers.validation import Code
+from resolvers.call import Call, Input
 from resolvers.writes import policy
 from resolvers.writes._audit import Actor
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.imports import ImportFormat, ImportRecordsInput
-from schema.payloads.imports import ImportDetected, ImportPayload, ImportRowError
 
 MAX_ROWS = 1000
 
 
-def _refused(code: str, message: str, field: str | None = None) -> ImportPayload:
-    return ImportPayload(errors=[ImportRowError(row=0, field=field, code=code, message=message)])
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row was refused; row 0 is the request itself (a bad map, delimiter, …)."""
+
+    row: int
+    field: str | None
+    code: str
+    message: str
 
 
-async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
-    viewer = info.context.viewer
+@dataclass
+class ImportOutcome:
+    """What an importRecords request did: counts, what was detected, every refused row."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked: int = 0
+    failed: int = 0
+    valid: int = 0
+    #: delimiter, delimiter_detected, preset, locale, unmapped_columns; None when refused early
+    detected: dict[str, Any] | None = None
+    errors: list[RowProblem] = field(default_factory=list)
+
+
+def _refused(code: str, message: str, field: str | None = None) -> ImportOutcome:
+    return ImportOutcome(errors=[RowProblem(row=0, field=field, code=code, message=message)])
+
+
+async def import_records(call: Call, data: Input) -> ImportOutcome:
+    viewer = call.viewer
     if viewer.role not in policy.STAFF:
         return _refused(WriteCode.FORBIDDEN, policy.role_refusal(viewer, "importRecords").message)
     try:
@@ -43,7 +67,7 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
             raise MappingError('map must be an object: {"source header": "field"}.')
     except MappingError as exc:
         return _refused(Code.INVALID_VALUE, str(exc), "map")
-    fmt: Format = "jsonl" if data.format == ImportFormat.JSONL else "csv"
+    fmt: Format = "jsonl" if data.format.name == "JSONL" else "csv"
     try:
         if data.locale is not None:
             conventions(data.locale)
@@ -71,28 +95,28 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
             )
     try:
         result = await import_rows(
-            info.context.graph,
+            call.graph,
             str(data.type.value),
             rows,
             renames=plan.renames,
             dry_run=data.dry_run,
             locale=data.locale,
             detected=source.detected,
-            default_phone_region=info.context.settings.default_phone_region,
+            default_phone_region=call.settings.default_phone_region,
             console=Console(file=io.StringIO()),
             progress=False,
             audit=Actor(viewer.user_id, viewer.email, viewer.credential_id, "importRecords"),
         )
     except MappingError as exc:
         return _refused(Code.INVALID_VALUE, str(exc), "map")
-    return ImportPayload(
+    return ImportOutcome(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
         linked=result.linked,
         failed=result.failed,
         valid=result.valid,
-        detected=ImportDetected(
+        detected=dict(
             delimiter=source.detected.as_json().get("delimiter"),
             delimiter_detected=source.delimiter is not None and not source.detected.delimiter_given,
             preset=plan.preset.name if plan.preset is not None else None,
@@ -103,5 +127,5 @@ async def import_records(info: Info, data: ImportRecordsInput) -> ImportPayload:
     )
 
 
-def _row_error(error: Any) -> ImportRowError:
-    return ImportRowError(row=error.row, field=error.field, code=error.code, message=error.message)
+def _row_error(error: Any) -> RowProblem:
+    return RowProblem(row=error.row, field=error.field, code=error.code, message=error.message)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.model import INTERACTION_KINDS
+from core.validation import Code, Validator
 from graphdb.driver import run_in
-from graphdb.model import INTERACTION_KINDS
 from graphdb.writes import activity as cypher
-from resolvers.validation import Code, Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, present
@@ -28,16 +29,12 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema.context import Info
-from schema.inputs.activity import LogInteractionInput
-from schema.payloads.activity import LogInteractionPayload
-from schema.types.errors import user_errors
 
 MAX_PARTICIPANTS = 100
 
 
 def interaction_props(v: Validator, data: Any) -> dict[str, Any]:
-    """An interaction's own fields, shared with the importer (`data`: a LogInteractionInput or
+    """An interaction's own fields, shared with the importer (`data`: a Input or
     an object with the same attribute names); occurredAt defaults to now."""
     return {
         "kind": enum_check(v, INTERACTION_KINDS)("kind", data.kind),
@@ -59,8 +56,8 @@ def interaction_props(v: Validator, data: Any) -> dict[str, Any]:
     }
 
 
-async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteractionPayload:
-    v = validator(info)
+async def log_interaction(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     if not data.participant_ids:
         v.add("participantIds", Code.REQUIRED, "Name at least one customer or contact involved.")
     elif len(data.participant_ids) > MAX_PARTICIPANTS:
@@ -70,7 +67,7 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
         ref = decode_ref(v, ("participantIds", i), value, {"Customer", "Contact"})
         if ref is not None:
             participants.setdefault(ref.raw_id, ref)
-    viewer = info.context.viewer
+    viewer = call.viewer
     logged_by = (
         decode_ref(v, "loggedById", data.logged_by_id, {"User"})
         if present(data.logged_by_id)
@@ -79,7 +76,7 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
     props = interaction_props(v, data)
     key = _idempotency.requested_key(v, data)
     if not v.ok:
-        return LogInteractionPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     node = new_node(props, now())
     customers = sorted(r.raw_id for r in participants.values() if r.type_name == "Customer")
     contacts = sorted(r.raw_id for r in participants.values() if r.type_name == "Contact")
@@ -95,7 +92,7 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
         await run_in(tx, cypher.WITH_CONTACTS, {"id": node["id"], "ids": contacts})
         if logged_by is not None:
             await run_in(tx, cypher.LOGGED_BY, {"id": node["id"], "userId": logged_by.raw_id})
-        return await payload_entity(tx, info, "interaction", "Interaction", node["id"])
+        return await payload_entity(tx, call, "interaction", "Interaction", node["id"])
 
     guard = Guard(
         own=tuple(participants.values()),
@@ -103,17 +100,17 @@ async def log_interaction(info: Info, data: LogInteractionInput) -> LogInteracti
     )
 
     async def replay(tx: Tx, target: str | None) -> Any:
-        return await payload_entity(tx, info, "interaction", "Interaction", target or "")
+        return await payload_entity(tx, call, "interaction", "Interaction", target or "")
 
     keyed = _idempotency.keyed(
         viewer.user_id,
         key,
-        info.field_name,
+        call.action,
         data,
         target=lambda _: ("Interaction", node["id"]),
         replay=replay,
     )
     row, errors = await execute(
-        info, work, subject=Subject("Interaction", node["id"]), guard=guard, keyed=keyed
+        call, work, subject=Subject("Interaction", node["id"]), guard=guard, keyed=keyed
     )
-    return LogInteractionPayload(interaction=row, errors=user_errors(errors))
+    return Outcome.of(interaction=row, errors=errors)

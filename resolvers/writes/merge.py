@@ -13,10 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core import global_id
+from core.codes import WriteCode
+from core.validation import FieldError
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from graphdb.writes import merge as cypher
-from resolvers.validation import FieldError
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
 from resolvers.writes._tx import (
@@ -30,14 +33,8 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema import global_id
-from schema.context import Info
-from schema.inputs.merge import MergeContactsInput, MergeCustomersInput
-from schema.payloads.merge import MergeContactsPayload, MergeCustomersPayload
-from schema.types.errors import user_errors
 
-MergeInput = MergeCustomersInput | MergeContactsInput
+MergeInput = Input | Input
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,8 @@ class _Merge:
         return {"keepId": self.keep.raw_id, "mergeId": self.merge.raw_id}
 
 
-def _decode(info: Info, data: MergeInput, type_name: str) -> tuple[_Merge | None, list[FieldError]]:
-    v = validator(info)
+def _decode(call: Call, data: MergeInput, type_name: str) -> tuple[_Merge | None, list[FieldError]]:
+    v = validator(call)
     keep = decode_ref(v, "keepId", data.keep_id, {type_name})
     merge = decode_ref(v, "mergeId", data.merge_id, {type_name})
     if keep is not None and merge is not None and keep.same_node(merge):
@@ -151,7 +148,7 @@ async def _move_contact(tx: Tx, m: _Merge) -> None:
         await run_in(tx, statement, m.params())
 
 
-async def _merge(info: Info, m: _Merge, field: str) -> tuple[Any, list[FieldError]]:
+async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldError]]:
     at = now()
     merged_gid = global_id.encode(m.type_name, m.merge.raw_id)
 
@@ -177,32 +174,32 @@ async def _merge(info: Info, m: _Merge, field: str) -> tuple[Any, list[FieldErro
             await run_in(tx, cypher.RECOMPUTE_AGGREGATES, m.params())
         # whatever is still attached (duplicates, self-loops, losing links) goes with the node
         await run_in(tx, nodes.detach_delete(m.type_name), {"id": m.merge.raw_id})
-        return await payload_entity(tx, info, field, m.type_name, m.keep.raw_id)
+        return await payload_entity(tx, call, field, m.type_name, m.keep.raw_id)
 
     # the audit event is about the kept record: its before/after shows the filled fields and
     # `mergedFrom`; the merged record's id is in that list
-    return await execute(info, work, subject=Subject(m.type_name, m.keep.raw_id))
+    return await execute(call, work, subject=Subject(m.type_name, m.keep.raw_id))
 
 
-async def merge_customers(info: Info, data: MergeCustomersInput) -> MergeCustomersPayload:
-    m, errors = _decode(info, data, "Customer")
+async def merge_customers(call: Call, data: Input) -> Outcome:
+    m, errors = _decode(call, data, "Customer")
     if m is None:
-        return MergeCustomersPayload(errors=user_errors(errors))
-    row, errors = await _merge(info, m, "customer")
-    return MergeCustomersPayload(
+        return Outcome.of(errors=errors)
+    row, errors = await _merge(call, m, "customer")
+    return Outcome.of(
         customer=row,
-        merged_id=None if errors else global_id.encode("Customer", m.merge.raw_id),  # type: ignore[arg-type]
-        errors=user_errors(errors),
+        merged_id=None if errors else global_id.encode("Customer", m.merge.raw_id),
+        errors=errors,
     )
 
 
-async def merge_contacts(info: Info, data: MergeContactsInput) -> MergeContactsPayload:
-    m, errors = _decode(info, data, "Contact")
+async def merge_contacts(call: Call, data: Input) -> Outcome:
+    m, errors = _decode(call, data, "Contact")
     if m is None:
-        return MergeContactsPayload(errors=user_errors(errors))
-    row, errors = await _merge(info, m, "contact")
-    return MergeContactsPayload(
+        return Outcome.of(errors=errors)
+    row, errors = await _merge(call, m, "contact")
+    return Outcome.of(
         contact=row,
-        merged_id=None if errors else global_id.encode("Contact", m.merge.raw_id),  # type: ignore[arg-type]
-        errors=user_errors(errors),
+        merged_id=None if errors else global_id.encode("Contact", m.merge.raw_id),
+        errors=errors,
     )

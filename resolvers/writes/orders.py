@@ -18,10 +18,13 @@ from typing import Any
 
 import orjson
 
+from core.codes import WriteCode
+from core.model import ORDER_STATUSES
+from core.validation import Code, FieldError, Validator
+from core.validation.numbers import INT64_MAX
 from graphdb.driver import run_in
-from graphdb.model import ORDER_STATUSES
 from graphdb.writes import orders as cypher
-from resolvers.validation import INT64_MAX, Code, FieldError, Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import enum_check, enum_value, present
 from resolvers.writes._tx import (
@@ -37,11 +40,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.orders import OrderLineInput, PlaceOrderInput
-from schema.payloads.orders import PlaceOrderPayload
-from schema.types.errors import user_errors
 
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
@@ -58,7 +56,7 @@ class _Line:
     unit_price: int | None
 
 
-def order_line(v: Validator, data: OrderLineInput) -> _Line | None:
+def order_line(v: Validator, data: Input) -> _Line | None:
     """One line's fields (shared with the importer, which passes an object with the same names)."""
     has_id, has_sku = present(data.product_id), present(data.sku)
     product = decode_ref(v, "productId", data.product_id, {"Product"}) if has_id else None
@@ -76,7 +74,7 @@ def order_line(v: Validator, data: OrderLineInput) -> _Line | None:
 
 def order_header(v: Validator, data: Any) -> dict[str, Any]:
     """An order's own fields, shared with the importer; placedAt defaults to now, status to
-    PENDING. `data` is a PlaceOrderInput or an object with the same attribute names."""
+    PENDING. `data` is a Input or an object with the same attribute names."""
     return {
         "placedAt": v.datetime("placedAt", data.placed_at) if present(data.placed_at) else now(),
         "status": enum_check(v, ORDER_STATUSES)("status", data.status)
@@ -92,7 +90,7 @@ def order_header(v: Validator, data: Any) -> dict[str, Any]:
     }
 
 
-def _fingerprint(data: PlaceOrderInput, customer: Ref, lines: list[_Line]) -> str:
+def _fingerprint(data: Input, customer: Ref, lines: list[_Line]) -> str:
     """What the client asked for, as sent (defaults excluded), to recognise a true replay."""
     request = {
         "customer": customer.raw_id,
@@ -163,8 +161,8 @@ def _was_replayed(result: tuple[Any, Any, bool] | None) -> bool:
     return result is not None and result[2]
 
 
-async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
-    v = validator(info)
+async def place_order(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     customer = decode_ref(v, "customerId", data.customer_id, {"Customer"})
     if not data.lines:
         v.add("lines", Code.REQUIRED, "An order needs at least one line.")
@@ -175,7 +173,7 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
     placed_at, status, currency = header["placedAt"], header["status"], header["currency"]
     external_id, key = header["externalId"], header["idempotencyKey"]
     if customer is None or placed_at is None or not v.ok:
-        return PlaceOrderPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     valid_lines = [ln for ln in lines if ln is not None]
     fingerprint = _fingerprint(data, customer, valid_lines)
     at = now()
@@ -211,8 +209,8 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
 
     async def _payload(tx: Tx, order_id: str, *, replayed: bool) -> tuple[Any, Any, bool]:
         return (
-            await payload_entity(tx, info, "order", "Order", order_id),
-            await payload_entity(tx, info, "customer", "Customer", customer.raw_id),
+            await payload_entity(tx, call, "order", "Order", order_id),
+            await payload_entity(tx, call, "customer", "Customer", customer.raw_id),
             replayed,
         )
 
@@ -249,13 +247,11 @@ async def place_order(info: Info, data: PlaceOrderInput) -> PlaceOrderPayload:
 
     subject = Subject("Order", key, key="idempotencyKey") if key else Subject("Order", order["id"])
     result, errors = await execute(
-        info,
+        call,
         work,
         subject=subject,
         guard=Guard(own=(customer,)),
         replayed=_was_replayed,
     )
     order_row, customer_row, replayed = result or (None, None, False)
-    return PlaceOrderPayload(
-        order=order_row, customer=customer_row, replayed=replayed, errors=user_errors(errors)
-    )
+    return Outcome.of(order=order_row, customer=customer_row, replayed=replayed, errors=errors)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.codes import WriteCode
+from core.model import DECISION_ROLES, SENIORITIES
+from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.model import DECISION_ROLES, SENIORITIES
 from graphdb.writes import locks
 from graphdb.writes import people as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import Changes, enum_check, present
 from resolvers.writes._tx import (
@@ -30,38 +32,21 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.relations import (
-    ConnectContactsInput,
-    EndEmploymentInput,
-    SetEmploymentInput,
-    SetReportsToInput,
-)
-from schema.payloads.relations import (
-    ConnectContactsPayload,
-    EndEmploymentPayload,
-    SetEmploymentPayload,
-    SetReportsToPayload,
-)
-from schema.types.errors import user_errors
 
 _ENDED_BEFORE_STARTED = "A job cannot end before it started."
 
 
-def _person_and_employer(
-    v: Validator, data: SetEmploymentInput | EndEmploymentInput
-) -> tuple[Ref | None, Ref | None]:
+def _person_and_employer(v: Validator, data: Input | Input) -> tuple[Ref | None, Ref | None]:
     return (
         decode_ref(v, "contactId", data.contact_id, {"Contact"}),
         decode_ref(v, "companyId", data.company_id, {"Company"}),
     )
 
 
-async def _both(tx: Tx, info: Info, contact: Ref, company: Ref) -> tuple[Any, Any]:
+async def _both(tx: Tx, call: Call, contact: Ref, company: Ref) -> tuple[Any, Any]:
     return (
-        await payload_entity(tx, info, "contact", "Contact", contact.raw_id),
-        await payload_entity(tx, info, "company", "Company", company.raw_id),
+        await payload_entity(tx, call, "contact", "Contact", contact.raw_id),
+        await payload_entity(tx, call, "company", "Company", company.raw_id),
     )
 
 
@@ -73,7 +58,7 @@ def _check_dates(
 
 
 def employment_props(v: Validator, data: Any) -> dict[str, Any]:
-    """A job's fields (WORKS_AT), shared with the importer (`data`: a SetEmploymentInput or an
+    """A job's fields (WORKS_AT), shared with the importer (`data`: a Input or an
     object with the same attribute names). Left out: unchanged; null: emptied."""
     ch = Changes(v, data, creating=False)
     ch.put("job_title", "jobTitle", lambda f, x: v.text(f, x, max_length=100))
@@ -85,12 +70,12 @@ def employment_props(v: Validator, data: Any) -> dict[str, Any]:
     return ch.props
 
 
-async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentPayload:
-    v = validator(info)
+async def set_employment(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     contact, company = _person_and_employer(v, data)
     props = employment_props(v, data)
     if contact is None or company is None or not v.ok:
-        return SetEmploymentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     at = now()
     ids = {"contactId": contact.raw_id, "companyId": company.raw_id}
 
@@ -105,18 +90,16 @@ async def set_employment(info: Info, data: SetEmploymentInput) -> SetEmploymentP
         _check_dates(c, _native(started), _native(ended))
         c.done()
         await run_in(tx, cypher.SET_EMPLOYMENT, {**ids, "props": props, "now": at})
-        return await _both(tx, info, contact, company)
+        return await _both(tx, call, contact, company)
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(company,), brings_in=(contact,)),
     )
     contact_row, company_row = rows or (None, None)
-    return SetEmploymentPayload(
-        contact=contact_row, company=company_row, errors=user_errors(errors)
-    )
+    return Outcome.of(contact=contact_row, company=company_row, errors=errors)
 
 
 def _native(value: Any) -> dt.date | None:
@@ -126,8 +109,8 @@ def _native(value: Any) -> dt.date | None:
     return value.to_native()  # type: ignore[no-any-return]
 
 
-async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentPayload:
-    v = validator(info)
+async def end_employment(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     contact, company = _person_and_employer(v, data)
     ended_on = (
         v.date("endedOn", data.ended_on)
@@ -135,7 +118,7 @@ async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentP
         else dt.datetime.now(dt.UTC).date()
     )
     if contact is None or company is None or ended_on is None or not v.ok:
-        return EndEmploymentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     at = now()
     ids = {"contactId": contact.raw_id, "companyId": company.raw_id}
 
@@ -154,28 +137,26 @@ async def end_employment(info: Info, data: EndEmploymentInput) -> EndEmploymentP
             _check_dates(c, _native(rows[0]["startedOn"]), ended_on)
         c.done()
         await run_in(tx, cypher.END_EMPLOYMENT, {**ids, "endedOn": ended_on, "now": at})
-        return await _both(tx, info, contact, company)
+        return await _both(tx, call, contact, company)
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(company,)),
     )
     contact_row, company_row = rows or (None, None)
-    return EndEmploymentPayload(
-        contact=contact_row, company=company_row, errors=user_errors(errors)
-    )
+    return Outcome.of(contact=contact_row, company=company_row, errors=errors)
 
 
-async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPayload:
-    v = validator(info)
+async def set_reports_to(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     contact = decode_ref(v, "contactId", data.contact_id, {"Contact"})
     manager = decode_ref(v, "managerId", data.manager_id, {"Contact"})
     if contact is not None and manager is not None and contact.raw_id == manager.raw_id:
         v.add("managerId", WriteCode.SELF_REPORTING, "Nobody can be their own manager.")
     if contact is None or not v.ok:
-        return SetReportsToPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     params = {"contactId": contact.raw_id, "managerId": manager.raw_id if manager else None}
 
     async def work(tx: Tx) -> Any:
@@ -194,19 +175,19 @@ async def set_reports_to(info: Info, data: SetReportsToInput) -> SetReportsToPay
                 )
         c.done()
         await run_in(tx, cypher.SET_MANAGER, params)
-        return await payload_entity(tx, info, "contact", "Contact", contact.raw_id)
+        return await payload_entity(tx, call, "contact", "Contact", contact.raw_id)
 
     row, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(contact, manager)),
     )
-    return SetReportsToPayload(contact=row, errors=user_errors(errors))
+    return Outcome.of(contact=row, errors=errors)
 
 
-async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectContactsPayload:
-    v = validator(info)
+async def connect_contacts(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     contact = decode_ref(v, "contactId", data.contact_id, {"Contact"})
     other = decode_ref(v, "otherId", data.other_id, {"Contact"})
     if contact is not None and other is not None and contact.raw_id == other.raw_id:
@@ -215,7 +196,7 @@ async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectCon
     ch.put("strength", "strength", lambda f, x: v.number(f, x, minimum=0, maximum=1))
     ch.put("since", "since", v.date)
     if contact is None or other is None or not v.ok:
-        return ConnectContactsPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     params = {"contactId": contact.raw_id, "otherId": other.raw_id, "props": ch.props, "now": now()}
 
     async def work(tx: Tx) -> tuple[Any, Any]:
@@ -226,15 +207,15 @@ async def connect_contacts(info: Info, data: ConnectContactsInput) -> ConnectCon
         if not updated[0]["n"]:
             await run_in(tx, cypher.CREATE_KNOWS, params)
         return (
-            await payload_entity(tx, info, "contact", "Contact", contact.raw_id),
-            await payload_entity(tx, info, "other", "Contact", other.raw_id),
+            await payload_entity(tx, call, "contact", "Contact", contact.raw_id),
+            await payload_entity(tx, call, "other", "Contact", other.raw_id),
         )
 
     rows, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Contact", contact.raw_id),
         guard=Guard(own=(contact, other)),
     )
     contact_row, other_row = rows or (None, None)
-    return ConnectContactsPayload(contact=contact_row, other=other_row, errors=user_errors(errors))
+    return Outcome.of(contact=contact_row, other=other_row, errors=errors)

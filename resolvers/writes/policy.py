@@ -4,7 +4,7 @@ The runner (`resolvers.writes._tx.execute`) calls `authorize` first thing inside
 mutation's transaction; a refusal is the payload error `FORBIDDEN`, the transaction rolls back,
 and no audit event is written. Two layers:
 
-- **By role**, from `ROLES_BY_ACTION` and the mutation's name (`info.field_name`). A mutation
+- **By role**, from `ROLES_BY_ACTION` and the mutation's name (`call.action`). A mutation
   missing from the table is ADMIN-only: a new mutation is closed until someone decides.
 - **By account**, for SALES only: each mutation states in a `Guard` which records it writes,
   and SALES may write only its own accounts, by the one ownership rule of graphdb/ownership.py
@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from neo4j import AsyncManagedTransaction
 
+from core.codes import WriteCode
+from core.validation import FieldError
+from core.viewer import ROLES as ALL_ROLES
+from core.viewer import Role, Viewer
 from graphdb.driver import run_in
 from graphdb.writes import audit as cypher
 from graphdb.writes import nodes
-from rapport.auth.viewer import ROLES as ALL_ROLES
-from rapport.auth.viewer import Role, Viewer
-from resolvers.validation import FieldError
-from resolvers.writes.codes import WriteCode
 
 if TYPE_CHECKING:
     from resolvers.writes._tx import Ref

@@ -9,34 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.catalog import (
-    CreateProductInput,
-    DeleteProductInput,
-    UpdateProductInput,
-    UpsertProductInput,
-)
-from schema.payloads.catalog import (
-    CreateProductPayload,
-    DeleteProductPayload,
-    UpdateProductPayload,
-    UpsertProductPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Product", "product"
 DEFAULTS = {"active": True}
 
 
-def product_props(
-    v: Validator, data: CreateProductInput | UpdateProductInput, *, creating: bool
-) -> dict[str, Any]:
+def product_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("sku", "sku", v.sku, required=True)
     ch.put("name", "name", v.name, required=True)
@@ -59,44 +44,40 @@ def _unique_sku(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-async def create_product(info: Info, data: CreateProductInput) -> CreateProductPayload:
-    v = validator(info)
+async def create_product(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = product_props(v, data, creating=True)
     if not v.ok:
-        return CreateProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props), request=data
+        call, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props), request=data
     )
-    return CreateProductPayload(
-        product=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("product", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_product(info: Info, data: UpdateProductInput) -> UpdateProductPayload:
-    v = validator(info)
+async def update_product(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = product_props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
-        info, ref, FIELD, expected_version(data), props, check=_unique_sku(props)
+        call, ref, FIELD, expected_version(data), props, check=_unique_sku(props)
     )
-    return UpdateProductPayload(
-        product=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("product", written, errors)
 
 
-async def upsert_product(info: Info, data: UpsertProductInput) -> UpsertProductPayload:
-    v = validator(info)
+async def upsert_product(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = product_props(v, data, creating=False)
     if not v.ok:
-        return UpsertProductPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.upsert(
-        info,
+        call,
         TYPE,
         FIELD,
         ("sku", props["sku"]),
@@ -105,11 +86,7 @@ async def upsert_product(info: Info, data: UpsertProductInput) -> UpsertProductP
         defaults=DEFAULTS,
         request=data,
     )
-    return UpsertProductPayload(
-        product=written.row if written else None,
-        created=bool(written and written.created),
-        errors=user_errors(errors),
-    )
+    return Outcome.written("product", written, errors, created=True)
 
 
 async def _never_ordered(c: Checks, raw_id: str) -> None:
@@ -122,10 +99,10 @@ async def _never_ordered(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_product(info: Info, data: DeleteProductInput) -> DeleteProductPayload:
-    v = validator(info)
+async def delete_product(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info,
+        call,
         v,
         _decode_id(v, data.id),
         FIELD,
@@ -133,8 +110,8 @@ async def delete_product(info: Info, data: DeleteProductInput) -> DeleteProductP
         check=_never_ordered,
         guarded=False,
     )
-    return DeleteProductPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         product=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

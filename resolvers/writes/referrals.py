@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._fields import present
@@ -29,15 +31,10 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.relations import RecordReferralInput
-from schema.payloads.relations import RecordReferralPayload
-from schema.types.errors import user_errors
 
 
 def referral_props(v: Validator, data: Any) -> dict[str, Any]:
-    """A referral's own fields, shared with the importer (`data`: a RecordReferralInput or an
+    """A referral's own fields, shared with the importer (`data`: a Input or an
     object with the same attribute names); referredAt defaults to now."""
     return {
         "referredAt": v.datetime("referredAt", data.referred_at)
@@ -52,8 +49,8 @@ def referral_props(v: Validator, data: Any) -> dict[str, Any]:
     }
 
 
-async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferralPayload:
-    v = validator(info)
+async def record_referral(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     referrer = decode_ref(v, "referrerId", data.referrer_id, {"Customer", "Contact"})
     referred = decode_ref(v, "referredId", data.referred_id, {"Customer"})
     if referrer is not None and referred is not None and referrer.same_node(referred):
@@ -62,7 +59,7 @@ async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferr
     key = _idempotency.requested_key(v, data)
     referred_at, channel, note = fields["referredAt"], fields["channel"], fields["note"]
     if referrer is None or referred is None or not v.ok:
-        return RecordReferralPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     at = now()
     params: dict[str, Any] = {
         "referrerId": referrer.raw_id,
@@ -97,24 +94,24 @@ async def record_referral(info: Info, data: RecordReferralInput) -> RecordReferr
                 )
         c.done()
         await run_in(tx, cypher.create_referral(referrer.type_name), params)
-        return await payload_entity(tx, info, "referred", "Customer", referred.raw_id)
+        return await payload_entity(tx, call, "referred", "Customer", referred.raw_id)
 
     async def replay(tx: Tx, target: str | None) -> Any:
-        return await payload_entity(tx, info, "referred", "Customer", target or "")
+        return await payload_entity(tx, call, "referred", "Customer", target or "")
 
     keyed = _idempotency.keyed(
-        info.context.viewer.user_id,
+        call.viewer.user_id,
         key,
-        info.field_name,
+        call.action,
         data,
         target=lambda _: ("Customer", referred.raw_id),
         replay=replay,
     )
     row, errors = await execute(
-        info,
+        call,
         work,
         subject=Subject("Customer", referred.raw_id),
         guard=Guard(own=(referred,)),
         keyed=keyed,
     )
-    return RecordReferralPayload(referred=row, errors=user_errors(errors))
+    return Outcome.of(referred=row, errors=errors)

@@ -11,28 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLSchema
-from strawberry import UNSET
 
+from core.model import ENTITIES
+from core.validation import Code, Validator
 from graphdb.driver import run_in
-from graphdb.model import ENTITIES
+from resolvers.call import ABSENT, Call, Input, Outcome
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.filters import predicate
 from resolvers.compiler.params import Params, Vars
-from resolvers.compiler.selection import root_field
 from resolvers.segments import codec
 from resolvers.segments.cache import SEGMENTS, from_record
-from resolvers.validation import Code, Validator
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
-from schema.context import Info
-from schema.inputs.segments import CreateSegmentInput, DeleteSegmentInput, UpdateSegmentInput
-from schema.payloads.segments import (
-    CreateSegmentPayload,
-    DeleteSegmentPayload,
-    UpdateSegmentPayload,
-)
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "Segment", "segment"
 #: A saved filter is a query, not data: this is far beyond any hand-made one.
@@ -44,10 +35,10 @@ _READ_BACK = (
 )
 
 
-def _stored_filter(v: Validator, info: Info, raw: Any) -> str | None:
+def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
     """The filter as stored JSON, after compiling it as `customers` would (None: refused)."""
-    coerced = root_field(info)[1].args["input"].get("filter") if raw is not None else None
-    schema: GraphQLSchema = info._raw_info.schema
+    coerced = call.selection.top.args["input"].get("filter") if raw is not None else None
+    schema: GraphQLSchema = call.selection.schema
     try:
         predicate(ENTITIES["Customer"], "n", coerced, Params(), Vars())
     except QueryArgumentError as exc:
@@ -63,7 +54,7 @@ def _stored_filter(v: Validator, info: Info, raw: Any) -> str | None:
 
 
 def segment_props(
-    v: Validator, info: Info, data: CreateSegmentInput | UpdateSegmentInput, *, creating: bool
+    v: Validator, call: Call, data: Input | Input, *, creating: bool
 ) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
@@ -72,8 +63,8 @@ def segment_props(
         "description",
         lambda f, x: v.text(f, x, max_length=2000, allow_newlines=True),
     )
-    if data.filter is not UNSET:
-        stored = _stored_filter(v, info, data.filter)
+    if data.filter is not ABSENT:
+        stored = _stored_filter(v, call, data.filter)
         if stored is not None:
             ch.props["filter"] = stored
     elif creating:
@@ -81,7 +72,7 @@ def segment_props(
     consent = data.require_consent
     if consent is None and not creating:
         ch.props.update(requireConsentChannel=None, requireConsentPurpose=None)
-    elif consent is not None and consent is not UNSET:
+    elif consent is not None and consent is not ABSENT:
         sub = v.scoped("requireConsent")
         purpose = sub.text("purpose", consent.purpose, required=True, max_length=100)
         if purpose is not None:
@@ -99,60 +90,54 @@ def _unique_name(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-def _remember(info: Info) -> _crud.Link:
+def _remember(call: Call) -> _crud.Link:
     """Put the segment as now written into the registry, before the payload is compiled."""
 
     async def link(tx: Tx, raw_id: str) -> None:
         rows = await run_in(tx, _READ_BACK, {"id": raw_id})
         if rows:
-            SEGMENTS.put(from_record(info._raw_info.schema, rows[0]))
+            SEGMENTS.put(from_record(call.selection.schema, rows[0]))
 
     return link
 
 
-async def create_segment(info: Info, data: CreateSegmentInput) -> CreateSegmentPayload:
-    v = validator(info)
-    props = segment_props(v, info, data, creating=True)
+async def create_segment(call: Call, data: Input) -> Outcome:
+    v = validator(call)
+    props = segment_props(v, call, data, creating=True)
     if not v.ok:
-        return CreateSegmentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, props, check=_unique_name(props), link=_remember(info), request=data
+        call, TYPE, FIELD, props, check=_unique_name(props), link=_remember(call), request=data
     )
-    return CreateSegmentPayload(
-        segment=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("segment", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_segment(info: Info, data: UpdateSegmentInput) -> UpdateSegmentPayload:
-    v = validator(info)
+async def update_segment(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
-    props = segment_props(v, info, data, creating=False)
+    props = segment_props(v, call, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateSegmentPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
-        info,
+        call,
         ref,
         FIELD,
         expected_version(data),
         props,
         check=_unique_name(props),
-        link=_remember(info),
+        link=_remember(call),
     )
-    return UpdateSegmentPayload(
-        segment=written.row if written else None, errors=user_errors(errors)
-    )
+    return Outcome.written("segment", written, errors)
 
 
-async def delete_segment(info: Info, data: DeleteSegmentInput) -> DeleteSegmentPayload:
-    v = validator(info)
+async def delete_segment(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
-    deleted = await _crud.delete_by_id(info, v, ref, FIELD, expected_version(data), guarded=False)
+    deleted = await _crud.delete_by_id(call, v, ref, FIELD, expected_version(data), guarded=False)
     if deleted.deleted_id is not None and ref is not None:
         SEGMENTS.drop(ref.raw_id)
-    return DeleteSegmentPayload(
-        deleted_id=deleted.deleted_id, segment=deleted.row, errors=user_errors(deleted.errors)
-    )
+    return Outcome.of(deleted_id=deleted.deleted_id, segment=deleted.row, errors=deleted.errors)

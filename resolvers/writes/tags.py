@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import global_id
+from core.validation import Code, Validator
 from graphdb.driver import run_in
 from graphdb.writes import activity as cypher
-from resolvers.validation import Code, Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -24,11 +26,6 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from schema import global_id
-from schema.context import Info
-from schema.inputs.activity import TagInput, UntagInput
-from schema.payloads.activity import TagPayload, UntagPayload
-from schema.types.errors import user_errors
 
 TAGGABLE = {"Customer": "customer", "Contact": "contact", "Company": "company"}
 MAX_TAGS = 50
@@ -49,13 +46,13 @@ def tag_names(v: Validator, values: list[str]) -> list[str]:
     return names
 
 
-async def _payload(tx: Tx, info: Info, ref: Ref) -> dict[str, Any]:
+async def _payload(tx: Tx, call: Call, ref: Ref) -> dict[str, Any]:
     field = TAGGABLE[ref.type_name]
-    return {field: await payload_entity(tx, info, field, ref.type_name, ref.raw_id)}
+    return {field: await payload_entity(tx, call, field, ref.type_name, ref.raw_id)}
 
 
-async def _change(info: Info, data: TagInput | UntagInput, *, add: bool) -> Any:
-    v = validator(info)
+async def _change(call: Call, data: Input | Input, *, add: bool) -> Any:
+    v = validator(call)
     ref = decode_ref(v, "entityId", data.entity_id, set(TAGGABLE))
     names = tag_names(v, list(data.tags))
     if ref is None or not v.ok:
@@ -72,18 +69,18 @@ async def _change(info: Info, data: TagInput | UntagInput, *, add: bool) -> Any:
         else:
             statement, params = cypher.untag(ref.type_name), {"names": names}
         await run_in(tx, statement, {"id": ref.raw_id, **params})
-        return await _payload(tx, info, ref)
+        return await _payload(tx, call, ref)
 
     return await execute(
-        info, work, subject=Subject(ref.type_name, ref.raw_id), guard=Guard(own=(ref,))
+        call, work, subject=Subject(ref.type_name, ref.raw_id), guard=Guard(own=(ref,))
     )
 
 
-async def tag(info: Info, data: TagInput) -> TagPayload:
-    rows, errors = await _change(info, data, add=True)
-    return TagPayload(**(rows or {}), errors=user_errors(errors))
+async def tag(call: Call, data: Input) -> Outcome:
+    rows, errors = await _change(call, data, add=True)
+    return Outcome.of(**(rows or {}), errors=errors)
 
 
-async def untag(info: Info, data: UntagInput) -> UntagPayload:
-    rows, errors = await _change(info, data, add=False)
-    return UntagPayload(**(rows or {}), errors=user_errors(errors))
+async def untag(call: Call, data: Input) -> Outcome:
+    rows, errors = await _change(call, data, add=False)
+    return Outcome.of(**(rows or {}), errors=errors)

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.codes import WriteCode
+from core.validation import Validator
 from graphdb.writes import catalog as cypher
-from resolvers.validation import Validator
+from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, decode_ref, validator
-from resolvers.writes.codes import WriteCode
-from schema.context import Info
-from schema.inputs.people import CreateUserInput, DeleteUserInput, UpdateUserInput
-from schema.payloads.people import CreateUserPayload, DeleteUserPayload, UpdateUserPayload
-from schema.types.errors import user_errors
 
 TYPE, FIELD = "User", "user"
 
 
-def _props(
-    v: Validator, data: CreateUserInput | UpdateUserInput, *, creating: bool
-) -> dict[str, Any]:
+def _props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put("email", "email", v.email, required=True)
@@ -39,31 +34,31 @@ def _unique_email(props: dict[str, Any]) -> _crud.Check:
     return check
 
 
-async def create_user(info: Info, data: CreateUserInput) -> CreateUserPayload:
-    v = validator(info)
+async def create_user(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     props = _props(v, data, creating=True)
     if not v.ok:
-        return CreateUserPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
-        info, TYPE, FIELD, props, check=_unique_email(props), request=data
+        call, TYPE, FIELD, props, check=_unique_email(props), request=data
     )
-    return CreateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+    return Outcome.written("user", written, errors)
 
 
 def _decode_id(v: Validator, value: object) -> Ref | None:
     return decode_ref(v, "id", value, {TYPE})
 
 
-async def update_user(info: Info, data: UpdateUserInput) -> UpdateUserPayload:
-    v = validator(info)
+async def update_user(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     ref = _decode_id(v, data.id)
     props = _props(v, data, creating=False)
     if ref is None or not v.ok:
-        return UpdateUserPayload(errors=user_errors(v.errors))
+        return Outcome.of(errors=v.errors)
     written, errors = await _crud.update(
-        info, ref, FIELD, expected_version(data), props, check=_unique_email(props)
+        call, ref, FIELD, expected_version(data), props, check=_unique_email(props)
     )
-    return UpdateUserPayload(user=written.row if written else None, errors=user_errors(errors))
+    return Outcome.written("user", written, errors)
 
 
 async def _no_accounts(c: Checks, raw_id: str) -> None:
@@ -77,10 +72,10 @@ async def _no_accounts(c: Checks, raw_id: str) -> None:
         )
 
 
-async def delete_user(info: Info, data: DeleteUserInput) -> DeleteUserPayload:
-    v = validator(info)
+async def delete_user(call: Call, data: Input) -> Outcome:
+    v = validator(call)
     deleted = await _crud.delete_by_id(
-        info,
+        call,
         v,
         _decode_id(v, data.id),
         FIELD,
@@ -88,8 +83,8 @@ async def delete_user(info: Info, data: DeleteUserInput) -> DeleteUserPayload:
         check=_no_accounts,
         guarded=False,
     )
-    return DeleteUserPayload(
+    return Outcome.of(
         deleted_id=deleted.deleted_id,
         user=deleted.row,
-        errors=user_errors(deleted.errors),
+        errors=deleted.errors,
     )

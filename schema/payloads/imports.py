@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.writes.imports import ImportOutcome
+
 
 @strawberry.type(description="A row that was refused; nothing of it was written.")
 class ImportRowError:
@@ -57,4 +59,19 @@ class ImportPayload:
         default_factory=list,
         description="Every refused row's problems (valid rows were imported regardless). A "
         "refusal of the whole request (too many rows, not allowed) is one error with row 0.",
+    )
+
+
+def import_payload(outcome: ImportOutcome) -> ImportPayload:
+    """The GraphQL form of an importRecords outcome."""
+    detected = outcome.detected
+    return ImportPayload(
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        linked=outcome.linked,
+        failed=outcome.failed,
+        valid=outcome.valid,
+        detected=ImportDetected(**detected) if detected is not None else None,
+        errors=[ImportRowError(**vars(e)) for e in outcome.errors],
     )

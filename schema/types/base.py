@@ -14,7 +14,7 @@ import strawberry
 from graphql import GraphQLResolveInfo
 from strawberry.types import Info
 
-from schema import global_id
+from core import global_id
 
 Row = dict[str, Any]
 

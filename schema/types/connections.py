@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import strawberry
 
-from graphdb.model import Kind, Prop
+from core.model import Kind, Prop
 from schema.scalars import Date, DateTime, Decimal
 from schema.types.base import PageInfo, Row, value
 from schema.types.filters import FILTERS, ORDERS, TIE_BREAK

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from graphdb.model import (
+from core.model import (
     COMPANY,
     CONTACT,
     DECISION_ROLES,
@@ -375,7 +375,7 @@ class ConsentRequirement:
 
 def _segment_filter(root: Row, info: strawberry.Info) -> JSON:
     saved = segment_codec.as_json(root.get(str(info.path.key)))
-    if not Visibility.of(info).full:
+    if not Visibility.for_viewer(info.context.principal).full:
         saved = segment_codec.masked(saved)
     return JSON(saved)
 

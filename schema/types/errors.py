@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import strawberry
 
-from resolvers.validation import FieldError
+from core.validation import FieldError
 
 
 @strawberry.type(

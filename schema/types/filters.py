@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import strawberry
 
-from graphdb.model import ENTITIES, Entity, Kind, Prop, Vocabulary
+from core.model import ENTITIES, Entity, Kind, Prop, Vocabulary
 from schema.scalars import Date, DateTime, Decimal
 from schema.types.base import SortDirection
 from schema.types.wording import article, plural, words
@@ -138,7 +138,7 @@ def model_enum(
 ) -> type[Enum]:
     """The GraphQL enum `type_name` over `values`, made once and shared.
 
-    A `Vocabulary` brings its own description and one per value (graphdb/model.py); a plain
+    A `Vocabulary` brings its own description and one per value (core/model.py); a plain
     tuple needs `description`, and its values have none (the schema description test fails).
     """
     if type_name not in ENUMS:

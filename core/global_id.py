@@ -11,7 +11,7 @@ import binascii
 import re
 import uuid
 
-from graphdb.model import NODE_TYPES
+from core.model import NODE_TYPES
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

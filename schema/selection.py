@@ -1,4 +1,4 @@
-"""Turns the GraphQL selection under a root field into a tree of `Field`s.
+"""Turns the GraphQL selection under a root field into a tree of `Field`s (core/selection.py).
 
 It applies what GraphQL execution applies — fragments, inline fragments with type conditions,
 `@skip`/`@include`, aliases, variables — and coerces every argument with graphql-core, so the
@@ -8,9 +8,10 @@ planner sees exactly the fields and arguments the executor will resolve.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -27,23 +28,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
-
-@dataclass
-class Field:
-    """One response key: its field name, coerced arguments and sub-selections.
-
-    `children` holds the sub-selection for an object-typed field; for a union or interface, the
-    sub-selection of each possible concrete type is in `by_type`.
-    """
-
-    key: str
-    name: str
-    args: dict[str, Any]
-    children: list[Field] = field(default_factory=list)
-    by_type: dict[str, list[Field]] = field(default_factory=dict)
-
-    def child(self, key: str) -> Field | None:
-        return next((c for c in self.children if c.key == key), None)
+from core.selection import Field, RootSelection
 
 
 @dataclass(frozen=True)
@@ -126,9 +111,8 @@ def collect(
     return fields
 
 
-def root_field(info: Any) -> tuple[SelectionContext, Field, GraphQLObjectType]:
-    """The root field being resolved, with its selection, from Strawberry's `info`."""
-    raw = info._raw_info
+def _root_field(raw: Any) -> Field:
+    """The root field being resolved, with its selection, from graphql-core's resolve info."""
     variables = raw.variable_values
     if isinstance(variables, dict):  # Strawberry's executor hands over the plain coerced dict
         variables = VariableValues({}, variables)
@@ -143,4 +127,28 @@ def root_field(info: Any) -> tuple[SelectionContext, Field, GraphQLObjectType]:
     elif is_abstract_type(named):
         for possible in raw.schema.get_possible_types(named):
             top.by_type[possible.name] = collect(ctx, possible, raw.field_nodes)
-    return ctx, top, named
+    return top
+
+
+def _cache_key(raw: Any) -> tuple[Any, ...] | None:
+    """Document, operation, root path and variables: equal keys select the same tree."""
+    try:
+        variables = orjson.dumps(
+            getattr(raw.variable_values, "coerced", raw.variable_values),
+            option=orjson.OPT_SORT_KEYS,
+            default=str,
+        )
+    except TypeError:
+        return None
+    operation = raw.operation
+    document = operation.loc.source.body if operation.loc else None
+    if document is None:
+        return None
+    name = operation.name.value if operation.name else None
+    return (document, name, tuple(raw.path.as_list()), variables)
+
+
+def root_selection(info: Any) -> RootSelection:
+    """The selection of the root field Strawberry's `info` is resolving, built lazily."""
+    raw = info._raw_info
+    return RootSelection(lambda: _root_field(raw), _cache_key(raw), raw.schema)

@@ -6,6 +6,7 @@ settings use the `NEO4J_` names that Neo4j's own tools use; everything else is `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,14 +14,33 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from graphdb.driver import Budgets
-
 DEFAULT_LOCAL_PASSWORD = "rapport-local-dev"  # noqa: S105 - local, loopback-only dev database
 #: Passwords production refuses: ours (local dev, docker-compose) and Neo4j's factory default.
 WEAK_NEO4J_PASSWORDS = frozenset(
     {DEFAULT_LOCAL_PASSWORD, "change-me-rapport", "neo4j", "password", ""}
 )
 MIN_HS256_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """How long one database operation may wait, each part explicit (README: settings table).
+
+    - `connect_s`: one TCP connect and Bolt handshake;
+    - `acquire_s`: one wait for a pooled connection (connecting included);
+    - `retry_s`: the whole budget of an operation that cannot reach the database (or keeps
+      failing transiently): no attempt starts and no connection wait lasts past it, so such a
+      request gets DATABASE_UNAVAILABLE within `retry_s` of its first attempt;
+    - `tx_timeout_s`: how long one transaction may run once it has its connection (enforced by
+      the server, and by the client `GRACE_S` later should the server stop answering);
+    - `retry_after_s`: the `Retry-After` clients are told when the database is unavailable.
+    """
+
+    connect_s: float = 5.0
+    acquire_s: float = 5.0
+    retry_s: float = 5.0
+    tx_timeout_s: float = 30.0
+    retry_after_s: int = 5
 
 
 class Settings(BaseSettings):
@@ -167,7 +187,7 @@ class Settings(BaseSettings):
 
     @property
     def budgets(self) -> Budgets:
-        """The database wait budgets (graphdb.driver.Budgets) these settings give."""
+        """The database wait budgets (`Budgets` above) these settings give."""
         return Budgets(
             connect_s=self.neo4j_connect_timeout_s,
             acquire_s=self.neo4j_acquire_timeout_s,

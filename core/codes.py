@@ -1,4 +1,4 @@
-"""Error codes of the write path, on top of the validator's (resolvers.validation.Code).
+"""Error codes of the write path, on top of the validator's (core.validation.Code).
 
 Clients branch on these: never rename one, add new ones instead. docs/mutations.md lists which
 mutation returns which.

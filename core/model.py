@@ -4,7 +4,7 @@ This is the whitelist the query compiler draws Cypher identifiers from: a label,
 type or property name that is not written here can never appear in a statement. The GraphQL
 field name of a property is also its stored property name, so the mapping needs no table.
 
-Money is stored as an integer number of ten-thousandths (see resolvers/money.py); addresses are
+Money is stored as an integer number of ten-thousandths (see core/money.py); addresses are
 stored flattened on the node (addressLine1, city, country, …) so they can be indexed and filtered.
 """
 
