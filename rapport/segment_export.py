@@ -25,12 +25,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from core import global_id
 from graphdb.driver import Graph
 from rapport.io.export import Writer, column_kinds, columns_of, export_rows
 from resolvers.compiler.visibility import Visibility
 from resolvers.segments.cache import SavedSegment
 from resolvers.segments.cache import find as find_segment
-from schema import global_id
 from schema.root import schema
 
 __all__ = ["FORMATS", "segment_export_routes"]

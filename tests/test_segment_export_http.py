@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import openpyxl
 
+from core import global_id
 from rapport.io.export import columns_of
-from schema import global_id
 from tests._factories import new_customer
 from tests._gql import mutate, ok
 from tests.conftest import MakeToken
