@@ -317,7 +317,7 @@ export function MergeView({ a, b }: { a: string | null; b: string | null }) {
                     {nameOf(p)}
                   </label>
                   <br />
-                  <Link to={entityPath(p.__typename, p.id)} className="muted">
+                  <Link to={entityPath(p.__typename, p.id)} className="muted" aria-label={`Open ${nameOf(p)}`}>
                     open
                   </Link>
                 </th>
