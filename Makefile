@@ -55,10 +55,11 @@ fuzz: setup  ## The schema-driven fuzzer with a long budget (2,500 cases per tes
 test-faults: setup  ## kill -9 Neo4j under concurrent writers; check every answer and write (minutes)
 	$(BIN)/python -m bench.faults
 
-lint: setup  ## ruff and mypy
+lint: setup  ## ruff, mypy and the import-layers contract
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: setup  ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

@@ -124,8 +124,8 @@ def _per_row_us(before: float | None, after: float | None, rows: int) -> int | N
 
 
 async def _run(uri: str, path: Path, batch_size: int, neo4j_pid: int | None) -> dict[str, Any]:
-    from rapport.io import import_rows, read_file
     from rapport.seed import wipe_graph
+    from resolvers.io import import_rows, read_file
 
     quiet = Console(file=io.StringIO())
     graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)

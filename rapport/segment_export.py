@@ -3,7 +3,7 @@
 What ``rapport export --type customers --segment ID --token …`` writes, over HTTP for the
 explorer's **Export** buttons: the same columns, the same members (the segment's filter and
 consent rule, compiled as ``Segment.customers`` reads them) and the same masking of personal
-fields for the caller's role (``rapport/io/export.py``). The request is authenticated like
+fields for the caller's role (``resolvers/io/export.py``). The request is authenticated like
 ``/graphql`` (a bearer token; ``AuthMiddleware`` has set ``request.state.viewer``).
 
 The file is written to a temporary file first and sent only when complete, so a refusal found on
@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Route
 
 from core import global_id
 from graphdb.driver import Graph
-from rapport.io.export import Writer, column_kinds, columns_of, export_rows
 from resolvers.compiler.visibility import Visibility
+from resolvers.io.export import Writer, column_kinds, columns_of, export_rows
 from resolvers.segments.cache import SavedSegment
 from resolvers.segments.cache import find as find_segment
 from schema.root import schema

@@ -402,7 +402,7 @@ class EntityMutations:
             RecordConsentPayload, await consents.record_consent(call(info), plain(input))
         )
 
-    # --- bulk import (rapport/io; docs/import-export.md) ----------------------------------------
+    # --- bulk import (resolvers/io; docs/import-export.md) ----------------------------------------
 
     @strawberry.mutation(
         description="Import up to 1,000 rows of CSV or JSONL exactly as `rapport import` does: "

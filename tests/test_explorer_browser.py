@@ -43,9 +43,9 @@ from playwright.async_api import Error as PlaywrightError
 from core import global_id
 from graphdb.driver import Graph
 from rapport.auth import keys
-from rapport.io.export import columns_of
 from rapport.seed import seed_graph
 from rapport.seed.generate import make_id
+from resolvers.io.export import columns_of
 from tests.conftest import ADMIN_EMAIL, ADMIN_TOKEN, ADMIN_USER_ID, REPO_ROOT
 
 pytestmark = pytest.mark.browser

@@ -20,10 +20,10 @@ from core.validation import Code, Validator
 from core.validation._base import _FORBIDDEN_CATEGORIES
 from core.validation.contact import _PLAIN_EMAIL_RE, _e164, _plain_email
 from graphdb.driver import Graph
-from rapport.io import import_rows, read_file, read_text
-from rapport.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
-from rapport.io.report import ImportResult
 from resolvers.compiler.visibility import Visibility
+from resolvers.io import import_rows, read_file, read_text
+from resolvers.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
+from resolvers.io.report import ImportResult
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)

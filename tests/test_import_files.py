@@ -26,13 +26,13 @@ from core import global_id
 from core.validation import Validator
 from graphdb.driver import Graph
 from rapport.cli import app
-from rapport.io import import_rows, read_file, read_text
-from rapport.io.export import Writer, column_kinds, columns_of, export_rows
-from rapport.io.importing import MissingColumns, plan_columns
-from rapport.io.readers import ReadError
-from rapport.io.sniff import guess_delimiter, guess_encoding
-from rapport.io.values import ValueReader
 from rapport.seed import seed_graph
+from resolvers.io import import_rows, read_file, read_text
+from resolvers.io.export import Writer, column_kinds, columns_of, export_rows
+from resolvers.io.importing import MissingColumns, plan_columns
+from resolvers.io.readers import ReadError
+from resolvers.io.sniff import guess_delimiter, guess_encoding
+from resolvers.io.values import ValueReader
 from tests.conftest import wipe
 
 QUIET = Console(file=io.StringIO(), stderr=False)
@@ -489,7 +489,7 @@ async def test_demo_data_round_trips_with_no_failures_and_no_changes(
     graph: Graph, tmp_path: Path
 ) -> None:
     await seed_graph(graph, 120, 7, progress=False)
-    from rapport.io.values import conventions
+    from resolvers.io.values import conventions
 
     for type_name in ("customers", "companies", "contacts", "products"):
         for name, kw in (

@@ -16,7 +16,7 @@ import httpx
 import openpyxl
 
 from core import global_id
-from rapport.io.export import columns_of
+from resolvers.io.export import columns_of
 from tests._factories import new_customer
 from tests._gql import mutate, ok
 from tests.conftest import MakeToken

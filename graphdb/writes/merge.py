@@ -208,7 +208,7 @@ def fill_fields(type_name: str) -> str:
     fields = ", ".join(f"k.{name} = coalesce(k.{name}, m.{name})" for name in stored)
     if type_name == "Customer":
         # The merged-away externalIds stay findable, so a re-import of an old file updates the
-        # kept customer instead of creating the merged one again (rapport/io/load.py).
+        # kept customer instead of creating the merged one again (resolvers/io/load.py).
         fields += (
             ", k.externalIdAliases = [x IN coalesce(k.externalIdAliases, []) + [m.externalId] "
             "+ coalesce(m.externalIdAliases, []) WHERE x IS NOT NULL AND x <> k.externalId]"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from rapport.io.names import (
+from resolvers.io.names import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_PAGE_SIZE,
     EXPORT_TYPES,
@@ -127,11 +127,11 @@ def import_command(
 ) -> None:
     """Import rows: validated like the GraphQL mutations, upserted in batches, idempotent."""
     from core.settings import get_settings
-    from rapport.io.importing import import_rows, plan_columns, read_source
-    from rapport.io.mapping import MappingError, parse_map
-    from rapport.io.readers import ReadError
-    from rapport.io.report import default_report_path, write_report
-    from rapport.io.values import conventions
+    from resolvers.io.importing import import_rows, plan_columns, read_source
+    from resolvers.io.mapping import MappingError, parse_map
+    from resolvers.io.readers import ReadError
+    from resolvers.io.report import default_report_path, write_report
+    from resolvers.io.values import conventions
 
     settings = get_settings()
     try:
@@ -295,9 +295,9 @@ def export_command(
 ) -> None:
     """Export one entity type, streamed in keyset pages, masked for the token's role."""
     from core.settings import get_settings
-    from rapport.io.export import Writer, column_kinds, columns_of, export_rows
-    from rapport.io.importing import progress_bar
-    from rapport.io.values import conventions
+    from resolvers.io.export import Writer, column_kinds, columns_of, export_rows
+    from resolvers.io.importing import progress_bar
+    from resolvers.io.values import conventions
 
     settings = get_settings()
     try:

@@ -17,11 +17,11 @@ from rich.console import Console
 
 from core.codes import WriteCode
 from core.validation import Code
-from rapport.io.importing import MissingColumns, import_rows, plan_columns
-from rapport.io.mapping import MappingError, parse_map
-from rapport.io.readers import BadRow, Format, RawRow, ReadError, read_text
-from rapport.io.values import conventions
 from resolvers.call import Call, Input
+from resolvers.io.importing import MissingColumns, import_rows, plan_columns
+from resolvers.io.mapping import MappingError, parse_map
+from resolvers.io.readers import BadRow, Format, RawRow, ReadError, read_text
+from resolvers.io.values import conventions
 from resolvers.writes import policy
 from resolvers.writes._audit import Actor
 

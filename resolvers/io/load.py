@@ -32,13 +32,13 @@ from graphdb.driver import Graph, run_in
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
-from rapport.io.links import check_links, write_links
-from rapport.io.mapping import ColumnMap
-from rapport.io.names import DEFAULT_BATCH_SIZE
-from rapport.io.readers import BadRow, RawRow
-from rapport.io.report import ImportResult, RowError
-from rapport.io.rows import TYPES, Record, field_name
-from rapport.io.values import ValueReader, unambiguous_errors
+from resolvers.io.links import check_links, write_links
+from resolvers.io.mapping import ColumnMap
+from resolvers.io.names import DEFAULT_BATCH_SIZE
+from resolvers.io.readers import BadRow, RawRow
+from resolvers.io.report import ImportResult, RowError
+from resolvers.io.rows import TYPES, Record, field_name
+from resolvers.io.values import ValueReader, unambiguous_errors
 from resolvers.writes import _audit
 from resolvers.writes._tx import Checks
 from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
@@ -229,7 +229,7 @@ async def _write_customers(
     tx: Tx, batch: list[Item], groups: list[tuple[str, list[Any]]], now: str
 ) -> Outcome:
     """Customers: their references checked first (a row naming a missing company or user is
-    refused and not written), then the nodes, then their links (rapport/io/links.py)."""
+    refused and not written), then the nodes, then their links (resolvers/io/links.py)."""
     aliases = await _aliases(tx, [p["key"] for _, params in groups for p in params])
     if aliases:
         for item in batch:
@@ -735,7 +735,7 @@ class Importer:
         self.region = default_phone_region
         #: who the audit events of the import are attributed to; None: not audited (the CLI)
         self.audit = audit
-        #: locale-formatted dates, numbers and country names → canonical (rapport/io/values.py)
+        #: locale-formatted dates, numbers and country names → canonical (resolvers/io/values.py)
         self.values = ValueReader(locale, excel_serials=excel_serials)
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import orjson
 
-from rapport.io.sniff import (
+from resolvers.io.sniff import (
     SAMPLE_BYTES,
     Detected,
     SniffError,

@@ -1,5 +1,5 @@
 """The names the `import` and `export` commands offer, kept free of heavy imports so that
-`rapport --help` does not load the importer (rapport/io/rows.py checks they agree)."""
+`rapport --help` does not load the importer (resolvers/io/rows.py checks they agree)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from neo4j import AsyncManagedTransaction as Tx
 from core.codes import WriteCode
 from core.validation import Code, Validator
 from graphdb.driver import run_in
-from rapport.io.report import RowError
+from resolvers.io.report import RowError
 from resolvers.writes.companies import domain
 from resolvers.writes.tags import MAX_TAG_LENGTH, MAX_TAGS
 

@@ -12,10 +12,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from graphdb.driver import Graph
-from rapport.io.load import Importer
-from rapport.io.mapping import ColumnMap, MappingError
-from rapport.io.names import DEFAULT_BATCH_SIZE
-from rapport.io.presets import (
+from resolvers.io.load import Importer
+from resolvers.io.mapping import ColumnMap, MappingError
+from resolvers.io.names import DEFAULT_BATCH_SIZE
+from resolvers.io.presets import (
     PRESETS,
     Preset,
     Unmapped,
@@ -25,7 +25,7 @@ from rapport.io.presets import (
     renames_for,
     suggest,
 )
-from rapport.io.readers import (
+from resolvers.io.readers import (
     FORMATS,
     BadRow,
     Format,
@@ -35,9 +35,9 @@ from rapport.io.readers import (
     read_file,
     read_text,
 )
-from rapport.io.report import ImportResult, error_line
-from rapport.io.rows import TYPES
-from rapport.io.sniff import Detected, SniffError, codec_name, guess_encoding
+from resolvers.io.report import ImportResult, error_line
+from resolvers.io.rows import TYPES
+from resolvers.io.sniff import Detected, SniffError, codec_name, guess_encoding
 from resolvers.writes._audit import Actor
 
 __all__ = [

@@ -33,8 +33,13 @@ from core.model import ENTITIES
 from core.model import Kind as PropKind
 from core.money import format_money, from_storage
 from graphdb.driver import Graph
-from rapport.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
-from rapport.io.rows import (
+from resolvers.compiler.errors import QueryArgumentError
+from resolvers.compiler.filters import predicate as filter_predicate
+from resolvers.compiler.plan import Emitter, consent_granted
+from resolvers.compiler.planner import check_no_personal_filter
+from resolvers.compiler.visibility import FULL, Visibility, masked
+from resolvers.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
+from resolvers.io.rows import (
     COMPANY_COLUMNS,
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -42,12 +47,7 @@ from rapport.io.rows import (
     ORDER_COLUMNS,
     PRODUCT_COLUMNS,
 )
-from rapport.io.values import Conventions
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.filters import predicate as filter_predicate
-from resolvers.compiler.plan import Emitter, consent_granted
-from resolvers.compiler.planner import check_no_personal_filter
-from resolvers.compiler.visibility import FULL, Visibility, masked
+from resolvers.io.values import Conventions
 from resolvers.segments.cache import SavedSegment
 
 _META = ("id",)

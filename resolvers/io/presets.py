@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rapport.io.mapping import MappingError, fold
-from rapport.io.names import PRESET_NAMES
+from resolvers.io.mapping import MappingError, fold
+from resolvers.io.names import PRESET_NAMES
 
 _ADDRESS_HUBSPOT = {
     "Street Address": "addressLine1",
@@ -138,7 +138,7 @@ PRESETS: dict[str, Preset] = {
     )
 }
 
-assert tuple(PRESETS) == PRESET_NAMES, "rapport/io/names.py must list the presets"
+assert tuple(PRESETS) == PRESET_NAMES, "resolvers/io/names.py must list the presets"
 
 #: Every required field of a type, as alternatives: one field of each group must be fed.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {

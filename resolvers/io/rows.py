@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.validation import Code, FieldError, Validator
-from rapport.io.links import LINK_COLUMNS, read_links
-from rapport.io.names import IMPORT_TYPES
 from resolvers.call import ABSENT
+from resolvers.io.links import LINK_COLUMNS, read_links
+from resolvers.io.names import IMPORT_TYPES
 from resolvers.writes._fields import ADDRESS_FIELDS
 from resolvers.writes.companies import company_props, domain
 from resolvers.writes.contacts import contact_props
@@ -383,4 +383,4 @@ TYPES: dict[str, RowType] = {
         RowType("employments", EMPLOYMENT_COLUMNS, employment),
     )
 }
-assert tuple(TYPES) == IMPORT_TYPES, "rapport/io/names.py must list the import types"
+assert tuple(TYPES) == IMPORT_TYPES, "resolvers/io/names.py must list the import types"
