@@ -17,19 +17,10 @@ import orjson
 from graphql import GraphQLError
 
 from core import global_id
+from graphdb import audit as cypher
 from resolvers.call import Call
 
 READERS = frozenset({"ADMIN", "MANAGER"})
-
-AUDIT_PAGE = (
-    "CALL () { MATCH (x:AuditEvent {entityId: $entityId}) RETURN count(x) AS total } "
-    "CALL () { MATCH (e:AuditEvent {entityId: $entityId}) "
-    "WHERE $afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId) "
-    "WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit "
-    "RETURN collect(e {.id, .at, .actorId, .actorEmail, .action, .entityType, .entityId, "
-    ".changes}) AS events } "
-    "RETURN total, events"
-)
 
 
 @dataclass(frozen=True)
@@ -121,7 +112,7 @@ async def audit_log(call: Call, entity_id: str, first: int, after: str | None) -
         ) from exc
     after_at, after_id = decode_cursor(after) if after else (None, None)
     rows = await call.graph.read(
-        AUDIT_PAGE,
+        cypher.AUDIT_PAGE,
         {"entityId": raw_id, "afterAt": after_at, "afterId": after_id, "limit": first + 1},
     )
     total = int(rows[0]["total"]) if rows else 0

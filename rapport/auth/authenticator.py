@@ -21,6 +21,7 @@ from typing import Any
 
 from core.settings import Settings
 from core.viewer import Viewer, parse_role
+from graphdb import auth as cypher
 from graphdb.driver import DatabaseUnavailable, Graph
 from rapport.auth import keys
 from rapport.auth.jwt_tokens import JwtRejected, JwtVerifier
@@ -233,7 +234,7 @@ class Authenticator:
     async def _user_for(self, email: str, role: str | None, claims: dict[str, Any]) -> Any:
         graph = self._graph()
         rows = await graph.read(
-            "MATCH (u:User {email: $email}) RETURN u.id AS id, u.name AS name, u.role AS role",
+            cypher.FIND_USER,
             {"email": email},
         )
         if rows:
@@ -247,10 +248,7 @@ class Authenticator:
             )
         name = claims.get("name")
         rows = await graph.write(
-            "MERGE (u:User {email: $email}) "
-            "ON CREATE SET u.id = $id, u.name = $name, u.role = $role, u.createdAt = datetime(), "
-            "u.updatedAt = datetime(), u.version = 1 "
-            "RETURN u.id AS id, u.name AS name, u.role AS role",
+            cypher.PROVISION_USER,
             {
                 "email": email,
                 "id": str(uuid.uuid4()),

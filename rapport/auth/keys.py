@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from core.viewer import Role, parse_role
+from graphdb import auth as cypher
 from graphdb.driver import Graph
 
 TOKEN_SCHEME = "rpk"  # noqa: S105 - the public scheme prefix, not a secret
@@ -129,20 +130,6 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, digest)
 
 
-_FIND_USER = "MATCH (u:User {email: $email}) RETURN u.id AS id, u.name AS name, u.role AS role"
-
-_CREATE_KEY = """
-MERGE (u:User {email: $email})
-ON CREATE SET u.id = $userId, u.name = $userName, u.role = $role,
-              u.createdAt = datetime(), u.updatedAt = datetime(), u.version = 1
-WITH u
-CREATE (k:ApiKey {id: $keyId, name: $keyName, prefix: $prefix, hash: $hash,
-                  createdAt: datetime()})
-CREATE (u)-[:HAS_KEY]->(k)
-RETURN u.id AS userId, u.role AS role, u.id = $userId AS created
-"""
-
-
 async def create_api_key(
     graph: Graph,
     *,
@@ -162,7 +149,7 @@ async def create_api_key(
         raise ApiKeyError(f"unknown role {role!r}; use ADMIN, MANAGER, SALES or ANALYST")
     if not name.strip():
         raise ApiKeyError("a key needs a --name that says what it is for")
-    existing = await graph.read(_FIND_USER, {"email": email})
+    existing = await graph.read(cypher.FIND_USER, {"email": email})
     if existing:
         if wanted is not None and existing[0]["role"] != wanted:
             raise ApiKeyError(
@@ -174,7 +161,7 @@ async def create_api_key(
     token, prefix, secret = generate_token()
     key_id = str(uuid.uuid4())
     rows = await graph.write(
-        _CREATE_KEY,
+        cypher.CREATE_KEY,
         {
             "email": email,
             "userId": str(uuid.uuid4()),
@@ -199,15 +186,6 @@ async def create_api_key(
     )
 
 
-_LIST = """
-MATCH (u:User)-[:HAS_KEY]->(k:ApiKey)
-WHERE $email IS NULL OR u.email = $email
-RETURN k.id AS id, k.prefix AS prefix, k.name AS name, u.email AS email, u.role AS role,
-       k.createdAt AS createdAt, k.lastUsedAt AS lastUsedAt, k.revokedAt AS revokedAt
-ORDER BY k.createdAt, k.prefix
-"""
-
-
 def _info(row: dict[str, Any]) -> ApiKeyInfo:
     def when(value: Any) -> datetime | None:
         return value.to_native() if value is not None else None
@@ -226,15 +204,7 @@ def _info(row: dict[str, Any]) -> ApiKeyInfo:
 
 async def list_api_keys(graph: Graph, email: str | None = None) -> list[ApiKeyInfo]:
     params = {"email": normalise_email(email) if email else None}
-    return [_info(row) for row in await graph.read(_LIST, params)]
-
-
-_REVOKE = """
-MATCH (u:User)-[:HAS_KEY]->(k:ApiKey {prefix: $prefix})
-SET k.revokedAt = coalesce(k.revokedAt, datetime())
-RETURN k.id AS id, k.prefix AS prefix, k.name AS name, u.email AS email, u.role AS role,
-       k.createdAt AS createdAt, k.lastUsedAt AS lastUsedAt, k.revokedAt AS revokedAt
-"""
+    return [_info(row) for row in await graph.read(cypher.LIST_KEYS, params)]
 
 
 async def revoke_api_key(graph: Graph, prefix_or_token: str) -> ApiKeyInfo | None:
@@ -242,19 +212,12 @@ async def revoke_api_key(graph: Graph, prefix_or_token: str) -> ApiKeyInfo | Non
     text = prefix_or_token.strip()
     if text.startswith(f"{TOKEN_SCHEME}_"):
         text = text.split("_")[1]
-    rows = await graph.write(_REVOKE, {"prefix": text.lower()})
+    rows = await graph.write(cypher.REVOKE_KEY, {"prefix": text.lower()})
     return _info(rows[0]) if rows else None
 
 
-_FIND_KEY = """
-MATCH (u:User)-[:HAS_KEY]->(k:ApiKey {prefix: $prefix})
-RETURN k.id AS keyId, k.hash AS hash, k.revokedAt IS NOT NULL AS revoked,
-       u.id AS userId, u.email AS email, u.name AS name, u.role AS role
-"""
-
-
 async def find_key(graph: Graph, prefix: str) -> StoredKey | None:
-    rows = await graph.read(_FIND_KEY, {"prefix": prefix})
+    rows = await graph.read(cypher.FIND_KEY, {"prefix": prefix})
     if not rows:
         return None
     row = rows[0]
@@ -271,30 +234,14 @@ async def find_key(graph: Graph, prefix: str) -> StoredKey | None:
 
 async def mark_used(graph: Graph, key_ids: list[str]) -> None:
     await graph.write(
-        "UNWIND $ids AS id MATCH (k:ApiKey {id: id}) SET k.lastUsedAt = datetime()",
+        cypher.MARK_KEYS_USED,
         {"ids": key_ids},
     )
 
 
 async def has_active_admin_key(graph: Graph) -> bool:
-    rows = await graph.read(
-        "MATCH (u:User {role: 'ADMIN'})-[:HAS_KEY]->(k:ApiKey) WHERE k.revokedAt IS NULL "
-        "RETURN count(k) > 0 AS found"
-    )
+    rows = await graph.read(cypher.ACTIVE_ADMIN_KEY)
     return bool(rows and rows[0]["found"])
-
-
-_ENSURE_KEY = """
-MERGE (u:User {email: $email})
-ON CREATE SET u.id = $userId, u.name = $userName, u.createdAt = datetime(),
-              u.updatedAt = datetime(), u.version = 1
-SET u.role = $role
-MERGE (k:ApiKey {prefix: $prefix})
-ON CREATE SET k.id = $keyId, k.name = $keyName, k.createdAt = datetime()
-SET k.hash = $hash, k.revokedAt = null
-MERGE (u)-[:HAS_KEY]->(k)
-RETURN u.id AS userId, k.id AS keyId
-"""
 
 
 async def ensure_api_key(
@@ -310,7 +257,7 @@ async def ensure_api_key(
         raise ApiKeyError("malformed API key")
     prefix, secret = parsed
     rows = await graph.write(
-        _ENSURE_KEY,
+        cypher.ENSURE_KEY,
         {
             "email": normalise_email(email),
             "userId": user_id,

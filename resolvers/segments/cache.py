@@ -17,17 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from graphdb import segments as segment_statements
 from resolvers.segments import codec
 
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
 
     from graphdb.driver import Graph
-
-LOAD_SEGMENTS = (
-    "MATCH (s:Segment) RETURN s.id AS id, s.version AS version, s.filter AS filter, "
-    "s.requireConsentChannel AS channel, s.requireConsentPurpose AS purpose"
-)
 
 
 class StaleSegments(Exception):
@@ -59,9 +55,7 @@ def from_record(schema: GraphQLSchema, record: dict[str, Any]) -> SavedSegment:
 async def find(graph: Graph, schema: GraphQLSchema, id_or_name: str) -> SavedSegment | None:
     """A segment by raw id or exact name (for the command line), read from the database."""
     rows = await graph.read(
-        "MATCH (s:Segment) WHERE s.id = $key OR s.name = $key "
-        "RETURN s.id AS id, s.version AS version, s.filter AS filter, "
-        "s.requireConsentChannel AS channel, s.requireConsentPurpose AS purpose",
+        segment_statements.BY_ID_OR_NAME,
         {"key": id_or_name},
     )
     return from_record(schema, rows[0]) if rows else None
@@ -93,7 +87,7 @@ class SegmentRegistry:
 
     async def reload(self, graph: Graph, schema: GraphQLSchema) -> None:
         """Read every segment (they are few: saved lists, not data)."""
-        rows = await graph.read(LOAD_SEGMENTS)
+        rows = await graph.read(segment_statements.ALL)
         self.replace(from_record(schema, row) for row in rows)
 
 

@@ -14,6 +14,7 @@ from graphql import GraphQLSchema
 
 from core.model import ENTITIES
 from core.validation import Code, Validator
+from graphdb import segments as segment_statements
 from graphdb.driver import run_in
 from resolvers.call import ABSENT, Call, Input, Outcome
 from resolvers.compiler.errors import QueryArgumentError
@@ -28,11 +29,6 @@ from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator
 TYPE, FIELD = "Segment", "segment"
 #: A saved filter is a query, not data: this is far beyond any hand-made one.
 MAX_FILTER_JSON = 20_000
-
-_READ_BACK = (
-    "MATCH (s:Segment {id: $id}) RETURN s.id AS id, s.version AS version, s.filter AS filter, "
-    "s.requireConsentChannel AS channel, s.requireConsentPurpose AS purpose"
-)
 
 
 def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
@@ -94,7 +90,7 @@ def _remember(call: Call) -> _crud.Link:
     """Put the segment as now written into the registry, before the payload is compiled."""
 
     async def link(tx: Tx, raw_id: str) -> None:
-        rows = await run_in(tx, _READ_BACK, {"id": raw_id})
+        rows = await run_in(tx, segment_statements.BY_ID, {"id": raw_id})
         if rows:
             SEGMENTS.put(from_record(call.selection.schema, rows[0]))
 
