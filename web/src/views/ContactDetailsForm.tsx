@@ -100,9 +100,15 @@ export interface ChangeBy {
   fields: FieldChange[];
 }
 
+const SAME_WRITE_MS = 2000;
+
 /** What happened to the record since `loaded`: one entry per change we can name. */
 export function describeConflict(loaded: Editable, data: EditConflictQuery): ChangeBy[] {
-  const since = Date.parse(loaded.updatedAt);
+  // An event's `at` is taken when its mutation starts running, a moment after the record's
+  // `updatedAt` was stamped: the event that made the version this page loaded lies just after
+  // `updatedAt`, and is not news. (A change by someone else within that moment is still told,
+  // from the values below.)
+  const since = Date.parse(loaded.updatedAt) + SAME_WRITE_MS;
   const events = (data.auditLog?.edges ?? [])
     .map((e) => e.node)
     .filter((e) => Date.parse(e.at) > since)
