@@ -30,7 +30,7 @@ from strawberry.types.unset import UnsetType
 from core.settings import Settings, get_settings
 from graphdb.driver import DatabaseUnavailable, Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
-from rapport import explorer, playground
+from rapport import explorer, playground, segment_export
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
@@ -235,6 +235,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         *explorer.explorer_routes(),
+        *segment_export.segment_export_routes(),
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),
