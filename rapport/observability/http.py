@@ -23,6 +23,7 @@ from graphdb.driver import Graph, watch_sessions
 from rapport.observability import metrics
 from rapport.observability.logs import request_event
 from rapport.security.middleware import send_json_error
+from resolvers.changes import FEED_LISTENERS
 from resolvers.io.importing import IMPORT_LISTENERS
 from schema.context import RequestContext
 
@@ -73,6 +74,10 @@ class ObservabilityMiddleware:
         watch_sessions(metrics.pool_delta)
         if metrics.import_rows not in IMPORT_LISTENERS:
             IMPORT_LISTENERS.append(metrics.import_rows)
+        if metrics.subscription_opened not in FEED_LISTENERS.opened:
+            FEED_LISTENERS.opened.append(metrics.subscription_opened)
+            FEED_LISTENERS.closed.append(metrics.subscription_closed)
+            FEED_LISTENERS.delivered.append(metrics.events_delivered)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

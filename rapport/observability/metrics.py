@@ -8,6 +8,8 @@ Hooks other parts of Rapport call (cheap, never raise):
 
 - `subscription_opened()` / `subscription_closed()` and `events_delivered(n)` for the live feed;
 - `import_rows(result)` after an import (registered in resolvers.io.importing.IMPORT_LISTENERS);
+- `subscription_opened`, `subscription_closed`, `events_delivered` (registered in
+  resolvers.changes.FEED_LISTENERS, since the feed cannot import this layer);
   `refused(code)` for requests turned away;
 - `pool_delta(n)` is registered with `graphdb.driver.watch_sessions` at start-up.
 
