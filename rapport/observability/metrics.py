@@ -6,11 +6,10 @@ worker writes its values to files there, and `GET /metrics` (answered by any wor
 
 Hooks other parts of Rapport call (cheap, never raise):
 
-- `subscription_opened()` / `subscription_closed()` and `events_delivered(n)` for the live feed;
+- `subscription_opened()` / `subscription_closed()` and `events_delivered(n)` for the live feed
+  (registered in resolvers.changes.FEED_LISTENERS: the feed cannot import this layer);
 - `import_rows(result)` after an import (registered in resolvers.io.importing.IMPORT_LISTENERS);
-- `subscription_opened`, `subscription_closed`, `events_delivered` (registered in
-  resolvers.changes.FEED_LISTENERS, since the feed cannot import this layer);
-  `refused(code)` for requests turned away;
+- `refused(code)` for requests turned away;
 - `pool_delta(n)` is registered with `graphdb.driver.watch_sessions` at start-up.
 
 Operation names come from clients, so at most `MAX_OPERATION_NAMES` distinct names are kept as
