@@ -45,6 +45,9 @@ class Prop:
     #: `coalesce({n}.name, default)`): filters compare the stored property itself, so Neo4j can
     #: use its index, and add `IS NULL` only when the default would match.
     default: Any = None
+    #: For text compared without regard to case: the stored property holding the lower-cased
+    #: value (`toLower`), unique where the name is (Tag.key). `eq` and `in` filters compare it.
+    folded: str | None = None
 
     def cypher(self, var: str) -> str:
         return self.expr.format(n=var) if self.expr else f"{var}.{self.name}"
@@ -396,7 +399,8 @@ USER = Entity(
     },
 )
 
-TAG = Entity("Tag", _props(*_COMMON, Prop("name", S, sortable=True)))
+#: One tag per case-folded name (`key`), shown as first written: "VIP" and "vip" are one tag.
+TAG = Entity("Tag", _props(*_COMMON, Prop("name", S, sortable=True, folded="key")))
 
 CONSENT = Entity(
     "Consent",

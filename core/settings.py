@@ -172,6 +172,25 @@ class Settings(BaseSettings):
         alias="RAPPORT_MAX_IN_FLIGHT_PER_VIEWER",
         description="The same bound per API key (per user for JWTs); 0 disables.",
     )
+    changes_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        alias="RAPPORT_CHANGES_RETENTION_DAYS",
+        description="How far back the change feed replays: a cursor older than this gets "
+        "CURSOR_EXPIRED (the audit trail itself is kept).",
+    )
+    changes_poll_interval_s: float = Field(
+        default=0.2,
+        gt=0,
+        alias="RAPPORT_CHANGES_POLL_INTERVAL",
+        description="Seconds between two reads of the change log by a process's poller.",
+    )
+    changes_max_pending: int = Field(
+        default=1000,
+        gt=0,
+        alias="RAPPORT_CHANGES_MAX_PENDING",
+        description="Changes a subscriber may have waiting before it is dropped (close 4429).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         alias="RAPPORT_CORS_ORIGINS",

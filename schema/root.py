@@ -12,6 +12,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from schema.changes import CHANGES_SUBSCRIPTION, ChangeQueries
 from schema.context import Info
 from schema.mutations import EntityMutations
 from schema.privacy import PrivacyMutations, PrivacyQueries
@@ -23,7 +24,7 @@ from schema.types.entities import ENTITY_TYPES
 
 
 @strawberry.type(description="Entry point for every read.")
-class Query(EntityQueries, IntelligenceQueries, QualityQueries, PrivacyQueries):
+class Query(EntityQueries, IntelligenceQueries, QualityQueries, PrivacyQueries, ChangeQueries):
     @strawberry.field(description="Version of the Rapport API answering this request.")
     def api_version(self) -> str:
         return "0.1.0"
@@ -42,6 +43,8 @@ class Mutation(EntityMutations, PrivacyMutations):
 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws).")
 class Subscription:
+    changes = CHANGES_SUBSCRIPTION
+
     @strawberry.subscription(
         description="Server time every `intervalSeconds` (1-60); a connectivity probe for clients."
     )

@@ -18,6 +18,8 @@ import pytest
 
 from core import global_id
 from graphdb.driver import Graph
+from resolvers import changes as feed
+from resolvers.compiler import cursor
 from tests._factories import new_customer, new_product
 from tests._graph_counts import snapshot
 
@@ -276,6 +278,34 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
     ]:
         forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
         cases.append((f"forged cursor: {label}", {"query": created_at, "variables": {"a": forged}}))
+    changes = "query($a: String, $f: Int!, $e: ID) { changes(after: $a, first: $f, entityId: $e) { edges { cursor } } }"
+    for label, variables in [
+        ("changes: cursor injection", {"a": INJECTIONS[1], "f": 5}),
+        (
+            "changes: forged cursor, negative number",
+            {"a": feed.encode_cursor("e", -1), "f": 5},
+        ),
+        (
+            "changes: forged cursor, text for the number",
+            {"a": cursor.encode(feed._SIG, ["e", "1"]), "f": 5},
+        ),
+        (
+            "changes: cursor of another list",
+            {
+                "a": base64.urlsafe_b64encode(
+                    json.dumps({"s": "0" * 12, "v": [1]}).encode()
+                ).decode(),
+                "f": 5,
+            },
+        ),
+        ("changes: first beyond the page limit", {"f": 501}),
+        ("changes: negative first", {"f": -1}),
+        ("changes: entityId injection", {"e": INJECTIONS[2], "f": 5}),
+    ]:
+        cases.append((label, {"query": changes, "variables": variables}))
+    cases.append(
+        ("changes subscription over HTTP", {"query": "subscription { changes { cursor } }"})
+    )
     imports = "mutation($i: ImportRecordsInput!) { importRecords(input: $i) { created errors { row field code } } }"
     for label, extra in [
         ("import: unknown preset", {"preset": "pipedrive-deals"}),

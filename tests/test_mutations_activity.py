@@ -141,7 +141,9 @@ async def test_interaction_refusals(client: httpx.AsyncClient, graph: Graph) -> 
 # --- tags --------------------------------------------------------------------------------------
 
 
-async def test_tags_are_normalised_and_shared(client: httpx.AsyncClient, graph: Graph) -> None:
+async def test_a_tag_is_one_per_name_regardless_of_case_and_keeps_its_first_spelling(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
     customer_id = await new_customer(client)
     company_id = await new_company(client)
     payload = ok(
@@ -153,14 +155,51 @@ async def test_tags_are_normalised_and_shared(client: httpx.AsyncClient, graph: 
         )
     )
     names = sorted(e["node"]["name"] for e in payload["customer"]["tags"]["edges"])
-    assert names == ["trade-fair-2025", "vip"]
+    assert names == ["Trade-Fair-2025", "VIP"]
     assert payload["contact"] is None and payload["company"] is None
     ok(await mutate(client, "tag", {"entityId": company_id, "tags": ["Vip"]}))
     ok(await mutate(client, "tag", {"entityId": customer_id, "tags": ["vip"]}))
     rows = await graph.read(
-        "MATCH (t:Tag) RETURN t.name AS name, COUNT { (t)<-[:TAGGED]-() } AS uses ORDER BY name"
+        "MATCH (t:Tag) RETURN t.name AS name, t.key AS key, COUNT { (t)<-[:TAGGED]-() } AS uses "
+        "ORDER BY key"
     )
-    assert rows == [{"name": "trade-fair-2025", "uses": 1}, {"name": "vip", "uses": 2}]
+    assert rows == [
+        {"name": "Trade-Fair-2025", "key": "trade-fair-2025", "uses": 1},
+        {"name": "VIP", "key": "vip", "uses": 2},
+    ]
+
+
+async def test_a_tag_filter_ignores_case(client: httpx.AsyncClient) -> None:
+    tagged, other = await new_customer(client, "C-1"), await new_customer(client, "C-2")
+    ok(await mutate(client, "tag", {"entityId": tagged, "tags": ["VIP"]}))
+    ok(await mutate(client, "tag", {"entityId": other, "tags": ["Newsletter"]}))
+    for spelling in ("VIP", "vip", " Vip "):
+        for flt in ({"eq": spelling}, {"in": [spelling, "nobody"]}):
+            data = await gql(
+                client,
+                "query($f: CustomerFilter) { customers(filter: $f) { edges { node { id } } } }",
+                {"f": {"tags": {"name": flt}}},
+            )
+            assert [e["node"]["id"] for e in data["customers"]["edges"]] == [tagged], flt
+
+
+async def test_migration_12_merges_tags_that_differ_only_in_case(graph: Graph) -> None:
+    from graphdb.migrations.m0012_tag_keys import STATEMENTS
+
+    # Tags as written before migration 12: no key, one node per spelling.
+    await graph.write(
+        "CREATE (:Tag {id: 'old', name: 'VIP', createdAt: datetime('2025-01-01T00:00:00Z')})"
+        "<-[:TAGGED]-(:Customer {id: 'c1', name: 'One'}) "
+        "CREATE (:Tag {id: 'new', name: 'vip', createdAt: datetime('2025-06-01T00:00:00Z')})"
+        "<-[:TAGGED]-(:Customer {id: 'c2', name: 'Two'})"
+    )
+    for statement in STATEMENTS:
+        await graph.write(statement)
+    rows = await graph.read(
+        "MATCH (t:Tag) RETURN t.id AS id, t.name AS name, t.key AS key, "
+        "COLLECT { MATCH (t)<-[:TAGGED]-(c) RETURN c.id ORDER BY c.id } AS tagged"
+    )
+    assert rows == [{"id": "old", "name": "VIP", "key": "vip", "tagged": ["c1", "c2"]}]
 
 
 async def test_untag_removes_only_the_named_tags(client: httpx.AsyncClient, graph: Graph) -> None:

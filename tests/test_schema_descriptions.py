@@ -19,8 +19,8 @@ from graphql import (
     GraphQLSchema,
 )
 
+from core import model
 from core.model import ENTITIES, Vocabulary
-from graphdb import model
 from schema.root import schema
 from schema.types.filters import ENUMS
 

@@ -120,9 +120,9 @@ async def _store(graph: Graph, customers: list[FakeCustomer]) -> None:
         "CREATE (c:Customer {id: row.id, name: row.name, kind: 'INDIVIDUAL', country: row.country, "
         "  lifecycleStage: row.stage, leadScore: row.leadScore, totalSpent: row.spent, "
         "  orderCount: 0, version: 1, createdAt: $now, updatedAt: $now, externalId: row.id}) "
-        "FOREACH (t IN row.tags | MERGE (tag:Tag {name: t}) "
-        "  ON CREATE SET tag.id = randomUUID(), tag.version = 1, tag.createdAt = $now, "
-        "  tag.updatedAt = $now MERGE (c)-[:TAGGED]->(tag)) "
+        "FOREACH (t IN row.tags | MERGE (tag:Tag {key: toLower(t)}) "
+        "  ON CREATE SET tag.id = randomUUID(), tag.name = t, tag.version = 1, "
+        "  tag.createdAt = $now, tag.updatedAt = $now MERGE (c)-[:TAGGED]->(tag)) "
         "FOREACH (k IN row.consents | CREATE (c)-[:HAS_CONSENT]->(:Consent {id: k.id, "
         "  channel: k.channel, purpose: k.purpose, granted: k.granted, "
         "  recordedAt: k.recordedAt, createdAt: $now, updatedAt: $now, version: 1}))",

@@ -15,6 +15,8 @@ from graphdb.migrations.m0007_audit import STATEMENTS as M0007
 from graphdb.migrations.m0008_segments import STATEMENTS as M0008
 from graphdb.migrations.m0009_idempotency import STATEMENTS as M0009
 from graphdb.migrations.m0010_phone_search import STATEMENTS as M0010
+from graphdb.migrations.m0011_changes import STATEMENTS as M0011
+from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "saved segments: unique ids and names; interaction externalId index", M0008),
     Migration(9, "idempotency keys of create mutations: unique per viewer and key", M0009),
     Migration(10, "phone numbers of customers and contacts, for search", M0010),
+    Migration(11, "the change feed: a commit-order number on every audit event", M0011),
+    Migration(12, "one tag per case-folded name (Tag.key)", M0012),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -31,19 +31,21 @@ LOGGED_BY = "MATCH (u:User {id: $userId}), (i:Interaction {id: $id}) CREATE (u)-
 
 
 def tag(type_name: str) -> str:
-    """Tag node `$id` with `$tags` ({name, id}); tags are created on first use, unique by name."""
+    """Tag node `$id` with `$tags` ({name, id}); a tag is created on first use, one per
+    case-folded name (`key`), and keeps the name it was first written with."""
     return (
-        "UNWIND $tags AS t MERGE (g:Tag {name: t.name}) "
-        "ON CREATE SET g.id = t.id, g.createdAt = $now, g.updatedAt = $now, g.version = 1 "
+        "UNWIND $tags AS t MERGE (g:Tag {key: toLower(t.name)}) "
+        "ON CREATE SET g.id = t.id, g.name = t.name, g.createdAt = $now, g.updatedAt = $now, "
+        "g.version = 1 "
         f"WITH g MATCH (n:{label(type_name)} {{id: $id}}) MERGE (n)-[:TAGGED]->(g)"
     )
 
 
 def untag(type_name: str) -> str:
-    """Remove the tags named `$names` from node `$id` (the Tag nodes stay for reuse)."""
+    """Remove the tags named `$names` (in any case) from node `$id`; the Tag nodes stay."""
     return (
         f"MATCH (n:{label(type_name)} {{id: $id}})-[r:TAGGED]->(g:Tag) "
-        "WHERE g.name IN $names DELETE r"
+        "WHERE g.key IN [x IN $names | toLower(x)] DELETE r"
     )
 
 

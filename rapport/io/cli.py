@@ -132,6 +132,9 @@ def import_command(
     from resolvers.io.readers import ReadError
     from resolvers.io.report import default_report_path, write_report
     from resolvers.io.values import conventions
+    from resolvers.writes._audit import Actor
+
+    cli_actor = Actor("", "rapport import (command line)", "cli", "importRecords")
 
     settings = get_settings()
     try:
@@ -174,6 +177,8 @@ def import_command(
                 console=console,
                 progress=progress,
                 locale=locale,
+                # audited like importRecords, so the change feed carries command-line imports
+                audit=None if dry_run else cli_actor,
             )
         finally:
             if graph is not None:

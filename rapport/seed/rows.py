@@ -100,7 +100,10 @@ class GraphRows:
         yield from (("User", row) for row in self._users())
         for t, name in enumerate(TAGS):
             created = SIGNUPS_FROM - timedelta(days=30 - t)
-            yield "Tag", {"id": self._id("tag", t), "name": name, **meta(created)}
+            yield (
+                "Tag",
+                {"id": self._id("tag", t), "name": name, "key": name.lower(), **meta(created)},
+            )
         yield from (("Product", row) for row in self._products())
         for j in range(plan.companies):
             company = w.company_row(j)

@@ -92,7 +92,11 @@ def _prop_predicate(
         if raw is None:
             continue
         where = f"{path}.{op}"
-        if op in _COMPARISONS and prop.default is not None:
+        if op in ("eq", "in") and prop.folded is not None:
+            values = raw if op == "in" else [raw]
+            folded = params.add([str(v) for v in values])
+            parts.append(f"{var}.{prop.folded} IN [x IN {folded} | toLower(trim(x))]")
+        elif op in _COMPARISONS and prop.default is not None:
             value = _plain(raw, prop, where)
             parts.append(_defaulted(prop, var, _COMPARISONS[op], params.add(value), value))
         elif op in _COMPARISONS:

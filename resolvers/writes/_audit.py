@@ -234,6 +234,23 @@ def _scrub(value: Any, needles: list[str]) -> Any:
     return value
 
 
+def change_kind(
+    action: str, before: Captured, after: Captured, *, erasure: bool = False, noted: bool = False
+) -> str:
+    """What an event did to its record, as the change feed reports it (ChangeAction)."""
+    if erasure:
+        return "ERASED"
+    if action.startswith("merge"):
+        return "MERGED"
+    if noted and before.state == after.state:
+        return "DISCLOSED"
+    if before.state is None:
+        return "CREATED"
+    if after.state is None:
+        return "DELETED"
+    return "UPDATED"
+
+
 def dumps(changes: dict[str, Any]) -> str:
     return orjson.dumps(changes, option=orjson.OPT_SORT_KEYS).decode()
 
@@ -275,6 +292,7 @@ async def record(
         "entityType": subject.type_name,
         "entityId": after.raw_id or before.raw_id,
         "changes": dumps(changes),
+        "change": change_kind(action, before, after, erasure=subject.erasure, noted=bool(noted)),
     }
     await run_in(tx, cypher.record(subject.type_name), {"event": event})
 
@@ -333,6 +351,7 @@ async def record_all(
                 "entityType": type_name,
                 "entityId": after.raw_id or before.raw_id,
                 "changes": dumps(changes),
+                "change": change_kind(actor.action, before, after),
             }
         )
     if events:

@@ -1,8 +1,9 @@
 """tag and untag: free-form labels on customers, contacts and companies.
 
-A tag is a node unique by its normalised name (trimmed, lower case, 1-50 characters), created
-on first use and shared by everything tagged with it, so "VIP " and "vip" are one tag and lists
-can be filtered by it. Untagging leaves the Tag node for reuse. Both are idempotent.
+A tag is one node per case-folded name (trimmed, 1-50 characters), created on first use, shown
+as first written and shared by everything tagged with it: "VIP ", "vip" and "Vip" are one tag
+(named "VIP" if that came first), and a filter on any of them finds it. Untagging leaves the
+Tag node for reuse. Both are idempotent.
 """
 
 from __future__ import annotations
@@ -33,17 +34,17 @@ MAX_TAG_LENGTH = 50
 
 
 def tag_names(v: Validator, values: list[str]) -> list[str]:
-    """Normalised, de-duplicated tag names, in the order given."""
+    """Trimmed tag names, one per case-folded name (the first spelling), in the order given."""
     if not values:
         v.add("tags", Code.REQUIRED, "Give at least one tag.")
     elif len(values) > MAX_TAGS:
         v.add("tags", Code.OUT_OF_RANGE, f"At most {MAX_TAGS} tags at a time.")
-    names: list[str] = []
+    names: dict[str, str] = {}
     for i, value in enumerate(values[:MAX_TAGS]):
         name = v.text(("tags", i), value, required=True, max_length=MAX_TAG_LENGTH)
-        if name is not None and name.lower() not in names:
-            names.append(name.lower())
-    return names
+        if name is not None:
+            names.setdefault(name.lower(), name)
+    return list(names.values())
 
 
 async def _payload(tx: Tx, call: Call, ref: Ref) -> dict[str, Any]:

@@ -32,15 +32,15 @@ class LogInteractionInput:
 class TagInput:
     entity_id: strawberry.ID = req("Id of the customer, contact or company to tag.")
     tags: list[str] = req(
-        "Tag names, e.g. vip, trade-fair-2025. Stored trimmed and in lower case, 1-50 "
-        "characters; tags that are already there are kept once."
+        "Tag names, e.g. VIP, trade-fair-2025, 1-50 characters, trimmed. One tag per name "
+        "regardless of case: an existing tag keeps the spelling it was created with."
     )
 
 
 @strawberry.input(description="Tags to take off a customer, contact or company.")
 class UntagInput:
     entity_id: strawberry.ID = req("Id of the customer, contact or company.")
-    tags: list[str] = req("Tag names to remove (compared trimmed and in lower case).")
+    tags: list[str] = req("Tag names to remove (compared trimmed, regardless of case).")
 
 
 @strawberry.input(
