@@ -40,6 +40,7 @@ $(WEB_BUILD): $(WEB_STAMP) $(WEB_SDL) $(WEB_SRC)
 	npm run --prefix web --silent build
 
 run: setup  ## Start the local Neo4j, migrate, load the demo graph if empty, serve the explorer and playground
+	$(BIN)/rapport db ensure-password
 	$(BIN)/rapport db start
 	$(BIN)/rapport db migrate
 	$(BIN)/rapport seed --customers 500 --seed 1 --if-empty
@@ -69,6 +70,7 @@ bench: setup  ## Run the benchmarks and write bench/results/
 	$(BIN)/python -m bench
 
 db-start: setup  ## Start the local Neo4j
+	$(BIN)/rapport db ensure-password
 	$(BIN)/rapport db start
 
 db-stop: setup  ## Stop the local Neo4j gracefully

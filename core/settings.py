@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         "which read every record by design.",
     )
 
+    batch_tx_timeout_s: float = Field(
+        default=60.0,
+        alias="RAPPORT_BATCH_TX_TIMEOUT",
+        description="Timeout of one transaction of long work (rapport seed, rapport import); "
+        "a batch that would take longer is split into smaller transactions.",
+    )
+
     # --- Local Neo4j (only when NEO4J_URI is unset) ---------------------------------------------
     data_dir: Path = Field(default=Path(".rapport"), alias="RAPPORT_DATA_DIR")
     launcher_dir: Path = Field(
@@ -113,6 +120,24 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = Field(default="development", alias="RAPPORT_ENV")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="RAPPORT_LOG_LEVEL"
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        alias="RAPPORT_LOG_FORMAT",
+        description="json: one JSON object per line; text: readable lines; auto: json in "
+        "production, text in development.",
+    )
+    traces: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        alias="RAPPORT_TRACES",
+        description="OpenTelemetry traces: off, otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT) "
+        "or console (spans printed on stdout).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        alias="RAPPORT_METRICS_TOKEN",
+        description="Bearer token GET /metrics requires. Unset: /metrics is open in "
+        "development and not served (404) in production.",
     )
     default_phone_region: str = Field(default="SK", alias="RAPPORT_DEFAULT_PHONE_REGION")
     max_page_size: int = Field(default=500, alias="RAPPORT_MAX_PAGE_SIZE")
@@ -214,6 +239,13 @@ class Settings(BaseSettings):
             tx_timeout_s=self.neo4j_tx_timeout_s,
             retry_after_s=self.retry_after_s,
         )
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON objects (RAPPORT_LOG_FORMAT, by default per environment)."""
+        if self.log_format == "auto":
+            return self.env == "production"
+        return self.log_format == "json"
 
     @property
     def admin_token_file(self) -> Path:

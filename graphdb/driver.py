@@ -8,11 +8,12 @@ statement count in the log are built on it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -34,6 +35,7 @@ from neo4j.exceptions import (
     SessionExpired,
     TransientError,
 )
+from opentelemetry import trace
 
 from core.settings import Budgets
 
@@ -74,6 +76,42 @@ def begin_statement_log() -> StatementLog:
     log = StatementLog()
     _statement_log.set(log)
     return log
+
+
+#: Called with +1 when a session (a pooled connection) is taken and -1 when it is given back:
+#: the metrics' "sessions in use" gauge (rapport/observability/metrics.py) registers here.
+_session_listeners: list[Callable[[int], None]] = []
+
+
+def watch_sessions(listener: Callable[[int], None]) -> None:
+    """Register `listener(delta)` for sessions taken (+1) and given back (-1); idempotent."""
+    if listener not in _session_listeners:
+        _session_listeners.append(listener)
+
+
+@contextlib.contextmanager
+def _session_in_use() -> Iterator[None]:
+    for listener in _session_listeners:
+        listener(1)
+    try:
+        yield
+    finally:
+        for listener in _session_listeners:
+            listener(-1)
+
+
+_tracer = trace.get_tracer("rapport.cypher")
+
+
+def _statement_span(cypher: str, database: str | None = None) -> Any:
+    """A span for one statement (a no-op unless tracing is configured): its text, never the
+    values of its parameters."""
+    attributes = {"db.system.name": "neo4j", "db.query.text": cypher}
+    if database:
+        attributes["db.namespace"] = database
+    return _tracer.start_as_current_span(
+        "cypher", kind=trace.SpanKind.CLIENT, attributes=attributes
+    )
 
 
 def _record(cypher: str, started: float, params: Mapping[str, Any] | None = None) -> None:
@@ -299,33 +337,51 @@ class Graph:
         started = time.perf_counter()
 
         async def run(acquire: float) -> list[Record]:
+            with _session_in_use():
+                return await read_in_session(acquire)
+
+        async def read_in_session(acquire: float) -> list[Record]:
             async with self.driver.session(
                 database=self.database,
                 default_access_mode=READ_ACCESS,
                 connection_acquisition_timeout=acquire,
                 disable_auto_commit_retries=True,
             ) as session:
-                result = await session.run(query, dict(params or {}))
-                return [record.data() async for record in result]
+                with _statement_span(cypher, self.database):
+                    result = await session.run(query, dict(params or {}))
+                    return [record.data() async for record in result]
 
         records = await self._attempts(run, limit_s=limit, committing=[False])
         _record(cypher, started, params)
         return records
 
-    async def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Record]:
+    async def write(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float | None = None,
+    ) -> list[Record]:
         """One write statement in a managed (retried) write transaction."""
 
         async def work(tx: AsyncManagedTransaction) -> list[Record]:
             return await run_in(tx, cypher, params)
 
-        return await self.write_tx(work)
+        return await self.write_tx(work, timeout_s=timeout_s)
 
-    async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+    async def write_tx(
+        self,
+        work: Callable[[AsyncManagedTransaction], Awaitable[T]],
+        *,
+        timeout_s: float | None = None,
+    ) -> T:
         """Run `work` as one write transaction, retried within the retry budget.
 
         The driver's own retry is off (each `execute_write` is one attempt): `_attempts` retries
         instead, so the budget is ours and a lost commit is told apart from a failed attempt.
+        `timeout_s` replaces the transaction timeout (long work: the seed, imports).
         """
+        limit = self.tx_timeout_s if timeout_s is None else timeout_s
         committing = [False]
 
         async def tracked(tx: AsyncManagedTransaction) -> T:
@@ -333,9 +389,13 @@ class Graph:
             committing[0] = True
             return result
 
-        timed = unit_of_work(timeout=self.tx_timeout_s)(tracked)
+        timed = unit_of_work(timeout=limit)(tracked)
 
         async def run(acquire: float) -> T:
+            with _session_in_use():
+                return await write_in_session(acquire)
+
+        async def write_in_session(acquire: float) -> T:
             async with self.driver.session(
                 database=self.database,
                 connection_acquisition_timeout=acquire,
@@ -343,7 +403,7 @@ class Graph:
             ) as session:
                 return await session.execute_write(timed)
 
-        return await self._attempts(run, limit_s=self.tx_timeout_s, committing=committing)
+        return await self._attempts(run, limit_s=limit, committing=committing)
 
     async def ping(self, timeout_s: float | None = None) -> bool:
         """True when the database answers a trivial query within `timeout_s` (default: the
@@ -369,7 +429,8 @@ async def run_in(
 ) -> list[Record]:
     """Run one statement inside an open transaction, recording it for the request."""
     started = time.perf_counter()
-    result = await tx.run(cypher, dict(params or {}))
-    records = [record.data() async for record in result]
+    with _statement_span(cypher):
+        result = await tx.run(cypher, dict(params or {}))
+        records = [record.data() async for record in result]
     _record(cypher, started, params)
     return records

@@ -30,10 +30,13 @@ from strawberry.types.unset import UnsetType
 from core.settings import Settings, get_settings
 from graphdb.driver import DatabaseUnavailable, Graph, begin_statement_log
 from graphdb.migrations import migrate, pending
-from rapport import explorer, playground
+from rapport import explorer, playground, segment_export
 from rapport.auth import Authenticator, AuthError
 from rapport.graphql_http import GraphQLView
 from rapport.graphql_ws import GatedTransportWSHandler, socket_authorization, socket_client
+from rapport.observability import metrics
+from rapport.observability.http import ObservabilityMiddleware
+from rapport.observability.traces import configure_tracing
 from rapport.security.admission import (
     Admission,
     ProcessAdmissionMiddleware,
@@ -110,7 +113,7 @@ class RapportGraphQL(GraphQLView):
         debug = (
             request.headers.get("x-rapport-debug") == "1" and viewer is not None and viewer.is_admin
         )
-        return RequestContext(
+        context = RequestContext(
             request=request,
             response=response,
             graph=self._graph_holder["graph"],
@@ -120,6 +123,8 @@ class RapportGraphQL(GraphQLView):
             principal=viewer,
             request_id=getattr(request.state, "request_id", ""),
         )
+        request.state.graphql_context = context  # for the metrics and the request log
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Authenticate a subscription connection from its `connection_init` payload.
@@ -185,6 +190,7 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     """Build the ASGI app. The driver is created lazily in the lifespan, one per process."""
     settings = settings or get_settings()
+    configure_tracing(settings)  # off unless RAPPORT_TRACES says otherwise
     problems = settings.startup_problems()
     if problems:
         raise RuntimeError("Refusing to start:\n- " + "\n- ".join(problems))
@@ -219,6 +225,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         finally:
             await authenticator.drain()
             await graph.close()
+            metrics.process_exiting()
 
     graphql_app = RapportGraphQL(holder, settings, gate)
     routes: list[BaseRoute] = [
@@ -228,9 +235,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         *explorer.explorer_routes(),
+        *segment_export.segment_export_routes(),
     ]
     middleware = [  # outermost first; docs/security.md describes each
         Middleware(RequestContextMiddleware, settings=settings),
+        Middleware(ObservabilityMiddleware, settings=settings, graph_holder=holder),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

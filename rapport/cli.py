@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import socket
 import sys
 from pathlib import Path
@@ -91,11 +90,21 @@ def ensure_database(settings: Settings) -> None:
         f"Starting local Neo4j on 127.0.0.1:{settings.local_neo4j_port} "
         "(the first start downloads Neo4j from Maven Central)…"
     )
-    try:
-        result = start(local_config(settings))
-    except LocalNeo4jError as exc:
-        raise _fail(str(exc)) from exc
-    console.print(f"[green]{result.message}[/]")
+    import time
+
+    began = time.monotonic()
+    with console.status("Checking the local Neo4j…") as spinner:
+
+        def on_phase(phase: str) -> None:
+            elapsed = time.monotonic() - began
+            console.print(f"[dim]{elapsed:6.1f} s[/] {phase}")
+            spinner.update(f"{phase[0].upper()}{phase[1:]}…")
+
+        try:
+            result = start(local_config(settings), on_phase)
+        except LocalNeo4jError as exc:
+            raise _fail(str(exc)) from exc
+    console.print(f"[green]{result.message}[/] ({time.monotonic() - began:.1f} s)")
 
 
 async def _migrate(settings: Settings) -> list[int]:
@@ -143,6 +152,150 @@ def db_status() -> None:
         raise typer.Exit(code=3)
 
 
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="A new (or empty) directory for the backup.")],
+    stop_first: Annotated[
+        bool,
+        typer.Option("--stop", help="Stop a running local Neo4j for the copy, then start it."),
+    ] = False,
+) -> None:
+    """Copy the local Neo4j's data (every database, users included) into PATH, consistently."""
+    from graphdb.local.backup import backup
+    from graphdb.local.launcher import LocalNeo4jError
+
+    settings = _local_only(get_settings(), "backup")
+    try:
+        with console.status("Copying the local Neo4j's data…"):
+            copied = backup(local_config(settings), path, stop_first=stop_first)
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    again = " Neo4j was stopped for the copy and runs again." if copied.restarted else ""
+    console.print(
+        f"[green]Backed up[/] {copied.files:,} files ({copied.bytes / 1e6:,.1f} MB) to "
+        f"{copied.path}.{again}"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A directory made by `rapport db backup`.")],
+    stop_first: Annotated[
+        bool,
+        typer.Option("--stop", help="Stop a running local Neo4j for the restore, then start it."),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Restore over existing data (moved aside to data.replaced-<time>)."),
+    ] = False,
+) -> None:
+    """Make a backup the local Neo4j's data. Its users and passwords come with it."""
+    from graphdb.local.backup import restore
+    from graphdb.local.launcher import LocalNeo4jError
+
+    settings = _local_only(get_settings(), "restore")
+    try:
+        with console.status("Restoring the local Neo4j's data…"):
+            copied = restore(local_config(settings), path, stop_first=stop_first, replace=replace)
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]Restored[/] {copied.files:,} files into {copied.path}.")
+    if copied.replaced is not None:
+        console.print(f"The data it replaced is kept in {copied.replaced}.")
+    console.print(
+        "The restored database has the password it had when backed up: NEO4J_PASSWORD must be "
+        "that one (change it with `rapport db set-password`)."
+    )
+
+
+@db_app.command("set-password")
+def db_set_password(
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="The new password (prompted for when omitted; `--generate` makes one).",
+        ),
+    ] = None,
+    generate: Annotated[bool, typer.Option(help="Generate a random new password.")] = False,
+    env_file: Annotated[
+        Path,
+        typer.Option(help="The .env file whose NEO4J_PASSWORD line is updated."),
+    ] = Path(".env"),
+    write_env: Annotated[
+        bool, typer.Option(help="Update NEO4J_PASSWORD in --env-file after the change.")
+    ] = True,
+) -> None:
+    """Change the Neo4j password of NEO4J_USER (ALTER CURRENT USER on the system database),
+    then write it to .env so the next start connects with it."""
+    import os
+    import secrets
+
+    from graphdb.local.launcher import LocalNeo4jError
+    from graphdb.local.password import set_password
+    from rapport import envfile
+
+    settings = get_settings()
+    if generate:
+        new = secrets.token_urlsafe(24)
+    elif password is not None:
+        new = password
+    else:
+        new = typer.prompt("New Neo4j password", hide_input=True, confirmation_prompt=True)
+    current = settings.neo4j_password.get_secret_value()
+    try:
+        asyncio.run(set_password(settings.effective_neo4j_uri, settings.neo4j_user, current, new))
+    except LocalNeo4jError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]Changed[/] the Neo4j password of {settings.neo4j_user!r}.")
+    if write_env:
+        envfile.set_value(env_file, "NEO4J_PASSWORD", new)
+        console.print(f"NEO4J_PASSWORD updated in {env_file}.")
+        if os.environ.get("NEO4J_PASSWORD"):
+            console.print(
+                "[yellow]NEO4J_PASSWORD is also set in the environment, which wins over "
+                f"{env_file}: update it there too.[/]"
+            )
+    else:
+        console.print("Set NEO4J_PASSWORD to the new password before the next start.")
+    if generate and not write_env:
+        sys.stdout.write(new + "\n")
+
+
+@db_app.command("ensure-password", hidden=True)
+def db_ensure_password(
+    env_file: Annotated[Path, typer.Option(help="The .env file to write.")] = Path(".env"),
+) -> None:
+    """For `make run`: before a fresh local Neo4j is created, put a random NEO4J_PASSWORD in
+    .env unless one is configured. An existing data directory keeps its password."""
+    import os
+    import secrets
+
+    from rapport import envfile
+
+    settings = get_settings()
+    if not settings.uses_local_neo4j:
+        return
+    if os.environ.get("NEO4J_PASSWORD") or envfile.has_value(env_file, "NEO4J_PASSWORD"):
+        return
+    if (settings.neo4j_home / "data").exists():
+        console.print(
+            "The local Neo4j uses the default password; `rapport db set-password --generate` "
+            "replaces it with a random one."
+        )
+        return
+    envfile.set_value(env_file, "NEO4J_PASSWORD", secrets.token_urlsafe(24))
+    console.print(f"Generated a random NEO4J_PASSWORD for the new local Neo4j in {env_file}.")
+
+
+def _local_only(settings: Settings, what: str) -> Settings:
+    if not settings.uses_local_neo4j:
+        raise _fail(
+            f"NEO4J_URI points at an external Neo4j; `rapport db {what}` is for the local one. "
+            "Use that server's own tools (neo4j-admin database dump/load, Aura snapshots)."
+        )
+    return settings
+
+
 @db_app.command("migrate")
 def db_migrate() -> None:
     """Apply pending schema migrations (constraints, indexes, full-text index)."""
@@ -172,7 +325,7 @@ def serve(
     """Serve the GraphQL API, with the playground at /graphql."""
     import uvicorn
 
-    from rapport.security.middleware import RequestIdLogFilter
+    from rapport.observability.logs import configure_logging
 
     settings = get_settings()
     if start_db:
@@ -189,12 +342,9 @@ def serve(
         f"playground at http://{bind_host}:{bind_port}/graphql "
         f"(Neo4j {settings.effective_neo4j_uri})"
     )
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-    )
-    for handler in logging.getLogger().handlers:  # every line carries the request id (or -)
-        handler.addFilter(RequestIdLogFilter())
+    configure_logging(settings.log_level, settings.json_logs)
+    if workers > 1:
+        _multiprocess_metrics_dir(settings)
     if workers > 1 or reload:
         sock.close()  # uvicorn's supervisor binds for its workers itself
         console.print(f"Starting {workers} worker(s) on {bind_host}:{bind_port}…")
@@ -205,6 +355,8 @@ def serve(
             workers=workers,
             reload=reload,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our handlers (JSON in production); workers configure their own
+            access_log=False,  # rapport.access logs each request, without client addresses
         )
         return
 
@@ -215,9 +367,32 @@ def serve(
                 console.print(up)
 
     config = uvicorn.Config(
-        "rapport.asgi:app", host=bind_host, port=bind_port, log_level=settings.log_level.lower()
+        "rapport.asgi:app",
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
     )
     Server(config).run(sockets=[sock])
+
+
+def _multiprocess_metrics_dir(settings: Settings) -> None:
+    """Several workers share their metrics through files (prometheus-client's multiprocess
+    mode): PROMETHEUS_MULTIPROC_DIR, or a fresh <RAPPORT_DATA_DIR>/metrics, emptied at start
+    so that the counters of a previous run do not add up."""
+    import os
+
+    from rapport.observability.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    directory = Path(given) if given else settings.data_dir / "metrics"
+    if directory.exists():
+        for entry in directory.glob("*.db"):
+            entry.unlink()
+    else:
+        directory.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(directory.resolve())
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -280,7 +455,14 @@ async def _seed(
             with console.status("Wiping the graph (migrations, locks and API keys kept)…"):
                 deleted = await wipe_graph(graph)
             console.print(f"Deleted {deleted:,} nodes.")
-        return await seed_graph(graph, customers, seed, batch_size=batch_size, console=console)
+        return await seed_graph(
+            graph,
+            customers,
+            seed,
+            batch_size=batch_size,
+            console=console,
+            tx_timeout_s=settings.batch_tx_timeout_s,
+        )
     finally:
         await graph.close()
 
@@ -335,7 +517,12 @@ def seed(
         ),
     ] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Rows per UNWIND statement and transaction.")
+        int,
+        typer.Option(
+            min=1,
+            help="Most rows per UNWIND statement and transaction (fewer when a transaction "
+            "would outlast RAPPORT_BATCH_TX_TIMEOUT).",
+        ),
     ] = 5000,
     duplicates_out: Annotated[
         Path | None,

@@ -614,6 +614,25 @@ async def _read_shared(
     return await asyncio.shield(task)
 
 
+@dataclass
+class FeedListeners:
+    """Who watches the subscriptions (the service's metrics register here: this layer cannot
+    import them). `opened`/`closed` run once per subscriber, `delivered` with each batch size."""
+
+    opened: list[Callable[[], None]] = field(default_factory=list)
+    closed: list[Callable[[], None]] = field(default_factory=list)
+    delivered: list[Callable[[int], None]] = field(default_factory=list)
+
+
+FEED_LISTENERS = FeedListeners()
+
+
+def _delivered(batch: list[Delivered]) -> list[Delivered]:
+    for listener in FEED_LISTENERS.delivered:
+        listener(len(batch))
+    return batch
+
+
 async def stream(
     graph: Graph,
     reader: EntityReader,
@@ -629,6 +648,8 @@ async def stream(
     hub = hub_for(graph, config)
     subscriber = Subscriber(config.max_pending, on_drop)
     live_from = await hub.join(subscriber)
+    for listener in FEED_LISTENERS.opened:
+        listener()
     try:
         if epoch is not None and last is not None:
             window = await read_window(graph, last, POLL_BATCH, config.retention_s)
@@ -639,7 +660,7 @@ async def stream(
                     last = rows[-1].seq
                     mine = [r for r in rows if filters.match(r)]
                     if mine:
-                        yield _deliver(mine, await reader.read(graph, mine))
+                        yield _delivered(_deliver(mine, await reader.read(graph, mine)))
                 if last >= live_from:
                     break
                 if not rows:  # a commit not visible yet: wait for it, as the poller does
@@ -655,6 +676,8 @@ async def stream(
             last = rows[-1].seq
             mine = [r for r in rows if filters.match(r)]
             if mine:
-                yield _deliver(mine, await _read_shared(graph, reader, batch, mine))
+                yield _delivered(_deliver(mine, await _read_shared(graph, reader, batch, mine)))
     finally:
         hub.leave(subscriber)
+        for listener in FEED_LISTENERS.closed:
+            listener()

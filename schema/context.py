@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
 
 from core.viewer import Viewer
@@ -19,6 +20,40 @@ from schema.selection import root_selection
 if TYPE_CHECKING:
     from core.settings import Settings
     from graphdb.driver import Graph
+
+
+@dataclass
+class OperationFacts:
+    """What the operation was and how it ended, for metrics and the request log (filled in by
+    `schema.extensions.StatementLogExtension`; never holds values of the request)."""
+
+    name: str | None = None
+    #: "query", "mutation", "subscription"; "unknown" when the document did not parse
+    type: str = "unknown"
+    #: Strawberry's execution context; its result is read once the request is answered
+    #: (then it is the result the client got, with its final error codes)
+    execution: ExecutionContext | None = None
+
+    @property
+    def result(self) -> Any:
+        """Strawberry's or graphql-core's result (both have `data` and `errors`), or None."""
+        return self.execution.result if self.execution is not None else None
+
+    @property
+    def outcome(self) -> str:
+        """ok (no errors), partial (data and errors) or error (no data)."""
+        result = self.result
+        if result is None:
+            return "error"
+        if not result.errors:
+            return "ok"
+        return "partial" if result.data is not None else "error"
+
+    @property
+    def error_codes(self) -> list[str]:
+        result = self.result
+        errors = (result.errors if result is not None else None) or []
+        return [str((e.extensions or {}).get("code") or "INTERNAL_ERROR") for e in errors]
 
 
 @dataclass
@@ -34,6 +69,7 @@ class RequestContext:
     request_id: str = ""
     #: The graphql-transport-ws `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, object] | None = None
+    operation: OperationFacts = field(default_factory=OperationFacts)
 
     @property
     def viewer(self) -> Viewer:

@@ -8,8 +8,9 @@ from typing import Any
 
 import orjson
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-from schema.context import RequestContext
+from schema.context import OperationFacts, RequestContext
 
 log = logging.getLogger("rapport.graphql")
 
@@ -26,6 +27,7 @@ class StatementLogExtension(SchemaExtension):
         yield
         context = self.execution_context.context
         if isinstance(context, RequestContext):
+            _record_facts(self.execution_context, context.operation)
             log.info(
                 "operation %s ran %d statement(s)",
                 self.execution_context.operation_name or "<anonymous>",
@@ -47,3 +49,14 @@ class StatementLogExtension(SchemaExtension):
                 entry["params"] = orjson.loads(orjson.dumps(dict(params), default=str))
             listing.append(entry)
         return {"cypher": listing, "statementCount": context.statements.count}
+
+
+def _record_facts(execution: ExecutionContext, facts: OperationFacts) -> None:
+    """The operation's name and type, and its execution (whose result Strawberry completes
+    after the extensions: it is read when the request ends)."""
+    facts.name = execution.operation_name
+    try:
+        facts.type = execution.operation_type.value
+    except Exception:  # a document that did not parse has no operation type
+        facts.type = "unknown"
+    facts.execution = execution

@@ -524,3 +524,23 @@ async def test_other_processes_see_every_write_and_a_killed_one_resumes_without_
     assert [e["entityId"] for e in received] == first
     assert [e["entityId"] for e in resumed] == meanwhile
     assert_in_commit_order([seen, *received, *resumed])
+
+
+async def test_open_subscriptions_and_delivered_events_are_counted_in_metrics(
+    client: httpx.AsyncClient, live_server_url: str
+) -> None:
+    from tests.test_observability import delta, scrape
+
+    async with httpx.AsyncClient(base_url=live_server_url) as http:
+        before = await scrape(http)
+        async with subscribe(live_server_url) as sub:
+            await new_product(client, sku="METRIC-1")
+            await sub.take(1)
+            during = await scrape(http)
+        assert delta(before, during, "rapport_subscriptions_open") == 1
+        assert delta(before, during, "rapport_subscription_events_total", field="changes") == 1
+        # the server notices the closed socket on its own time: wait for it, with a deadline
+        deadline = asyncio.get_running_loop().time() + 20
+        while delta(before, await scrape(http), "rapport_subscriptions_open") != 0:
+            assert asyncio.get_running_loop().time() < deadline, "subscription never closed"
+            await asyncio.sleep(0.1)

@@ -211,3 +211,79 @@ def test_build_context_leaves_out_local_state_and_secrets() -> None:
     }
     for entry in (".git", ".venv", "web/node_modules", ".rapport", ".env"):
         assert entry in ignored, entry
+
+
+# --- the monitoring profile: Prometheus and Grafana beside the API ----------------------------
+
+DEPLOY = REPO_ROOT / "deploy"
+
+
+def test_prometheus_and_grafana_run_only_with_the_monitoring_profile(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ("prometheus", "grafana"):
+        service = services[name]
+        assert service["profiles"] == ["monitoring"], name
+        image = service["image"]
+        assert re.fullmatch(r"[\w./-]+:v?\d+\.\d+\.\d+", image), f"{name} is not pinned: {image}"
+        for port in service["ports"]:
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
+        for mount in service["volumes"]:
+            host = mount.split(":", 1)[0]
+            if host.startswith("./"):
+                assert (REPO_ROOT / host).exists(), f"{name} mounts missing {host}"
+    for service in ("neo4j", "api"):
+        assert "profiles" not in services[service]  # `docker compose up` is unchanged
+
+
+def test_prometheus_scrapes_the_api_with_its_metrics_token(
+    compose: dict[str, Any], api: dict[str, Any]
+) -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["static_configs"] == [{"targets": [f"api:{_env(api)['RAPPORT_PORT']}"]}]
+    assert job["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+    assert compose["services"]["prometheus"]["secrets"] == ["metrics_token"]
+    assert compose["secrets"]["metrics_token"] == {"environment": "RAPPORT_METRICS_TOKEN"}
+    assert _env(api)["RAPPORT_METRICS_TOKEN"] == "${RAPPORT_METRICS_TOKEN:-}"
+
+
+def test_grafana_has_no_well_known_admin_password(compose: dict[str, Any]) -> None:
+    env = _env(compose["services"]["grafana"])
+    default = _effective_default(env["GF_SECURITY_ADMIN_PASSWORD"])
+    assert default.lower() not in WELL_KNOWN_PASSWORDS | {"admin"}
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+
+
+def test_the_dashboard_charts_every_metric_and_only_real_ones() -> None:
+    from prometheus_client import Counter, Gauge, Histogram
+
+    from rapport.observability import metrics
+
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "rapport.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    datasources = {p["datasource"]["uid"] for p in dashboard["panels"]}
+    provisioned = yaml.safe_load(
+        (DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
+    assert datasources == {ds["uid"] for ds in provisioned["datasources"]}
+    families = [
+        family
+        for collector in vars(metrics).values()
+        if isinstance(collector, Counter | Gauge | Histogram)
+        for family in collector.describe()
+    ]
+    known = set()
+    for family in families:
+        if family.type == "counter":
+            known.add(family.name + "_total")
+        elif family.type == "histogram":
+            known.update(family.name + suffix for suffix in ("_bucket", "_sum", "_count"))
+        else:
+            known.add(family.name)
+    used = set(re.findall(r"\brapport_\w+", exprs))
+    assert used <= known, used - known
+    for family in families:
+        assert family.name in exprs, f"{family.name} is on no panel"

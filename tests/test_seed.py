@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import statistics
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +381,26 @@ async def test_cli_seeds_writes_duplicates_and_respects_if_empty(
     assert result.exit_code == 0, result.output
     assert await _customers(graph) == 80
     assert json.loads(out.read_text())["customers"] == 80
+
+
+async def test_a_tiny_transaction_timeout_completes_by_splitting_batches(seeded: Graph) -> None:
+    """A machine too slow for the batches as asked: each batch that outlasts the transaction
+    timeout is split until its parts fit, and the graph is the same as with roomy batches.
+
+    Each kind is asked for as one batch (up to 3,151 rows), which takes 1-5 s in one transaction
+    on the 2-core CI machine; the timeout is 0.3 s, or five times a one-row write when that is
+    more (a cold statement's planning alone must fit, or it is never cached)."""
+    graph = seeded
+    expected = await _fingerprint(graph)
+    await wipe_graph(graph)
+    one_row = []
+    for _ in range(5):
+        started = time.perf_counter()
+        await graph.write("CREATE (p:SeedProbe) DELETE p")
+        one_row.append(time.perf_counter() - started)
+    tiny = max(0.3, 5 * statistics.median(one_row))
+    report = await seed_graph(
+        graph, CUSTOMERS, SEED, batch_size=1_000_000, tx_timeout_s=tiny, progress=False
+    )
+    assert report.splits > 0
+    assert await _fingerprint(graph) == expected

@@ -14,6 +14,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
   },
   server: {
-    proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true } },
+    proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true }, "/export": "http://127.0.0.1:8000" },
   },
 });

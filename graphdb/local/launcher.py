@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,12 @@ def find_java() -> str:
     return java
 
 
-def ensure_launcher(launcher_dir: Path) -> Launcher:
-    """Resolve Neo4j with Maven and compile the launcher, unless the cache is current."""
+def ensure_launcher(
+    launcher_dir: Path, on_phase: Callable[[str], None] = lambda phase: None
+) -> Launcher:
+    """Resolve Neo4j with Maven and compile the launcher, unless the cache is current.
+
+    `on_phase` hears what is being done ("resolving", "compiling"), for a progress display."""
     java = find_java()
     build = launcher_dir / _fingerprint()
     classpath_file = build / "classpath.txt"
@@ -64,6 +69,7 @@ def ensure_launcher(launcher_dir: Path) -> Launcher:
     if javac is None:
         raise LocalNeo4jError("No javac found: install a full JDK (openjdk-17-jdk), not a JRE.")
     build.mkdir(parents=True, exist_ok=True)
+    on_phase(f"resolving Neo4j {NEO4J_VERSION} with Maven (the first time downloads ~150 MB)")
     resolved = subprocess.run(
         [
             mvn,
@@ -85,6 +91,7 @@ def ensure_launcher(launcher_dir: Path) -> Launcher:
             + (resolved.stdout + resolved.stderr)[-2000:]
         )
     classpath = classpath_file.read_text().strip()
+    on_phase("compiling the Neo4j launcher")
     compiled = subprocess.run(
         [javac, "-d", str(classes), "-cp", classpath, str(JAVA_DIR / "RapportNeo4j.java")],
         capture_output=True,

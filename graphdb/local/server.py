@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,9 @@ def _write_conf(config: LocalNeo4jConfig) -> None:
                 f"server.memory.pagecache.size={config.pagecache}",
                 "dbms.security.auth_enabled=true",
                 "db.transaction.timeout=60s",
+                # Timeouts are enforced within 10 ms rather than the default 2 s, so that a
+                # short one (a seed batch under RAPPORT_BATCH_TX_TIMEOUT) stops when it says.
+                "db.transaction.monitor.check.interval=10ms",
                 # Logs beyond recovery serve backups and clusters, which a local database has
                 # none of; the default (2 days) kept ~30 GB of them after a 1M-customer seed.
                 "db.tx_log.rotation.retention_policy=1G size",
@@ -149,8 +153,10 @@ def status(config: LocalNeo4jConfig) -> Status:
     return Status(True, pid, config.uri, f"Local Neo4j (pid {pid}) is starting or not answering.")
 
 
-def start(config: LocalNeo4jConfig) -> Status:
-    """Start Neo4j unless it already runs, and wait until Bolt answers."""
+def start(config: LocalNeo4jConfig, on_phase: Callable[[str], None] = lambda phase: None) -> Status:
+    """Start Neo4j unless it already runs, and wait until Bolt answers.
+
+    `on_phase` hears each step (resolving, compiling, starting, waiting), for a spinner."""
     pid = _read_pid(config)
     if pid is not None:
         recorded = _pid_file(config)
@@ -162,6 +168,7 @@ def start(config: LocalNeo4jConfig) -> Status:
                 f"not {config.port}. Use port {port} (RAPPORT_NEO4J_PORT), or stop it first "
                 "with `rapport db stop`."
             )
+        on_phase(f"waiting for the running Neo4j (pid {pid}) to answer")
         _wait_for_bolt(config, pid)
         return Status(
             True, pid, config.uri, f"Local Neo4j already running (pid {pid}) at {config.uri}."
@@ -171,7 +178,8 @@ def start(config: LocalNeo4jConfig) -> Status:
             f"Port {config.port} is already taken by another process. Stop it, choose another "
             "port with RAPPORT_NEO4J_PORT, or point NEO4J_URI at that server."
         )
-    launcher = ensure_launcher(config.launcher_dir)
+    launcher = ensure_launcher(config.launcher_dir, on_phase)
+    on_phase("starting Neo4j")
     _write_conf(config)
     env = {**os.environ, "RAPPORT_NEO4J_PASSWORD": config.password}
     log_offset = _log_size(config)
@@ -196,6 +204,7 @@ def start(config: LocalNeo4jConfig) -> Status:
             start_new_session=True,
         )
     config.pid_file.write_text(f"{process.pid} {config.port}")
+    on_phase(f"waiting for Neo4j (pid {process.pid}) to open its databases and answer Bolt")
     _wait_for_bolt(config, process.pid, log_offset)
     return Status(
         True, process.pid, config.uri, f"Local Neo4j started (pid {process.pid}) at {config.uri}."

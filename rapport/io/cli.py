@@ -179,6 +179,8 @@ def import_command(
                 locale=locale,
                 # audited like importRecords, so the change feed carries command-line imports
                 audit=None if dry_run else cli_actor,
+                tx_timeout_s=settings.batch_tx_timeout_s,
+                patient=True,
             )
         finally:
             if graph is not None:

@@ -48,10 +48,13 @@ async def seed_graph(
     batch_size: int = 5000,
     progress: bool = True,
     console: Console | None = None,
+    tx_timeout_s: float = 60.0,
 ) -> SeedReport:
     """Write the seeded graph into `graph` (which should hold no seeded data yet).
 
-    Nodes first, then relationships, `batch_size` rows per UNWIND statement and transaction.
+    Nodes first, then relationships, at most `batch_size` rows per UNWIND statement and
+    transaction: fewer when a transaction would not finish within `tx_timeout_s` (a
+    transaction that times out is split; see graphdb/batches.py).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -61,7 +64,9 @@ async def seed_graph(
     stream = itertools.chain(
         batches(rows.node_rows(), batch_size), batches(rows.rel_rows(), batch_size)
     )
-    await write_batches(graph, stream, report, progress=progress, console=console)
+    await write_batches(
+        graph, stream, report, progress=progress, console=console, timeout_s=tx_timeout_s
+    )
     report.elapsed_s = time.perf_counter() - started
     return report
 

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from core.model import ENTITIES, WORKS_AT_PROPS
 from core.model import Kind as PropKind
+from graphdb.batches import BatchWriter, statement_slices
 from graphdb.driver import Graph
 from graphdb.labels import ENTITY_LABELS
 from rapport.seed.rand import Row
@@ -61,6 +62,9 @@ class SeedReport:
     relationships: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
+    #: transactions that timed out and were split in two; waits for an unavailable database
+    splits: int = 0
+    waits: int = 0
 
     @property
     def total_nodes(self) -> int:
@@ -190,8 +194,12 @@ async def write_batches(
     *,
     progress: bool,
     console: Console | None = None,
+    timeout_s: float = 60.0,
 ) -> None:
-    """Write every batch in order: node kinds to nodes, relationship kinds to relationships."""
+    """Write every batch in order: node kinds to nodes, relationship kinds to relationships.
+
+    Each batch goes in transactions sized by time under `timeout_s` (graphdb.batches): a
+    transaction that times out is split, an unavailable database is waited for."""
     handoff: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
     worker = threading.Thread(
@@ -207,6 +215,7 @@ async def write_batches(
     )
     tasks: dict[str, Any] = {}
     busy: dict[str, float] = {}
+    writers: dict[str, BatchWriter] = {}
     worker.start()
     try:
         with bar:
@@ -221,10 +230,12 @@ async def write_batches(
                 cypher = node_statement(kind) if is_node else rel_statement(kind)
                 if kind not in tasks:
                     tasks[kind] = bar.add_task(kind, total=None, busy=0.0)
+                writer = writers.get(kind)
+                if writer is None:
+                    writer = writers[kind] = BatchWriter(len(rows), timeout_s, kind)
                 started = time.perf_counter()
-                result = await graph.write(cypher, {"rows": rows})
+                count = await writer.write(rows, statement_slices(graph, cypher))
                 busy[kind] = busy.get(kind, 0.0) + time.perf_counter() - started
-                count = int(result[0]["written"]) if result else 0
                 if count != len(rows):
                     raise SeedError(
                         f"{kind}: wrote {count} of {len(rows)} rows; an endpoint is missing"
@@ -236,6 +247,8 @@ async def write_batches(
         stop.set()
         worker.join(timeout=5)
     report.seconds = {kind: round(seconds, 3) for kind, seconds in busy.items()}
+    report.splits = sum(w.splits for w in writers.values())
+    report.waits = sum(w.waits for w in writers.values())
 
 
 #: The e-mail domain of the users the seed creates.

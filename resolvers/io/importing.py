@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -49,6 +49,10 @@ __all__ = [
     "read_source",
 ]
 
+#: Called with each finished import's result (the metrics' import-row counters register here:
+#: rapport/observability/metrics.py).
+IMPORT_LISTENERS: list[Callable[[ImportResult], None]] = []
+
 
 def progress_bar(console: Console, description: str, *, enabled: bool = True) -> Progress:
     """Rows done and rows per second, on stderr."""
@@ -78,6 +82,8 @@ async def import_rows(
     audit: Actor | None = None,
     detected: Detected | None = None,
     locale: str | None = None,
+    tx_timeout_s: float | None = None,
+    patient: bool = False,
 ) -> ImportResult:
     """Validate and load `rows`; each refused row is printed (to `console`) as it is found.
 
@@ -97,6 +103,8 @@ async def import_rows(
         audit=audit,
         locale=locale,
         excel_serials=detected is not None and detected.format == "xlsx",
+        tx_timeout_s=tx_timeout_s,
+        patient=patient,
     )
     started = time.perf_counter()
     printed = 0
@@ -119,6 +127,8 @@ async def import_rows(
         result.detected.update(detected.as_json())
     if locale is not None:
         result.detected["locale"] = locale
+    for listener in IMPORT_LISTENERS:
+        listener(result)
     return result
 
 

@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import functools
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from core.model import ENTITIES
 from core.model import Kind as PropKind
 from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
+from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
 from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
@@ -724,7 +725,12 @@ class Importer:
         audit: _audit.Actor | None = None,
         locale: str | None = None,
         excel_serials: bool = False,
+        tx_timeout_s: float | None = None,
+        patient: bool = False,
     ) -> None:
+        """`tx_timeout_s`: the timeout of each transaction (default: the graph's); a batch
+        that outlasts it is split (graphdb/batches.py). `patient`: wait for an unavailable
+        database with backoff (long work: `rapport import`) instead of failing at once."""
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
         self.graph = graph
@@ -732,6 +738,12 @@ class Importer:
         self.columns = ColumnMap(self.type.columns, renames or {})
         self.dry_run = dry_run or graph is None
         self.batch_size = max(1, batch_size)
+        self.writer = BatchWriter(
+            self.batch_size,
+            tx_timeout_s or (graph.tx_timeout_s if graph is not None else 30.0),
+            f"import {type_name}",
+            attempts=6 if patient else 1,
+        )
         self.region = default_phone_region
         #: who the audit events of the import are attributed to; None: not audited (the CLI)
         self.audit = audit
@@ -879,6 +891,22 @@ class Importer:
         self.result.valid += sum(len(it.rows) for it in batch)
         if self.dry_run or self.graph is None:
             return
+
+        async def write_slice(items: Sequence[Item], timeout_s: float) -> int:
+            part = list(items)
+            part_groups = groups
+            if groups is not None and len(part) != len(batch):
+                part_groups = _node_groups(self.type.name, part)
+            await self._write_items(part, part_groups, timeout_s)
+            return len(part)
+
+        await self.writer.write(batch, write_slice)
+
+    async def _write_items(
+        self, batch: list[Item], groups: list[tuple[str, list[Any]]] | None, timeout_s: float
+    ) -> None:
+        """One transaction for `batch` (all of it or nothing: a time-out writes nothing)."""
+        assert self.graph is not None
         at = dt.datetime.now(dt.UTC)
         now = at.isoformat()
         name = self.type.name
@@ -916,7 +944,7 @@ class Importer:
                 await _audit.record_all(tx, actor, at, type_name, pairs)
             return outcome
 
-        outcome = await self.graph.write_tx(work)
+        outcome = await self.graph.write_tx(work, timeout_s=timeout_s)
         self.result.created += outcome.created
         self.result.updated += outcome.updated
         self.result.unchanged += outcome.unchanged

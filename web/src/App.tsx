@@ -8,6 +8,7 @@ import { SessionContext, type Session, type Viewer } from "./session";
 import { CompanyView } from "./views/CompanyView";
 import { ContactView } from "./views/ContactView";
 import { CustomerView } from "./views/CustomerView";
+import { DuplicatesView, MergeView } from "./views/DuplicatesView";
 import { GraphView } from "./views/GraphView";
 import { HomeView } from "./views/HomeView";
 import { IntroductionView } from "./views/IntroductionView";
@@ -95,6 +96,9 @@ const NAV: [string, string][] = [
   ["/lists/segments", "Segments"],
 ];
 
+// duplicateCandidates and the merges are for ADMIN and MANAGER only
+const DUPLICATES: [string, string] = ["/lists/duplicates", "Duplicates"];
+
 function Routes({ url }: { url: URL }) {
   const path = appPath(url);
   const match = (pattern: RegExp) => pattern.exec(path);
@@ -112,6 +116,11 @@ function Routes({ url }: { url: URL }) {
     return <ReferrersView by={url.searchParams.get("by") === "REVENUE" ? "REVENUE" : "COUNT"} />;
   if (path === "/lists/revenue") return <RevenueView />;
   if (path === "/lists/segments") return <SegmentsView />;
+  if (path === "/lists/duplicates") {
+    const kind = url.searchParams.get("kind");
+    return <DuplicatesView kind={kind === "CUSTOMER" || kind === "CONTACT" ? kind : null} />;
+  }
+  if (path === "/duplicates/merge") return <MergeView a={url.searchParams.get("a")} b={url.searchParams.get("b")} />;
   if (path === "/") return <HomeView />;
   return (
     <section>
@@ -203,7 +212,7 @@ export function App() {
         </div>
       </header>
       <nav className="nav" aria-label="Lists">
-        {NAV.map(([to, label]) => (
+        {[...NAV, ...(session.viewer?.role === "ADMIN" || session.viewer?.role === "MANAGER" ? [DUPLICATES] : [])].map(([to, label]) => (
           <Link key={to} to={to} aria-current={path === to ? "page" : undefined}>
             {label}
           </Link>

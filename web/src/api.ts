@@ -78,3 +78,30 @@ async function send<TResult>(query: string, variables: unknown, token: string | 
   if (!body.data) throw new ApiError(`The server answered ${response.status}.`, null, response.status);
   return body.data;
 }
+
+/** Fetches a file the API serves with this tab's token and hands it to the browser as a
+ * download named `filename` (a link cannot carry the Authorization header itself). */
+export async function download(path: string, filename: string, token: string | null = getToken()): Promise<void> {
+  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (response.status === 401) listeners.forEach((listener) => listener());
+  if (!response.ok) {
+    let message = `The server answered ${response.status}.`;
+    let code: string | null = null;
+    try {
+      const body = (await response.json()) as { error?: string; code?: string };
+      if (body.error) message = body.error;
+      code = body.code ?? null;
+    } catch {
+      // keep the generic message
+    }
+    throw new ApiError(message, code, response.status);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

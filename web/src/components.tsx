@@ -101,3 +101,61 @@ export function Facts({ rows }: { rows: [string, ReactNode][] }) {
     </dl>
   );
 }
+
+/** A refusal from a mutation's `errors`: `field` is its path in the input, e.g. ["input", "purpose"]. */
+export interface Problem {
+  field?: readonly string[] | null;
+  code?: string;
+  message: string;
+}
+
+/** The problem about input field `name`, if any. */
+export function problemFor(problems: readonly Problem[], name: string): Problem | undefined {
+  return problems.find((p) => p.field?.[p.field.length - 1] === name);
+}
+
+/** The problems that belong to none of `fields`: shown above the buttons, not beside a field. */
+export function generalProblems(problems: readonly Problem[], fields: readonly string[]): Problem[] {
+  return problems.filter((p) => !p.field || p.field.length < 2 || !fields.includes(p.field[p.field.length - 1] ?? ""));
+}
+
+/** A labelled input with its refusal beside it (aria-invalid, aria-describedby). */
+export function TextField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+  type = "text",
+  multiline = false,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  type?: string;
+  multiline?: boolean;
+}) {
+  const props = {
+    id,
+    value,
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": error ? `${id}-error` : undefined,
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {multiline ? (
+        <textarea {...props} rows={3} onChange={(e) => onChange(e.target.value)} />
+      ) : (
+        <input {...props} type={type} onChange={(e) => onChange(e.target.value)} />
+      )}
+      {error && (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

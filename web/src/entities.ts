@@ -41,6 +41,14 @@ export function date(value: string | null | undefined): string {
     : d.toLocaleDateString("en-GB", { year: "numeric", month: "short", day: "numeric" });
 }
 
+export function dateTime(value: string | null | undefined): string {
+  if (!value) return "—";
+  const d = new Date(value);
+  return Number.isNaN(d.getTime())
+    ? value
+    : d.toLocaleString("en-GB", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 export function humanize(value: string | null | undefined): string {
   if (!value) return "—";
   return value.charAt(0) + value.slice(1).toLowerCase().replace(/_/g, " ");

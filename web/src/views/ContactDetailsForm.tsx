@@ -1,9 +1,15 @@
 // Edit an e-mail address and a phone number through updateCustomer / updateContact.
-// Field errors appear beside their field; a version conflict offers to reload.
+// Field errors appear beside their field; a version conflict says who changed what and when
+// (from the record's audit log when the role may read it, else from the record itself) and
+// offers to reload.
 import { useId, useState, type FormEvent } from "react";
 
 import { request } from "../api";
+import { generalProblems, isMasked, problemFor, TextField, type Problem } from "../components";
+import { dateTime } from "../entities";
 import { graphql } from "../gql";
+import type { EditConflictQuery } from "../gql/graphql";
+import { useSession } from "../session";
 
 const UpdateCustomerDocument = graphql(`
   mutation UpdateCustomerDetails($input: UpdateCustomerInput!) {
@@ -37,32 +43,173 @@ const UpdateContactDocument = graphql(`
   }
 `);
 
-interface Props {
-  kind: "Customer" | "Contact";
+// Asked only after a VERSION_CONFLICT: the record as it is now and, for the roles that may read
+// it (MANAGER, ADMIN), its latest audit events: who changed what, and when.
+const EditConflictDocument = graphql(`
+  query EditConflict($id: ID!, $withAudit: Boolean!) {
+    node(id: $id) {
+      __typename
+      ... on Customer {
+        id
+        version
+        updatedAt
+        email
+        phone
+      }
+      ... on Contact {
+        id
+        version
+        updatedAt
+        email
+        phone
+      }
+    }
+    auditLog(entityId: $id, first: 10) @include(if: $withAudit) {
+      edges {
+        node {
+          id
+          at
+          actorEmail
+          action
+          changes
+        }
+      }
+    }
+  }
+`);
+
+/** The record as this page loaded it. */
+export interface Editable {
   id: string;
   version: number;
-  email: string;
-  phone: string;
+  updatedAt: string;
+  email: string | null | undefined;
+  phone: string | null | undefined;
+  maskedFields: readonly string[];
+}
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ChangeBy {
+  who: string | null;
+  at: string;
+  fields: FieldChange[];
+}
+
+const SAME_WRITE_MS = 2000;
+
+/** What happened to the record since `loaded`: one entry per change we can name. */
+export function describeConflict(loaded: Editable, data: EditConflictQuery): ChangeBy[] {
+  // An event's `at` is taken when its mutation starts running, a moment after the record's
+  // `updatedAt` was stamped: the event that made the version this page loaded lies just after
+  // `updatedAt`, and is not news. (A change by someone else within that moment is still told,
+  // from the values below.)
+  const since = Date.parse(loaded.updatedAt) + SAME_WRITE_MS;
+  const events = (data.auditLog?.edges ?? [])
+    .map((e) => e.node)
+    .filter((e) => Date.parse(e.at) > since)
+    .reverse(); // oldest first: the order they happened in
+  if (events.length > 0)
+    return events.map((e) => ({ who: e.actorEmail ?? null, at: e.at, fields: fieldChanges(e.changes) }));
+  // No audit log to read (the role may not, or the change bypassed the API): compare the values.
+  const node = data.node;
+  if (!node || (node.__typename !== "Customer" && node.__typename !== "Contact")) return [];
+  const fields: FieldChange[] = [];
+  for (const name of ["email", "phone"] as const)
+    if ((node[name] ?? null) !== (loaded[name] ?? null))
+      fields.push({ field: name, before: loaded[name] ?? null, after: node[name] ?? null });
+  return [{ who: null, at: node.updatedAt, fields }];
+}
+
+const HIDDEN_FIELDS = new Set(["version", "updatedAt", "createdAt"]);
+
+function fieldChanges(raw: unknown): FieldChange[] {
+  let changes = raw;
+  if (typeof changes === "string") {
+    try {
+      changes = JSON.parse(changes) as unknown;
+    } catch {
+      return [];
+    }
+  }
+  if (!changes || typeof changes !== "object") return [];
+  return Object.entries(changes as Record<string, unknown>)
+    .filter(([field]) => !HIDDEN_FIELDS.has(field))
+    .map(([field, value]) => {
+      const pair = value && typeof value === "object" ? (value as { before?: unknown; after?: unknown }) : {};
+      return { field, before: pair.before ?? null, after: pair.after ?? null };
+    });
+}
+
+const LABELS: Record<string, string> = { email: "e-mail", phone: "phone" };
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "nothing";
+  return `“${typeof value === "string" ? value : JSON.stringify(value)}”`;
+}
+
+function ConflictMessage({ changes }: { changes: ChangeBy[] | null }) {
+  return (
+    <div role="alert" className="error conflict">
+      <p>Someone else changed this record after you opened it, so nothing was saved.</p>
+      {changes && changes.length > 0 && (
+        <ul aria-label="Changes since you opened the record">
+          {changes.map((c, i) => (
+            <li key={`${c.at}-${i}`}>
+              <strong>{c.who ?? "Another user"}</strong>{" "}
+              {c.fields.length === 0
+                ? "saved it"
+                : `changed ${c.fields
+                    .map((f) => `${LABELS[f.field] ?? f.field} from ${shown(f.before)} to ${shown(f.after)}`)
+                    .join(", ")}`}{" "}
+              at <time dateTime={c.at}>{dateTime(c.at)}</time>.
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>Reload the latest version, then make your change again.</p>
+    </div>
+  );
+}
+
+interface Props {
+  kind: "Customer" | "Contact";
+  record: Editable;
   onDone: (saved: boolean) => void;
   onReload: () => void;
 }
 
-type Problem = { field: string[] | null; code: string; message: string };
-
-export function ContactDetailsForm({ kind, id, version, email, phone, onDone, onReload }: Props) {
+export function ContactDetailsForm({ kind, record, onDone, onReload }: Props) {
+  const { viewer } = useSession();
+  const email = record.email ?? "";
+  const phone = record.phone ?? "";
   const [values, setValues] = useState({ email, phone });
   const [problems, setProblems] = useState<Problem[]>([]);
+  const [conflict, setConflict] = useState<ChangeBy[] | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const base = useId();
 
-  const fieldError = (name: string) => problems.find((p) => p.field?.[p.field.length - 1] === name);
-  const general = problems.filter((p) => !p.field || p.field.length < 2 || !["email", "phone"].includes(p.field[p.field.length - 1]!));
-  const conflict = problems.some((p) => p.code === "VERSION_CONFLICT");
+  const general = generalProblems(problems, ["email", "phone"]).filter((p) => p.code !== "VERSION_CONFLICT");
+
+  const explainConflict = async () => {
+    setConflict(null); // the message shows at once; the names follow
+    try {
+      const withAudit = viewer?.role === "ADMIN" || viewer?.role === "MANAGER";
+      setConflict(describeConflict(record, await request(EditConflictDocument, { id: record.id, withAudit })));
+    } catch {
+      // the plain message stands
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setProblems([]);
+    setConflict(undefined);
     const changes: { email?: string; phone?: string } = {};
     if (values.email !== email) changes.email = values.email;
     if (values.phone !== phone) changes.phone = values.phone;
@@ -72,52 +219,42 @@ export function ContactDetailsForm({ kind, id, version, email, phone, onDone, on
       return;
     }
     try {
-      const input = { id, expectedVersion: version, ...changes };
+      const input = { id: record.id, expectedVersion: record.version, ...changes };
       const errors =
         kind === "Customer"
           ? (await request(UpdateCustomerDocument, { input })).updateCustomer.errors
           : (await request(UpdateContactDocument, { input })).updateContact.errors;
       if (errors.length === 0) onDone(true);
-      else setProblems(errors);
+      else {
+        setProblems(errors);
+        if (errors.some((p) => p.code === "VERSION_CONFLICT")) await explainConflict();
+      }
     } catch (e) {
-      setProblems([{ field: null, code: "ERROR", message: e instanceof Error ? e.message : String(e) }]);
+      setProblems([{ message: e instanceof Error ? e.message : String(e) }]);
     } finally {
       setBusy(false);
     }
   };
 
-  const input = (name: "email" | "phone", label: string, type: string) => {
-    const error = fieldError(name);
-    const inputId = `${base}-${name}`;
-    return (
-      <div className="field">
-        <label htmlFor={inputId}>{label}</label>
-        <input
-          id={inputId}
-          type={type}
-          value={values[name]}
-          onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${inputId}-error` : undefined}
-        />
-        {error && (
-          <span id={`${inputId}-error`} className="field-error">
-            {error.message}
-          </span>
-        )}
-      </div>
-    );
-  };
+  const input = (name: "email" | "phone", label: string, type: string) => (
+    <TextField
+      id={`${base}-${name}`}
+      label={label}
+      type={type}
+      value={values[name]}
+      onChange={(value) => setValues((v) => ({ ...v, [name]: value }))}
+      error={problemFor(problems, name)?.message}
+    />
+  );
 
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Edit e-mail and phone">
       {input("email", "E-mail", "email")}
       {input("phone", "Phone", "tel")}
+      {conflict !== undefined && <ConflictMessage changes={conflict} />}
       {general.map((p) => (
         <p key={p.code + p.message} role="alert" className="error">
-          {p.code === "VERSION_CONFLICT"
-            ? `Someone else changed this record after you opened it (${p.message}) Nothing was saved.`
-            : p.message}
+          {p.message}
         </p>
       ))}
       <div className="buttons">
@@ -127,12 +264,47 @@ export function ContactDetailsForm({ kind, id, version, email, phone, onDone, on
         <button type="button" onClick={() => onDone(false)}>
           Cancel
         </button>
-        {conflict && (
+        {conflict !== undefined && (
           <button type="button" onClick={onReload}>
             Reload the latest version
           </button>
         )}
       </div>
     </form>
+  );
+}
+
+/** The profile's edit block, the same on a customer's and a contact's page: a button that opens
+ * the form, shown only when the viewer may see (and so edit) both values. */
+export function ContactDetailsEditor({
+  kind,
+  record,
+  reload,
+}: {
+  kind: "Customer" | "Contact";
+  record: Editable;
+  reload: () => void;
+}) {
+  const [editing, setEditing] = useState(false);
+  if (isMasked("email", record.maskedFields) || isMasked("phone", record.maskedFields)) return null;
+  if (!editing)
+    return (
+      <button type="button" onClick={() => setEditing(true)}>
+        Edit e-mail and phone
+      </button>
+    );
+  return (
+    <ContactDetailsForm
+      kind={kind}
+      record={record}
+      onDone={(saved) => {
+        setEditing(false);
+        if (saved) reload();
+      }}
+      onReload={() => {
+        setEditing(false);
+        reload();
+      }}
+    />
   );
 }

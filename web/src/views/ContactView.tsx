@@ -1,12 +1,12 @@
-import { useState } from "react";
 
-import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
-import { date, entityPath, humanize } from "../entities";
+import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
+import { entityPath, humanize } from "../entities";
 import { graphql } from "../gql";
 import { Link } from "../router";
 import { useQuery } from "../useQuery";
-import { ContactDetailsForm } from "./ContactDetailsForm";
-import { LogInteractionForm } from "./LogInteractionForm";
+import { ContactDetailsEditor } from "./ContactDetailsForm";
+import { ConsentsCard } from "./Consents";
+import { InteractionsCard } from "./LogInteractionForm";
 
 export const ContactPageDocument = graphql(`
   query ContactPage($id: ID!) {
@@ -21,6 +21,7 @@ export const ContactPageDocument = graphql(`
         birthday
         personalNotes
         version
+        updatedAt
         maskedFields
         address {
           line1
@@ -74,6 +75,7 @@ export const ContactPageDocument = graphql(`
           purpose
           granted
           recordedAt
+          source
         }
         tags(first: 20) {
           edges {
@@ -106,7 +108,6 @@ export const ContactPageDocument = graphql(`
 
 export function ContactView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(ContactPageDocument, { id });
-  const [editing, setEditing] = useState(false);
   if (loading && !data) return <Loading what="the contact" />;
   if (error) return <Failure error={error} reload={reload} />;
   const p = data?.node;
@@ -150,29 +151,7 @@ export function ContactView({ id }: { id: string }) {
               ["Tags", p.tags.edges.length ? p.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
             ]}
           />
-          {!isMasked("email", masked) &&
-            !isMasked("phone", masked) &&
-            (editing ? (
-              <ContactDetailsForm
-                kind="Contact"
-                id={p.id}
-                version={p.version}
-                email={p.email ?? ""}
-                phone={p.phone ?? ""}
-                onDone={(saved) => {
-                  setEditing(false);
-                  if (saved) reload();
-                }}
-                onReload={() => {
-                  setEditing(false);
-                  reload();
-                }}
-              />
-            ) : (
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit e-mail and phone
-              </button>
-            ))}
+          <ContactDetailsEditor kind="Contact" record={p} reload={reload} />
         </Card>
         <Card title="Work">
           <ul className="plain">
@@ -224,39 +203,8 @@ export function ContactView({ id }: { id: string }) {
             </ul>
           )}
         </Card>
-        <Card title="Consents">
-          {p.consents.length === 0 ? (
-            <p className="muted">No consent recorded.</p>
-          ) : (
-            <ul className="plain">
-              {p.consents.map((k) => (
-                <li key={k.id}>
-                  {k.granted ? "Granted" : "Refused"} {humanize(k.channel)} for {k.purpose} <span className="muted">({date(k.recordedAt)})</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
-        <Card title="Interactions" className="wide">
-          <LogInteractionForm participantId={p.id} onLogged={reload} />
-          {p.interactions.edges.length === 0 ? (
-            <p className="muted">No interaction recorded.</p>
-          ) : (
-            <ol className="timeline" aria-label="Interaction timeline">
-              {p.interactions.edges.map(({ node: i }) => (
-                <li key={i.id}>
-                  <p>
-                    <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
-                    {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
-                  </p>
-                  {i.subject && <p className="subject">{i.subject}</p>}
-                  {i.summary && <p>{i.summary}</p>}
-                  {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+        <ConsentsCard subjectId={p.id} consents={p.consents} reload={reload} />
+        <InteractionsCard participantId={p.id} items={p.interactions.edges.map((e) => e.node)} reload={reload} />
       </div>
     </article>
   );

@@ -1,13 +1,14 @@
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 
-import { AddressValue, Card, Facts, Failure, isMasked, Loading, Value } from "../components";
+import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
 import { date, entityPath, humanize, money } from "../entities";
 import { graphql } from "../gql";
 import type { CustomerPageQuery, CustomerRecommendationsQuery } from "../gql/graphql";
 import { Link } from "../router";
 import { useQuery, type QueryState } from "../useQuery";
-import { ContactDetailsForm } from "./ContactDetailsForm";
-import { LogInteractionForm } from "./LogInteractionForm";
+import { ContactDetailsEditor } from "./ContactDetailsForm";
+import { ConsentsCard } from "./Consents";
+import { InteractionsCard } from "./LogInteractionForm";
 
 export const CustomerPageDocument = graphql(`
   query CustomerPage($id: ID!) {
@@ -24,6 +25,7 @@ export const CustomerPageDocument = graphql(`
         leadSource
         leadScore
         version
+        updatedAt
         maskedFields
         address {
           line1
@@ -251,7 +253,6 @@ export function CustomerView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
   // Asked at the same time as the page, not after it.
   const recommendations = useQuery(CustomerRecommendationsDocument, { id });
-  const [editing, setEditing] = useState(false);
   if (loading && !data) return <Loading what="the customer" />;
   if (error) return <Failure error={error} reload={reload} />;
   const c = data?.node;
@@ -263,7 +264,6 @@ export function CustomerView({ id }: { id: string }) {
       </section>
     );
   const masked = c.maskedFields;
-  const personalEditable = !isMasked("email", masked) && !isMasked("phone", masked);
   return (
     <article className="entity">
       <header className="entity-head">
@@ -297,43 +297,9 @@ export function CustomerView({ id }: { id: string }) {
               ["Tags", c.tags.edges.length ? c.tags.edges.map((e) => <span key={e.node.id} className="tag">{e.node.name}</span>) : <span className="muted">none</span>],
             ]}
           />
-          {personalEditable &&
-            (editing ? (
-              <ContactDetailsForm
-                kind="Customer"
-                id={c.id}
-                version={c.version}
-                email={c.email ?? ""}
-                phone={c.phone ?? ""}
-                onDone={(saved) => {
-                  setEditing(false);
-                  if (saved) reload();
-                }}
-                onReload={() => {
-                  setEditing(false);
-                  reload();
-                }}
-              />
-            ) : (
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit e-mail and phone
-              </button>
-            ))}
+          <ContactDetailsEditor kind="Customer" record={c} reload={reload} />
         </Card>
-        <Card title="Consents">
-          {c.consents.length === 0 ? (
-            <p className="muted">No consent recorded.</p>
-          ) : (
-            <ul className="plain">
-              {c.consents.map((k) => (
-                <li key={k.id}>
-                  <span className={k.granted ? "yes" : "no"}>{k.granted ? "Granted" : "Refused"}</span>{" "}
-                  {humanize(k.channel)} for {k.purpose} <span className="muted">({date(k.recordedAt)}{k.source ? `, ${k.source}` : ""})</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
+        <ConsentsCard subjectId={c.id} consents={c.consents} reload={reload} />
         <Card title="Orders">
           <Facts
             rows={[
@@ -372,27 +338,9 @@ export function CustomerView({ id }: { id: string }) {
             <p className="muted">Latest {c.orders.edges.length} of {c.orders.totalCount} orders.</p>
           )}
         </Card>
-        <Card title="Interactions" className="wide">
+        <InteractionsCard participantId={c.id} items={c.interactions.edges.map((e) => e.node)} reload={reload}>
           <p className="muted">Last interaction: {date(c.lastInteractionAt)}</p>
-          <LogInteractionForm participantId={c.id} onLogged={reload} />
-          {c.interactions.edges.length === 0 ? (
-            <p className="muted">No interaction recorded.</p>
-          ) : (
-            <ol className="timeline" aria-label="Interaction timeline">
-              {c.interactions.edges.map(({ node: i }) => (
-                <li key={i.id}>
-                  <p>
-                    <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
-                    {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
-                  </p>
-                  {i.subject && <p className="subject">{i.subject}</p>}
-                  {i.summary && <p>{i.summary}</p>}
-                  {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
-                </li>
-              ))}
-            </ol>
-          )}
-        </Card>
+        </InteractionsCard>
         <Recommendations state={recommendations} />
         <Card title="Referrals">
           <h3>Referred by</h3>

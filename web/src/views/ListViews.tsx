@@ -1,3 +1,6 @@
+import { useState } from "react";
+
+import { download } from "../api";
 import { Card, Failure, Loading } from "../components";
 import { entityPath, money } from "../entities";
 import { graphql } from "../gql";
@@ -242,11 +245,62 @@ const SegmentsDocument = graphql(`
   }
 `);
 
+function slug(name: string): string {
+  return (
+    name
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "segment"
+  );
+}
+
+function ExportButtons({ id, name }: { id: string; name: string }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (format: "csv" | "xlsx") => {
+    setBusy(format);
+    setError(null);
+    try {
+      await download(`/export/segments/${encodeURIComponent(id)}?format=${format}`, `${slug(name)}.${format}`);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <span className="buttons">
+      {(["csv", "xlsx"] as const).map((format) => (
+        <button
+          key={format}
+          type="button"
+          disabled={busy !== null}
+          aria-label={`Export ${name} as ${format.toUpperCase()}`}
+          onClick={() => void run(format)}
+        >
+          {busy === format ? "Exporting…" : format.toUpperCase()}
+        </button>
+      ))}
+      {error && (
+        <span role="alert" className="error">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
 export function SegmentsView() {
   const { data, error, loading, reload } = useQuery(SegmentsDocument, {});
   return (
     <section>
       <h1>Segments</h1>
+      <p className="muted">
+        Members are counted now, from each segment&apos;s filter and consent rule; an export holds the same members, with
+        the personal values your role may see.
+      </p>
       {loading && <Loading what="segments" />}
       {error && <Failure error={error} reload={reload} />}
       {data && data.segments.edges.length === 0 && <p className="muted">No saved segment yet.</p>}
@@ -257,6 +311,7 @@ export function SegmentsView() {
               <th scope="col">Segment</th>
               <th scope="col">Description</th>
               <th scope="col" className="num">Members</th>
+              <th scope="col">Export</th>
             </tr>
           </thead>
           <tbody>
@@ -265,6 +320,9 @@ export function SegmentsView() {
                 <td>{s.name}</td>
                 <td>{s.description ?? "—"}</td>
                 <td className="num">{s.customers.totalCount}</td>
+                <td>
+                  <ExportButtons id={s.id} name={s.name} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,7 +1,9 @@
 // Log a call, meeting or e-mail with this person or account through logInteraction.
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 
 import { request } from "../api";
+import { Card, TextField } from "../components";
+import { date, humanize } from "../entities";
 import { graphql } from "../gql";
 import type { InteractionKind } from "../gql/graphql";
 import { useSession } from "../session";
@@ -76,31 +78,9 @@ export function LogInteractionForm({ participantId, onLogged }: { participantId:
     }
   };
 
-  const field = (name: string, label: string, value: string, set: (v: string) => void, multiline = false) => {
-    const id = `${base}-${name}`;
-    const error = errorFor(name);
-    const props = {
-      id,
-      value,
-      "aria-invalid": error ? true : undefined,
-      "aria-describedby": error ? `${id}-error` : undefined,
-    };
-    return (
-      <div className="field">
-        <label htmlFor={id}>{label}</label>
-        {multiline ? (
-          <textarea {...props} rows={3} onChange={(e) => set(e.target.value)} />
-        ) : (
-          <input {...props} onChange={(e) => set(e.target.value)} />
-        )}
-        {error && (
-          <span id={`${id}-error`} className="field-error">
-            {error}
-          </span>
-        )}
-      </div>
-    );
-  };
+  const field = (name: string, label: string, value: string, set: (v: string) => void, multiline = false) => (
+    <TextField id={`${base}-${name}`} label={label} value={value} onChange={set} error={errorFor(name)} multiline={multiline} />
+  );
 
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Log an interaction">
@@ -131,5 +111,52 @@ export function LogInteractionForm({ participantId, onLogged }: { participantId:
         </button>
       </div>
     </form>
+  );
+}
+
+export interface TimelineItem {
+  id: string;
+  kind: InteractionKind;
+  occurredAt: string;
+  subject?: string | null;
+  summary?: string | null;
+  outcome?: string | null;
+  loggedBy?: { name: string } | null;
+}
+
+/** The interactions card of a customer's or contact's page: log one, and the timeline, newest first. */
+export function InteractionsCard({
+  participantId,
+  items,
+  reload,
+  children,
+}: {
+  participantId: string;
+  items: readonly TimelineItem[];
+  reload: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <Card title="Interactions" className="wide">
+      {children}
+      <LogInteractionForm participantId={participantId} onLogged={reload} />
+      {items.length === 0 ? (
+        <p className="muted">No interaction recorded.</p>
+      ) : (
+        <ol className="timeline" aria-label="Interaction timeline">
+          {items.map((i) => (
+            <li key={i.id}>
+              <p>
+                <span className="kind">{humanize(i.kind)}</span> <time dateTime={i.occurredAt}>{date(i.occurredAt)}</time>
+                {i.loggedBy && <span className="muted"> · logged by {i.loggedBy.name}</span>}
+              </p>
+              {i.subject && <p className="subject">{i.subject}</p>}
+              {i.summary && <p>{i.summary}</p>}
+              {i.outcome && <p className="muted">Outcome: {i.outcome}</p>}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
   );
 }

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics, structured request logs and traces (docs/operations.md)."""
