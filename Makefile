@@ -9,7 +9,7 @@ WEB_BUILD := web/dist/index.html
 # The explorer's sources; web/src/gql/ is generated from the schema, so it is not one of them.
 WEB_SRC   := $(shell find web/src -type f -not -path 'web/src/gql/*' 2>/dev/null) \
              web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json
-PY_SRC    := $(shell find schema resolvers graphdb rapport -name '*.py' 2>/dev/null)
+PY_SRC    := $(shell find core schema resolvers graphdb rapport -name '*.py' 2>/dev/null)
 
 .PHONY: help setup run test fuzz test-faults lint typecheck format bench clean db-start db-stop
 

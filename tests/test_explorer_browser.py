@@ -46,7 +46,7 @@ from core import global_id
 from graphdb.driver import Graph
 from rapport.auth import keys
 from rapport.seed import seed_graph
-from rapport.seed.generate import make_id
+from rapport.seed.rand import make_id
 from resolvers.io.export import columns_of
 from tests.conftest import ADMIN_EMAIL, ADMIN_TOKEN, ADMIN_USER_ID, REPO_ROOT
 

@@ -49,6 +49,43 @@ async def test_new_contact_gets_a_full_name_and_normalised_details(
     assert data["search"] is not None
 
 
+async def test_a_phone_update_is_read_in_the_contacts_stored_country(
+    client: httpx.AsyncClient,
+) -> None:
+    """The deployment's default region is SK; a Czech contact's "603 123 456" is Czech."""
+    czech = await new_contact(client, address={"city": "Brno", "country": "CZ"})
+    payload = ok(
+        await mutate(client, "updateContact", {"id": czech, "phone": "603 123 456"}, CONTACT)
+    )
+    assert payload["contact"]["phone"] == "+420603123456"
+    # moving the contact in the same update reads the number in the new country
+    payload = ok(
+        await mutate(
+            client,
+            "updateContact",
+            {"id": czech, "phone": "0905 123 456", "address": {"country": "SK"}},
+            CONTACT,
+        )
+    )
+    assert payload["contact"]["phone"] == "+421905123456"
+    # without a stored country, the default region applies: not a Slovak number
+    nowhere = await new_contact(client, first="Jana")
+    result = await mutate(client, "updateContact", {"id": nowhere, "phone": "603 123 456"})
+    assert codes(result) == ["INVALID_PHONE"]
+
+
+async def test_a_customers_phone_update_is_read_in_its_stored_country(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await new_customer(client, "CZ-1", address={"country": "CZ"})
+    payload = ok(
+        await mutate(
+            client, "updateCustomer", {"id": customer, "phone": "603 123 456"}, "customer { phone }"
+        )
+    )
+    assert payload["customer"]["phone"] == "+420603123456"
+
+
 async def test_renaming_a_contact_recomputes_the_full_name(client: httpx.AsyncClient) -> None:
     contact_id = await new_contact(client)
     payload = ok(

@@ -22,7 +22,9 @@ from typer.testing import CliRunner, Result
 from graphdb.driver import Graph
 from rapport.cli import app
 from rapport.seed import planted_duplicates, seed_graph, wipe_graph
-from rapport.seed.generate import GraphRows, World, make_id
+from rapport.seed.customers import World
+from rapport.seed.rand import make_id
+from rapport.seed.rows import GraphRows
 
 CUSTOMERS = 300
 SEED = 11

@@ -40,6 +40,11 @@ def version(type_name: str) -> str:
     return f"MATCH (n:{label(type_name)} {{id: $id}}) RETURN n.version AS version"
 
 
+def country(type_name: str) -> str:
+    """The stored address country of node `$id` (how its phone numbers are read)."""
+    return f"MATCH (n:{label(type_name)} {{id: $id}}) RETURN n.country AS country"
+
+
 def find_by(type_name: str, key: str) -> str:
     """The id of the node whose natural key (`externalId`, `sku`, `email`) equals `$value`."""
     return (

@@ -14,7 +14,7 @@ import time
 from rich.console import Console
 
 from graphdb.driver import Graph
-from rapport.seed.generate import TODAY, DuplicatePair, GraphRows, World, batches
+from rapport.seed.customers import World
 from rapport.seed.load import (
     SeedError,
     SeedReport,
@@ -23,6 +23,9 @@ from rapport.seed.load import (
     wipe_graph,
     write_batches,
 )
+from rapport.seed.plans import DuplicatePair
+from rapport.seed.rows import GraphRows, batches
+from rapport.seed.vocab import TODAY
 
 __all__ = [
     "TODAY",

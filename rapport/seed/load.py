@@ -26,7 +26,8 @@ from core.model import Kind as PropKind
 from graphdb.batches import BatchWriter, statement_slices
 from graphdb.driver import Graph
 from graphdb.labels import ENTITY_LABELS
-from rapport.seed.generate import NODE_KINDS, REL_KINDS, Row
+from rapport.seed.rand import Row
+from rapport.seed.rows import NODE_KINDS, REL_KINDS
 
 #: Labels deleted first when wiping: children before parents keeps each transaction's
 #: DETACH DELETE small (an Order takes its few lines along, a Product is deleted bare).

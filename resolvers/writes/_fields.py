@@ -53,10 +53,14 @@ def as_is(field: str, value: Any) -> Any:
 class Changes:
     """Properties to write, collected field by field from one input object."""
 
-    def __init__(self, v: Validator, data: object, *, creating: bool) -> None:
+    def __init__(
+        self, v: Validator, data: object, *, creating: bool, stored_country: str | None = None
+    ) -> None:
         self.v = v
         self.data = data
         self.creating = creating
+        #: the record's country before this change (updates), for reading its phone numbers
+        self.stored_country = stored_country
         self.props: dict[str, Any] = {}
 
     def raw(self, attr: str) -> Any:
@@ -100,8 +104,11 @@ class Changes:
 
     @property
     def country(self) -> str | None:
-        """The country being stored (for reading phone numbers written without a prefix)."""
-        value = self.props.get("country")
+        """The record's country after this change, for reading phone numbers written without a
+        prefix: the one sent, else (an update that does not touch it) the stored one."""
+        if "country" not in self.props:
+            return self.stored_country
+        value = self.props["country"]
         return value if isinstance(value, str) else None
 
 

@@ -24,7 +24,7 @@ from core.codes import WriteCode
 from core.validation import FieldError, FieldName, Validator
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
-from resolvers.call import Call
+from resolvers.call import ABSENT, Call
 from resolvers.compiler import compile_payload_entity
 from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
@@ -61,6 +61,16 @@ def new_node(props: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
         "updatedAt": at,
         "version": 1,
     }
+
+
+async def stored_country(call: Call, ref: Ref | None, data: object) -> str | None:
+    """The record's stored country, when an update sends a phone number (read in that country,
+    not the deployment's default region); None otherwise or when the record has none."""
+    if ref is None or getattr(data, "phone", None) in (None, ABSENT):
+        return None
+    rows = await call.graph.read(nodes.country(ref.type_name), {"id": ref.raw_id})
+    value = rows[0]["country"] if rows else None
+    return value if isinstance(value, str) else None
 
 
 # --- references -----------------------------------------------------------------------------------

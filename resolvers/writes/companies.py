@@ -35,7 +35,7 @@ def domain(v: Validator, field: str, value: object) -> str | None:
     return bare
 
 
-def company_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
+def company_props(v: Validator, data: Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put("domain", "domain", lambda f, x: domain(v, f, x))

@@ -16,13 +16,15 @@ from graphdb.writes import contacts as cypher
 from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, expected_version
-from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, validator
+from resolvers.writes._tx import OPEN, Guard, Ref, Tx, decode_ref, stored_country, validator
 
 TYPE, FIELD = "Contact", "contact"
 
 
-def contact_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
-    ch = Changes(v, data, creating=creating)
+def contact_props(
+    v: Validator, data: Input, *, creating: bool, stored_country: str | None = None
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating, stored_country=stored_country)
     ch.put("first_name", "firstName", lambda f, x: v.name(f, x, max_length=100), required=True)
     ch.put("last_name", "lastName", lambda f, x: v.name(f, x, max_length=100), required=True)
     ch.address()
@@ -59,7 +61,8 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_contact(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
-    props = contact_props(v, data, creating=False)
+    stored = await stored_country(call, ref, data)
+    props = contact_props(v, data, creating=False, stored_country=stored)
     if ref is None or not v.ok:
         return Outcome.of(errors=v.errors)
     renamed = "firstName" in props or "lastName" in props

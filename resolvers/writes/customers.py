@@ -17,16 +17,24 @@ from graphdb.writes import customers as cypher
 from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_check, enum_value, expected_version, given
-from resolvers.writes._tx import Checks, Guard, Ref, Tx, decode_ref, validator
+from resolvers.writes._tx import (
+    Checks,
+    Guard,
+    Ref,
+    Tx,
+    decode_ref,
+    stored_country,
+    validator,
+)
 
 TYPE, FIELD = "Customer", "customer"
 DEFAULTS = {"lifecycleStage": "LEAD", "orderCount": 0, "totalSpent": 0}
 
-AnyCustomerInput = Input | Input
 
-
-def customer_props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> dict[str, Any]:
-    ch = Changes(v, data, creating=creating)
+def customer_props(
+    v: Validator, data: Input, *, creating: bool, stored_country: str | None = None
+) -> dict[str, Any]:
+    ch = Changes(v, data, creating=creating, stored_country=stored_country)
     ch.put("external_id", "externalId", v.external_id, required=True)
     ch.put("kind", "kind", enum_check(v, CUSTOMER_KINDS), required=True)
     ch.put("name", "name", v.name, required=True)
@@ -47,7 +55,7 @@ def customer_props(v: Validator, data: AnyCustomerInput, *, creating: bool) -> d
 class _Links:
     """The account's company and manager as sent in the input (absent: leave unchanged)."""
 
-    def __init__(self, v: Validator, data: AnyCustomerInput) -> None:
+    def __init__(self, v: Validator, data: Input) -> None:
         self.company_given = given(data, "company_id")
         self.manager_given = given(data, "account_manager_id")
         self.company: Ref | None = (
@@ -162,7 +170,8 @@ def _decode_id(v: Validator, value: object) -> Ref | None:
 async def update_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     ref = _decode_id(v, data.id)
-    props = customer_props(v, data, creating=False)
+    stored = await stored_country(call, ref, data)
+    props = customer_props(v, data, creating=False, stored_country=stored)
     links = _Links(v, data)
     if ref is None or not v.ok:
         return Outcome.of(errors=v.errors)

@@ -34,7 +34,7 @@ from resolvers.writes._tx import (
     validator,
 )
 
-MergeInput = Input | Input
+MergeInput = Input
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from resolvers.writes._tx import (
 _ENDED_BEFORE_STARTED = "A job cannot end before it started."
 
 
-def _person_and_employer(v: Validator, data: Input | Input) -> tuple[Ref | None, Ref | None]:
+def _person_and_employer(v: Validator, data: Input) -> tuple[Ref | None, Ref | None]:
     return (
         decode_ref(v, "contactId", data.contact_id, {"Contact"}),
         decode_ref(v, "companyId", data.company_id, {"Company"}),

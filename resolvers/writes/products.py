@@ -21,7 +21,7 @@ TYPE, FIELD = "Product", "product"
 DEFAULTS = {"active": True}
 
 
-def product_props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
+def product_props(v: Validator, data: Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("sku", "sku", v.sku, required=True)
     ch.put("name", "name", v.name, required=True)

@@ -49,9 +49,7 @@ def _stored_filter(v: Validator, call: Call, raw: Any) -> str | None:
     return stored
 
 
-def segment_props(
-    v: Validator, call: Call, data: Input | Input, *, creating: bool
-) -> dict[str, Any]:
+def segment_props(v: Validator, call: Call, data: Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put(

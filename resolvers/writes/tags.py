@@ -52,7 +52,7 @@ async def _payload(tx: Tx, call: Call, ref: Ref) -> dict[str, Any]:
     return {field: await payload_entity(tx, call, field, ref.type_name, ref.raw_id)}
 
 
-async def _change(call: Call, data: Input | Input, *, add: bool) -> Any:
+async def _change(call: Call, data: Input, *, add: bool) -> Any:
     v = validator(call)
     ref = decode_ref(v, "entityId", data.entity_id, set(TAGGABLE))
     names = tag_names(v, list(data.tags))

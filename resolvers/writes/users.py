@@ -19,7 +19,7 @@ from resolvers.writes._tx import Checks, Ref, decode_ref, validator
 TYPE, FIELD = "User", "user"
 
 
-def _props(v: Validator, data: Input | Input, *, creating: bool) -> dict[str, Any]:
+def _props(v: Validator, data: Input, *, creating: bool) -> dict[str, Any]:
     ch = Changes(v, data, creating=creating)
     ch.put("name", "name", v.name, required=True)
     ch.put("email", "email", v.email, required=True)
