@@ -6,6 +6,8 @@ import { graphql } from "../gql";
 import { Graph, Legend, type GraphEdge, type GraphNode } from "../Graph";
 import { Link, navigate } from "../router";
 import { useQuery } from "../useQuery";
+import { LiveNotice, useLiveRecord } from "../live";
+import { useSession } from "../session";
 
 export const CompanyPageDocument = graphql(`
   query CompanyPage($id: ID!, $current: Boolean!) {
@@ -72,6 +74,7 @@ const REASON_TEXT: Record<string, string> = {
 
 export function CompanyView({ id, former }: { id: string; former: boolean }) {
   const { data, error, loading, reload } = useQuery(CompanyPageDocument, { id, current: !former });
+  const live = useLiveRecord(id, useSession().token, reload);
   const company = data?.node?.__typename === "Company" ? data.node : null;
 
   const chart = useMemo(() => {
@@ -109,6 +112,7 @@ export function CompanyView({ id, former }: { id: string; former: boolean }) {
       <header className="entity-head">
         <p className="eyebrow">Company{company.industry ? ` · ${company.industry}` : ""}</p>
         <h1>{company.name}</h1>
+        <LiveNotice notice={live} />
         <p className="actions">
           <Link to={`/graph/${encodeURIComponent(company.id)}`}>Relationship graph</Link>
           {company.customer && (

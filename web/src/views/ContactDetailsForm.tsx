@@ -183,8 +183,11 @@ interface Props {
   onReload: () => void;
 }
 
-export function ContactDetailsForm({ kind, record, onDone, onReload }: Props) {
+export function ContactDetailsForm({ kind, record: current, onDone, onReload }: Props) {
   const { viewer } = useSession();
+  // The version the form was opened on, kept while it is open: a live refetch of the page
+  // (someone else's change) must not turn their edit into ours; the save is checked against it.
+  const [record] = useState(current);
   const email = record.email ?? "";
   const phone = record.phone ?? "";
   const [values, setValues] = useState({ email, phone });

@@ -7,6 +7,8 @@ import { useQuery } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { ConsentsCard } from "./Consents";
 import { InteractionsCard } from "./LogInteractionForm";
+import { LiveNotice, useLiveRecord } from "../live";
+import { useSession } from "../session";
 
 export const ContactPageDocument = graphql(`
   query ContactPage($id: ID!) {
@@ -108,6 +110,7 @@ export const ContactPageDocument = graphql(`
 
 export function ContactView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(ContactPageDocument, { id });
+  const live = useLiveRecord(id, useSession().token, reload);
   if (loading && !data) return <Loading what="the contact" />;
   if (error) return <Failure error={error} reload={reload} />;
   const p = data?.node;
@@ -128,6 +131,7 @@ export function ContactView({ id }: { id: string }) {
           {current[0] ? ` · ${current[0].jobTitle ?? "works"} at ${current[0].node.name}` : ""}
         </p>
         <h1>{p.fullName}</h1>
+        <LiveNotice notice={live} />
         <p className="actions">
           <Link to={`/graph/${encodeURIComponent(p.id)}`}>Relationship graph</Link>
           <Link to={`/introduce?to=${encodeURIComponent(p.id)}`}>Find a warm introduction</Link>

@@ -9,6 +9,8 @@ import { useQuery, type QueryState } from "../useQuery";
 import { ContactDetailsEditor } from "./ContactDetailsForm";
 import { ConsentsCard } from "./Consents";
 import { InteractionsCard } from "./LogInteractionForm";
+import { LiveNotice, useLiveRecord } from "../live";
+import { useSession } from "../session";
 
 export const CustomerPageDocument = graphql(`
   query CustomerPage($id: ID!) {
@@ -251,6 +253,7 @@ function ReferralTree({ rootId, referrals }: { rootId: string; referrals: Referr
 
 export function CustomerView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
+  const live = useLiveRecord(id, useSession().token, reload);
   // Asked at the same time as the page, not after it.
   const recommendations = useQuery(CustomerRecommendationsDocument, { id });
   if (loading && !data) return <Loading what="the customer" />;
@@ -271,6 +274,7 @@ export function CustomerView({ id }: { id: string }) {
           {c.kind === "BUSINESS" ? "Business customer" : "Individual customer"} · {c.externalId}
         </p>
         <h1>{c.name}</h1>
+        <LiveNotice notice={live} />
         <p className="badges">
           <span className={`badge stage-${c.lifecycleStage}`}>{humanize(c.lifecycleStage)}</span>
           <ChurnBadge risk={c.churnRisk} />
