@@ -74,8 +74,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         except BadRequest as exc:  # Strawberry closes the socket with 4400 on a decode error
             raise json.JSONDecodeError(exc.message, "", 0) from exc
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        """Text, not bytes: Strawberry sends bytes as binary WebSocket frames, and
+        graphql-transport-ws (the browser's graphql-ws client) reads only text frames."""
+        return orjson.dumps(data).decode()
 
     # --- HTTP ------------------------------------------------------------------------------------
 

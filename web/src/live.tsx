@@ -22,29 +22,6 @@ export const LiveRecordDocument = graphql(`
   }
 `);
 
-/** A WebSocket that hands its `onmessage` handler text: Rapport sends graphql-transport-ws
- * messages as binary frames of UTF-8 JSON, and graphql-ws in a browser parses `event.data` as
- * text only (Node's `ws` and Python's `websockets` take either). */
-class TextFrameWebSocket extends WebSocket {
-  constructor(url: string | URL, protocols?: string | string[]) {
-    super(url, protocols);
-    this.binaryType = "arraybuffer";
-    let handler: ((event: MessageEvent) => void) | null = null;
-    const decoder = new TextDecoder();
-    // An own property shadows the native `onmessage`, which is never set.
-    Object.defineProperty(this, "onmessage", {
-      get: () => handler,
-      set: (next: ((event: MessageEvent) => void) | null) => {
-        handler = next;
-      },
-    });
-    this.addEventListener("message", (event: MessageEvent<unknown>) => {
-      const data = event.data instanceof ArrayBuffer ? decoder.decode(event.data) : event.data;
-      handler?.call(this, new MessageEvent("message", { data }));
-    });
-  }
-}
-
 let shared: { token: string; client: Client } | null = null;
 
 /** One socket per signed-in key, opened with the first subscription and closed (lazily) a
@@ -57,7 +34,6 @@ function clientFor(token: string): Client {
     url: `${scheme}://${window.location.host}/graphql`,
     connectionParams: { authToken: token },
     retryAttempts: 3,
-    webSocketImpl: TextFrameWebSocket,
   });
   shared = { token, client };
   return client;
