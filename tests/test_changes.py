@@ -450,8 +450,9 @@ async def test_a_slow_subscriber_is_dropped_with_a_reason(graph: Graph, settings
 
 @contextmanager
 def api_process(
-    settings: Settings, port: int, workers: int = 1
+    settings: Settings, port: int, workers: int = 1, **extra_env: str
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """`rapport serve` as its own process on `port`, on the test Neo4j, until the block ends."""
     env = {
         **os.environ,
         "NEO4J_URI": settings.effective_neo4j_uri,
@@ -463,6 +464,7 @@ def api_process(
         "RAPPORT_MAX_IN_FLIGHT_PER_VIEWER": "0",
         "RAPPORT_KEY_LAST_USED_INTERVAL": "0",
         "RAPPORT_LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     rapport = str(Path(sys.executable).parent / "rapport")
     cmd = [rapport, "serve", "--port", str(port), "--workers", str(workers), "--no-start-db"]
