@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import PASSWORD, bench_neo4j, start_api
+from bench.harness import PASSWORD, bench_neo4j, nearest_rank, start_api
 from graphdb.driver import Graph
 from graphdb.local.server import stop
 from graphdb.migrations import migrate
@@ -57,13 +57,6 @@ class Level:
     max_ms: float
     refused_p99_ms: float
     per_s: float
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
 async def _setup(uri: str, customers: int, clients: int) -> tuple[list[str], list[str]]:
@@ -135,10 +128,10 @@ async def _level(
         served=len(served),
         refused=len(refused),
         errors=errors,
-        p50_ms=_pct(served, 0.50),
-        p99_ms=_pct(served, 0.99),
+        p50_ms=nearest_rank(served, 0.50),
+        p99_ms=nearest_rank(served, 0.99),
         max_ms=round(max(served, default=0.0), 1),
-        refused_p99_ms=_pct(refused, 0.99),
+        refused_p99_ms=nearest_rank(refused, 0.99),
         per_s=round(len(served) / elapsed, 1),
     )
 

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import websockets
 
-from bench.harness import PASSWORD, bench_neo4j, start_api
+from bench.harness import PASSWORD, bench_neo4j, nearest_rank, start_api
 from graphdb.driver import Graph
 from graphdb.local.server import stop
 from graphdb.migrations import migrate
@@ -59,13 +59,6 @@ class Result:
     p99_ms: float
     max_ms: float
     write_p50_ms: float
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
 async def _token(uri: str) -> str:
@@ -184,11 +177,11 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
         expected_deliveries=expected,
         deliveries=len(latencies),
         dropped_sockets=dropped,
-        p50_ms=_pct(latencies, 0.50),
-        p95_ms=_pct(latencies, 0.95),
-        p99_ms=_pct(latencies, 0.99),
+        p50_ms=nearest_rank(latencies, 0.50),
+        p95_ms=nearest_rank(latencies, 0.95),
+        p99_ms=nearest_rank(latencies, 0.99),
         max_ms=round(max(latencies, default=0.0), 1),
-        write_p50_ms=_pct(write_ms, 0.50),
+        write_p50_ms=nearest_rank(write_ms, 0.50),
     )
 
 

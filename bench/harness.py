@@ -119,6 +119,15 @@ class Timing:
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def nearest_rank(values: list[float], q: float) -> float:
+    """The `q` quantile (0-1) by nearest rank, rounded to 0.1: what the load benchmarks report
+    as p50/p95/p99 of their latencies in milliseconds (0.0 for no samples)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
 def measure(fn: Callable[[], Any], iterations: int, warmup: int = 5) -> Timing:
     for _ in range(warmup):
         fn()
