@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
+PEER_STAMP := bench/peer/node_modules/.installed
 WEB_SDL   := web/generated/schema.graphql
 WEB_BUILD := web/dist/index.html
 # The explorer's sources; web/src/gql/ is generated from the schema, so it is not one of them.
@@ -11,7 +12,7 @@ WEB_SRC   := $(shell find web/src -type f -not -path 'web/src/gql/*' 2>/dev/null
              web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json
 PY_SRC    := $(shell find core schema resolvers graphdb rapport -name '*.py' 2>/dev/null)
 
-.PHONY: help setup run test fuzz test-faults lint typecheck format bench clean db-start db-stop
+.PHONY: help setup run test fuzz test-faults lint typecheck format bench bench-peer clean db-start db-stop
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -69,6 +70,14 @@ format: setup  ## Apply ruff's formatting and safe fixes
 bench: setup  ## Run the benchmarks and write bench/results/
 	$(BIN)/python -m bench
 
+# The peer's npm packages are for this benchmark only: neither `setup` nor `test` installs them.
+$(PEER_STAMP): bench/peer/package.json bench/peer/package-lock.json
+	npm ci --prefix bench/peer --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-peer: setup $(PEER_STAMP)  ## Rapport vs @neo4j/graphql side by side (ARGS="--customers 100000")
+	$(BIN)/python -m bench.peer $(ARGS)
+
 db-start: setup  ## Start the local Neo4j
 	$(BIN)/rapport db ensure-password
 	$(BIN)/rapport db start
@@ -77,4 +86,4 @@ db-stop: setup  ## Stop the local Neo4j gracefully
 	$(BIN)/rapport db stop
 
 clean:  ## Remove the venv, node_modules and the explorer build (keeps .rapport/ data)
-	rm -rf $(VENV) web/node_modules web/dist web/generated web/src/gql
+	rm -rf $(VENV) web/node_modules web/dist web/generated web/src/gql bench/peer/node_modules

@@ -6,49 +6,24 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 from neo4j import GraphDatabase
 
-from bench.harness import PASSWORD, bench_neo4j, start_api
+from bench.harness import PASSWORD, bench_neo4j, ensure_dataset, start_api
 from bench.intelligence import intelligence_cases
 from bench.read_path import cases, run_case
-from graphdb.driver import Graph
 from graphdb.local.server import stop
-from graphdb.migrations import migrate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-async def _ensure_dataset(uri: str, customers: int, seed: int) -> tuple[float, str]:
-    """Seed once per data directory. Returns the seconds spent seeding (0 when the data was
-    already there) and an ADMIN key for the API."""
-    from rapport.auth.keys import create_api_key
-    from rapport.seed import seed_graph
-
-    graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)
-    try:
-        await migrate(graph)
-        token = (
-            await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
-        ).token
-        rows = await graph.read("MATCH (c:Customer) RETURN count(c) AS n")
-        if rows[0]["n"] >= customers:
-            return 0.0, token
-        started = time.perf_counter()
-        await seed_graph(graph, customers=customers, seed=seed, progress=True)
-        return time.perf_counter() - started, token
-    finally:
-        await graph.close()
 
 
 def run_read_path(customers: int, seed: int, iterations: int) -> dict[str, Any]:
     neo4j = bench_neo4j(f"neo4j-{customers}-{seed}")
     try:
-        seed_seconds, token = asyncio.run(_ensure_dataset(neo4j.uri, customers, seed))
+        seed_seconds, token = asyncio.run(ensure_dataset(neo4j.uri, customers, seed))
         api = start_api(neo4j)
         try:
             with (

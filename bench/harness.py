@@ -21,7 +21,9 @@ from typing import Any
 
 import httpx
 
+from graphdb.driver import Graph
 from graphdb.local.server import LocalNeo4jConfig, start, stop
+from graphdb.migrations import migrate
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "rapport-bench-password"  # noqa: S105 - loopback-only benchmark database
@@ -33,8 +35,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def bench_neo4j(name: str) -> LocalNeo4jConfig:
-    """A Neo4j for one dataset size, kept between runs so seeding happens once."""
+def bench_neo4j(name: str, plugins: tuple[Path, ...] = ()) -> LocalNeo4jConfig:
+    """A Neo4j for one dataset size, kept between runs so seeding happens once (with these
+    plugin jars, e.g. APOC for bench/peer)."""
     config = LocalNeo4jConfig(
         home=REPO / ".rapport" / "bench" / name,
         launcher_dir=REPO / ".rapport" / "launcher",
@@ -42,10 +45,33 @@ def bench_neo4j(name: str) -> LocalNeo4jConfig:
         password=PASSWORD,
         heap="1g",
         pagecache="1g",
+        plugins=plugins,
     )
     stop(config)  # a run killed earlier may have left it running on another port
     start(config)
     return config
+
+
+async def ensure_dataset(uri: str, customers: int, seed: int) -> tuple[float, str]:
+    """Migrate and seed (with `rapport seed`'s own code) once per data directory. Returns the
+    seconds spent seeding (0 when the data was already there) and a new ADMIN key for the API."""
+    from rapport.auth.keys import create_api_key
+    from rapport.seed import seed_graph
+
+    graph = Graph.connect(uri, "neo4j", PASSWORD, tx_timeout_s=600)
+    try:
+        await migrate(graph)
+        token = (
+            await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
+        ).token
+        rows = await graph.read("MATCH (c:Customer) RETURN count(c) AS n")
+        if rows[0]["n"] >= customers:
+            return 0.0, token
+        started = time.perf_counter()
+        await seed_graph(graph, customers=customers, seed=seed, progress=True)
+        return time.perf_counter() - started, token
+    finally:
+        await graph.close()
 
 
 @dataclass

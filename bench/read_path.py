@@ -70,7 +70,7 @@ class Result:
         }
 
 
-def _cursor_at(
+def cursor_at(
     driver: Driver,
     entity: str,
     order_by: list[dict[str, str]] | None,
@@ -105,16 +105,16 @@ def cases(driver: Driver) -> list[Case]:
     )
     company = global_id.encode("Company", records[0]["id"])
     stage_order = [{"field": "name", "direction": "ASC"}]
-    page_1000 = _cursor_at(
+    page_1000 = cursor_at(
         driver,
         "Customer",
-        _order(stage_order),
+        enum_order(stage_order),
         "WHERE n.lifecycleStage = $stage",
         {"stage": "CUSTOMER"},
         20 * 999 - 1,
     )
     spend_order = [{"field": "totalSpent", "direction": "DESC"}]
-    spend_1000 = _cursor_at(driver, "Customer", _order(spend_order), "", {}, 20 * 999 - 1)
+    spend_1000 = cursor_at(driver, "Customer", enum_order(spend_order), "", {}, 20 * 999 - 1)
     return [
         Case("point lookup (node by id)", POINT_QUERY, {"id": customer}),
         Case("filtered+sorted list, page 1", LIST_QUERY, {"stage": "CUSTOMER"}),
@@ -132,7 +132,8 @@ class _Enum:
         self.value = value
 
 
-def _order(order: list[dict[str, str]]) -> list[dict[str, Any]]:
+def enum_order(order: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """An `orderBy` over stored property names, in the form `sort_keys` takes (enum values)."""
     return [{"field": _Enum(o["field"]), "direction": _Enum(o["direction"])} for o in order]
 
 

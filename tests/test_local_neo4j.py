@@ -138,3 +138,23 @@ def test_readyz_follows_neo4j_down_and_back_up_without_restarting_the_api(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_plugins_directory_holds_exactly_the_configured_jars(tmp_path: Path) -> None:
+    """A configured plugin jar is copied into `<home>/plugins` (and goes on the classpath); a
+    jar an earlier start installed but no longer configured is removed, since the DBMS would
+    fail to load it without its extensions on the classpath."""
+    from graphdb.local.server import _install_plugins
+
+    jar = tmp_path / "dist" / "apoc-core-5.26.0-core.jar"
+    jar.parent.mkdir()
+    jar.write_bytes(b"PK")
+    home = tmp_path / "home"
+    config = LocalNeo4jConfig(home=home, launcher_dir=tmp_path / "launcher", plugins=(jar,))
+
+    installed = _install_plugins(config)
+
+    assert installed == [(home / "plugins" / jar.name).resolve()]
+    assert installed[0].read_bytes() == b"PK"
+    assert _install_plugins(dataclasses.replace(config, plugins=())) == []
+    assert list((home / "plugins").glob("*.jar")) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +35,10 @@ class LocalNeo4jConfig:
     heap: str = "1g"
     pagecache: str = "1g"
     start_timeout_s: float = 180.0
+    #: Plugin jars (e.g. APOC, which bench/peer's @neo4j/graphql needs): copied into the DBMS's
+    #: plugins directory, where its procedures are found, and put on the JVM's classpath, where
+    #: its extensions are (an embedded DBMS loads those only from the classpath).
+    plugins: tuple[Path, ...] = ()
 
     @property
     def uri(self) -> str:
@@ -181,6 +186,7 @@ def start(config: LocalNeo4jConfig, on_phase: Callable[[str], None] = lambda pha
     launcher = ensure_launcher(config.launcher_dir, on_phase)
     on_phase("starting Neo4j")
     _write_conf(config)
+    classpath = ":".join([launcher.classpath, *(str(p) for p in _install_plugins(config))])
     env = {**os.environ, "RAPPORT_NEO4J_PASSWORD": config.password}
     log_offset = _log_size(config)
     with config.log_file.open("ab") as log:
@@ -192,7 +198,7 @@ def start(config: LocalNeo4jConfig, on_phase: Callable[[str], None] = lambda pha
                 "-XX:+UseG1GC",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-cp",
-                launcher.classpath,
+                classpath,
                 launcher.main_class,
                 str(config.home.resolve()),
                 str(config.conf_file.resolve()),
@@ -209,6 +215,25 @@ def start(config: LocalNeo4jConfig, on_phase: Callable[[str], None] = lambda pha
     return Status(
         True, process.pid, config.uri, f"Local Neo4j started (pid {process.pid}) at {config.uri}."
     )
+
+
+def _install_plugins(config: LocalNeo4jConfig) -> list[Path]:
+    """Make `<home>/plugins` hold exactly the configured plugin jars (a jar left there by an
+    earlier start would fail this one: its extensions are not on the classpath); their paths."""
+    plugins_dir = config.home / "plugins"
+    wanted = {jar.name: jar for jar in config.plugins}
+    if plugins_dir.is_dir():
+        for stale in plugins_dir.glob("*.jar"):
+            if stale.name not in wanted:
+                stale.unlink()
+    installed = []
+    for name, jar in wanted.items():
+        target = plugins_dir / name
+        if not target.exists():
+            plugins_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(jar, target)
+        installed.append(target.resolve())
+    return installed
 
 
 READY_MARKER = "rapport-neo4j: ready"
