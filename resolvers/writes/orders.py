@@ -245,7 +245,11 @@ async def place_order(call: Call, data: Input) -> Outcome:
         )
         return await _payload(tx, order["id"], replayed=False)
 
-    subject = Subject("Order", key, key="idempotencyKey") if key else Subject("Order", order["id"])
+    subject = (
+        Subject("Order", key, key="idempotencyKey")
+        if key
+        else Subject("Order", order["id"], new=True)
+    )
     result, errors = await execute(
         call,
         work,
