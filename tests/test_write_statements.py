@@ -12,7 +12,7 @@ import httpx
 
 from graphdb.driver import Graph
 from tests._factories import new_company, new_customer
-from tests._gql import ERRORS
+from tests._gql import ERRORS, gql
 
 
 async def _statements(
@@ -101,3 +101,31 @@ async def test_a_referral_takes_no_graph_wide_lock(client: httpx.AsyncClient) ->
     )
     assert not [s for s in statements if "RapportLock" in s], statements
     assert len(statements) == 8, statements
+
+
+async def test_placing_an_order_writes_it_with_its_lines_and_totals_in_one_statement(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    # lock the customer, read the products, the write (order, lines, customer aggregates),
+    # the order payload with the audit "after" state, the audit event
+    customer = await new_customer(client, "ERP-1")
+    product, _ = await _statements(
+        client,
+        "createProduct",
+        {"sku": "TEA-1", "name": "Tea", "price": "2.50", "currency": "EUR"},
+        "product { id }",
+    )
+    payload, statements = await _statements(
+        client,
+        "placeOrder",
+        {"customerId": customer, "lines": [{"productId": product["product"]["id"], "quantity": 4}]},
+        "order { total lines { quantity } }",
+    )
+    assert payload["order"] == {"total": "10.00", "lines": [{"quantity": 4}]}
+    assert len(statements) == 5, statements
+    data = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Customer { orderCount totalSpent } } }",
+        {"id": customer},
+    )
+    assert data["node"] == {"orderCount": 1, "totalSpent": "10.00"}
