@@ -564,7 +564,35 @@ def markdown(report: dict[str, Any]) -> str:
     notes = [f"- {q['query']}: {n}" for q in report["queries"] for n in q["notes"]]
     if notes:
         lines += ["", *notes]
+    if "baseline" in report:
+        lines += ["", *_versus_baseline(report)]
     return "\n".join(lines) + "\n"
+
+
+def _versus_baseline(report: dict[str, Any]) -> list[str]:
+    """Rapport's numbers against an earlier run (`--baseline`), ratios to the same peer."""
+    base = report["baseline"]
+    earlier = {q["key"]: q for q in base["queries"] if "rapport" in q}
+    lines = [
+        f"Against the earlier run {base.get('generated_at', '?')} (Rapport "
+        f"{base['versions']['rapport']}, load average "
+        f"{min(base['machine']['load_average_1m']):.1f} to "
+        f"{max(base['machine']['load_average_1m']):.1f}): Rapport ÷ peer then → now.",
+        "",
+        "| query | p50 ratio | req/s ratio | Rapport CPU ms/req | statements |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for q in report["queries"]:
+        b = earlier.get(q["key"])
+        if b is None or "rapport" not in q:
+            continue
+        lines.append(
+            f"| {q['query']} | {b['p50_ratio']} → {q['p50_ratio']} | "
+            f"{b['req_per_s_ratio']} → {q['req_per_s_ratio']} | "
+            f"{b['rapport']['server_cpu_ms_per_req']} → {q['rapport']['server_cpu_ms_per_req']} | "
+            f"{b['rapport']['statements_per_req']} → {q['rapport']['statements_per_req']} |"
+        )
+    return lines
 
 
 def main() -> None:
@@ -588,6 +616,11 @@ def main() -> None:
         default="",
         help="comma-separated cases: page,orders,contacts,deep,count,top,create (all)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="an earlier run's JSON report: adds a then → now table of Rapport's ratios",
+    )
     args = parser.parse_args()
     settings = Settings(
         customers=args.customers,
@@ -605,6 +638,12 @@ def main() -> None:
             raise SystemExit("some answers differ")
         return
     report["generated_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if args.baseline:
+        report["baseline"] = {
+            k: v
+            for k, v in json.loads(args.baseline.read_text()).items()
+            if k in ("generated_at", "versions", "machine", "queries")
+        }
     if settings.only:  # a partial run is printed, not written over the full report
         print(markdown(report))
         return
