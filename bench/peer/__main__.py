@@ -43,6 +43,7 @@ from bench.harness import (
     ApiServer,
     Timing,
     bench_neo4j,
+    cpu_seconds,
     ensure_dataset,
     free_port,
     measure,
@@ -53,7 +54,6 @@ from graphdb.local.server import LocalNeo4jConfig, status, stop
 
 PEER_DIR = Path(__file__).resolve().parent
 RESULTS = REPO / "bench" / "results"
-TICKS = os.sysconf("SC_CLK_TCK")
 #: A GraphQL error list (top level, or a Rapport payload's `errors`) in a compact JSON body.
 ERROR_MARK = b'"errors":[{'
 DEBUG = {"X-Rapport-Debug": "1"}
@@ -83,10 +83,12 @@ def apoc_jar() -> Path:
     return jar
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds the process has used so far (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+def cpu(pid: int) -> float:
+    """CPU seconds the process has used so far (bench/harness.py reads /proc)."""
+    seconds = cpu_seconds(pid)
+    if seconds is None:
+        raise SystemExit("this benchmark reads CPU times from /proc (Linux)")
+    return seconds
 
 
 def machine_busy_seconds() -> float:
@@ -94,7 +96,7 @@ def machine_busy_seconds() -> float:
     user, nice, system, _idle, _iowait, irq, softirq, steal = (
         int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
     )
-    return (user + nice + system + irq + softirq + steal) / TICKS
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -394,7 +396,7 @@ def _measure(
         timed = [c for c in cases if problems[c.key] is None]
         loads = [os.getloadavg()]
         busy0 = machine_busy_seconds()
-        ours0 = sum(cpu_seconds(t.pid) for t in targets) + cpu_seconds(neo4j_pid)
+        ours0 = sum(cpu(t.pid) for t in targets) + cpu(neo4j_pid)
         client0 = time.process_time()
         started = time.monotonic()
         for r in range(settings.rounds + 1):  # round 0 warms up and is not counted
@@ -416,7 +418,7 @@ def _measure(
             print(f"{label} done; load average {loads[-1][0]:.1f}", flush=True)
         elapsed = time.monotonic() - started
         busy = machine_busy_seconds() - busy0
-        ours = sum(cpu_seconds(t.pid) for t in targets) + cpu_seconds(neo4j_pid) - ours0
+        ours = sum(cpu(t.pid) for t in targets) + cpu(neo4j_pid) - ours0
         client = time.process_time() - client0
     finally:
         for http in clients.values():
@@ -465,7 +467,7 @@ def _phase(
     side = target.side(case)
     iterations = settings.iterations if counted else 5
     seconds = settings.seconds if counted else min(2.0, settings.seconds)
-    cpu0, db0 = cpu_seconds(target.pid), cpu_seconds(neo4j_pid)
+    cpu0, db0 = cpu(target.pid), cpu(neo4j_pid)
     timing = sequential(clients[target.name], side, iterations, warmup=0 if counted else 5)
     done, failed, elapsed = asyncio.run(concurrent(target, side, settings.concurrency, seconds))
     if not counted:
@@ -476,8 +478,8 @@ def _phase(
     tally.concurrent_seconds += elapsed
     tally.requests += len(timing.samples_ms) + done + failed
     tally.errors += failed
-    tally.server_cpu_s += cpu_seconds(target.pid) - cpu0
-    tally.neo4j_cpu_s += cpu_seconds(neo4j_pid) - db0
+    tally.server_cpu_s += cpu(target.pid) - cpu0
+    tally.neo4j_cpu_s += cpu(neo4j_pid) - db0
 
 
 def _ratio(a: float, b: float) -> float | None:
