@@ -210,17 +210,22 @@ def start_peer(neo4j: LocalNeo4jConfig) -> PeerServer:
     raise RuntimeError("the peer did not start (node bench/peer/server.mjs)")
 
 
-def verify(cases: list[Case], clients: dict[str, httpx.Client]) -> dict[str, str | None]:
-    """Each case's answers, normalised, must be equal; returns the differences by case key."""
+def verify(
+    cases: list[Case], clients: dict[str, httpx.Client], rapports: list[str]
+) -> dict[str, str | None]:
+    """Each case's answers, normalised, must be equal (every Rapport process's to the peer's);
+    returns the differences by case key."""
     problems: dict[str, str | None] = {}
     for case in cases:
+        problems[case.key] = None
         try:
-            ours = answer(clients["Rapport"], case.rapport)
             theirs = answer(clients["peer"], case.peer)
+            for name in rapports:
+                ours = answer(clients[name], case.rapport)
+                if ours != theirs:
+                    problems[case.key] = f"{name}: {_difference(ours, theirs)}"
         except (RuntimeError, KeyError, TypeError, ValueError) as exc:
             problems[case.key] = f"no comparable answer: {exc}"[:300]
-        else:
-            problems[case.key] = None if ours == theirs else _difference(ours, theirs)
         state = "equal" if problems[case.key] is None else f"DIFFERENT: {problems[case.key]}"
         print(f"  verify {case.name}: {state}", flush=True)
     return problems
@@ -308,6 +313,17 @@ class Settings:
     seconds: float
     concurrency: int
     only: list[str]
+    #: More Rapport processes, each (label, extra environment), timed in the same rounds.
+    variants: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+#: Rapport as the issue measures it: production mode, no rate limit, no admission control.
+RAPPORT_ENV = {
+    "RAPPORT_ENV": "production",
+    "RAPPORT_RATE_LIMIT": "0",
+    "RAPPORT_MAX_IN_FLIGHT": "0",
+    "RAPPORT_MAX_IN_FLIGHT_PER_VIEWER": "0",
+}
 
 
 def run(settings: Settings) -> dict[str, Any]:
@@ -320,16 +336,10 @@ def run(settings: Settings) -> dict[str, Any]:
         )
         neo4j_pid = status(neo4j).pid
         assert neo4j_pid is not None
-        rapport = start_api(
-            neo4j,
-            {
-                "RAPPORT_ENV": "production",
-                "RAPPORT_RATE_LIMIT": "0",
-                "RAPPORT_MAX_IN_FLIGHT": "0",
-                "RAPPORT_MAX_IN_FLIGHT_PER_VIEWER": "0",
-            },
-        )
-        servers.append(rapport)
+        rapports = []
+        for _label, env in [("Rapport", {}), *settings.variants]:
+            rapports.append(start_api(neo4j, {**RAPPORT_ENV, **env}))
+            servers.append(rapports[-1])
         peer = start_peer(neo4j)
         servers.append(peer)
         with GraphDatabase.driver(
@@ -339,13 +349,17 @@ def run(settings: Settings) -> dict[str, Any]:
             cases = [c for c in build_cases(driver) if not settings.only or c.key in settings.only]
             targets = [
                 Target(
-                    "Rapport",
-                    rapport.url,
+                    label,
+                    api.url,
                     {"Authorization": f"Bearer {token}"},
-                    rapport.process.pid,
+                    api.process.pid,
                     lambda c: c.rapport,
                     rapport_statements,
-                ),
+                )
+                for (label, _env), api in zip(
+                    [("Rapport", {}), *settings.variants], rapports, strict=True
+                )
+            ] + [
                 Target(
                     "peer",
                     peer.url,
@@ -372,7 +386,7 @@ def _measure(
     }
     try:
         print("checking the answers are equal:", flush=True)
-        problems = verify(cases, clients)
+        problems = verify(cases, clients, [t.name for t in targets[:-1]])
         if "create" in problems and problems["create"] is None:
             problems["create"] = _stored_difference(driver)
         delete_created(driver)
@@ -402,7 +416,8 @@ def _measure(
         for r in range(settings.rounds + 1):  # round 0 warms up and is not counted
             label = "warm-up" if r == 0 else f"round {r}/{settings.rounds}"
             for i, case in enumerate(timed):
-                order = targets if (r + i) % 2 == 0 else targets[::-1]
+                turn = (r + i) % len(targets)  # who goes first rotates
+                order = targets[turn:] + targets[:turn]
                 for target in order:
                     _phase(settings, case, target, clients, neo4j_pid, tallies, counted=r > 0)
                     if case.writes:
@@ -425,18 +440,16 @@ def _measure(
             http.close()
     queries = []
     for case in cases:
-        rows = {t.name: tallies[case.key, t.name].row() for t in targets}
         entry: dict[str, Any] = {"key": case.key, "query": case.name, "notes": case.notes}
         if problems[case.key] is not None:
             entry["different"] = problems[case.key]
         else:
-            mine, theirs = rows["Rapport"], rows["peer"]
-            entry |= {
-                "rapport": mine,
-                "peer": theirs,
-                "p50_ratio": _ratio(mine["p50_ms"], theirs["p50_ms"]),
-                "req_per_s_ratio": _ratio(mine["req_per_s"], theirs["req_per_s"]),
-                "cpu_ratio": _ratio(mine["server_cpu_ms_per_req"], theirs["server_cpu_ms_per_req"]),
+            rows = {t.name: tallies[case.key, t.name].row() for t in targets}
+            theirs = rows["peer"]
+            entry |= {"rapport": rows["Rapport"], "peer": theirs}
+            entry |= _versus(rows["Rapport"], theirs)
+            entry["variants"] = {
+                t.name: {**rows[t.name], **_versus(rows[t.name], theirs)} for t in targets[1:-1]
             }
         queries.append(entry)
     return {
@@ -480,6 +493,14 @@ def _phase(
     tally.errors += failed
     tally.server_cpu_s += cpu(target.pid) - cpu0
     tally.neo4j_cpu_s += cpu(neo4j_pid) - db0
+
+
+def _versus(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float | None]:
+    return {
+        "p50_ratio": _ratio(mine["p50_ms"], theirs["p50_ms"]),
+        "req_per_s_ratio": _ratio(mine["req_per_s"], theirs["req_per_s"]),
+        "cpu_ratio": _ratio(mine["server_cpu_ms_per_req"], theirs["server_cpu_ms_per_req"]),
+    }
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -566,9 +587,34 @@ def markdown(report: dict[str, Any]) -> str:
     notes = [f"- {q['query']}: {n}" for q in report["queries"] for n in q["notes"]]
     if notes:
         lines += ["", *notes]
+    for label in report["settings"]["variants"]:
+        lines += ["", *_variant_table(report, label[0])]
     if "baseline" in report:
         lines += ["", *_versus_baseline(report)]
     return "\n".join(lines) + "\n"
+
+
+def _variant_table(report: dict[str, Any], label: str) -> list[str]:
+    """Another Rapport process of the same rounds (`--variant`), against the peer and Rapport."""
+    env = dict(report["settings"]["variants"])[label]
+    lines = [
+        f"Rapport with {', '.join(f'{k}={v}' for k, v in env.items())} ({label}), a third "
+        "process in the same rounds:",
+        "",
+        f"| query | {label} p50 ms | {label} req/s | {label} CPU ms | {label} ÷ peer p50 "
+        f"| {label} ÷ peer req/s | Rapport ÷ {label} p50 | Rapport ÷ {label} CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for q in report["queries"]:
+        if "variants" not in q:
+            continue
+        v, r = q["variants"][label], q["rapport"]
+        lines.append(
+            f"| {q['query']} | {v['p50_ms']} | {v['req_per_s']} | {v['server_cpu_ms_per_req']} | "
+            f"{v['p50_ratio']} | {v['req_per_s_ratio']} | {_ratio(r['p50_ms'], v['p50_ms'])} | "
+            f"{_ratio(r['server_cpu_ms_per_req'], v['server_cpu_ms_per_req'])} |"
+        )
+    return lines
 
 
 def _versus_baseline(report: dict[str, Any]) -> list[str]:
@@ -597,6 +643,14 @@ def _versus_baseline(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _variant(text: str) -> tuple[str, dict[str, str]]:
+    label, _, assignments = text.partition(":")
+    env = dict(a.split("=", 1) for a in assignments.split(",") if "=" in a)
+    if not label or not env:
+        raise SystemExit(f"--variant {text!r}: expected LABEL:VAR=VALUE[,VAR=VALUE]")
+    return label, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.peer", description=__doc__.split("\n\n")[0] if __doc__ else None
@@ -619,6 +673,14 @@ def main() -> None:
         help="comma-separated cases: page,orders,contacts,deep,count,top,create (all)",
     )
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
+        help="also time a Rapport process with this extra environment, in the same rounds "
+        "(e.g. 'fast path off:RAPPORT_FAST_PATH=false'); repeatable",
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         help="an earlier run's JSON report: adds a then → now table of Rapport's ratios",
@@ -632,6 +694,7 @@ def main() -> None:
         seconds=args.seconds,
         concurrency=args.concurrency,
         only=[x for x in args.only.split(",") if x],
+        variants=[_variant(v) for v in args.variant],
     )
     report = run(settings)
     if "checked" in report:  # --rounds 0

@@ -340,7 +340,7 @@ CREATE_P = """mutation Create($input: [CustomerCreateInput!]!) {
 
 def _created(c: Json, prefix: str, money: Callable[[Any], Decimal | None]) -> Any:
     return (
-        c["externalId"].removeprefix(prefix).split("-", 1)[1],
+        c["externalId"].startswith(prefix),
         c["kind"],
         c["name"].split(" #", 1)[0],
         c["email"] is None,
