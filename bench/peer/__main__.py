@@ -556,7 +556,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for q in report["queries"]:
         if "different" in q:
-            lines.append(f"| {q['query']} | answers differ: {q['different']} ||||||||")
+            lines.append(f"| {q['query']} | not timed: {q['different']} ||||||||")
             continue
         r, p = q["rapport"], q["peer"]
         lines.append(
