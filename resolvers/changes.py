@@ -627,8 +627,8 @@ class FeedListeners:
 FEED_LISTENERS = FeedListeners()
 
 
-def _delivered(batch: list[Delivered]) -> list[Delivered]:
-    for listener in FEED_LISTENERS.delivered:
+def _delivered(batch: list[Delivered], listeners: FeedListeners) -> list[Delivered]:
+    for listener in listeners.delivered:
         listener(len(batch))
     return batch
 
@@ -641,14 +641,18 @@ async def stream(
     after: str | None,
     filters: Filters,
     on_drop: Callable[[str], Coroutine[Any, Any, None]],
+    listeners: FeedListeners | None = None,
 ) -> AsyncGenerator[list[Delivered], None]:
     """Batches of events for one subscriber: first a replay from `after` (if given) up to where
-    the live feed starts, then live batches, each number once, in commit order."""
+    the live feed starts, then live batches, each number once, in commit order. `listeners`
+    (FEED_LISTENERS by default) hear of it; `opened` runs as soon as it is registered with the
+    process's poller (every change committed from then on is in it)."""
     epoch, last = decode_cursor(after) if after is not None else (None, None)
     hub = hub_for(graph, config)
     subscriber = Subscriber(config.max_pending, on_drop)
     live_from = await hub.join(subscriber)
-    for listener in FEED_LISTENERS.opened:
+    listeners = FEED_LISTENERS if listeners is None else listeners
+    for listener in listeners.opened:
         listener()
     try:
         if epoch is not None and last is not None:
@@ -660,7 +664,7 @@ async def stream(
                     last = rows[-1].seq
                     mine = [r for r in rows if filters.match(r)]
                     if mine:
-                        yield _delivered(_deliver(mine, await reader.read(graph, mine)))
+                        yield _delivered(_deliver(mine, await reader.read(graph, mine)), listeners)
                 if last >= live_from:
                     break
                 if not rows:  # a commit not visible yet: wait for it, as the poller does
@@ -676,8 +680,9 @@ async def stream(
             last = rows[-1].seq
             mine = [r for r in rows if filters.match(r)]
             if mine:
-                yield _delivered(_deliver(mine, await _read_shared(graph, reader, batch, mine)))
+                found = await _read_shared(graph, reader, batch, mine)
+                yield _delivered(_deliver(mine, found), listeners)
     finally:
         hub.leave(subscriber)
-        for listener in FEED_LISTENERS.closed:
+        for listener in listeners.closed:
             listener()

@@ -7,11 +7,12 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -549,3 +550,160 @@ async def test_open_subscriptions_and_delivered_events_are_counted_in_metrics(
         while delta(before, await scrape(http), "rapport_subscriptions_open") != 0:
             assert asyncio.get_running_loop().time() < deadline, "subscription never closed"
             await asyncio.sleep(0.1)
+
+
+# --- identical subscriptions share one execution ------------------------------------------------
+
+LIVE_PRODUCTS = (
+    "subscription Live { changes(types: [PRODUCT]) { cursor entityId "
+    "entity { id ... on Product { sku } } } }"
+)
+LIVE_CUSTOMERS = (
+    "subscription Live { changes(types: [CUSTOMER]) { cursor entityId "
+    "entity { ... on Customer { email } } } }"
+)
+
+
+async def until_open(http: httpx.AsyncClient, before: dict[Any, float], n: int) -> dict[Any, float]:
+    """Metrics once `n` more subscriptions are open: each then gets every later change."""
+    from tests.test_observability import delta, scrape
+
+    deadline = time.monotonic() + 30
+    while True:
+        samples = await scrape(http)
+        if delta(before, samples, "rapport_subscriptions_open") == n:
+            return samples
+        assert time.monotonic() < deadline, "the subscriptions never opened"
+        await asyncio.sleep(0.05)
+
+
+async def test_identical_subscriptions_share_one_execution_and_each_gets_every_change_once(
+    client: httpx.AsyncClient, live_server_url: str
+) -> None:
+    from tests.test_observability import delta, scrape
+
+    async with httpx.AsyncClient(base_url=live_server_url) as http, AsyncExitStack() as stack:
+        before = await scrape(http)
+        subs = [
+            await stack.enter_async_context(subscribe(live_server_url, query=LIVE_PRODUCTS))
+            for _ in range(12)
+        ]
+        during = await until_open(http, before, 12)
+        assert delta(before, during, "rapport_subscription_executions") == 1
+        written = [await new_product(client, sku=f"SH-{i}") for i in range(5)]
+        got = [await sub.take(5) for sub in subs]
+        # and nothing twice: the next thing each receives is the next change
+        marker = await new_product(client, sku="SH-NEXT")
+        nexts = [(await sub.take(1))[0] for sub in subs]
+    for events, (after,) in zip(got, [[n] for n in nexts], strict=True):
+        assert [e["entityId"] for e in events] == written
+        assert [e["entity"]["sku"] for e in events] == [f"SH-{i}" for i in range(5)]
+        assert_in_commit_order([*events, after])
+        assert after["entityId"] == marker
+    assert len({json.dumps(events) for events in got}) == 1  # the very same payloads
+
+
+async def test_subscribers_of_one_document_are_masked_by_their_own_role(
+    client: httpx.AsyncClient, live_server_url: str, graph: Graph, make_token: MakeToken
+) -> None:
+    from tests.test_observability import delta, scrape
+
+    own = await new_customer(client, "M-1", email="own@example.sk")
+    other = await new_customer(client, "M-2", email="other@example.sk")
+    sam = await make_token("SALES", email="sam@rapport.test")
+    sid = await make_token("SALES", email="sid@rapport.test")
+    await graph.write(
+        "MATCH (u:User {email: 'sam@rapport.test'}), (c:Customer {externalId: 'M-1'}) "
+        "CREATE (u)-[:MANAGES]->(c)"
+    )
+    tokens = {
+        "admin-1": ADMIN_TOKEN,
+        "admin-2": ADMIN_TOKEN,
+        "analyst-1": await make_token("ANALYST"),
+        "analyst-2": await make_token("ANALYST"),  # another user, the same role: shares
+        "sam": sam,
+        "sid": sid,  # another SALES user: sees other accounts, so never shares with sam
+    }
+    async with httpx.AsyncClient(base_url=live_server_url) as http, AsyncExitStack() as stack:
+        before = await scrape(http)
+        subs = {
+            who: await stack.enter_async_context(
+                subscribe(live_server_url, token, query=LIVE_CUSTOMERS)
+            )
+            for who, token in tokens.items()
+        }
+        during = await until_open(http, before, len(tokens))
+        # ADMIN, ANALYST, and one for each SALES user
+        assert delta(before, during, "rapport_subscription_executions") == 4
+        for customer in (own, other):
+            await mutate(client, "updateCustomer", {"id": customer, "leadScore": 50})
+        got = {who: await sub.take(2) for who, sub in subs.items()}
+    emails = {who: [e["entity"]["email"] for e in events] for who, events in got.items()}
+    assert emails == {
+        "admin-1": ["own@example.sk", "other@example.sk"],
+        "admin-2": ["own@example.sk", "other@example.sk"],
+        "analyst-1": [None, None],
+        "analyst-2": [None, None],
+        "sam": ["own@example.sk", None],
+        "sid": [None, None],
+    }
+    assert "example.sk" not in json.dumps([got["analyst-1"], got["analyst-2"], got["sid"]])
+    assert [e["entityId"] for e in got["analyst-1"]] == [own, other]
+
+
+async def test_a_slow_subscriber_of_a_shared_execution_is_closed_alone(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # wide events (long names, under 25 aliases) fill a socket that is not read quickly
+    wide = (
+        "subscription Wide { changes(types: [PRODUCT]) { cursor entityId "
+        + " ".join(f"e{i}: entity {{ ... on Product {{ name }} }}" for i in range(25))
+        + " } }"
+    )
+    port = free_port()
+    with api_process(settings, port, RAPPORT_CHANGES_MAX_PENDING="10"):
+        url = f"http://127.0.0.1:{port}"
+        raw = socket.create_connection(("127.0.0.1", port))
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        async with (
+            httpx.AsyncClient(base_url=url) as http,
+            websockets.connect(
+                url.replace("http://", "ws://") + "/graphql",
+                sock=raw,
+                max_queue=1,
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            ) as slow,
+        ):
+            await slow.send(
+                json.dumps({"type": "connection_init", "payload": {"authToken": ADMIN_TOKEN}})
+            )
+            assert json.loads(await slow.recv())["type"] == "connection_ack"
+            await slow.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": wide}})
+            )
+            async with subscribe(url, query=wide) as one, subscribe(url, query=wide) as two:
+                await until_open(http, {}, 3)  # a fresh process: these three are all
+                rows = "sku,name,price,currency\n" + "".join(
+                    f"W-{i:04},Wide {i} {'x' * 190},1.00,EUR\n" for i in range(1500)
+                )
+                imported = await mutate(client, "importRecords", {"type": "PRODUCTS", "data": rows})
+                assert not imported["errors"], imported
+                # the slow one reads nothing until the others have everything
+                got_one, got_two = await asyncio.gather(
+                    one.take(1500, within=90), two.take(1500, within=90)
+                )
+            received: list[dict[str, Any]] = []
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    try:
+                        received.append(json.loads(await asyncio.wait_for(slow.recv(), 30)))
+                    except TimeoutError:
+                        raise AssertionError(f"no close after {len(received)} events") from None
+    assert_in_commit_order(got_one)
+    assert got_one == got_two
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4429
+    assert closed.value.rcvd.reason.startswith("Too slow: more than 10 changes were waiting.")
+    events = [m["payload"]["data"]["changes"] for m in received]
+    assert len(events) < 1500  # it was dropped, not served to the end
+    assert events == got_one[: len(events)]  # what it did get, it got in order
