@@ -19,12 +19,14 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import websockets
 
 from bench.harness import PASSWORD, bench_neo4j, nearest_rank, start_api
@@ -59,6 +61,13 @@ class Result:
     p99_ms: float
     max_ms: float
     write_p50_ms: float
+    #: shared executions serving the subscribers (rapport_subscription_executions)
+    executions: float
+    #: CPU seconds per wall second during the writes: the API process, this bench process
+    api_cpu: float
+    bench_cpu: float
+    #: the machine's 1-minute load average at the end (other work on it included)
+    load_1m: float
 
 
 async def _token(uri: str) -> str:
@@ -73,7 +82,23 @@ async def _token(uri: str) -> str:
         await graph.close()
 
 
-async def _run(url: str, token: str, subscribers: int, rate: float, seconds: float) -> Result:
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _executions(http: httpx.AsyncClient) -> float:
+    text = (await http.get("/metrics")).text
+    for line in text.splitlines():
+        if line.startswith("rapport_subscription_executions "):
+            return float(line.split()[1])
+    return 0.0
+
+
+async def _run(
+    url: str, api_pid: int, token: str, subscribers: int, rate: float, seconds: float
+) -> Result:
     ws_url = url.replace("http://", "ws://") + "/graphql"
     latencies: list[float] = []
     written: set[str] = set()
@@ -108,7 +133,7 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
                     except TimeoutError:
                         continue
                     received = time.time()
-                    message = json.loads(raw)
+                    message = orjson.loads(raw)
                     data = (message.get("payload") or {}).get("data") or {}
                     if message.get("type") != "next" or not data.get("changes"):
                         problems.append(str(raw)[:300])
@@ -127,6 +152,8 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
     errors = 0
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        executions = await _executions(http)
+        api_cpu, bench_cpu, wall = _cpu_seconds(api_pid), time.process_time(), time.monotonic()
 
         async def write(n: int) -> None:
             nonlocal errors
@@ -159,6 +186,9 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
             n += 1
             await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
         await asyncio.gather(*pending)
+        wall = time.monotonic() - wall
+        api_cpu = (_cpu_seconds(api_pid) - api_cpu) / wall
+        bench_cpu = (time.process_time() - bench_cpu) / wall
     expected = len(written) * subscribers
     deadline = time.monotonic() + 30
     # the last deliveries: a condition polled with a deadline
@@ -182,6 +212,10 @@ async def _run(url: str, token: str, subscribers: int, rate: float, seconds: flo
         p99_ms=nearest_rank(latencies, 0.99),
         max_ms=round(max(latencies, default=0.0), 1),
         write_p50_ms=nearest_rank(write_ms, 0.50),
+        executions=executions,
+        api_cpu=round(api_cpu, 2),
+        bench_cpu=round(bench_cpu, 2),
+        load_1m=round(os.getloadavg()[0], 1),
     )
 
 
@@ -199,7 +233,9 @@ def main() -> None:
         api = start_api(neo4j, env)
         try:
             for count in args.subscribers:
-                result = asyncio.run(_run(api.url, token, count, args.rate, args.seconds))
+                result = asyncio.run(
+                    _run(api.url, api.process.pid, token, count, args.rate, args.seconds)
+                )
                 print(result, flush=True)
                 results.append(result)
         finally:

@@ -175,6 +175,17 @@ def _unreachable(exc: Exception) -> bool:
     return isinstance(exc, TransientError) and "DatabaseUnavailable" in code
 
 
+def write_refused(exc: BaseException) -> bool:
+    """Whether Neo4j refused a write because the database is read-only or the credentials
+    may not write (as opposed to a write that failed)."""
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, Neo4jError) and (
+        "ReadOnly" in code
+        or code == "Neo.ClientError.Statement.AccessMode"  # a write in a read-only session
+        or code.startswith("Neo.ClientError.Security.Forbidden")
+    )
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, Neo4jError | DriverError):
         return exc.is_retryable()

@@ -140,7 +140,7 @@ class Member:
         #: it gets the changes numbered above this; None: not listening yet
         self.start: int | None = None
         self.prefix = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-        self.frames: deque[str] = deque()
+        self.frames: deque[tuple[int, str]] = deque()  # (batch, payload)
         self.wake = asyncio.Event()
         #: ("complete", None), ("error", formatted errors) or ("drop", reason)
         self.end: tuple[str, Any] | None = None
@@ -151,18 +151,21 @@ class Member:
         for listener in feed.FEED_LISTENERS.opened:
             listener()
 
-    def offer(self, seq: int | None, payload: str) -> None:
+    def offer(self, seq: int | None, batch: int, payload: str) -> None:
         if self.end is not None or self.start is None:
             return
         if seq is not None and seq <= self.start:
             return
-        if self.frames and len(self.frames) + 1 > self.max_pending:
+        # As resolvers.changes.Subscriber: one that is idle, or still on this batch, takes it
+        # (a batch is at most POLL_BATCH); one with older changes waiting must stay in bounds.
+        waiting = self.frames and self.frames[0][0] != batch
+        if waiting and len(self.frames) + 1 > self.max_pending:
             self.drop(
                 f"Too slow: more than {self.max_pending} changes were waiting. Resume with "
                 "`after:` the last cursor you received."
             )
             return
-        self.frames.append(payload)
+        self.frames.append((batch, payload))
         self.wake.set()
 
     def finish(self, kind: str, payload: Any = None) -> None:
@@ -182,7 +185,7 @@ class Member:
         send = self.handler.send_text
         while True:
             while self.frames and (self.end is None or self.end[0] != "drop"):
-                await send(self.prefix + self.frames.popleft() + "}")
+                await send(self.prefix + self.frames.popleft()[1] + "}")
                 for listener in feed.FEED_LISTENERS.delivered:
                     listener(1)
             if self.end is not None:
@@ -247,9 +250,9 @@ class Execution:
             self.registry.forget(self)
             metrics.SUBSCRIPTION_EXECUTIONS.dec()
 
-    def _broadcast(self, seq: int | None, payload: str) -> None:
+    def _broadcast(self, seq: int | None, batch: int, payload: str) -> None:
         for member in list(self.members):
-            member.offer(seq, payload)
+            member.offer(seq, batch, payload)
 
     def _finish(self, kind: str, payload: Any = None) -> None:
         self._close()
@@ -303,7 +306,8 @@ class Execution:
                     payload["extensions"] = result.extensions
                 text = encode(payload)
                 seq, shared.seq = shared.seq, None
-                self._broadcast(seq, text if isinstance(text, str) else text.decode())
+                text = text if isinstance(text, str) else text.decode()
+                self._broadcast(seq, shared.batch, text)
                 # let the members send before the next event: a member's queue grows only
                 # while its own client does not take what is sent
                 await asyncio.sleep(0)

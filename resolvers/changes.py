@@ -34,7 +34,7 @@ from core import global_id
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import changes as cypher
-from graphdb.driver import Graph, run_in
+from graphdb.driver import Graph, run_in, write_refused
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter
@@ -219,6 +219,8 @@ class Window:
     cursor_at: dt.datetime | None
     start: int
     rows: list[ChangeRow]  # gap-free, from start + 1
+    #: committed events are waiting for a number (they follow `head` once numbered)
+    pending: bool = False
 
 
 def _gap_free(start: int, events: list[Any], now: dt.datetime, epoch: str) -> list[ChangeRow]:
@@ -236,11 +238,13 @@ def _gap_free(start: int, events: list[Any], now: dt.datetime, epoch: str) -> li
     return rows
 
 
-async def number_pending(graph: Graph) -> int:
-    """Number the committed events that have no number yet (graphdb/changes.py); how many."""
-    found = await graph.read(cypher.PENDING)
-    if not found or not found[0]["pending"]:
-        return 0
+async def number_pending(graph: Graph, *, known: bool = False) -> int:
+    """Number the committed events that have no number yet (graphdb/changes.py); how many.
+    `known`: the caller has just seen that some are pending (no read to find out)."""
+    if not known:
+        found = await graph.read(cypher.PENDING)
+        if not found or not found[0]["pending"]:
+            return 0
 
     async def work(tx: Any) -> int:
         await run_in(tx, cypher.LOCK, {})
@@ -262,6 +266,7 @@ async def read_window(graph: Graph, after: int | None, limit: int, retention_s: 
         cursor_at=_native(row["cursorAt"]) if row["cursorAt"] is not None else None,
         start=start,
         rows=_gap_free(start, list(row["events"]), _native(row["now"]), epoch),
+        pending=bool(row.get("pending")),
     )
 
 
@@ -458,8 +463,9 @@ async def page(
         )
     epoch, seq = decode_cursor(after) if after is not None else (None, None)
     limit = first if filters.none else max(first, SCAN)
-    await number_pending(graph)
     window = await read_window(graph, seq, limit, config.retention_s)
+    if window.pending and await _numbered(graph):
+        window = await read_window(graph, seq, limit, config.retention_s)
     if epoch is not None:
         check_cursor(window, epoch, config.retention_s)
     matched: list[ChangeRow] = []
@@ -478,6 +484,18 @@ async def page(
         has_previous=after is not None,
         end_cursor=end_cursor,
     )
+
+
+async def _numbered(graph: Graph) -> bool:
+    """Number what is pending, unless the database or the credentials are read-only: then the
+    page is served from what is numbered already (docs/subscriptions.md, "Read-only")."""
+    try:
+        return await number_pending(graph, known=True) > 0
+    except Exception as exc:
+        if not write_refused(exc):
+            raise
+        log.info("changes: cannot number pending events (writes refused); serving the rest")
+        return False
 
 
 # --- Subscription.changes: one poller per process, bounded queues ---------------------------

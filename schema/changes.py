@@ -311,6 +311,8 @@ async def changes_subscription(
     )
     async with aclosing(events):
         async for batch in events:
+            if shared is not None:
+                shared.batch += 1
             for delivered in batch:
                 if shared is not None:
                     shared.seq = delivered.row.seq

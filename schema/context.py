@@ -69,6 +69,8 @@ class SharedRun:
     #: called once the execution is registered with the process's poller
     opened: Callable[[], None]
     seq: int | None = None
+    #: which batch of the poller's the event came in (counted by the resolver)
+    batch: int = 0
 
 
 @dataclass
