@@ -242,6 +242,8 @@ class Graph:
         self.database = database
         self.budgets = budgets
         self.outage = _Outage(uri)
+        #: how `connect` made the driver (None: a driver made elsewhere), for `dedicated`
+        self._connect: dict[str, Any] | None = None
 
     @property
     def tx_timeout_s(self) -> float:
@@ -264,17 +266,28 @@ class Graph:
         Development turns it on so they are seen early. Unknown labels and properties
         (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
         budgets = budgets or Budgets(tx_timeout_s=tx_timeout_s)
-        driver = AsyncGraphDatabase.driver(
-            uri,
-            auth=(user, password),
-            max_connection_pool_size=50,
-            connection_timeout=budgets.connect_s,
-            connection_acquisition_timeout=budgets.acquire_s,
-            max_transaction_retry_time=budgets.retry_s,
-            notifications_min_severity="WARNING" if notifications else "OFF",
-            notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
-        )
-        return cls(driver, database, budgets, uri)
+        options: dict[str, Any] = {
+            "auth": (user, password),
+            "max_connection_pool_size": 50,
+            "connection_timeout": budgets.connect_s,
+            "connection_acquisition_timeout": budgets.acquire_s,
+            "max_transaction_retry_time": budgets.retry_s,
+            "notifications_min_severity": "WARNING" if notifications else "OFF",
+            "notifications_disabled_classifications": ["UNRECOGNIZED"] if notifications else None,
+        }
+        graph = cls(AsyncGraphDatabase.driver(uri, **options), database, budgets, uri)
+        graph._connect = {"uri": uri, **options}
+        return graph
+
+    def dedicated(self, pool_size: int) -> Graph:
+        """The same database through a driver of its own with `pool_size` connections: work
+        that must not queue behind this graph's pool (the change feed's poller). A graph not
+        made by `connect` returns itself. The caller closes what it gets (when not self)."""
+        if self._connect is None:
+            return self
+        options = {**self._connect, "max_connection_pool_size": pool_size}
+        uri = options.pop("uri")
+        return Graph(AsyncGraphDatabase.driver(uri, **options), self.database, self.budgets, uri)
 
     async def close(self) -> None:
         await self.driver.close()

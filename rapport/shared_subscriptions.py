@@ -152,9 +152,10 @@ class Member:
             listener()
 
     def offer(self, seq: int | None, batch: int, payload: str) -> None:
-        if self.end is not None or self.start is None:
+        """`seq` None: not an event (errors): every member gets it."""
+        if self.end is not None:
             return
-        if seq is not None and seq <= self.start:
+        if seq is not None and (self.start is None or seq <= self.start):
             return
         # As resolvers.changes.Subscriber: one that is idle, or still on this batch, takes it
         # (a batch is at most POLL_BATCH); one with older changes waiting must stay in bounds.

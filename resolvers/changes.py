@@ -65,6 +65,9 @@ SCAN = 1000
 POLL_BATCH = 500
 #: events one numbering pass numbers
 NUMBER_BATCH = 5000
+#: connections of the poller's own driver (polls, and the entity reads of live batches), so
+#: that delivering what is committed never queues behind the API's backlog of writes
+FEED_POOL = 4
 
 _SIG = cursors.signature("ChangeEvent", [("seq", False)])
 _KINDS = [(Kind.STRING, False), (Kind.INT, False)]
@@ -552,6 +555,8 @@ class ChangeHub:
 
     def __init__(self, graph: Graph, config: FeedConfig) -> None:
         self.graph, self.config = graph, config
+        #: what the poller reads with while it runs: `graph.dedicated(FEED_POOL)`
+        self.feed = graph
         self.subscribers: set[Subscriber] = set()
         self.head = 0
         self.epoch: str | None = None
@@ -567,7 +572,8 @@ class ChangeHub:
                 await number_pending(self.graph)
                 rows = await self.graph.read(cypher.HEAD)
                 self.head, self.epoch = int(rows[0]["head"]), rows[0]["epoch"]
-                self._task = asyncio.get_running_loop().create_task(self._run())
+                self.feed = self.graph.dedicated(FEED_POOL)
+                self._task = asyncio.get_running_loop().create_task(self._run(self.feed))
             self.subscribers.add(subscriber)
             return self.head
 
@@ -577,14 +583,19 @@ class ChangeHub:
             self._task.cancel()
             self._task = None
 
-    async def _run(self) -> None:
+    async def _run(self, feed: Graph) -> None:
+        try:
+            await self._poll(feed)
+        finally:
+            if feed is not self.graph:
+                await feed.close()
+
+    async def _poll(self, feed: Graph) -> None:
         while True:
             full = False
             try:
-                await number_pending(self.graph)
-                window = await read_window(
-                    self.graph, self.head, POLL_BATCH, self.config.retention_s
-                )
+                await number_pending(feed)
+                window = await read_window(feed, self.head, POLL_BATCH, self.config.retention_s)
                 self.polls += 1
                 if window.epoch != self.epoch:
                     if self.epoch is not None or window.head < self.head:
@@ -698,7 +709,7 @@ async def stream(
             last = rows[-1].seq
             mine = [r for r in rows if filters.match(r)]
             if mine:
-                found = await _read_shared(graph, reader, batch, mine)
+                found = await _read_shared(hub.feed, reader, batch, mine)
                 yield _delivered(_deliver(mine, found), listeners)
     finally:
         hub.leave(subscriber)

@@ -652,6 +652,20 @@ async def test_subscribers_of_one_document_are_masked_by_their_own_role(
     assert [e["entityId"] for e in got["analyst-1"]] == [own, other]
 
 
+async def test_a_bad_argument_of_a_shared_live_subscription_is_a_clear_error(
+    live_server_url: str,
+) -> None:
+    async with (
+        subscribe(live_server_url, entityId="nope") as one,
+        subscribe(live_server_url, entityId="nope") as two,
+    ):
+        messages = [await one.message(), await two.message()]
+    for message in messages:
+        payload = message["payload"]
+        errors = payload if message["type"] == "error" else payload["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["INVALID_ID"], message
+
+
 class StalledSubscriber:
     """A graphql-transport-ws client on a raw socket that reads nothing until `drain`: a
     client library would keep reading into its own memory, hiding the slowness."""

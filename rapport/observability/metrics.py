@@ -103,8 +103,8 @@ SUBSCRIPTIONS_OPEN = Gauge(
 )
 SUBSCRIPTION_EXECUTIONS = Gauge(
     "rapport_subscription_executions",
-    "Executions serving the open subscriptions: identical live `changes` subscriptions (same "
-    "document, variables and masking) share one.",
+    "Shared executions of live `changes` subscriptions: identical ones (same document, "
+    "variables and masking) share one.",
     multiprocess_mode="livesum",
 )
 EVENTS_DELIVERED = Counter(
