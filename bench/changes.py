@@ -33,7 +33,7 @@ import httpx
 import orjson
 import websockets
 
-from bench.harness import PASSWORD, bench_neo4j, nearest_rank, start_api
+from bench.harness import PASSWORD, bench_neo4j, cpu_seconds, nearest_rank, start_api
 from graphdb.driver import Graph
 from graphdb.local.server import stop
 from graphdb.migrations import migrate
@@ -95,9 +95,7 @@ async def _token(uri: str) -> str:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(pid) or 0.0
 
 
 def _pid_of(marker: str) -> int | None:
