@@ -103,7 +103,7 @@ def _recommendations(
     approximate: Annotated[
         bool,
         strawberry.argument(
-            description="Score over a sample of at most 40 co-buyers per product of this "
+            description="Score over a sample of at most 150 co-buyers per product of this "
             "customer instead of all of them: the cost stops growing with the number of "
             "customers, and the scores and order may differ from the exact ones (docs/"
             "intelligence.md states the measured precision). Default false: exact."
