@@ -184,7 +184,8 @@ class Settings(BaseSettings):
     fast_path: bool = Field(
         default=True,
         alias="RAPPORT_FAST_PATH",
-        description="Complete compiled read results without per-field GraphQL execution.",
+        description="Build compiled read results without per-field GraphQL execution, from the "
+        "values as the driver decoded them.",
     )
     rate_limit_per_s: float = Field(
         default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."

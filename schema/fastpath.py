@@ -18,7 +18,8 @@ a null where the schema says non-null, a leaf the coercion refuses, a runtime ty
 fit — abandons it, and graphql-core completes the same value the usual way. The walk has no side
 effects, so that second completion gives exactly today's data and errors (with their paths,
 codes and masking). Parse, validation, cost limits, extensions and root resolvers are untouched.
-`RAPPORT_FAST_PATH=false` turns the walk off.
+`RAPPORT_FAST_PATH=false` turns the walk off, and with it the compiled reads' use of the rows as
+the driver decoded them (`Graph.read(as_decoded=True)`, which skips `Record.data()`'s walk).
 """
 
 from __future__ import annotations
