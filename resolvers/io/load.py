@@ -30,7 +30,6 @@ from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
 from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
-from graphdb.writes import locks
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
 from resolvers.io.links import check_links, write_links
@@ -45,6 +44,7 @@ from resolvers.writes._tx import Checks
 from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
 from resolvers.writes.orders import price_lines
 from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
+from resolvers.writes.referrals import lock_trees
 
 Tx = AsyncManagedTransaction
 
@@ -538,7 +538,10 @@ _UPDATE_REFERRAL = (
 
 async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
-    await run_in(tx, locks.ACQUIRE, {"name": locks.REFERRALS})
+    customers = [item.record["referred"] for item in items] + [
+        item.record["referrer"] for item in items if item.record["referrerType"] == "Customer"
+    ]
+    await lock_trees(tx, customers, key="externalId")
     for item in items:
         rec, row = item.record, item.rows[0]
         field_ = "referrerExternalId" if rec["referrerType"] == "Customer" else "referrerEmail"

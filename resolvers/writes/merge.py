@@ -33,6 +33,7 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
+from resolvers.writes.referrals import lock_trees
 
 MergeInput = Input
 
@@ -153,8 +154,12 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
     merged_gid = global_id.encode(m.type_name, m.merge.raw_id)
 
     async def work(tx: Tx) -> Any:
-        # the graph-wide rule this merge could break is checked behind its application lock
-        await acquire(tx, locks.REFERRALS if m.type_name == "Customer" else locks.REPORTING)
+        # the graph-wide rule this merge could break (no loops) is checked behind locks: the
+        # roots of both customers' referral trees, or the reporting lines' application lock
+        if m.type_name == "Customer":
+            await lock_trees(tx, [m.keep.raw_id, m.merge.raw_id])
+        else:
+            await acquire(tx, locks.REPORTING)
         await _lock_and_check(tx, m)
         if m.type_name == "Customer":
             await _move_customer(tx, m)
