@@ -170,9 +170,10 @@ def _markdown(result: dict[str, Any]) -> str:
     lines += [
         "",
         "Before, a profile of the company query (cProfile, the API process) put most of its CPU in "
-        "graphql-core and Strawberry completing each of the ~2,500 fields (a resolver call, an "
+        "graphql-core and Strawberry executing each of its ~3,300 fields (a resolver call, an "
         "`Info`, argument handling, completion) and in the driver's `Record.data()` walking "
-        "every decoded value again; after, neither appears, and what is left is Bolt decoding "
+        "every decoded value again (40 requests under cProfile: 39.7 s in field execution, 6.6 s "
+        "in `Record.data()`); after, neither appears, and what is left is Bolt decoding "
         "(neo4j-rust-ext is installed and used), temporal values, cursors, HTTP and JSON. "
         "Latencies depend on what else the machine runs; CPU per request is the steadier figure.",
     ]
