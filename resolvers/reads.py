@@ -24,7 +24,9 @@ async def run(call: Call, compile_: Callable[[], Compiled]) -> Any:
     graph = call.graph
     for attempt in range(2):
         compiled = compile_()
-        rows = await graph.read(compiled.cypher, compiled.params)
+        rows = await graph.read(
+            compiled.cypher, compiled.params, as_decoded=call.settings.fast_path
+        )
         try:
             return compiled.shape(rows)
         except StaleSegments:

@@ -14,6 +14,7 @@ import pytest
 
 from core import global_id
 from graphdb.driver import Graph
+from resolvers.compiler.intelligence import APPROXIMATE_CO_BUYERS
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import rid
 
@@ -262,7 +263,7 @@ ME = "00000000-0000-4000-8000-0000000000aa"
 async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    # one customer bought TEA; 60 others bought TEA and CUPS: CUPS has 60 co-buyers
+    # one customer bought TEA; 200 others bought TEA and CUPS: CUPS has 200 co-buyers
     await graph.write(
         "CREATE (tea:Product {id: randomUUID(), sku: 'TEA', name: 'Tea', price: 10000, "
         "currency: 'EUR', active: true}), "
@@ -270,7 +271,7 @@ async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
         "currency: 'EUR', active: true}), "
         "(me:Customer {id: $me, externalId: 'ME', name: 'Me', kind: 'INDIVIDUAL'})"
         "-[:PLACED]->(:Order {id: randomUUID(), placedAt: datetime()})-[:CONTAINS]->(tea) "
-        "WITH tea, cups UNWIND range(1, 60) AS i "
+        "WITH tea, cups UNWIND range(1, 200) AS i "
         "CREATE (o:Customer {id: randomUUID(), externalId: 'O' + i, name: 'O' + i, "
         "kind: 'INDIVIDUAL'})-[:PLACED]->(x:Order {id: randomUUID(), placedAt: datetime()}), "
         "(x)-[:CONTAINS]->(tea), (x)-[:CONTAINS]->(cups)",
@@ -280,8 +281,8 @@ async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
         exact: recommendations { score product { sku } }
         approximate: recommendations(approximate: true) { score product { sku } } } } }"""
     node = (await data(client, query, {"id": global_id.encode("Customer", ME)}))["node"]
-    assert node["exact"] == [{"score": 60, "product": {"sku": "CUPS"}}]
-    assert node["approximate"] == [{"score": 40, "product": {"sku": "CUPS"}}]
+    assert node["exact"] == [{"score": 200, "product": {"sku": "CUPS"}}]
+    assert node["approximate"] == [{"score": APPROXIMATE_CO_BUYERS, "product": {"sku": "CUPS"}}]
 
 
 async def test_a_customer_without_orders_gets_best_sellers_of_its_kind(

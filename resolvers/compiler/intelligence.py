@@ -31,7 +31,7 @@ BEST_SELLER_WINDOW = 2000
 #: `recommendations(approximate: true)` reads at most this many co-buyers per product of the
 #: customer (whichever the database reaches first), so its cost stops growing with the number
 #: of customers who bought a popular product (bench/recommendations.py measures its precision)
-APPROXIMATE_CO_BUYERS = 40
+APPROXIMATE_CO_BUYERS = 150
 
 
 def _entries(fields: list[tuple[str, str]]) -> str:

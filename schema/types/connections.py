@@ -14,7 +14,7 @@ import strawberry
 
 from core.model import Kind, Prop
 from schema.scalars import Date, DateTime, Decimal
-from schema.types.base import PageInfo, Row, value
+from schema.types.base import ROW_KEY, PageInfo, Row, row_reader, value
 from schema.types.filters import FILTERS, ORDERS, TIE_BREAK
 from schema.types.wording import plural, words
 
@@ -84,6 +84,7 @@ def make_connection(
 
 
 def _without_current(fn: Any) -> Any:
+    @row_reader(ROW_KEY)
     def filtered(  # type: ignore[no-untyped-def]
         root,
         info,
@@ -99,6 +100,7 @@ def _without_current(fn: Any) -> Any:
     return filtered
 
 
+@row_reader(ROW_KEY)
 def _lookup(root: Row, info: Any) -> Any:
     return root.get(str(info.path.key))
 
@@ -113,6 +115,7 @@ def connection_field(
 ) -> Any:
     """A paginated relationship field with Relay arguments, filter and orderBy."""
 
+    @row_reader(ROW_KEY)
     def resolver(
         root: Row,
         info: strawberry.Info,
@@ -136,6 +139,7 @@ def connection_field(
     annotations = dict(resolver.__annotations__)
     if filterable:
 
+        @row_reader(ROW_KEY)
         def filtered(  # type: ignore[no-untyped-def]
             root,
             info,

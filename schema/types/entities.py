@@ -21,7 +21,7 @@ from core.model import (
 from resolvers.compiler.visibility import Visibility
 from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
-from schema.types.base import Node, Row, RowType, value
+from schema.types.base import ROW_KEY, Node, Row, RowType, row_reader, value
 from schema.types.connections import connection_field, make_connection
 from schema.types.filters import ENUMS, describe_fields, model_enum
 
@@ -75,6 +75,7 @@ def _read(root: Row, info: strawberry.Info) -> Any:
     return root.get(str(info.path.key))
 
 
+@row_reader(ROW_KEY)
 def _key_decision_makers(
     root: Row,
     info: strawberry.Info,
@@ -83,6 +84,7 @@ def _key_decision_makers(
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _referrals(
     root: Row,
     info: strawberry.Info,
@@ -96,6 +98,7 @@ def _referrals(
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _recommendations(
     root: Row,
     info: strawberry.Info,
@@ -103,7 +106,7 @@ def _recommendations(
     approximate: Annotated[
         bool,
         strawberry.argument(
-            description="Score over a sample of at most 40 co-buyers per product of this "
+            description="Score over a sample of at most 150 co-buyers per product of this "
             "customer instead of all of them: the cost stops growing with the number of "
             "customers, and the scores and order may differ from the exact ones (docs/"
             "intelligence.md states the measured precision). Default false: exact."
@@ -113,6 +116,7 @@ def _recommendations(
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _churn_risk(
     root: Row,
     info: strawberry.Info,

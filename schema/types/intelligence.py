@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from schema.scalars import DateTime, Decimal
-from schema.types.base import Node, Row, value
+from schema.types.base import ROW_KEY_OR_EMPTY, Node, Row, row_reader, value
 from schema.types.entities import (
     Company,
     Contact,
@@ -131,6 +131,7 @@ class TopReferrer:
     revenue: Decimal = value("Sum of totalSpent of those customers.")
 
 
+@row_reader(ROW_KEY_OR_EMPTY)
 def _set_members(
     root: Row,
     info: strawberry.Info,
