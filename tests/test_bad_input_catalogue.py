@@ -197,6 +197,26 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
             f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(after: "{_forged_referrals_cursor()}") {{ edges {{ cursor }} }} }} }} }}',
         ),
         (
+            "auditLog: negative first",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: -1) {{ totalCount }} }}',
+        ),
+        (
+            "auditLog: first beyond the page limit",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: 501) {{ edges {{ cursor }} }} }}',
+        ),
+        (
+            "auditLog: garbage cursor",
+            f'{{ auditLog(entityId: "{CUSTOMER}", after: "{INJECTIONS[2]}") {{ edges {{ cursor }} }} }}',
+        ),
+        (
+            "auditLog: first and last",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: 1, last: 1) {{ totalCount }} }}',
+        ),
+        (
+            "auditLog: entityId injection",
+            f'{{ auditLog(entityId: "{INJECTIONS[1]}") {{ totalCount }} }}',
+        ),
+        (
             "revenueConcentration customers: garbage cursor",
             '{ revenueConcentration { customers(after: "x") { totalCount } } }',
         ),
