@@ -5,34 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Optional
 
-import orjson
 import strawberry
 
-from core import global_id
 from resolvers import audit, gdpr
 from resolvers.writes import gdpr as erasure
 from schema.context import Info, call
 from schema.payloads.common import errors
 from schema.scalars import JSON, DateTime
-from schema.types.base import Node, Row, RowType, value
+from schema.types.base import Node, RowType, value
 from schema.types.connections import make_connection
 from schema.types.errors import UserError, user_errors
 
 # --- the audit trail ----------------------------------------------------------------------------
-
-
-def _actor_id(root: Row, info: strawberry.Info) -> strawberry.ID | None:
-    raw = root.get(str(info.path.key))
-    return strawberry.ID(global_id.encode("User", raw)) if raw else None
-
-
-def _entity_id(root: Row, info: strawberry.Info) -> strawberry.ID:
-    type_name, raw = root[str(info.path.key)]
-    return strawberry.ID(global_id.encode(type_name, raw))
-
-
-def _changes(root: Row, info: strawberry.Info) -> JSON:
-    return JSON(orjson.loads(root.get(str(info.path.key)) or "{}"))
 
 
 @strawberry.type(
@@ -43,23 +27,17 @@ def _changes(root: Row, info: strawberry.Info) -> JSON:
 )
 class AuditEvent(RowType, Node):
     at: DateTime = value("When the change was committed.")
-    actor_id: strawberry.ID | None = strawberry.field(
-        resolver=_actor_id, description="Global id of the User who made the change."
-    )
+    actor_id: strawberry.ID | None = value("Global id of the User who made the change.")
     actor_email: str | None = value("E-mail of that user when the change was made.")
     action: str = value("The mutation that made the change, e.g. updateCustomer.")
     entity_type: str = value(
         "Type of the record changed, e.g. Customer (the record may since be gone)."
     )
-    entity_id: strawberry.ID = strawberry.field(
-        resolver=_entity_id, description="Global id of the record changed."
-    )
-    changes: JSON = strawberry.field(
-        resolver=_changes,
-        description="The fields that changed, as {field: {before, after}}: a creation has only "
-        "`after`, a deletion only `before`. Related records appear as fields too, e.g. "
-        "`accountManager`, `tags`, `employment[<company id>]`, `consent[<consent id>]`, "
-        "with global ids as values.",
+    entity_id: strawberry.ID = value("Global id of the record changed.")
+    changes: JSON = value(
+        "The fields that changed, as {field: {before, after}}: a creation has only `after`, a "
+        "deletion only `before`. Related records appear as fields too, e.g. `accountManager`, "
+        "`tags`, `employment[<company id>]`, `consent[<consent id>]`, with global ids as values."
     )
 
 

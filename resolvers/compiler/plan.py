@@ -7,6 +7,7 @@ builds the tree from the GraphQL selection; nothing here looks at GraphQL again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,20 @@ class Scalar(Item):
 
     def emit(self, var: str, em: Emitter) -> str:
         return self.expr.format(n=var)
+
+
+@dataclass
+class Converted(Scalar):
+    """A scalar whose stored form is not what clients see (a raw uuid that is shown as a
+    global id, JSON kept as text): converted once while the result is shaped, so the row holds
+    the final value like every other field."""
+
+    convert: Callable[[Any], Any] = field(default=lambda v: v)
+
+    needs_post: bool = True
+
+    def post(self, value: Any) -> Any:
+        return None if value is None else self.convert(value)
 
 
 @dataclass

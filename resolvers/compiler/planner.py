@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
+from core import global_id
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
 from resolvers.compiler import cursor as cursors
@@ -26,6 +29,7 @@ from resolvers.compiler.ordering import sort_keys
 from resolvers.compiler.plan import (
     Address,
     Connection,
+    Converted,
     EdgeShape,
     Item,
     OrderLines,
@@ -51,6 +55,14 @@ _ADDRESS = {
     "city": "city",
     "region": "region",
     "country": "country",
+}
+
+#: Stored values clients see converted (core/model.py AUDIT_EVENT): the actor's raw uuid as a
+#: User global id, [entityType, uuid] as the record's global id, the changes' JSON text parsed.
+_CONVERTED: dict[tuple[str, str], Callable[[Any], Any]] = {
+    ("AuditEvent", "actorId"): lambda raw: global_id.encode("User", raw),
+    ("AuditEvent", "entityId"): lambda pair: global_id.encode(pair[0], pair[1]),
+    ("AuditEvent", "changes"): orjson.loads,
 }
 
 #: Connections whose GraphQL field carries relationship properties on its edges.
@@ -144,6 +156,8 @@ class Planner:
         if name in entity.props:
             prop = entity.props[name]
             expr = prop.expr or "{n}." + name
+            if (entity.name, name) in _CONVERTED:
+                return Converted(f.key, expr, _CONVERTED[(entity.name, name)])
             return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
         if entity.name == "Order" and name == "lines":
             product = next((c for c in f.children if c.name == "product"), None)
