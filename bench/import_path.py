@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.harness import PASSWORD, bench_neo4j
+from bench.harness import PASSWORD, bench_neo4j, cpu_seconds
 from graphdb.driver import Graph
 from graphdb.local.server import status, stop
 from graphdb.migrations import migrate
@@ -110,15 +110,6 @@ PHASES = (
 )
 
 
-def _cpu_seconds(pid: int | None) -> float | None:
-    """CPU time (user + system) a process has used so far; None where /proc is unavailable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _per_row_us(before: float | None, after: float | None, rows: int) -> int | None:
     return None if before is None or after is None else round((after - before) / rows * 1e6)
 
@@ -137,7 +128,7 @@ async def _run(uri: str, path: Path, batch_size: int, neo4j_pid: int | None) -> 
             if label == "first_import_warm":
                 await wipe_graph(graph)
             load = os.getloadavg()[0]
-            started, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_seconds(neo4j_pid)
+            started, cpu, db_cpu = time.perf_counter(), time.process_time(), cpu_seconds(neo4j_pid)
             result = await import_rows(
                 None if dry else graph,
                 "customers",
@@ -160,7 +151,7 @@ async def _run(uri: str, path: Path, batch_size: int, neo4j_pid: int | None) -> 
                 # CPU per row: what the phase costs whatever else the machine is running
                 "python_cpu_us_per_row": python_us,
                 "neo4j_cpu_us_per_row": (
-                    None if dry else _per_row_us(db_cpu, _cpu_seconds(neo4j_pid), result.rows)
+                    None if dry else _per_row_us(db_cpu, cpu_seconds(neo4j_pid), result.rows)
                 ),
                 "load_average_at_start": round(load, 2),
             }

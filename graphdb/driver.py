@@ -13,6 +13,7 @@ import contextvars
 import logging
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -424,11 +425,24 @@ class Graph:
         return ok
 
 
+#: statements `run_in` has run so far in each open transaction
+_TX_STATEMENTS: weakref.WeakKeyDictionary[AsyncManagedTransaction, int] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def statements_run(tx: AsyncManagedTransaction) -> int:
+    """How many statements `run_in` has run in this transaction so far: a reading taken at
+    count k is still what the transaction sees while the count is k (nothing ran since)."""
+    return _TX_STATEMENTS.get(tx, 0)
+
+
 async def run_in(
     tx: AsyncManagedTransaction, cypher: str, params: Mapping[str, Any] | None = None
 ) -> list[Record]:
     """Run one statement inside an open transaction, recording it for the request."""
     started = time.perf_counter()
+    _TX_STATEMENTS[tx] = _TX_STATEMENTS.get(tx, 0) + 1
     with _statement_span(cypher):
         result = await tx.run(cypher, dict(params or {}))
         records = [record.data() async for record in result]

@@ -326,6 +326,54 @@ async def test_recommendations_match_co_purchase_counts(
             assert [b["sku"] for b in r["boughtWith"]] == sorted(with_it)
 
 
+async def test_approximate_recommendations_are_exact_when_no_product_has_many_co_buyers(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    customers, _, history = await write_orders(graph, 31)
+    query = """query($id: ID!, $approximate: Boolean!) { node(id: $id) { ... on Customer {
+        recommendations(first: 4, approximate: $approximate) {
+          score basis product { sku } boughtWith { sku } } } } }"""
+    for c in [c for c in customers if history.get(c)][:4]:
+        answers = [
+            (
+                await data(
+                    client, query, {"id": global_id.encode("Customer", c), "approximate": mode}
+                )
+            )["node"]["recommendations"]
+            for mode in (False, True)
+        ]
+        assert answers[0], "the random graph should give this customer recommendations"
+        assert answers[1] == answers[0]
+
+
+ME = "00000000-0000-4000-8000-0000000000aa"
+
+
+async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    # one customer bought TEA; 60 others bought TEA and CUPS: CUPS has 60 co-buyers
+    await graph.write(
+        "CREATE (tea:Product {id: randomUUID(), sku: 'TEA', name: 'Tea', price: 10000, "
+        "currency: 'EUR', active: true}), "
+        "(cups:Product {id: randomUUID(), sku: 'CUPS', name: 'Cups', price: 10000, "
+        "currency: 'EUR', active: true}), "
+        "(me:Customer {id: $me, externalId: 'ME', name: 'Me', kind: 'INDIVIDUAL'})"
+        "-[:PLACED]->(:Order {id: randomUUID(), placedAt: datetime()})-[:CONTAINS]->(tea) "
+        "WITH tea, cups UNWIND range(1, 60) AS i "
+        "CREATE (o:Customer {id: randomUUID(), externalId: 'O' + i, name: 'O' + i, "
+        "kind: 'INDIVIDUAL'})-[:PLACED]->(x:Order {id: randomUUID(), placedAt: datetime()}), "
+        "(x)-[:CONTAINS]->(tea), (x)-[:CONTAINS]->(cups)",
+        {"me": ME},
+    )
+    query = """query($id: ID!) { node(id: $id) { ... on Customer {
+        exact: recommendations { score product { sku } }
+        approximate: recommendations(approximate: true) { score product { sku } } } } }"""
+    node = (await data(client, query, {"id": global_id.encode("Customer", ME)}))["node"]
+    assert node["exact"] == [{"score": 60, "product": {"sku": "CUPS"}}]
+    assert node["approximate"] == [{"score": 40, "product": {"sku": "CUPS"}}]
+
+
 async def test_a_customer_without_orders_gets_best_sellers_of_its_kind(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:

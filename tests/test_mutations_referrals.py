@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
+from neo4j import AsyncManagedTransaction as Tx
 
 from graphdb.driver import Graph
+from resolvers.writes.referrals import lock_trees
 from tests._factories import new_contact, new_customer
-from tests._gql import MALFORMED_ID, codes, error_fields, missing_id, mutate, ok
+from tests._gql import MALFORMED_ID, codes, error_fields, missing_id, mutate, ok, raw
 from tests._graph_counts import unchanged
 
 
@@ -129,3 +132,66 @@ async def test_concurrent_referrals_that_would_form_cycles_leave_an_acyclic_grap
     assert all(r["referrers"] <= 1 for r in rows), rows
     stored = await graph.read("MATCH ()-[r:REFERRED]->() RETURN count(r) AS n")
     assert stored[0]["n"] == sum(1 for p in payloads if not p["errors"])
+
+
+#: How long the holder of a tree's roots waits at most for the other referral to finish.
+HOLD_S = 3.0
+
+
+async def _referral_while_a_tree_is_held(
+    client: httpx.AsyncClient, graph: Graph, held: list[str], referral: dict[str, str]
+) -> tuple[bool, dict[str, object]]:
+    """(whether `referral` had to wait, its payload) while another transaction holds the roots
+    of the referral trees of the customers `held` (raw ids), as every REFERRED writer does.
+
+    "Waited" is an order of events, not a stopwatch: the referral finished only after the
+    holder had stopped waiting for it.
+    """
+    locked, releasing, done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def holder(tx: Tx) -> None:
+        await lock_trees(tx, held)
+        locked.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), HOLD_S)
+        releasing.set()
+
+    async def other() -> tuple[bool, dict[str, object]]:
+        await locked.wait()
+        payload = await mutate(client, "recordReferral", referral)
+        waited = releasing.is_set()
+        done.set()
+        return waited, payload
+
+    _, result = await asyncio.gather(graph.write_tx(holder), other())
+    return result
+
+
+async def test_referrals_in_unrelated_trees_do_not_wait_for_each_other(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    a, b, c, d = [await new_customer(client, name) for name in ("A", "B", "C", "D")]
+    ok(await mutate(client, "recordReferral", {"referrerId": a, "referredId": b}))
+    waited, payload = await _referral_while_a_tree_is_held(
+        client, graph, [raw(b)], {"referrerId": c, "referredId": d}
+    )
+    assert not waited
+    assert ok(payload)
+
+
+async def test_a_referral_into_a_held_tree_waits_and_then_sees_its_commit(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    a, b, c = [await new_customer(client, name) for name in ("A", "B", "C")]
+    ok(await mutate(client, "recordReferral", {"referrerId": a, "referredId": b}))
+    # the held tree is A's (root A, through B); C referring A makes C its new root
+    waited, payload = await _referral_while_a_tree_is_held(
+        client, graph, [raw(b)], {"referrerId": c, "referredId": a}
+    )
+    assert waited
+    assert ok(payload)
+    rows = await graph.read(
+        "MATCH p = (:Customer {externalId: 'C'})-[:REFERRED*]->(:Customer {externalId: 'B'}) "
+        "RETURN length(p) AS hops"
+    )
+    assert rows == [{"hops": 2}]

@@ -71,6 +71,18 @@ def state(type_name: str, key: str = "id") -> str:
     )
 
 
+def with_state(type_name: str, payload: str) -> str:
+    """`payload` (a statement that returns one `row` or none) followed, in the same statement,
+    by the `state` of record `$value`: a mutation's payload read and its audit "after" read in
+    one round trip. The columns are `row`, `stateId`, `stateProps` and `stateRelated` (nulls
+    where either part found nothing)."""
+    return (
+        f"OPTIONAL CALL () {{ {payload} }} "
+        f"OPTIONAL CALL () {{ {state(type_name)} }} "
+        "RETURN row, id AS stateId, props AS stateProps, related AS stateRelated"
+    )
+
+
 def states(type_name: str, key: str) -> str:
     """`state` for every value of `$values` at once (bulk import): rows also carry `value`."""
     related = " + ".join(_RELATED.get(type_name, ())) or "[]"

@@ -21,24 +21,24 @@ PRODUCTS_BY_SKU = f"UNWIND $skus AS sku MATCH (p:Product {{sku: sku}}) RETURN {_
 #: makes concurrent MERGEs of one key queue, so exactly one of them creates it)
 MERGE_BY_KEY = "MERGE (o:Order {idempotencyKey: $key}) ON CREATE SET o += $props RETURN o.id AS id"
 
-#: an order without idempotency key
-CREATE = "CREATE (o:Order) SET o = $props RETURN o.id AS id"
-
-#: attach order `$id` to customer `$customerId` and add its `$lines`
-LINK = (
-    "MATCH (c:Customer {id: $customerId}), (o:Order {id: $id}) CREATE (c)-[:PLACED]->(o) "
-    "WITH o UNWIND $lines AS line MATCH (p:Product {id: line.productId}) "
-    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
-)
-
-#: count one more order of `$total` placed at `$placedAt` on the customer (locked beforehand)
-ADD_TO_AGGREGATES = (
-    "MATCH (c:Customer {id: $customerId}) "
+#: on customer `c` (locked beforehand) and order `o`: the PLACED edge, the order's `$lines`,
+#: and one more order of `$total` placed at `$placedAt` in the customer's stored aggregates
+_LINK_AND_COUNT = (
+    "CREATE (c)-[:PLACED]->(o) "
     "SET c.orderCount = coalesce(c.orderCount, 0) + 1, "
     "c.totalSpent = coalesce(c.totalSpent, 0) + $total, "
     "c.firstOrderAt = CASE WHEN c.firstOrderAt IS NULL OR $placedAt < c.firstOrderAt "
     "THEN $placedAt ELSE c.firstOrderAt END, "
     "c.lastOrderAt = CASE WHEN c.lastOrderAt IS NULL OR $placedAt > c.lastOrderAt "
-    "THEN $placedAt ELSE c.lastOrderAt END"
+    "THEN $placedAt ELSE c.lastOrderAt END "
+    "WITH o UNWIND $lines AS line MATCH (p:Product {id: line.productId}) "
+    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
+    "position: line.position}]->(p)"
 )
+
+#: an order without idempotency key, from `$props`, placed by customer `$customerId`, with
+#: its lines and the customer's aggregates: the whole write in one statement
+CREATE = "MATCH (c:Customer {id: $customerId}) CREATE (o:Order) SET o = $props " + _LINK_AND_COUNT
+
+#: the same for order `$id`, already MERGEd by its idempotency key
+LINK = "MATCH (c:Customer {id: $customerId}), (o:Order {id: $id}) " + _LINK_AND_COUNT

@@ -29,6 +29,11 @@ MIN_MEDIAN_GAP_DAYS = 1
 #: of the most recent orders.
 BEST_SELLER_WINDOW = 2000
 
+#: `recommendations(approximate: true)` reads at most this many co-buyers per product of the
+#: customer (whichever the database reaches first), so its cost stops growing with the number
+#: of customers who bought a popular product (bench/recommendations.py measures its precision)
+APPROXIMATE_CO_BUYERS = 40
+
 
 def _entries(fields: list[tuple[str, str]]) -> str:
     return ", ".join(f"{_key(k)}: {expr}" for k, expr in fields)
@@ -314,6 +319,8 @@ class Recommendations(Item):
     bought_with: Projection | None
     score_keys: list[str]
     basis_keys: list[str] = field(default_factory=list)
+    #: score over a bounded sample of co-buyers (APPROXIMATE_CO_BUYERS per product)
+    approximate: bool = False
 
     @property
     def needs_post(self) -> bool:  # type: ignore[override]
@@ -361,8 +368,7 @@ class Recommendations(Item):
             f"UNWIND {mine} AS {p} "
             # The co-buyers once each, however many of the customer's products they share, so
             # each one's purchases are read once: the work is one pass over their order lines.
-            f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
-            f"WHERE {other} <> {var} "
+            f"{self._co_buyers(var, p, other, em)}"
             f"WITH {mine}, collect(DISTINCT {other}) AS {others} UNWIND {others} AS {other} "
             f"MATCH ({other})-[:PLACED]->(:Order)-[:CONTAINS]->({x}:Product) "
             f"WITH {mine}, {other}, collect(DISTINCT {x}) AS {bought} UNWIND {bought} AS {cand} "
@@ -373,6 +379,21 @@ class Recommendations(Item):
             f"WITH {mine}, {cand}, {score} ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "
             f"{via_clause}"
             f"{returning(em, scope, '{' + _entries(fields) + '}')} }}"
+        )
+
+    def _co_buyers(self, var: str, p: str, other: str, em: Emitter) -> str:
+        """The customers other than `var` who bought product `p`: all of them, or in the
+        approximate mode the first APPROXIMATE_CO_BUYERS the database reaches (a LIMIT with no
+        ORDER BY stops reading there, so a best-selling product costs no more than any other)."""
+        if not self.approximate:
+            return (
+                f"MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
+                f"WHERE {other} <> {var} "
+            )
+        limit = em.params.add(APPROXIMATE_CO_BUYERS)
+        return (
+            f"CALL ({p}, {var}) {{ MATCH ({p})<-[:CONTAINS]-(:Order)<-[:PLACED]-({other}:Customer) "
+            f"WHERE {other} <> {var} RETURN DISTINCT {other} LIMIT {limit} }} "
         )
 
     def _best_sellers(self, var: str, em: Emitter) -> str:

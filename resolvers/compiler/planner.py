@@ -344,6 +344,7 @@ class Planner:
                 self.projection(ENTITIES["Product"], with_.children, path) if with_ else None,
                 [c.key for c in f.children if c.name == "score"],
                 [c.key for c in f.children if c.name == "basis"],
+                approximate=bool(f.args.get("approximate", False)),
             )
         if name == "churnRisk":
             return ChurnRisk(

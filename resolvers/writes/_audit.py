@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,7 @@ from neo4j import AsyncManagedTransaction
 from core import global_id
 from core.model import ENTITIES, Kind
 from core.money import format_money, from_storage
-from graphdb.driver import run_in
+from graphdb.driver import run_in, statements_run
 from graphdb.writes import audit as cypher
 
 Tx = AsyncManagedTransaction
@@ -71,6 +72,9 @@ class Subject:
     key: str = "id"
     #: GDPR erasure: the event keeps which fields existed, never their values
     erasure: bool = False
+    #: a record this very mutation creates under an id it just drew: there is no state before
+    #: it to lock or read (two statements saved per create)
+    new: bool = False
 
 
 @dataclass
@@ -148,16 +152,40 @@ def _present(value: dict[str, Any] | None) -> dict[str, Any]:
     return {k: plain(v) for k, v in (value or {}).items() if v is not None}
 
 
+#: per open transaction: (type, id) → the version read right after write-locking that record
+#: (None: it does not exist). The record stays locked until the transaction ends, so a later
+#: "lock, then read the version" of the same record in it can use this instead of two statements.
+_LOCKED: weakref.WeakKeyDictionary[Tx, dict[tuple[str, str], int | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+#: `locked_version` of a record this transaction has not locked through `capture`
+NOT_LOCKED = object()
+
+
+def locked_version(tx: Tx, type_name: str, raw_id: str) -> int | object | None:
+    """The version `capture(lock=True)` read for this record in this transaction, None when the
+    record did not exist, or NOT_LOCKED when `capture` did not lock it here."""
+    return _LOCKED.get(tx, {}).get((type_name, raw_id), NOT_LOCKED)
+
+
 async def capture(tx: Tx, subject: Subject, *, lock: bool = False) -> Captured:
     """The subject's audit state now (None when it does not exist).
 
     With `lock`, the record is write-locked first and read by the next statement, so the state
     is what committed writers left, and nobody changes it until this transaction ends.
     """
+    if subject.new and lock:
+        # the before-state of a record under a freshly drawn id: nothing, without asking
+        return Captured(subject.value, None)
     params = {"value": subject.value}
     if lock:
         await run_in(tx, cypher.lock(subject.type_name, subject.key), params)
     rows = await run_in(tx, cypher.state(subject.type_name, subject.key), params)
+    if lock and subject.key == "id":
+        _LOCKED.setdefault(tx, {})[(subject.type_name, subject.value)] = (
+            int(rows[0]["props"].get("version") or 0) if rows else None
+        )
     if not rows:
         return Captured(subject.value if subject.key == "id" else None, None)
     row = rows[0]
@@ -165,6 +193,58 @@ async def capture(tx: Tx, subject: Subject, *, lock: bool = False) -> Captured:
         str(row["id"]),
         {**_props(subject.type_name, row["props"]), **_related(row["related"])},
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A subject's state read together with the payload, and when (`statements_run`)."""
+
+    captured: Captured
+    at_statement: int
+
+
+#: per open transaction: the mutation's subject (set by the runner before the work)
+_SUBJECTS: weakref.WeakKeyDictionary[Tx, Subject] = weakref.WeakKeyDictionary()
+#: per open transaction: the subject's state as read by `read_with_state`
+_READINGS: weakref.WeakKeyDictionary[Tx, _Reading] = weakref.WeakKeyDictionary()
+
+
+def expect(tx: Tx, subject: Subject) -> None:
+    """Name the subject whose "after" state `capture_after` will want in this transaction."""
+    _SUBJECTS[tx] = subject
+
+
+async def read_with_state(
+    tx: Tx, type_name: str, raw_id: str, payload: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run the payload statement `payload` (it returns `row`); when its record is this
+    transaction's subject, read the subject's audit state in the same statement, so the runner's
+    "after" read costs nothing. Returns the payload's rows."""
+    subject = _SUBJECTS.get(tx)
+    if (
+        subject is None
+        or (subject.type_name, subject.key, subject.value) != (type_name, "id", raw_id)
+        or "value" in params
+    ):
+        return await run_in(tx, payload, params)
+    rows = await run_in(tx, cypher.with_state(type_name, payload), {**params, "value": raw_id})
+    row = rows[0] if rows else {}
+    state = (
+        {**_props(type_name, row["stateProps"]), **_related(row["stateRelated"])}
+        if row.get("stateId") is not None
+        else None
+    )
+    _READINGS[tx] = _Reading(Captured(raw_id, state), statements_run(tx))
+    return [{"row": r["row"]} for r in rows if r["row"] is not None]
+
+
+async def capture_after(tx: Tx, subject: Subject) -> Captured:
+    """The subject's state after the work: the reading `read_with_state` took, when no
+    statement has run since; otherwise read now."""
+    reading = _READINGS.get(tx)
+    if reading is not None and reading.at_statement == statements_run(tx):
+        return reading.captured
+    return await capture(tx, subject)
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:

@@ -120,7 +120,9 @@ async def create(
         row = await payload_entity(tx, call, field, type_name, raw_id)
         return Written(row, raw_id, created=True)
 
-    return await execute(call, work, subject=Subject(type_name, raw_id), guard=guard, keyed=keyed)
+    return await execute(
+        call, work, subject=Subject(type_name, raw_id, new=True), guard=guard, keyed=keyed
+    )
 
 
 async def update(

@@ -187,15 +187,20 @@ async def lock_for_update(tx: Tx, ref: Ref, expected_version: int | None) -> int
 
     The lock comes first and the version is read by a *following* statement: only then does the
     read see what a concurrent writer committed, so of N updates expecting one version exactly
-    one wins (tests/test_mutations_locking.py, tests/test_mutations_customers.py).
+    one wins (tests/test_mutations_locking.py, tests/test_mutations_customers.py). When the
+    mutation runner already locked and read this record as the audit subject, in this
+    transaction, that reading is used and no statement runs.
     """
-    found = await run_in(tx, nodes.lock(ref.type_name), {"ids": [ref.raw_id]})
-    if not found:
+    known = _audit.locked_version(tx, ref.type_name, ref.raw_id)
+    if known is _audit.NOT_LOCKED:
+        found = await run_in(tx, nodes.lock(ref.type_name), {"ids": [ref.raw_id]})
+        rows = await run_in(tx, nodes.version(ref.type_name), {"id": ref.raw_id}) if found else []
+        known = int(rows[0]["version"]) if rows else None
+    if not isinstance(known, int):
         raise Refused(
             [FieldError(ref.field, WriteCode.NOT_FOUND, f"No {ref.type_name.lower()} has this id.")]
         )
-    rows = await run_in(tx, nodes.version(ref.type_name), {"id": ref.raw_id})
-    current = int(rows[0]["version"])
+    current = known
     if expected_version is not None and current != expected_version:
         raise Refused(
             [
@@ -274,12 +279,13 @@ async def execute(
             if not fresh:
                 return await keyed.replay(tx, target)
         before = await _audit.capture(tx, subject, lock=True)
+        _audit.expect(tx, subject)
         result = await work(tx)
         if replayed is not None and replayed(result):
             return result
+        after = await _audit.capture_after(tx, subject)
         if keyed is not None:
             await _idempotency.bind(tx, keyed, result)
-        after = await _audit.capture(tx, subject)
         await _audit.record(
             tx,
             event_id=event_id,
@@ -310,4 +316,5 @@ async def payload_entity(tx: Tx, call: Call, field: str, type_name: str, raw_id:
     compiled = compile_payload_entity(call, field, type_name, raw_id, call.settings.max_page_size)
     if compiled is None:
         return None
-    return compiled.shape(await run_in(tx, compiled.cypher, compiled.params))
+    rows = await _audit.read_with_state(tx, type_name, raw_id, compiled.cypher, compiled.params)
+    return compiled.shape(rows)

@@ -55,7 +55,9 @@ def customer_props(
 class _Links:
     """The account's company and manager as sent in the input (absent: leave unchanged)."""
 
-    def __init__(self, v: Validator, data: Input) -> None:
+    def __init__(self, v: Validator, data: Input, *, creating: bool = False) -> None:
+        #: a create: the account has no stored kind or company yet, so none is read
+        self.creating = creating
         self.company_given = given(data, "company_id")
         self.manager_given = given(data, "account_manager_id")
         self.company: Ref | None = (
@@ -72,7 +74,7 @@ class _Links:
         """References exist; the kind allows a company; the company has no other account."""
         await c.exist([self.company], lock=True)
         await c.exist([self.manager])
-        rows = await run_in(c.tx, cypher.ACCOUNT_STATE, {"id": raw_id})
+        rows = [] if self.creating else await run_in(c.tx, cypher.ACCOUNT_STATE, {"id": raw_id})
         stored_kind, stored_company = (
             (rows[0]["kind"], rows[0]["companyId"]) if rows else (None, None)
         )
@@ -135,7 +137,7 @@ class _Links:
 async def create_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
     props = customer_props(v, data, creating=True)
-    links = _Links(v, data)
+    links = _Links(v, data, creating=True)
     if props.get("kind") == "INDIVIDUAL" and data.company_id:
         v.add(
             "companyId",

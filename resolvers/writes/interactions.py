@@ -111,6 +111,6 @@ async def log_interaction(call: Call, data: Input) -> Outcome:
         replay=replay,
     )
     row, errors = await execute(
-        call, work, subject=Subject("Interaction", node["id"]), guard=guard, keyed=keyed
+        call, work, subject=Subject("Interaction", node["id"], new=True), guard=guard, keyed=keyed
     )
     return Outcome.of(interaction=row, errors=errors)

@@ -17,7 +17,7 @@ from core import global_id
 from core.codes import WriteCode
 from core.validation import FieldError
 from graphdb.driver import run_in
-from graphdb.writes import locks, nodes
+from graphdb.writes import customers, locks, nodes
 from graphdb.writes import merge as cypher
 from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
@@ -33,6 +33,7 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
+from resolvers.writes.referrals import lock_trees
 
 MergeInput = Input
 
@@ -153,8 +154,12 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
     merged_gid = global_id.encode(m.type_name, m.merge.raw_id)
 
     async def work(tx: Tx) -> Any:
-        # the graph-wide rule this merge could break is checked behind its application lock
-        await acquire(tx, locks.REFERRALS if m.type_name == "Customer" else locks.REPORTING)
+        # the graph-wide rule this merge could break (no loops) is checked behind locks: the
+        # roots of both customers' referral trees, or the reporting lines' application lock
+        if m.type_name == "Customer":
+            await lock_trees(tx, [m.keep.raw_id, m.merge.raw_id])
+        else:
+            await acquire(tx, locks.REPORTING)
         await _lock_and_check(tx, m)
         if m.type_name == "Customer":
             await _move_customer(tx, m)
@@ -171,7 +176,7 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
             {**m.params(), "mergedGlobalId": merged_gid, "now": at},
         )
         if m.type_name == "Customer":
-            await run_in(tx, cypher.RECOMPUTE_AGGREGATES, m.params())
+            await run_in(tx, customers.recount(interactions=True), {"ids": [m.keep.raw_id]})
         # whatever is still attached (duplicates, self-loops, losing links) goes with the node
         await run_in(tx, nodes.detach_delete(m.type_name), {"id": m.merge.raw_id})
         return await payload_entity(tx, call, field, m.type_name, m.keep.raw_id)

@@ -109,8 +109,14 @@ def _fingerprint(data: Input, customer: Ref, lines: list[_Line]) -> str:
 async def _products(tx: Tx, lines: list[_Line]) -> tuple[dict[str, Any], dict[str, Any]]:
     ids = sorted({ln.product.raw_id for ln in lines if ln.product})
     skus = sorted({ln.sku for ln in lines if ln.sku})
-    by_id = {r["id"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_ID, {"ids": ids})}
-    by_sku = {r["sku"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_SKU, {"skus": skus})}
+    by_id = (
+        {r["id"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_ID, {"ids": ids})} if ids else {}
+    )
+    by_sku = (
+        {r["sku"]: r for r in await run_in(tx, cypher.PRODUCTS_BY_SKU, {"skus": skus})}
+        if skus
+        else {}
+    )
     return by_id, by_sku
 
 
@@ -208,11 +214,10 @@ async def place_order(call: Call, data: Input) -> Outcome:
         return await _payload(tx, rows[0]["id"], replayed=True)
 
     async def _payload(tx: Tx, order_id: str, *, replayed: bool) -> tuple[Any, Any, bool]:
-        return (
-            await payload_entity(tx, call, "order", "Order", order_id),
-            await payload_entity(tx, call, "customer", "Customer", customer.raw_id),
-            replayed,
-        )
+        # the order last: its read then also gives the audit its "after" state
+        customer_row = await payload_entity(tx, call, "customer", "Customer", customer.raw_id)
+        order_row = await payload_entity(tx, call, "order", "Order", order_id)
+        return order_row, customer_row, replayed
 
     async def work(tx: Tx) -> tuple[Any, Any, bool]:
         earlier = await replay(tx)
@@ -227,25 +232,29 @@ async def place_order(call: Call, data: Input) -> Outcome:
             c.add(("input", "lines"), Code.OUT_OF_RANGE, "The order total is too large.")
         c.done()
         props = {**order, "currency": order_currency, "total": total}
+        write = {
+            "customerId": customer.raw_id,
+            "id": order["id"],
+            "lines": priced,
+            "total": total,
+            "placedAt": placed_at,
+        }
         if key is not None:
             rows = await run_in(tx, cypher.MERGE_BY_KEY, {"key": key, "props": props})
             if rows[0]["id"] != order["id"]:  # committed by a concurrent request meanwhile
                 again = await replay(tx)
                 assert again is not None
                 return again
+            await run_in(tx, cypher.LINK, write)
         else:
-            await run_in(tx, cypher.CREATE, {"props": props})
-        await run_in(
-            tx, cypher.LINK, {"customerId": customer.raw_id, "id": order["id"], "lines": priced}
-        )
-        await run_in(
-            tx,
-            cypher.ADD_TO_AGGREGATES,
-            {"customerId": customer.raw_id, "total": total, "placedAt": placed_at},
-        )
+            await run_in(tx, cypher.CREATE, {**write, "props": props})
         return await _payload(tx, order["id"], replayed=False)
 
-    subject = Subject("Order", key, key="idempotencyKey") if key else Subject("Order", order["id"])
+    subject = (
+        Subject("Order", key, key="idempotencyKey")
+        if key
+        else Subject("Order", order["id"], new=True)
+    )
     result, errors = await execute(
         call,
         work,

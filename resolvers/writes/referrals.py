@@ -2,9 +2,10 @@
 
 A customer is referred at most once (the first referral wins) and the REFERRED graph never has
 a cycle. Both rules are read from the graph, so two concurrent referrals could each pass them
-and together break them (A→B and B→A at the same moment). Every referral transaction therefore
-first takes the `referrals` application lock: referrals are written one at a time, which is
-cheap since they are rare compared to reads.
+and together break them (A→B and B→A at the same moment). Every writer of REFERRED edges
+(this mutation, customer merges, imports) therefore first locks the roots of the referral trees
+it touches (`lock_trees`, graphdb/writes/referrals.py says why that suffices): referrals within
+one tree are written one at a time, referrals in unrelated trees in parallel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 from core.codes import WriteCode
 from core.validation import Validator
 from graphdb.driver import run_in
-from graphdb.writes import locks
 from graphdb.writes import referrals as cypher
 from resolvers.call import Call, Input, Outcome
 from resolvers.writes import _idempotency
@@ -24,7 +24,6 @@ from resolvers.writes._tx import (
     Checks,
     Guard,
     Tx,
-    acquire,
     decode_ref,
     execute,
     now,
@@ -47,6 +46,27 @@ def referral_props(v: Validator, data: Any) -> dict[str, Any]:
         if present(data.note)
         else None,
     }
+
+
+async def lock_trees(tx: Tx, values: list[str], *, key: str = "id") -> None:
+    """Write-lock, until commit, the roots of the referral trees of the customers whose `key`
+    is in `values`, so that no concurrent writer changes who is upstream of them.
+
+    A root read before its lock may have gained a referrer meanwhile; the following read shows
+    it, and the new roots are locked in turn.
+    """
+    if not values:
+        return
+    params = {"values": sorted(set(values))}
+    locked: set[str] = set()
+    # Each round that does not return has found a root outside `locked` and locks it; there
+    # are finitely many nodes, and a locked root cannot gain a referrer, so this ends (in
+    # practice after one round: a second needs a concurrent commit that re-rooted a tree).
+    while True:
+        locked |= set((await run_in(tx, cypher.lock_roots(key), params))[0]["roots"])
+        now_roots = set((await run_in(tx, cypher.roots(key), params))[0]["roots"])
+        if now_roots <= locked:
+            return
 
 
 async def record_referral(call: Call, data: Input) -> Outcome:
@@ -73,25 +93,31 @@ async def record_referral(call: Call, data: Input) -> Outcome:
     }
 
     async def work(tx: Tx) -> Any:
-        await acquire(tx, locks.REFERRALS)
+        customers = [r.raw_id for r in (referrer, referred) if r.type_name == "Customer"]
+        await lock_trees(tx, customers)
         c = Checks(tx)
-        await c.exist([referrer, referred])
+        found = (await run_in(tx, cypher.check(referrer.type_name), params))[0]
+        for ref, key in ((referrer, "referrerFound"), (referred, "referredFound")):
+            if not found[key]:
+                c.add(
+                    ref.field,
+                    WriteCode.NOT_FOUND,
+                    f"No {ref.type_name.lower()} with this id exists (it may have been deleted).",
+                )
         c.done()
-        if await run_in(tx, cypher.REFERRER_OF, params):
+        if found["referred"]:
             c.add(
                 referred.field,
                 WriteCode.ALREADY_REFERRED,
                 "This customer was already referred by someone; the first referral counts.",
             )
-        if referrer.type_name == "Customer":
-            rows = await run_in(tx, cypher.REFERRAL_CYCLE, params)
-            if rows[0]["cycle"]:
-                c.add(
-                    referrer.field,
-                    WriteCode.REFERRAL_CYCLE,
-                    "The referred customer is already upstream of the referrer (they referred "
-                    "them, directly or through others); referrals cannot go round in a circle.",
-                )
+        if found["cycle"]:
+            c.add(
+                referrer.field,
+                WriteCode.REFERRAL_CYCLE,
+                "The referred customer is already upstream of the referrer (they referred "
+                "them, directly or through others); referrals cannot go round in a circle.",
+            )
         c.done()
         await run_in(tx, cypher.create_referral(referrer.type_name), params)
         return await payload_entity(tx, call, "referred", "Customer", referred.raw_id)

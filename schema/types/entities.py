@@ -110,6 +110,15 @@ def _recommendations(
     root: Row,
     info: strawberry.Info,
     first: Annotated[int, strawberry.argument(description="How many (default 5).")] = 5,
+    approximate: Annotated[
+        bool,
+        strawberry.argument(
+            description="Score over a sample of at most 40 co-buyers per product of this "
+            "customer instead of all of them: the cost stops growing with the number of "
+            "customers, and the scores and order may differ from the exact ones (docs/"
+            "intelligence.md states the measured precision). Default false: exact."
+        ),
+    ] = False,
 ) -> list[Annotated[Recommendation, strawberry.lazy("schema.types.intelligence")]]:
     return _read(root, info)  # type: ignore[no-any-return]
 
