@@ -46,13 +46,17 @@ def make_connection(
     prefix: str | None = None,
     edge_props: tuple[Prop, ...] = (),
     edge_enums: dict[str, Any] | None = None,
+    backward: bool = True,
 ) -> tuple[Any, Any]:
-    """Create `<prefix>Connection` and `<prefix>Edge` types over `node_type` in `module`."""
+    """Create `<prefix>Connection` and `<prefix>Edge` types over `node_type` in `module`
+    (`backward`: the field pages with `last`/`before` too)."""
     prefix = prefix or node_type
     namespace: dict[str, Any] = {
         "__module__": module,
         "__annotations__": {"cursor": str, "node": node_type},
-        "cursor": value("Opaque keyset cursor; pass it as `after` or `before`."),
+        "cursor": value(
+            "Opaque keyset cursor; pass it as `after`" + (" or `before`." if backward else ".")
+        ),
         "node": value(f"The {words(node_type)}."),
     }
     for prop in edge_props:

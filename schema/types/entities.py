@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         KeyDecisionMaker,
         Recommendation,
         Referral,
+        ReferralConnection,
         ReferralNetwork,
     )
 
@@ -45,6 +46,10 @@ DecisionRole = model_enum("DecisionRole", DECISION_ROLES)
 
 KeyDecisionMakerRef = Annotated["KeyDecisionMaker", strawberry.lazy("schema.types.intelligence")]
 ReferralRef = Annotated["Referral", strawberry.lazy("schema.types.intelligence")]
+ReferralConnectionRef = Annotated[
+    "ReferralConnection",  # type: ignore[valid-type]
+    strawberry.lazy("schema.types.intelligence"),
+]
 ReferralNetworkRef = Annotated["ReferralNetwork", strawberry.lazy("schema.types.intelligence")]
 RecommendationRef = Annotated["Recommendation", strawberry.lazy("schema.types.intelligence")]
 ChurnRiskRef = Annotated["ChurnRisk", strawberry.lazy("schema.types.intelligence")]
@@ -92,9 +97,14 @@ def _referrals(
         int, strawberry.argument(description="Levels down: 1 = direct referrals only (1-10).")
     ] = 1,
     first: Annotated[
-        int, strawberry.argument(description="At most this many (default 100).")
-    ] = 100,
-) -> list[Annotated[Referral, strawberry.lazy("schema.types.intelligence")]]:
+        Optional[int],  # noqa: UP045
+        strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
+    ] = None,
+    after: Annotated[
+        Optional[str],  # noqa: UP045
+        strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
+    ] = None,
+) -> ReferralConnectionRef:
     return _read(root, info)  # type: ignore[no-any-return]
 
 
@@ -252,10 +262,11 @@ class Customer(RowType, Node):
         "whether or not the record has a value there, so it reveals nothing about the data."
     )
     referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
-    referrals: list[ReferralRef] = strawberry.field(
+    referrals: ReferralConnectionRef = strawberry.field(
         resolver=_referrals,
         description="Customers referred by this one, directly or through others, up to `depth` "
-        "levels down, each with its depth; nearest first.",
+        "levels down, each with its depth (Relay connection): nearest first, then by the "
+        "referred customer's internal uuid; page with `first`/`after`.",
     )
     referral_chain: list[CustomerOrContact] = value(
         "Referrers from the direct referrer up to the origin, nearest first; empty when this "
