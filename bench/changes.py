@@ -33,10 +33,9 @@ import httpx
 import orjson
 import websockets
 
-from bench.harness import PASSWORD, bench_neo4j, cpu_seconds, nearest_rank, start_api
+from bench.harness import PASSWORD, admin_token, bench_neo4j, cpu_seconds, nearest_rank, start_api
 from graphdb.driver import Graph
 from graphdb.local.server import stop
-from graphdb.migrations import migrate
 from resolvers.changes import decode_cursor
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -80,18 +79,6 @@ class Result:
     neo4j_cpu_s: float
     #: the machine's 1-minute load average at the end (other work on it included)
     load_1m: float
-
-
-async def _token(uri: str) -> str:
-    from rapport.auth.keys import create_api_key
-
-    graph = Graph.connect(uri, "neo4j", PASSWORD)
-    try:
-        await migrate(graph)
-        key = await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
-        return key.token
-    finally:
-        await graph.close()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -327,7 +314,7 @@ def main() -> None:
     neo4j = bench_neo4j("neo4j-changes")
     results: list[Result] = []
     try:
-        token = asyncio.run(_token(neo4j.uri))
+        token = asyncio.run(admin_token(neo4j.uri))
         env = {"RAPPORT_MAX_IN_FLIGHT": "0", "RAPPORT_MAX_IN_FLIGHT_PER_VIEWER": "0"}
         api = start_api(neo4j, env)
         try:
