@@ -154,6 +154,22 @@ def nearest_rank(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
+async def admin_token(uri: str, *, empty: bool = False) -> str:
+    """Migrate the benchmark database and create an ADMIN key for the load generator; with
+    `empty`, delete everything but the migration records first, so every run starts alike."""
+    from rapport.auth.keys import create_api_key  # the CLI's import cost, only when used
+
+    graph = Graph.connect(uri, "neo4j", PASSWORD)
+    try:
+        await migrate(graph)
+        if empty:
+            await graph.write("MATCH (n) WHERE NOT n:RapportMigration DETACH DELETE n")
+        key = await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
+        return key.token
+    finally:
+        await graph.close()
+
+
 def cpu_seconds(pid: int | None) -> float | None:
     """CPU time (user + system) a process has used so far; None where /proc is unavailable."""
     try:

@@ -28,7 +28,7 @@ BENCH_SEGMENT_ID = "00000000-0000-4000-8000-00000000be5c"
 BENCH_SEGMENT_FILTER = '{"country":{"in":["SK","CZ"]},"totalSpent":{"gte":"1000"}}'
 
 INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
-  introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships }
+  introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships { type direction } }
 }"""
 
 

@@ -33,16 +33,14 @@ from typing import Any
 import httpx
 
 from bench.harness import (
-    PASSWORD,
     ApiServer,
+    admin_token,
     bench_neo4j,
     cpu_seconds,
     nearest_rank,
     start_api,
 )
-from graphdb.driver import Graph
 from graphdb.local.server import stop
-from graphdb.migrations import migrate
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WRITERS = 16
@@ -76,20 +74,6 @@ class Contention:
     per_s: float
     p50_ms: float
     p99_ms: float
-
-
-async def _admin_token(uri: str) -> str:
-    from rapport.auth.keys import create_api_key
-
-    graph = Graph.connect(uri, "neo4j", PASSWORD)
-    try:
-        await migrate(graph)
-        # a dedicated database, emptied so that every run starts alike (migrations stay)
-        await graph.write("MATCH (n) WHERE NOT n:RapportMigration DETACH DELETE n")
-        key = await create_api_key(graph, email="bench@rapport.local", name="bench", role="ADMIN")
-        return key.token
-    finally:
-        await graph.close()
 
 
 class Client:
@@ -236,7 +220,7 @@ async def _run(api: ApiServer, token: str, iterations: int, per_writer: int) -> 
 def run(iterations: int, per_writer: int) -> dict[str, Any]:
     neo4j = bench_neo4j("neo4j-writes")
     try:
-        token = asyncio.run(_admin_token(neo4j.uri))
+        token = asyncio.run(admin_token(neo4j.uri, empty=True))
         api = start_api(
             neo4j,
             {

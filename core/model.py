@@ -432,5 +432,27 @@ ENTITIES: dict[str, Entity] = {
     for e in (CUSTOMER, COMPANY, CONTACT, PRODUCT, ORDER, INTERACTION, USER, TAG, CONSENT, SEGMENT)
 }
 
+#: The audit trail's events (graphdb/writes/audit.py writes them, one per change). Not an
+#: entity clients list, filter or write: only `auditLog` and `node(id:)`/`nodes(ids:)` read
+#: them, for the roles that may read the audit trail (resolvers/audit.py). `changes` is the
+#: stored JSON text; `actorId` is a raw uuid and `entityId` reads as [entityType, raw uuid],
+#: which the schema turns into global ids.
+AUDIT_EVENT = Entity(
+    "AuditEvent",
+    _props(
+        Prop("id", Kind.ID, sortable=True),
+        Prop("at", DT, sortable=True),
+        Prop("actorId", S),
+        Prop("actorEmail", S),
+        Prop("action", S),
+        Prop("entityType", S),
+        Prop("entityId", S, expr="[{n}.entityType, {n}.entityId]", filterable=False),
+        Prop("changes", S, filterable=False),
+    ),
+)
+
+#: Every type `node(id:)` resolves, by name: the entities and the audit events.
+NODE_ENTITIES: dict[str, Entity] = {**ENTITIES, AUDIT_EVENT.name: AUDIT_EVENT}
+
 #: Entity types a global id may name, and that `node(id:)` resolves.
-NODE_TYPES: frozenset[str] = frozenset(ENTITIES)
+NODE_TYPES: frozenset[str] = frozenset(NODE_ENTITIES)

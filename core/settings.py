@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         description="Fields an operation may select once its fragments are expanded.",
     )
     max_body_bytes: int = Field(default=1024 * 1024, alias="RAPPORT_MAX_BODY_BYTES")
+    fast_path: bool = Field(
+        default=True,
+        alias="RAPPORT_FAST_PATH",
+        description="Build compiled read results without per-field GraphQL execution, from the "
+        "values as the driver decoded them.",
+    )
     rate_limit_per_s: float = Field(
         default=20.0, alias="RAPPORT_RATE_LIMIT", description="Requests/s per token; 0 disables."
     )

@@ -51,7 +51,8 @@ WINDOW = (
     "WITH f ORDER BY f.at DESC LIMIT 1 RETURN f.seq }), 0) END AS start "
     "CALL (start) { MATCH (e:AuditEvent) WHERE e.seq > start AND e.seq <= start + $limit "
     f"WITH e ORDER BY e.seq RETURN collect({_EVENT}) AS events }} "
-    "RETURN head, log.epoch AS epoch, c.at AS cursorAt, now, start, events"
+    "RETURN head, log.epoch AS epoch, c.at AS cursorAt, now, start, events, "
+    "EXISTS { MATCH (:ChangePending) } AS pending"
 )
 
 #: The head of the log now (a new live subscriber starts after it).

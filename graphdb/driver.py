@@ -176,6 +176,17 @@ def _unreachable(exc: Exception) -> bool:
     return isinstance(exc, TransientError) and "DatabaseUnavailable" in code
 
 
+def write_refused(exc: BaseException) -> bool:
+    """Whether Neo4j refused a write because the database is read-only or the credentials
+    may not write (as opposed to a write that failed)."""
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, Neo4jError) and (
+        "ReadOnly" in code
+        or code == "Neo.ClientError.Statement.AccessMode"  # a write in a read-only session
+        or code.startswith("Neo.ClientError.Security.Forbidden")
+    )
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, Neo4jError | DriverError):
         return exc.is_retryable()
@@ -232,6 +243,8 @@ class Graph:
         self.database = database
         self.budgets = budgets
         self.outage = _Outage(uri)
+        #: how `connect` made the driver (None: a driver made elsewhere), for `dedicated`
+        self._connect: dict[str, Any] | None = None
 
     @property
     def tx_timeout_s(self) -> float:
@@ -254,17 +267,28 @@ class Graph:
         Development turns it on so they are seen early. Unknown labels and properties
         (UNRECOGNIZED) are left out: on a young database they are normal, not a defect."""
         budgets = budgets or Budgets(tx_timeout_s=tx_timeout_s)
-        driver = AsyncGraphDatabase.driver(
-            uri,
-            auth=(user, password),
-            max_connection_pool_size=50,
-            connection_timeout=budgets.connect_s,
-            connection_acquisition_timeout=budgets.acquire_s,
-            max_transaction_retry_time=budgets.retry_s,
-            notifications_min_severity="WARNING" if notifications else "OFF",
-            notifications_disabled_classifications=["UNRECOGNIZED"] if notifications else None,
-        )
-        return cls(driver, database, budgets, uri)
+        options: dict[str, Any] = {
+            "auth": (user, password),
+            "max_connection_pool_size": 50,
+            "connection_timeout": budgets.connect_s,
+            "connection_acquisition_timeout": budgets.acquire_s,
+            "max_transaction_retry_time": budgets.retry_s,
+            "notifications_min_severity": "WARNING" if notifications else "OFF",
+            "notifications_disabled_classifications": ["UNRECOGNIZED"] if notifications else None,
+        }
+        graph = cls(AsyncGraphDatabase.driver(uri, **options), database, budgets, uri)
+        graph._connect = {"uri": uri, **options}
+        return graph
+
+    def dedicated(self, pool_size: int) -> Graph:
+        """The same database through a driver of its own with `pool_size` connections: work
+        that must not queue behind this graph's pool (the change feed's poller). A graph not
+        made by `connect` returns itself. The caller closes what it gets (when not self)."""
+        if self._connect is None:
+            return self
+        options = {**self._connect, "max_connection_pool_size": pool_size}
+        uri = options.pop("uri")
+        return Graph(AsyncGraphDatabase.driver(uri, **options), self.database, self.budgets, uri)
 
     async def close(self) -> None:
         await self.driver.close()
@@ -324,6 +348,7 @@ class Graph:
         params: Mapping[str, Any] | None = None,
         *,
         timeout_s: float | None = None,
+        as_decoded: bool = False,
     ) -> list[Record]:
         """One read statement as an auto-commit query: a single network round trip.
 
@@ -331,7 +356,9 @@ class Graph:
         doubling the database time of a typical GraphQL read. Reads are idempotent, so the
         retry the managed form would give is done here instead (`_attempts`, within the retry
         budget). `timeout_s` overrides the transaction timeout for the few whole-database
-        analyses.
+        analyses. `as_decoded` skips `Record.data()`, which walks every value to turn nodes
+        and relationships into dictionaries: for statements that return only maps, lists and
+        values (the compiler's), where that walk is a large share of a big result's cost.
         """
         limit = self.tx_timeout_s if timeout_s is None else timeout_s
         query = Query(cypher, timeout=limit)
@@ -350,6 +377,8 @@ class Graph:
             ) as session:
                 with _statement_span(cypher, self.database):
                     result = await session.run(query, dict(params or {}))
+                    if as_decoded:
+                        return [dict(zip(r.keys(), r, strict=True)) async for r in result]
                     return [record.data() async for record in result]
 
         records = await self._attempts(run, limit_s=limit, committing=[False])

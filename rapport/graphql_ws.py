@@ -20,8 +20,10 @@ import contextlib
 import dataclasses
 import logging
 from contextlib import aclosing
+from typing import Any
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -30,6 +32,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from graphdb.driver import begin_statement_log
+from rapport import shared_subscriptions
 from rapport.auth.authenticator import AuthError, bearer_token
 from rapport.security.gate import Gate, RateLimited
 from schema.context import RequestContext
@@ -57,6 +60,11 @@ class GatedTransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None
     recheck_interval_s: float = 30.0
 
     _watch: asyncio.Task[None] | None = None
+    _closing: set[asyncio.Task[None]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._closing = set()
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -69,6 +77,27 @@ class GatedTransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
         await super().shutdown()
+
+    async def send_text(self, text: str) -> None:
+        """Send an already serialized message (a text frame)."""
+        socket = self.context.request
+        assert isinstance(socket, WebSocket)
+        await socket.send_text(text)
+
+    def close_later(self, code: int, reason: str) -> None:
+        """Close the socket from a task of its own (a sender may be blocked on it)."""
+        task = asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close(self, code: int, reason: str) -> None:
+        socket = self.context.request
+        if (
+            isinstance(socket, WebSocket)
+            and socket.application_state != WebSocketState.DISCONNECTED
+        ):
+            with contextlib.suppress(Exception):  # already going away
+                await socket.close(code, _reason(reason))
 
     async def _recheck_periodically(self) -> None:
         while True:
@@ -100,6 +129,12 @@ class GatedTransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None
             return
         self.context.principal = viewer
         own = dataclasses.replace(self.context, principal=viewer, statements=begin_statement_log())
+        key = shared_subscriptions.share_key(
+            operation.query, operation.operation_name, operation.variables, viewer, id(own.graph)
+        )
+        if key is not None:  # identical live subscriptions share one execution
+            await shared_subscriptions.serve(self, operation, own, key)
+            return
         # The base class's run_operation, with the operation's own context.
         try:
             result_source = await self.schema.stream(

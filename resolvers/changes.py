@@ -34,7 +34,7 @@ from core import global_id
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import changes as cypher
-from graphdb.driver import Graph, run_in
+from graphdb.driver import Graph, run_in, write_refused
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.plan import Emitter
@@ -65,6 +65,9 @@ SCAN = 1000
 POLL_BATCH = 500
 #: events one numbering pass numbers
 NUMBER_BATCH = 5000
+#: connections of the poller's own driver (polls, and the entity reads of live batches), so
+#: that delivering what is committed never queues behind the API's backlog of writes
+FEED_POOL = 4
 
 _SIG = cursors.signature("ChangeEvent", [("seq", False)])
 _KINDS = [(Kind.STRING, False), (Kind.INT, False)]
@@ -219,6 +222,8 @@ class Window:
     cursor_at: dt.datetime | None
     start: int
     rows: list[ChangeRow]  # gap-free, from start + 1
+    #: committed events are waiting for a number (they follow `head` once numbered)
+    pending: bool = False
 
 
 def _gap_free(start: int, events: list[Any], now: dt.datetime, epoch: str) -> list[ChangeRow]:
@@ -236,11 +241,13 @@ def _gap_free(start: int, events: list[Any], now: dt.datetime, epoch: str) -> li
     return rows
 
 
-async def number_pending(graph: Graph) -> int:
-    """Number the committed events that have no number yet (graphdb/changes.py); how many."""
-    found = await graph.read(cypher.PENDING)
-    if not found or not found[0]["pending"]:
-        return 0
+async def number_pending(graph: Graph, *, known: bool = False) -> int:
+    """Number the committed events that have no number yet (graphdb/changes.py); how many.
+    `known`: the caller has just seen that some are pending (no read to find out)."""
+    if not known:
+        found = await graph.read(cypher.PENDING)
+        if not found or not found[0]["pending"]:
+            return 0
 
     async def work(tx: Any) -> int:
         await run_in(tx, cypher.LOCK, {})
@@ -262,6 +269,7 @@ async def read_window(graph: Graph, after: int | None, limit: int, retention_s: 
         cursor_at=_native(row["cursorAt"]) if row["cursorAt"] is not None else None,
         start=start,
         rows=_gap_free(start, list(row["events"]), _native(row["now"]), epoch),
+        pending=bool(row.get("pending")),
     )
 
 
@@ -458,8 +466,9 @@ async def page(
         )
     epoch, seq = decode_cursor(after) if after is not None else (None, None)
     limit = first if filters.none else max(first, SCAN)
-    await number_pending(graph)
     window = await read_window(graph, seq, limit, config.retention_s)
+    if window.pending and await _numbered(graph):
+        window = await read_window(graph, seq, limit, config.retention_s)
     if epoch is not None:
         check_cursor(window, epoch, config.retention_s)
     matched: list[ChangeRow] = []
@@ -478,6 +487,18 @@ async def page(
         has_previous=after is not None,
         end_cursor=end_cursor,
     )
+
+
+async def _numbered(graph: Graph) -> bool:
+    """Number what is pending, unless the database or the credentials are read-only: then the
+    page is served from what is numbered already (docs/subscriptions.md, "Read-only")."""
+    try:
+        return await number_pending(graph, known=True) > 0
+    except Exception as exc:
+        if not write_refused(exc):
+            raise
+        log.info("changes: cannot number pending events (writes refused); serving the rest")
+        return False
 
 
 # --- Subscription.changes: one poller per process, bounded queues ---------------------------
@@ -534,6 +555,8 @@ class ChangeHub:
 
     def __init__(self, graph: Graph, config: FeedConfig) -> None:
         self.graph, self.config = graph, config
+        #: what the poller reads with while it runs: `graph.dedicated(FEED_POOL)`
+        self.feed = graph
         self.subscribers: set[Subscriber] = set()
         self.head = 0
         self.epoch: str | None = None
@@ -549,7 +572,8 @@ class ChangeHub:
                 await number_pending(self.graph)
                 rows = await self.graph.read(cypher.HEAD)
                 self.head, self.epoch = int(rows[0]["head"]), rows[0]["epoch"]
-                self._task = asyncio.get_running_loop().create_task(self._run())
+                self.feed = self.graph.dedicated(FEED_POOL)
+                self._task = asyncio.get_running_loop().create_task(self._run(self.feed))
             self.subscribers.add(subscriber)
             return self.head
 
@@ -559,14 +583,19 @@ class ChangeHub:
             self._task.cancel()
             self._task = None
 
-    async def _run(self) -> None:
+    async def _run(self, feed: Graph) -> None:
+        try:
+            await self._poll(feed)
+        finally:
+            if feed is not self.graph:
+                await feed.close()
+
+    async def _poll(self, feed: Graph) -> None:
         while True:
             full = False
             try:
-                await number_pending(self.graph)
-                window = await read_window(
-                    self.graph, self.head, POLL_BATCH, self.config.retention_s
-                )
+                await number_pending(feed)
+                window = await read_window(feed, self.head, POLL_BATCH, self.config.retention_s)
                 self.polls += 1
                 if window.epoch != self.epoch:
                     if self.epoch is not None or window.head < self.head:
@@ -627,8 +656,8 @@ class FeedListeners:
 FEED_LISTENERS = FeedListeners()
 
 
-def _delivered(batch: list[Delivered]) -> list[Delivered]:
-    for listener in FEED_LISTENERS.delivered:
+def _delivered(batch: list[Delivered], listeners: FeedListeners) -> list[Delivered]:
+    for listener in listeners.delivered:
         listener(len(batch))
     return batch
 
@@ -641,14 +670,18 @@ async def stream(
     after: str | None,
     filters: Filters,
     on_drop: Callable[[str], Coroutine[Any, Any, None]],
+    listeners: FeedListeners | None = None,
 ) -> AsyncGenerator[list[Delivered], None]:
     """Batches of events for one subscriber: first a replay from `after` (if given) up to where
-    the live feed starts, then live batches, each number once, in commit order."""
+    the live feed starts, then live batches, each number once, in commit order. `listeners`
+    (FEED_LISTENERS by default) hear of it; `opened` runs as soon as it is registered with the
+    process's poller (every change committed from then on is in it)."""
     epoch, last = decode_cursor(after) if after is not None else (None, None)
     hub = hub_for(graph, config)
     subscriber = Subscriber(config.max_pending, on_drop)
     live_from = await hub.join(subscriber)
-    for listener in FEED_LISTENERS.opened:
+    listeners = FEED_LISTENERS if listeners is None else listeners
+    for listener in listeners.opened:
         listener()
     try:
         if epoch is not None and last is not None:
@@ -660,7 +693,7 @@ async def stream(
                     last = rows[-1].seq
                     mine = [r for r in rows if filters.match(r)]
                     if mine:
-                        yield _delivered(_deliver(mine, await reader.read(graph, mine)))
+                        yield _delivered(_deliver(mine, await reader.read(graph, mine)), listeners)
                 if last >= live_from:
                     break
                 if not rows:  # a commit not visible yet: wait for it, as the poller does
@@ -676,8 +709,9 @@ async def stream(
             last = rows[-1].seq
             mine = [r for r in rows if filters.match(r)]
             if mine:
-                yield _delivered(_deliver(mine, await _read_shared(graph, reader, batch, mine)))
+                found = await _read_shared(hub.feed, reader, batch, mine)
+                yield _delivered(_deliver(mine, found), listeners)
     finally:
         hub.leave(subscriber)
-        for listener in FEED_LISTENERS.closed:
+        for listener in listeners.closed:
             listener()

@@ -11,7 +11,9 @@ from resolvers.reads import decode_id
 
 
 async def _run(call: Call, compiled: Compiled) -> Any:
-    rows = await call.graph.read(compiled.cypher, compiled.params)
+    rows = await call.graph.read(
+        compiled.cypher, compiled.params, as_decoded=call.settings.fast_path
+    )
     return compiled.shape(rows)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from core import global_id
+from resolvers.audit import require_reader
 from resolvers.call import Call
 from resolvers.compiler import Compiled, compile_connection, compile_node, compile_nodes
 from resolvers.compiler.errors import QueryArgumentError
@@ -24,7 +25,9 @@ async def run(call: Call, compile_: Callable[[], Compiled]) -> Any:
     graph = call.graph
     for attempt in range(2):
         compiled = compile_()
-        rows = await graph.read(compiled.cypher, compiled.params)
+        rows = await graph.read(
+            compiled.cypher, compiled.params, as_decoded=call.settings.fast_path
+        )
         try:
             return compiled.shape(rows)
         except StaleSegments:
@@ -59,8 +62,15 @@ async def me(call: Call) -> Any:
     return await run(call, lambda: compile_node(call, "User", principal.user_id, max_page))
 
 
+def _may_read(call: Call, type_names: set[str]) -> None:
+    """An audit event by id answers to the auditLog's rule: MANAGER and ADMIN only."""
+    if "AuditEvent" in type_names:
+        require_reader(call, "audit events")
+
+
 async def node(call: Call, id_: str) -> Any:
     type_name, raw = decode_id(id_, "id")
+    _may_read(call, {type_name})
     max_page = call.settings.max_page_size
     return await run(call, lambda: compile_node(call, type_name, raw, max_page))
 
@@ -82,6 +92,7 @@ async def nodes(call: Call, ids: list[str]) -> list[Any]:
                 code="INVALID_ID",
                 argument=f"ids.{i}",
             ) from None
+    _may_read(call, {d[0] for d in decoded if d is not None})
     max_page = call.settings.max_page_size
     return list(await run(call, lambda: compile_nodes(call, decoded, max_page)))
 

@@ -287,7 +287,12 @@ async def changes_subscription(
     top = call(info).selection.top
     socket = info.context.request
 
+    shared = info.context.shared
+
     async def drop(reason: str) -> None:
+        if shared is not None:  # every subscriber of a shared execution is that slow
+            await shared.drop(reason)
+            return
         if (
             isinstance(socket, WebSocket)
             and socket.application_state != WebSocketState.DISCONNECTED
@@ -301,10 +306,16 @@ async def changes_subscription(
         after=after,
         filters=_filters(types, entity_id, actions),
         on_drop=drop,
+        # a shared execution counts its subscribers itself
+        listeners=changes.FeedListeners(opened=[shared.opened]) if shared is not None else None,
     )
     async with aclosing(events):
         async for batch in events:
+            if shared is not None:
+                shared.batch += 1
             for delivered in batch:
+                if shared is not None:
+                    shared.seq = delivered.row.seq
                 yield _event(delivered)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,22 @@ class OperationFacts:
 
 
 @dataclass
+class SharedRun:
+    """Set on the context of an execution that serves several identical subscriptions at once
+    (rapport/shared_subscriptions.py). The resolver reports the change number of the event it
+    yields (`seq`), so that each subscriber gets only the events after the moment it joined
+    (`opened` says when the execution itself started listening), and a slow execution drops
+    all of its subscribers through `drop`."""
+
+    drop: Callable[[str], Awaitable[None]]
+    #: called once the execution is registered with the process's poller
+    opened: Callable[[], None]
+    seq: int | None = None
+    #: which batch of the poller's the event came in (counted by the resolver)
+    batch: int = 0
+
+
+@dataclass
 class RequestContext:
     request: Request | WebSocket
     response: Response | WebSocket | None
@@ -70,6 +87,8 @@ class RequestContext:
     #: The graphql-transport-ws `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, object] | None = None
     operation: OperationFacts = field(default_factory=OperationFacts)
+    #: Set when this execution is shared by identical subscriptions (see `SharedRun`).
+    shared: SharedRun | None = None
 
     @property
     def viewer(self) -> Viewer:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import strawberry
 
@@ -12,6 +12,8 @@ from resolvers.writes import gdpr as erasure
 from schema.context import Info, call
 from schema.payloads.common import errors
 from schema.scalars import JSON, DateTime
+from schema.types.base import Node, RowType, value
+from schema.types.connections import make_connection
 from schema.types.errors import UserError, user_errors
 
 # --- the audit trail ----------------------------------------------------------------------------
@@ -20,80 +22,26 @@ from schema.types.errors import UserError, user_errors
 @strawberry.type(
     description="One change, as recorded in the same transaction that made it. Audit events "
     "are never deleted; erasing a person replaces their personal values inside them with "
-    '"[erased]".'
+    '"[erased]". Readable by MANAGER and ADMIN only, through `auditLog` or by id with '
+    "`node(id:)`; other roles get the error FORBIDDEN."
 )
-class AuditEvent:
-    id: strawberry.ID = strawberry.field(description="The event's own id.")
-    at: DateTime = strawberry.field(description="When the change was committed.")
-    actor_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the User who made the change."
+class AuditEvent(RowType, Node):
+    at: DateTime = value("When the change was committed.")
+    actor_id: strawberry.ID | None = value("Global id of the User who made the change.")
+    actor_email: str | None = value("E-mail of that user when the change was made.")
+    action: str = value("The mutation that made the change, e.g. updateCustomer.")
+    entity_type: str = value(
+        "Type of the record changed, e.g. Customer (the record may since be gone)."
     )
-    actor_email: str | None = strawberry.field(
-        description="E-mail of that user when the change was made."
-    )
-    action: str = strawberry.field(
-        description="The mutation that made the change, e.g. updateCustomer."
-    )
-    entity_type: str = strawberry.field(
-        description="Type of the record changed, e.g. Customer (the record may since be gone)."
-    )
-    entity_id: strawberry.ID = strawberry.field(description="Global id of the record changed.")
-    changes: JSON = strawberry.field(
-        description="The fields that changed, as {field: {before, after}}: a creation has only "
-        "`after`, a deletion only `before`. Related records appear as fields too, e.g. "
-        "`accountManager`, `tags`, `employment[<company id>]`, `consent[<consent id>]`, "
-        "with global ids as values."
+    entity_id: strawberry.ID = value("Global id of the record changed.")
+    changes: JSON = value(
+        "The fields that changed, as {field: {before, after}}: a creation has only `after`, a "
+        "deletion only `before`. Related records appear as fields too, e.g. `accountManager`, "
+        "`tags`, `employment[<company id>]`, `consent[<consent id>]`, with global ids as values."
     )
 
 
-@strawberry.type(description="An audit event in a page of the audit log.")
-class AuditEventEdge:
-    cursor: str = strawberry.field(description="Opaque keyset cursor; pass it as `after`.")
-    node: AuditEvent = strawberry.field(description="The event.")
-
-
-@strawberry.type(description="Where a page of the audit log sits in the whole log.")
-class AuditPageInfo:
-    has_next_page: bool = strawberry.field(description="True when older events follow.")
-    has_previous_page: bool = strawberry.field(description="True when `after` was given.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first event.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last event.")
-
-
-@strawberry.type(description="A page of a record's audit log, newest first (Relay connection).")
-class AuditEventConnection:
-    edges: list[AuditEventEdge] = strawberry.field(description="The events of this page.")
-    page_info: AuditPageInfo = strawberry.field(description="Paging information.")
-    total_count: int = strawberry.field(description="Number of events about this record.")
-
-
-def _connection(page: audit.AuditPage) -> AuditEventConnection:
-    edges = [
-        AuditEventEdge(
-            cursor=cursor,
-            node=AuditEvent(
-                id=strawberry.ID(row.id),
-                at=DateTime(row.at),
-                actor_id=strawberry.ID(row.actor_id) if row.actor_id else None,
-                actor_email=row.actor_email,
-                action=row.action,
-                entity_type=row.entity_type,
-                entity_id=strawberry.ID(row.entity_id),
-                changes=JSON(row.changes),
-            ),
-        )
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
-    ]
-    return AuditEventConnection(
-        edges=edges,
-        page_info=AuditPageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        total_count=page.total,
-    )
+AuditEventConnection, AuditEventEdge = make_connection(__name__, "AuditEvent")
 
 
 def _arg(description: str) -> Any:
@@ -108,17 +56,32 @@ async def _subject_document(info: Info, id_: str) -> JSON | None:
 @strawberry.type
 class PrivacyQueries:
     @strawberry.field(
-        description="Every recorded change to one record, newest first (MANAGER and ADMIN only; "
-        "others get the error FORBIDDEN). Works for deleted and erased records too."
+        description="Every recorded change to one record, newest first (then by the event's "
+        "internal uuid), as a Relay connection (MANAGER and ADMIN only; others get the error "
+        "FORBIDDEN). Works for deleted and erased records too."
     )
     async def audit_log(
         self,
         info: Info,
         entity_id: Annotated[strawberry.ID, _arg("Global id of the record.")],
-        first: Annotated[int, _arg("How many events (at most 500).")] = 20,
-        after: Annotated[str | None, _arg("Cursor of the last event already read.")] = None,
-    ) -> AuditEventConnection:
-        return _connection(await audit.audit_log(call(info), str(entity_id), first, after))
+        first: Annotated[
+            Optional[int],  # noqa: UP045
+            _arg("Page size from the newest (or after `after`); default 20, at most 500."),
+        ] = None,
+        after: Annotated[
+            Optional[str],  # noqa: UP045
+            _arg("Cursor to start after (from `pageInfo.endCursor`): older events follow."),
+        ] = None,
+        last: Annotated[
+            Optional[int],  # noqa: UP045
+            _arg("Page size from the oldest (or before `before`)."),
+        ] = None,
+        before: Annotated[
+            Optional[str],  # noqa: UP045
+            _arg("Cursor to end before (from `pageInfo.startCursor`): newer events."),
+        ] = None,
+    ) -> AuditEventConnection:  # type: ignore[valid-type]
+        return await audit.audit_log(call(info), str(entity_id))  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="GDPR right of access, as a query: the same document as the mutation "

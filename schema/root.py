@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.changes import CHANGES_SUBSCRIPTION, ChangeQueries
 from schema.context import Info
+from schema.fastpath import RowExecutor
 from schema.mutations import EntityMutations
 from schema.privacy import PrivacyMutations, PrivacyQueries
 from schema.queries import EntityQueries
@@ -92,6 +93,7 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
         types=list(ENTITY_TYPES.values()),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=list(extensions),
+        execution_context_class=RowExecutor,
     )
 
 

@@ -9,7 +9,9 @@ import httpx
 import orjson
 import pytest
 
+from core import global_id
 from graphdb.driver import Graph
+from tests._factories import new_customer
 from tests._gql import codes, gql, mutate, ok, raw
 from tests._graph_counts import unchanged
 from tests._world import World, as_role, audit_count, audit_events, build_world
@@ -211,12 +213,160 @@ async def test_audit_log_serves_managers(live_server_url: str, world: World) -> 
     assert log["totalCount"] == 2
 
 
-async def test_a_bad_cursor_is_a_clear_error(client: httpx.AsyncClient, world: World) -> None:
-    response = await client.post(
-        "/graphql",
-        json={"query": AUDIT_LOG, "variables": {"id": world["A"], "after": "garbage!"}},
+async def _error_code(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> str:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code < 500, response.text
+    body = response.json()
+    assert not body.get("data") or all(v is None for v in body["data"].values()), body
+    return str(body["errors"][0]["extensions"]["code"])
+
+
+#: A record nobody wrote through the API, whose 25 events are written directly: times from
+#: 2026-01-01 on, the 11th to 14th in one instant (so the uuid breaks the tie), newest last.
+SUBJECT = "aaaaaaaa-0000-4000-8000-0000000000aa"
+
+
+async def _write_events(graph: Graph) -> list[str]:
+    """The events' uuids, newest first: the order auditLog must return them in."""
+    events = [
+        {
+            "id": f"aaaaaaaa-0000-4000-8000-{i:012d}",
+            "minute": 13 if 10 <= i < 14 else i,
+            "score": i,
+        }
+        for i in range(25)
+    ]
+    await graph.write(
+        "UNWIND $events AS e CREATE (:AuditEvent {id: e.id, "
+        "at: datetime('2026-01-01T00:00:00Z') + duration({minutes: e.minute}), "
+        "actorId: $actor, actorEmail: 'admin@rapport.test', action: 'updateCustomer', "
+        "entityType: 'Customer', entityId: $subject, "
+        "changes: '{\"leadScore\": {\"after\": ' + toString(e.score) + '}}'})",
+        {"events": events, "subject": SUBJECT, "actor": ADMIN_USER_ID},
     )
-    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    return [e["id"] for e in sorted(events, key=lambda e: (e["minute"], e["id"]), reverse=True)]
+
+
+PAGE = """query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  auditLog(entityId: $id, first: $first, after: $after, last: $last, before: $before) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id entityId changes } } } }"""
+
+
+async def test_the_audit_log_pages_both_ways_with_cursors_without_gaps_or_repeats(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    newest_first = await _write_events(graph)
+    subject = global_id.encode("Customer", SUBJECT)
+    default = (await gql(client, PAGE, {"id": subject}))["auditLog"]
+    assert len(default["edges"]) == 20  # `first` is optional: a page of 20
+    assert default["totalCount"] == 25
+    assert default["pageInfo"]["hasNextPage"] is True
+
+    seen: list[str] = []
+    after = None
+    while True:
+        log = (await gql(client, PAGE, {"id": subject, "first": 7, "after": after}))["auditLog"]
+        assert log["pageInfo"]["hasPreviousPage"] is (after is not None)
+        for edge in log["edges"]:
+            assert edge["node"]["entityId"] == subject
+            seen.append(global_id.decode(edge["node"]["id"])[1])
+        if not log["pageInfo"]["hasNextPage"]:
+            break
+        after = log["pageInfo"]["endCursor"]
+    assert seen == newest_first
+
+    backwards: list[str] = []
+    before = None
+    while True:
+        variables = {"id": subject, "last": 6, "before": before}
+        log = (await gql(client, PAGE, variables))["auditLog"]
+        backwards = [global_id.decode(e["node"]["id"])[1] for e in log["edges"]] + backwards
+        if not log["pageInfo"]["hasPreviousPage"]:
+            break
+        before = log["pageInfo"]["startCursor"]
+    assert backwards == newest_first
+
+
+async def test_an_audit_event_is_a_node_with_a_global_id(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    newest_first = await _write_events(graph)
+    subject = global_id.encode("Customer", SUBJECT)
+    log = (await gql(client, PAGE, {"id": subject, "first": 2}))["auditLog"]
+    event = log["edges"][0]["node"]
+    assert global_id.decode(event["id"]) == ("AuditEvent", newest_first[0])
+    by_id = """query($id: ID!) { node(id: $id) { __typename id ... on AuditEvent {
+      at actorId actorEmail action entityType entityId changes } } }"""
+    node = (await gql(client, by_id, {"id": event["id"]}))["node"]
+    assert node == {
+        "__typename": "AuditEvent",
+        "id": event["id"],
+        "at": "2026-01-01T00:24:00+00:00",
+        "actorId": global_id.encode("User", ADMIN_USER_ID),
+        "actorEmail": "admin@rapport.test",
+        "action": "updateCustomer",
+        "entityType": "Customer",
+        "entityId": subject,
+        "changes": {"leadScore": {"after": 24}},
+    }
+    second = log["edges"][1]["node"]["id"]
+    many = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+      ... on AuditEvent { change: changes } } }"""
+    missing = global_id.encode("AuditEvent", "aaaaaaaa-0000-4000-8000-999999999999")
+    nodes = (await gql(client, many, {"ids": [second, missing, event["id"]]}))["nodes"]
+    assert nodes == [
+        {"__typename": "AuditEvent", "id": second, "change": {"leadScore": {"after": 23}}},
+        None,
+        {"__typename": "AuditEvent", "id": event["id"], "change": {"leadScore": {"after": 24}}},
+    ]
+
+
+@pytest.mark.parametrize("role", ["SALES", "ANALYST"])
+async def test_audit_events_by_id_are_for_managers_and_admins_too(
+    live_server_url: str, client: httpx.AsyncClient, world: World, role: str
+) -> None:
+    log = (await gql(client, AUDIT_LOG, {"id": world["A"]}))["auditLog"]
+    event = log["edges"][0]["node"]["id"]
+    async with as_role(live_server_url, world.tokens[role]) as http:
+        code = await _error_code(http, "query($id: ID!) { node(id: $id) { id } }", {"id": event})
+        assert code == "FORBIDDEN"
+        code = await _error_code(
+            http, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [world["A"], event]}
+        )
+        assert code == "FORBIDDEN"
+    async with as_role(live_server_url, world.tokens["MANAGER"]) as http:
+        node = await gql(http, "query($id: ID!) { node(id: $id) { id } }", {"id": event})
+    assert node["node"] == {"id": event}
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"after": "garbage!"}, "INVALID_CURSOR"),
+        ({"after": "eyJzIjoiMTIzIiwidiI6WyJ4Il19"}, "FOREIGN_CURSOR"),
+        ({"first": -1}, "INVALID_PAGINATION"),
+        ({"first": 501}, "PAGE_TOO_LARGE"),
+        ({"first": 2, "last": 2}, "INVALID_PAGINATION"),
+        ({"id": "not-an-id"}, "INVALID_ID"),
+    ],
+)
+async def test_bad_audit_log_arguments_are_clear_errors(
+    client: httpx.AsyncClient, variables: dict[str, Any], code: str
+) -> None:
+    subject = global_id.encode("Customer", SUBJECT)
+    assert await _error_code(client, PAGE, {"id": subject, **variables}) == code
+
+
+async def test_a_cursor_of_another_list_is_foreign_to_the_audit_log(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    await _write_events(graph)
+    await new_customer(client, "FC-1")
+    customers = await gql(client, "{ customers(first: 1) { pageInfo { endCursor } } }")
+    cursor = customers["customers"]["pageInfo"]["endCursor"]
+    subject = global_id.encode("Customer", SUBJECT)
+    assert await _error_code(client, PAGE, {"id": subject, "after": cursor}) == "FOREIGN_CURSOR"
 
 
 # --- importRecords ------------------------------------------------------------------------------

@@ -40,6 +40,14 @@ INJECTIONS = [
 CUSTOMER = global_id.encode("Customer", "bbbbbbbb-0000-4000-8000-000000000001")
 
 
+def _forged_referrals_cursor() -> str:
+    """A cursor signed for `referrals(depth: 1)` whose depth is text, not a number."""
+    from resolvers.compiler.intelligence import REFERRAL_ORDER
+
+    sig = cursor.signature("Customer.referrals>Referral|depth=1", REFERRAL_ORDER)
+    return cursor.encode(sig, ["one", "bbbbbbbb-0000-4000-8000-000000000001"])
+
+
 def _cases() -> list[tuple[str, dict[str, Any]]]:
     cases: list[tuple[str, dict[str, Any]]] = []
     for i, text in enumerate(INJECTIONS):
@@ -170,7 +178,55 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
         ("share above 1", "{ revenueConcentration(share: 7) { customerCount } }"),
         (
             "referral depth 0",
-            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(depth: 0) {{ depth }} }} }} }}',
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(depth: 0) {{ totalCount }} }} }} }}',
+        ),
+        (
+            "referrals: negative first",
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(first: -1) {{ totalCount }} }} }} }}',
+        ),
+        (
+            "referrals: first beyond the page limit",
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(first: 501) {{ edges {{ cursor }} }} }} }} }}',
+        ),
+        (
+            "referrals: garbage cursor",
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(after: "{INJECTIONS[0]}") {{ edges {{ cursor }} }} }} }} }}',
+        ),
+        (
+            "referrals: forged cursor with text for the depth",
+            f'{{ node(id: "{CUSTOMER}") {{ ... on Customer {{ referrals(after: "{_forged_referrals_cursor()}") {{ edges {{ cursor }} }} }} }} }}',
+        ),
+        (
+            "auditLog: negative first",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: -1) {{ totalCount }} }}',
+        ),
+        (
+            "auditLog: first beyond the page limit",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: 501) {{ edges {{ cursor }} }} }}',
+        ),
+        (
+            "auditLog: garbage cursor",
+            f'{{ auditLog(entityId: "{CUSTOMER}", after: "{INJECTIONS[2]}") {{ edges {{ cursor }} }} }}',
+        ),
+        (
+            "auditLog: first and last",
+            f'{{ auditLog(entityId: "{CUSTOMER}", first: 1, last: 1) {{ totalCount }} }}',
+        ),
+        (
+            "auditLog: entityId injection",
+            f'{{ auditLog(entityId: "{INJECTIONS[1]}") {{ totalCount }} }}',
+        ),
+        (
+            "revenueConcentration customers: garbage cursor",
+            '{ revenueConcentration { customers(after: "x") { totalCount } } }',
+        ),
+        (
+            "revenueConcentration customers: cursor and offset",
+            f'{{ revenueConcentration {{ customers(after: "{_forged_referrals_cursor()}", offset: 1) {{ totalCount }} }} }}',
+        ),
+        (
+            "revenueConcentration customers: first beyond the page limit",
+            "{ revenueConcentration { customers(first: 100000) { edges { cursor } } } }",
         ),
         (
             "lead score 1000",

@@ -7,11 +7,12 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 
 from core.settings import Settings
 from graphdb.driver import Graph
+from graphdb.driver import write_refused as graph_write_refused
 from rapport.cli import app
 from resolvers import changes as feed
 from tests._factories import new_company, new_contact, new_customer, new_product
@@ -549,3 +551,295 @@ async def test_open_subscriptions_and_delivered_events_are_counted_in_metrics(
         while delta(before, await scrape(http), "rapport_subscriptions_open") != 0:
             assert asyncio.get_running_loop().time() < deadline, "subscription never closed"
             await asyncio.sleep(0.1)
+
+
+# --- identical subscriptions share one execution ------------------------------------------------
+
+LIVE_PRODUCTS = (
+    "subscription Live { changes(types: [PRODUCT]) { cursor entityId "
+    "entity { id ... on Product { sku } } } }"
+)
+LIVE_CUSTOMERS = (
+    "subscription Live { changes(types: [CUSTOMER]) { cursor entityId "
+    "entity { ... on Customer { email } } } }"
+)
+
+
+async def until_open(http: httpx.AsyncClient, before: dict[Any, float], n: int) -> dict[Any, float]:
+    """Metrics once `n` more subscriptions are open: each then gets every later change."""
+    from tests.test_observability import delta, scrape
+
+    deadline = time.monotonic() + 30
+    while True:
+        samples = await scrape(http)
+        if delta(before, samples, "rapport_subscriptions_open") == n:
+            return samples
+        assert time.monotonic() < deadline, "the subscriptions never opened"
+        await asyncio.sleep(0.05)
+
+
+async def test_identical_subscriptions_share_one_execution_and_each_gets_every_change_once(
+    client: httpx.AsyncClient, live_server_url: str
+) -> None:
+    from tests.test_observability import delta, scrape
+
+    async with httpx.AsyncClient(base_url=live_server_url) as http, AsyncExitStack() as stack:
+        before = await scrape(http)
+        subs = [
+            await stack.enter_async_context(subscribe(live_server_url, query=LIVE_PRODUCTS))
+            for _ in range(12)
+        ]
+        during = await until_open(http, before, 12)
+        assert delta(before, during, "rapport_subscription_executions") == 1
+        written = [await new_product(client, sku=f"SH-{i}") for i in range(5)]
+        got = [await sub.take(5) for sub in subs]
+        # and nothing twice: the next thing each receives is the next change
+        marker = await new_product(client, sku="SH-NEXT")
+        nexts = [(await sub.take(1))[0] for sub in subs]
+    for events, (after,) in zip(got, [[n] for n in nexts], strict=True):
+        assert [e["entityId"] for e in events] == written
+        assert [e["entity"]["sku"] for e in events] == [f"SH-{i}" for i in range(5)]
+        assert_in_commit_order([*events, after])
+        assert after["entityId"] == marker
+    assert len({json.dumps(events) for events in got}) == 1  # the very same payloads
+
+
+async def test_subscribers_of_one_document_are_masked_by_their_own_role(
+    client: httpx.AsyncClient, live_server_url: str, graph: Graph, make_token: MakeToken
+) -> None:
+    from tests.test_observability import delta, scrape
+
+    own = await new_customer(client, "M-1", email="own@example.sk")
+    other = await new_customer(client, "M-2", email="other@example.sk")
+    sam = await make_token("SALES", email="sam@rapport.test")
+    sid = await make_token("SALES", email="sid@rapport.test")
+    await graph.write(
+        "MATCH (u:User {email: 'sam@rapport.test'}), (c:Customer {externalId: 'M-1'}) "
+        "CREATE (u)-[:MANAGES]->(c)"
+    )
+    tokens = {
+        "admin-1": ADMIN_TOKEN,
+        "admin-2": ADMIN_TOKEN,
+        "analyst-1": await make_token("ANALYST"),
+        "analyst-2": await make_token("ANALYST"),  # another user, the same role: shares
+        "sam": sam,
+        "sid": sid,  # another SALES user: sees other accounts, so never shares with sam
+    }
+    async with httpx.AsyncClient(base_url=live_server_url) as http, AsyncExitStack() as stack:
+        before = await scrape(http)
+        subs = {
+            who: await stack.enter_async_context(
+                subscribe(live_server_url, token, query=LIVE_CUSTOMERS)
+            )
+            for who, token in tokens.items()
+        }
+        during = await until_open(http, before, len(tokens))
+        # ADMIN, ANALYST, and one for each SALES user
+        assert delta(before, during, "rapport_subscription_executions") == 4
+        for customer in (own, other):
+            await mutate(client, "updateCustomer", {"id": customer, "leadScore": 50})
+        got = {who: await sub.take(2) for who, sub in subs.items()}
+    emails = {who: [e["entity"]["email"] for e in events] for who, events in got.items()}
+    assert emails == {
+        "admin-1": ["own@example.sk", "other@example.sk"],
+        "admin-2": ["own@example.sk", "other@example.sk"],
+        "analyst-1": [None, None],
+        "analyst-2": [None, None],
+        "sam": ["own@example.sk", None],
+        "sid": [None, None],
+    }
+    assert "example.sk" not in json.dumps([got["analyst-1"], got["analyst-2"], got["sid"]])
+    assert [e["entityId"] for e in got["analyst-1"]] == [own, other]
+
+
+async def test_a_bad_argument_of_a_shared_live_subscription_is_a_clear_error(
+    live_server_url: str,
+) -> None:
+    async with (
+        subscribe(live_server_url, entityId="nope") as one,
+        subscribe(live_server_url, entityId="nope") as two,
+    ):
+        messages = [await one.message(), await two.message()]
+    for message in messages:
+        payload = message["payload"]
+        errors = payload if message["type"] == "error" else payload["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["INVALID_ID"], message
+
+
+class StalledSubscriber:
+    """A graphql-transport-ws client on a raw socket that reads nothing until `drain`: a
+    client library would keep reading into its own memory, hiding the slowness."""
+
+    def __init__(self, url: str, token: str, query: str) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.uri import parse_uri
+
+        self.url, self.token, self.query = url, token, query
+        self.protocol = ClientProtocol(
+            parse_uri(url.replace("http://", "ws://") + "/graphql"),
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            max_size=None,
+        )
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+        self.sock.setblocking(False)
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.sock_sendall(self.sock, b"".join(self.protocol.data_to_send()))
+
+    async def _events(self) -> list[Any]:
+        data = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(self.sock, 65536), 30)
+        if data:
+            self.protocol.receive_data(data)
+        else:
+            self.protocol.receive_eof()
+        await self._flush()  # pongs, the closing handshake
+        return list(self.protocol.events_received())
+
+    async def start(self) -> None:
+        host, port = self.url.removeprefix("http://").split(":")
+        await asyncio.get_running_loop().sock_connect(self.sock, (host, int(port)))
+        self.protocol.send_request(self.protocol.connect())
+        await self._flush()
+        init = {"type": "connection_init", "payload": {"authToken": self.token}}
+        acked = False
+        while not acked:
+            for event in await self._events():
+                if getattr(event, "data", None) is not None and b"connection_ack" in event.data:
+                    acked = True
+                elif not acked and not hasattr(event, "status_code"):
+                    continue
+                else:  # the handshake's response: now say hello
+                    self.protocol.send_text(json.dumps(init).encode())
+                    await self._flush()
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": self.query}}
+        self.protocol.send_text(json.dumps(subscribe).encode())
+        await self._flush()
+
+    async def drain(self) -> tuple[list[dict[str, Any]], Any]:
+        """Everything still coming, until the server closes: (messages, its close frame)."""
+        messages: list[dict[str, Any]] = []
+        while self.protocol.close_rcvd is None:
+            for event in await self._events():
+                if getattr(event, "opcode", None) == websockets.frames.Opcode.TEXT:
+                    messages.append(json.loads(event.data))
+        self.sock.close()
+        return messages, self.protocol.close_rcvd
+
+
+async def test_a_slow_subscriber_of_a_shared_execution_is_closed_alone(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # wide events (a 5,000-character description under 25 aliases, ~125 kB) soon fill the
+    # socket buffers of a client that does not read
+    wide = (
+        "subscription Wide { changes(types: [PRODUCT]) { cursor entityId "
+        + " ".join(f"e{i}: entity {{ ... on Product {{ description }} }}" for i in range(25))
+        + " } }"
+    )
+    port = free_port()
+    with api_process(settings, port, RAPPORT_CHANGES_MAX_PENDING="5"):
+        url = f"http://127.0.0.1:{port}"
+        slow = StalledSubscriber(url, ADMIN_TOKEN, wide)
+        await slow.start()
+        async with (
+            httpx.AsyncClient(base_url=url) as http,
+            subscribe(url, query=wide) as one,
+            subscribe(url, query=wide) as two,
+        ):
+            await until_open(http, {}, 3)  # a fresh process: these three are all
+            got: list[list[dict[str, Any]]] = [[], []]
+
+            async def read(feed_: Feed, into: list[dict[str, Any]]) -> None:
+                while True:
+                    into += await feed_.take(1, within=60)
+
+            readers = [
+                asyncio.create_task(read(one, got[0])),
+                asyncio.create_task(read(two, got[1])),
+            ]
+            try:
+                for part in range(3):  # three polls' worth; the slow one reads nothing
+                    rows = "sku,name,price,currency,description\n" + "".join(
+                        f"W-{part}-{i:02},Wide {i},1.00,EUR,{'x' * 5000}\n" for i in range(40)
+                    )
+                    imported = await mutate(
+                        client, "importRecords", {"type": "PRODUCTS", "data": rows}
+                    )
+                    assert not imported["errors"], imported
+                    # the two readers have this batch before the next is written
+                    deadline = time.monotonic() + 60
+                    while min(len(g) for g in got) < 40 * (part + 1):
+                        assert time.monotonic() < deadline, [len(g) for g in got]
+                        for task in readers:
+                            if task.done():
+                                task.result()  # a reader that failed says why
+                        await asyncio.sleep(0.05)
+            finally:
+                for task in readers:
+                    task.cancel()
+            received, close = await slow.drain()
+    got_one, got_two = got
+    assert len(got_one) == 120
+    assert_in_commit_order(got_one)
+    assert got_one == got_two
+    assert close.code == 4429
+    assert close.reason.startswith("Too slow: more than 5 changes were waiting.")
+    events = [m["payload"]["data"]["changes"] for m in received if m["type"] == "next"]
+    assert len(events) < 120  # it was dropped, not served to the end
+    assert events == got_one[: len(events)]  # what it did get, it got in order
+
+
+# --- reading the log needs no write ------------------------------------------------------------
+
+
+class ReadOnlyGraph(Graph):
+    """The test database through a session that may only read: Neo4j refuses every write in
+    it, as it does on a read-only database or for credentials without write rights."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.__dict__.update(graph.__dict__)
+
+    async def write_tx(self, work: Any, *, timeout_s: float | None = None) -> Any:
+        from neo4j import READ_ACCESS
+
+        async with self.driver.session(
+            database=self.database, default_access_mode=READ_ACCESS
+        ) as session:
+            return await session.execute_read(work)
+
+
+async def test_changes_pages_without_writing_leaving_pending_events_for_a_writer(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    start = await end_cursor(client)
+    numbered = [await new_product(client, sku=f"RO-{i}") for i in range(2)]
+    await feed.number_pending(graph)
+    # a change committed but not numbered yet (as a mutation leaves it, before any reader)
+    await graph.write(
+        "CREATE (:AuditEvent:ChangePending {id: randomUUID(), at: datetime(), "
+        "recordedAt: datetime(), action: 'createProduct', change: 'CREATED', "
+        "entityType: 'Product', entityId: 'pending', changes: '{}'})"
+    )
+    config = feed.FeedConfig(
+        retention_s=3600, poll_interval_s=0.2, max_pending=10, max_page_size=500
+    )
+    reader = feed.EntityReader(None, None, feed.Visibility(), 500, None, None)
+    read_only = ReadOnlyGraph(graph)
+    with pytest.raises(Exception) as refused:  # the database really refuses the write
+        await read_only.write("CREATE (:Probe)")
+    assert graph_write_refused(refused.value)
+    page_ = await feed.page(
+        read_only, reader, config, after=start, first=10, filters=feed.Filters()
+    )
+    assert [global_id_of(d.row) for d in page_.events] == numbered
+    assert (await graph.read("MATCH (e:ChangePending) RETURN count(e) AS n"))[0]["n"] == 1
+    # a writer numbers it; the same page then has it too
+    page_ = await feed.page(graph, reader, config, after=start, first=10, filters=feed.Filters())
+    assert [d.row.entity_id for d in page_.events][-1] == "pending"
+    assert len(page_.events) == 3
+
+
+def global_id_of(row: feed.ChangeRow) -> str:
+    return row.entity_global_id

@@ -14,6 +14,7 @@ import pytest
 
 from core import global_id
 from graphdb.driver import Graph
+from resolvers.compiler.intelligence import APPROXIMATE_CO_BUYERS
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import rid
 
@@ -71,7 +72,7 @@ def descendants(parent: dict[str, str], root: str) -> dict[str, int]:
 
 REFERRALS = """query($id: ID!, $depth: Int!) { node(id: $id) { ... on Customer {
   referredBy { referrer { ... on Customer { id } } depth }
-  referrals(depth: $depth) { depth referred { id } }
+  referrals(depth: $depth, first: 100) { totalCount edges { node { depth referred { id } } } }
   referralChain { ... on Customer { id } }
   referralNetwork { size depth revenue } } } }"""
 
@@ -90,11 +91,11 @@ async def test_referral_fields_match_the_forest(
             )
         )["node"]
         below = descendants(parent, customer)
-        got = {global_id.decode(r["referred"]["id"])[1]: r["depth"] for r in node["referrals"]}
+        referrals = [e["node"] for e in node["referrals"]["edges"]]
+        got = {global_id.decode(r["referred"]["id"])[1]: r["depth"] for r in referrals}
         assert got == {k: d for k, d in below.items() if d <= depth}
-        assert [r["depth"] for r in node["referrals"]] == sorted(
-            r["depth"] for r in node["referrals"]
-        )
+        assert node["referrals"]["totalCount"] == len(got)
+        assert [r["depth"] for r in referrals] == sorted(r["depth"] for r in referrals)
         chain, cursor = [], customer
         while cursor in parent:
             cursor = parent[cursor]
@@ -109,6 +110,96 @@ async def test_referral_fields_match_the_forest(
             "depth": max(below.values(), default=0),
             "revenue": f"{Decimal(sum(spent[d] for d in below)) / 10_000:.2f}",
         }
+
+
+REFERRAL_PAGE = """query($id: ID!, $depth: Int!, $first: Int, $after: String) {
+  node(id: $id) { ... on Customer { referrals(depth: $depth, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { depth referred { id } referrer { ... on Customer { id } } } } } } } }"""
+
+
+async def _referral_page(
+    client: httpx.AsyncClient, customer: str, depth: int, first: int | None, after: str | None
+) -> dict[str, Any]:
+    variables = {
+        "id": global_id.encode("Customer", customer),
+        "depth": depth,
+        "first": first,
+        "after": after,
+    }
+    return (await data(client, REFERRAL_PAGE, variables))["node"]["referrals"]  # type: ignore[no-any-return]
+
+
+async def test_referrals_page_with_cursors_nearest_first_without_gaps_or_repeats(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ids, parent, _ = await write_referral_forest(graph, 13, 60)
+    root = ids[0]  # the oldest customer: every chain that reaches back ends at it
+    below = descendants(parent, root)
+    depth = 4
+    expected = sorted(((d, c) for c, d in below.items() if d <= depth))
+    assert len(expected) > 7  # several pages
+    seen: list[tuple[int, str]] = []
+    after, pages = None, 0
+    while True:
+        page = await _referral_page(client, root, depth, 3, after)
+        assert page["totalCount"] == len(expected)
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        for edge in page["edges"]:
+            node = edge["node"]
+            referred = global_id.decode(node["referred"]["id"])[1]
+            seen.append((node["depth"], referred))
+            # the referrer is the one who referred this customer, on the way down from root
+            assert global_id.decode(node["referrer"]["id"])[1] == parent[referred]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == expected
+    assert pages == -(-len(expected) // 3)
+    # Without `first`, a page is the default 20 items.
+    default = await _referral_page(client, root, depth, None, None)
+    assert len(default["edges"]) == min(20, len(expected))
+    # After the last item: an empty page, nothing next.
+    last = await _referral_page(client, root, depth, 3, after)
+    empty = await _referral_page(client, root, depth, 3, last["pageInfo"]["endCursor"])
+    assert empty["edges"] == [] and empty["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"first": -1}, "INVALID_PAGINATION"),
+        ({"first": 501}, "PAGE_TOO_LARGE"),
+        ({"after": "not a cursor"}, "INVALID_CURSOR"),
+        ({"after": "eyJzIjoiMTIzIiwidiI6WyJ4Il19"}, "FOREIGN_CURSOR"),  # {"s":"123","v":["x"]}
+    ],
+)
+async def test_bad_referral_page_arguments_are_clear_errors(
+    client: httpx.AsyncClient, graph: Graph, args: dict[str, Any], code: str
+) -> None:
+    ids, _, _ = await write_referral_forest(graph, 14, 5)
+    variables = {"id": global_id.encode("Customer", ids[0]), "depth": 2, **args}
+    body = await gql(client, REFERRAL_PAGE, variables)
+    assert body["errors"][0]["extensions"]["code"] == code
+    assert body["data"] is None or body["data"]["node"] is None
+
+
+async def test_a_referrals_cursor_belongs_to_its_depth_and_list(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    ids, _, _ = await write_referral_forest(graph, 13, 60)
+    page = await _referral_page(client, ids[0], 2, 1, None)
+    cursor = page["pageInfo"]["endCursor"]
+    variables = {"id": global_id.encode("Customer", ids[0]), "depth": 3, "after": cursor}
+    body = await gql(client, REFERRAL_PAGE, variables)
+    assert body["errors"][0]["extensions"]["code"] == "FOREIGN_CURSOR"
+    body = await gql(
+        client, "query($a: String) { customers(first: 1, after: $a) { totalCount } }", {"a": cursor}
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FOREIGN_CURSOR"
 
 
 async def test_top_referrers_rank_by_downstream_size_and_revenue(
@@ -262,7 +353,7 @@ ME = "00000000-0000-4000-8000-0000000000aa"
 async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    # one customer bought TEA; 60 others bought TEA and CUPS: CUPS has 60 co-buyers
+    # one customer bought TEA; 200 others bought TEA and CUPS: CUPS has 200 co-buyers
     await graph.write(
         "CREATE (tea:Product {id: randomUUID(), sku: 'TEA', name: 'Tea', price: 10000, "
         "currency: 'EUR', active: true}), "
@@ -270,7 +361,7 @@ async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
         "currency: 'EUR', active: true}), "
         "(me:Customer {id: $me, externalId: 'ME', name: 'Me', kind: 'INDIVIDUAL'})"
         "-[:PLACED]->(:Order {id: randomUUID(), placedAt: datetime()})-[:CONTAINS]->(tea) "
-        "WITH tea, cups UNWIND range(1, 60) AS i "
+        "WITH tea, cups UNWIND range(1, 200) AS i "
         "CREATE (o:Customer {id: randomUUID(), externalId: 'O' + i, name: 'O' + i, "
         "kind: 'INDIVIDUAL'})-[:PLACED]->(x:Order {id: randomUUID(), placedAt: datetime()}), "
         "(x)-[:CONTAINS]->(tea), (x)-[:CONTAINS]->(cups)",
@@ -280,8 +371,8 @@ async def test_approximate_recommendations_read_a_bounded_sample_of_co_buyers(
         exact: recommendations { score product { sku } }
         approximate: recommendations(approximate: true) { score product { sku } } } } }"""
     node = (await data(client, query, {"id": global_id.encode("Customer", ME)}))["node"]
-    assert node["exact"] == [{"score": 60, "product": {"sku": "CUPS"}}]
-    assert node["approximate"] == [{"score": 40, "product": {"sku": "CUPS"}}]
+    assert node["exact"] == [{"score": 200, "product": {"sku": "CUPS"}}]
+    assert node["approximate"] == [{"score": APPROXIMATE_CO_BUYERS, "product": {"sku": "CUPS"}}]
 
 
 async def test_a_customer_without_orders_gets_best_sellers_of_its_kind(
@@ -377,18 +468,70 @@ async def test_revenue_concentration_is_the_smallest_set_reaching_the_share(
         running += spent[c]
         chosen.append(c)
     query = """query($share: Float!) { revenueConcentration(share: $share) {
-        customerCount customerShare revenueShare totalRevenue customers { id } } }"""
+        customerCount customerShare revenueShare totalRevenue
+        customers { totalCount edges { node { id } } } } }"""
     got = (await data(client, query, {"share": share}))["revenueConcentration"]
     assert got["customerCount"] == len(chosen)
     assert got["customerShare"] == pytest.approx(len(chosen) / len(customers))
     assert got["revenueShare"] == pytest.approx(running / total)
     assert got["totalRevenue"] == f"{Decimal(total) / 10_000:.2f}"
-    assert [global_id.decode(c["id"])[1] for c in got["customers"]] == chosen[:20]
+    assert got["customers"]["totalCount"] == len(chosen)
+    assert _set_ids(got["customers"]) == chosen[:20]
+    # Paging through the whole set with cursors: every customer once, in ranking order.
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await _set_page(client, share, 4, after)
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        seen += _set_ids(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == chosen
+    # The deprecated offset still pages (a position in the ranking).
     paged = """query($share: Float!) { revenueConcentration(share: $share) {
-        p1: customers(first: 3) { id } p2: customers(first: 3, offset: 3) { id } } }"""
+        p1: customers(first: 3) { edges { node { id } } }
+        p2: customers(first: 3, offset: 3) { pageInfo { hasPreviousPage } edges { node { id } } }
+        } }"""
     pages = (await data(client, paged, {"share": share}))["revenueConcentration"]
-    ids = [global_id.decode(c["id"])[1] for c in pages["p1"] + pages["p2"]]
-    assert ids == chosen[:6]
+    assert _set_ids(pages["p1"]) + _set_ids(pages["p2"]) == chosen[:6]
+    assert pages["p2"]["pageInfo"]["hasPreviousPage"] is True
+
+
+SET_PAGE = """query($share: Float!, $first: Int, $after: String) {
+  revenueConcentration(share: $share) { customers(first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id } } } } }"""
+
+
+async def _set_page(
+    client: httpx.AsyncClient, share: float, first: int | None, after: str | None
+) -> dict[str, Any]:
+    variables = {"share": share, "first": first, "after": after}
+    return (await data(client, SET_PAGE, variables))["revenueConcentration"]["customers"]  # type: ignore[no-any-return]
+
+
+def _set_ids(connection: dict[str, Any]) -> list[str]:
+    return [global_id.decode(e["node"]["id"])[1] for e in connection["edges"]]
+
+
+async def test_a_set_cursor_is_a_position_in_the_ranking(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """A customer whose revenue changes between two pages moves in the ranking; the next page
+    starts after the cursor's position, so nobody ranked after it is skipped or repeated."""
+    customers, _, history = await write_orders(graph, 52)
+    first = await _set_page(client, 1.0, 3, None)
+    ids = _set_ids(first)
+    # The top customer of the first page now spends nothing: it leaves the ranking.
+    await graph.write("MATCH (c:Customer {id: $id}) SET c.totalSpent = 0", {"id": ids[0]})
+    rest = await _set_page(client, 1.0, 500, first["pageInfo"]["endCursor"])
+    rows = await graph.read(
+        "MATCH (c:Customer) WHERE c.totalSpent > 0 RETURN c.id AS id, c.totalSpent AS s"
+    )
+    ranked = [r["id"] for r in sorted(rows, key=lambda r: (-r["s"], r["id"]))]
+    assert _set_ids(rest) == ranked[ranked.index(ids[-1]) + 1 :]
+    assert customers and history
 
 
 async def test_revenue_concentration_pages_are_checked(
@@ -396,20 +539,30 @@ async def test_revenue_concentration_pages_are_checked(
 ) -> None:
     empty = await data(
         client,
-        "{ revenueConcentration(share: 0.8) { customerCount totalRevenue customers { id } } }",
+        "{ revenueConcentration(share: 0.8) { customerCount totalRevenue "
+        "customers { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }",
     )
     assert empty["revenueConcentration"] == {
         "customerCount": 0,
         "totalRevenue": "0.00",
-        "customers": [],
+        "customers": {
+            "totalCount": 0,
+            "pageInfo": {"hasNextPage": False, "endCursor": None},
+            "edges": [],
+        },
     }
+    referrals_cursor = "eyJzIjoiMTIzIiwidiI6WyJ4Il19"  # a cursor of some other list
     for args, code in (
         ("first: -1", "INVALID_PAGINATION"),
         ("offset: -1", "INVALID_PAGINATION"),
         ("first: 501", "PAGE_TOO_LARGE"),
+        ('after: "garbage!"', "INVALID_CURSOR"),
+        (f'after: "{referrals_cursor}"', "FOREIGN_CURSOR"),
+        (f'after: "{referrals_cursor}", offset: 2', "INVALID_PAGINATION"),
     ):
         body = await gql(
-            client, f"{{ revenueConcentration(share: 0.8) {{ customers({args}) {{ id }} }} }}"
+            client,
+            f"{{ revenueConcentration(share: 0.8) {{ customers({args}) {{ totalCount }} }} }}",
         )
         assert body["errors"][0]["extensions"]["code"] == code, args
 

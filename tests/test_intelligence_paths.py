@@ -16,7 +16,8 @@ from tests.intelligence_graphs import rid
 
 PATH = """query($a: ID!, $b: ID!, $hops: Int!) {
   introductionPath(fromId: $a, toId: $b, maxHops: $hops) {
-    hops relationships nodes { __typename id ... on Contact { fullName } } } }"""
+    hops relationships { type direction strength }
+    nodes { __typename id ... on Contact { fullName } } } }"""
 
 
 async def write_social_graph(graph: Graph, seed: int) -> tuple[nx.Graph, dict[str, str]]:
@@ -91,6 +92,44 @@ async def test_introduction_path_is_a_shortest_path_over_current_ties(
         assert len(result["relationships"]) == distance
         for x, y in itertools.pairwise(ids):
             assert g.has_edge(x, y)
+
+
+async def test_each_hop_says_its_type_direction_and_knows_strength(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """Ann knows Ben (recorded from Ben's side), Ben works at Acme, and so does Dora:
+    Ann → Ben → Acme → Dora, each hop read against the route's order."""
+    ann, ben, dora, acme = (f"c0a80101-0000-4000-8000-00000000000{i}" for i in range(4))
+    await graph.write(
+        "UNWIND $people AS i CREATE (:Contact {id: i, firstName: 'P', lastName: i, "
+        "fullName: 'P ' + i, createdAt: datetime(), updatedAt: datetime(), version: 1})",
+        {"people": [ann, ben, dora]},
+    )
+    await graph.write(
+        "MATCH (a:Contact {id: $ann}), (b:Contact {id: $ben}), (d:Contact {id: $dora}) "
+        "CREATE (c:Company {id: $acme, name: 'Acme', createdAt: datetime(), "
+        "updatedAt: datetime(), version: 1}) "
+        "CREATE (b)-[:KNOWS {strength: 0.8}]->(a), (b)-[:WORKS_AT]->(c), (d)-[:WORKS_AT]->(c)",
+        {"ann": ann, "ben": ben, "dora": dora, "acme": acme},
+    )
+    query = """query($a: ID!, $b: ID!) { introductionPath(fromId: $a, toId: $b) {
+      hops nodes { id } relationships { type direction strength }
+      kinds: relationships { kind: type } } }"""
+    ids = {"a": global_id.encode("Contact", ann), "b": global_id.encode("Contact", dora)}
+    path = (await data(client, query, ids))["introductionPath"]
+    assert [global_id.decode(n["id"])[1] for n in path["nodes"]] == [ann, ben, acme, dora]
+    assert path["relationships"] == [
+        {"type": "KNOWS", "direction": "BACKWARD", "strength": 0.8},
+        {"type": "WORKS_AT", "direction": "FORWARD", "strength": None},
+        {"type": "WORKS_AT", "direction": "BACKWARD", "strength": None},
+    ]
+    assert path["kinds"] == [{"kind": "KNOWS"}, {"kind": "WORKS_AT"}, {"kind": "WORKS_AT"}]
+    back = (await data(client, query, {"a": ids["b"], "b": ids["a"]}))["introductionPath"]
+    assert back["relationships"] == [
+        {"type": "WORKS_AT", "direction": "FORWARD", "strength": None},
+        {"type": "WORKS_AT", "direction": "BACKWARD", "strength": None},
+        {"type": "KNOWS", "direction": "FORWARD", "strength": 0.8},
+    ]
 
 
 async def test_same_start_and_goal_is_a_zero_hop_path(

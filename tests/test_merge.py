@@ -94,7 +94,7 @@ CUSTOMER = """
   orders { totalCount } interactions { totalCount }
   tags { edges { node { name } } } consents { channel }
   accountManager { id } referredBy { referrer { ... on Customer { id } ... on Contact { id } } }
-  referrals { referred { id } }
+  referrals { edges { node { referred { id } } } }
 """
 
 
@@ -172,7 +172,7 @@ async def test_merge_customers_moves_everything_once(
     assert sorted(x["channel"] for x in c["consents"]) == ["EMAIL", "PHONE"]
     assert c["accountManager"]["id"] == eva
     assert c["referredBy"]["referrer"]["id"] == referrer
-    assert [r["referred"]["id"] for r in c["referrals"]] == [friend]
+    assert [e["node"]["referred"]["id"] for e in c["referrals"]["edges"]] == [friend]
 
     gone = await gql(client, f'{{ node(id: "{dup}") {{ id }} }}')
     assert gone["node"] is None

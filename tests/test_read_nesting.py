@@ -122,6 +122,53 @@ async def test_two_root_fields_run_two_statements(client: httpx.AsyncClient, acm
     assert body["extensions"]["statementCount"] == 2
 
 
+PAGED = """query($id: ID!) {
+  revenueConcentration(share: 1) {
+    top: customers(first: 1) { pageInfo { endCursor } edges { cursor node { name
+      referrals(depth: 2, first: 2) { totalCount pageInfo { hasNextPage }
+        edges { node { depth referred { name
+          referrals { edges { node { referred { name } } } } } } } } } } }
+    rest: customers(first: 5, offset: 1) { totalCount edges { node { name } } }
+  }
+  auditLog(entityId: $id, first: 1) { totalCount pageInfo { hasNextPage } edges { node { id } } }
+}"""
+
+
+async def test_paged_referrals_sets_and_audit_logs_are_one_statement_per_root_field(
+    client: httpx.AsyncClient, graph: Graph, acme: None
+) -> None:
+    await graph.write(
+        "MATCH (cu:Customer {externalId: 'C1'}) "
+        "CREATE (cu)-[:REFERRED]->(a:Customer {id: randomUUID(), externalId: 'R1', name: 'Ref A', "
+        "kind: 'INDIVIDUAL', lifecycleStage: 'LEAD', totalSpent: 10000, orderCount: 1, "
+        "createdAt: datetime(), updatedAt: datetime(), version: 1}) "
+        "CREATE (a)-[:REFERRED]->(:Customer {id: randomUUID(), externalId: 'R2', name: 'Ref B', "
+        "kind: 'INDIVIDUAL', lifecycleStage: 'LEAD', totalSpent: 0, orderCount: 0, "
+        "createdAt: datetime(), updatedAt: datetime(), version: 1})"
+    )
+    customer = await data(
+        client, '{ customers(filter: {externalId: {eq: "C1"}}) { edges { node { id } } } }'
+    )
+    body = await gql(client, PAGED, {"id": customer["customers"]["edges"][0]["node"]["id"]})
+    assert not body.get("errors"), body
+    assert body["extensions"]["statementCount"] == 2
+    top = body["data"]["revenueConcentration"]["top"]["edges"][0]["node"]
+    assert top["name"] == "Acme"
+    assert top["referrals"]["totalCount"] == 2
+    assert top["referrals"]["pageInfo"] == {"hasNextPage": False}
+    first, second = (e["node"] for e in top["referrals"]["edges"])
+    assert (first["depth"], first["referred"]["name"]) == (1, "Ref A")
+    assert first["referred"]["referrals"]["edges"] == [{"node": {"referred": {"name": "Ref B"}}}]
+    assert (second["depth"], second["referred"]["name"]) == (2, "Ref B")
+    rest = body["data"]["revenueConcentration"]["rest"]
+    assert rest == {"totalCount": 2, "edges": [{"node": {"name": "Ref A"}}]}
+    assert body["data"]["auditLog"] == {
+        "totalCount": 0,
+        "pageInfo": {"hasNextPage": False},
+        "edges": [],
+    }
+
+
 async def test_debug_extension_shows_parameterised_cypher(
     client: httpx.AsyncClient, acme: None
 ) -> None:

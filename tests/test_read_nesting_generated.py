@@ -250,17 +250,21 @@ async def test_every_field_nests_three_levels_deep(seeded_client: httpx.AsyncCli
 
 
 ISSUE_QUERIES = [
-    "{ customers(first: 2) { edges { node { name referrals { referred { name "
-    "referrals { depth } } } } } } }",
-    "{ customers(first: 2) { edges { node { referrals { depth referred { "
-    "referralNetwork { size } } } } } } }",
+    "{ customers(first: 2) { edges { node { name referrals { edges { node { referred { name "
+    "referrals { edges { node { depth } } } } } } } } } } }",
+    "{ customers(first: 2) { edges { node { referrals { edges { node { depth referred { "
+    "referralNetwork { size } } } } } } } } }",
     "{ companies(first: 2) { edges { node { keyDecisionMakers { contact { currentCompany { "
     "keyDecisionMakers { span } } } } } } } }",
     "{ topReferrers(first: 2) { referrer { ... on Customer { referralNetwork { size } } } } }",
     "{ customers(first: 2) { edges { node { referralChain { ... on Customer { "
     "referralNetwork { size } } } } } } }",
-    "{ revenueConcentration { customers(first: 3) { name referralNetwork { size depth } "
-    "referralChain { ... on Customer { referralNetwork { revenue } } } } } }",
+    "{ revenueConcentration { customers(first: 3) { edges { node { name "
+    "referralNetwork { size depth } "
+    "referralChain { ... on Customer { referralNetwork { revenue } } } } } } } }",
+    '{ introductionPath(toId: "VXNlcjowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE=") '
+    "{ relationships { type direction strength } nodes { ... on Customer { referrals "
+    "{ totalCount edges { node { referred { referralNetwork { size } } } } } } } } }",
     "{ atRiskCustomers(first: 3) { customer { name churnRisk { riskScore } "
     "referralNetwork { size } } } }",
 ]

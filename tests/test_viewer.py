@@ -149,16 +149,16 @@ async def test_mine_on_the_revenue_and_risk_questions(
         )
         assert body["data"]["placeOrder"]["errors"] == []
     query = """{ all: revenueConcentration(share: 1) { customerCount totalRevenue
-                   customers { name } }
+                   customers { edges { node { name } } } }
                  mine: revenueConcentration(share: 1, mine: true) { customerCount totalRevenue
-                   customerShare customers { name } }
+                   customerShare customers { edges { node { name } } } }
                  risk: atRiskCustomers(mine: true) { customer { name } } }"""
     async with as_role(live_server_url, world.tokens["SALES"]) as http:
         got = await data(http, query)
     assert got["all"]["customerCount"] == 2
-    assert [c["name"] for c in got["all"]["customers"]] == ["Bea Other", "Alpha"]
+    assert [e["node"]["name"] for e in got["all"]["customers"]["edges"]] == ["Bea Other", "Alpha"]
     assert got["mine"]["customerCount"] == 1
-    assert [c["name"] for c in got["mine"]["customers"]] == ["Alpha"]
+    assert [e["node"]["name"] for e in got["mine"]["customers"]["edges"]] == ["Alpha"]
     assert got["mine"]["totalRevenue"] == "3.00"
     assert got["mine"]["customerShare"] == 0.5  # 1 of the viewer's 2 accounts
     assert got["risk"] == []
@@ -175,12 +175,17 @@ async def test_introduction_path_starts_at_the_viewer_when_from_is_omitted(
     )
     assert body["data"]["logInteraction"]["errors"] == []
     query = """query($to: ID!) { introductionPath(toId: $to) {
-                 hops relationships nodes { __typename ... on User { id } ... on Contact { id } }
+                 hops relationships { type direction }
+                 nodes { __typename ... on User { id } ... on Contact { id } }
                } }"""
     async with as_role(live_server_url, world.tokens["SALES"]) as http:
         path = (await data(http, query, {"to": world["P"]}))["introductionPath"]
     # The viewer MANAGES A, and A was on a call with P: viewer -> A -> the call -> P.
     assert path["hops"] == 3
-    assert path["relationships"] == ["MANAGES", "WITH", "WITH"]
+    assert path["relationships"] == [
+        {"type": "MANAGES", "direction": "FORWARD"},
+        {"type": "WITH", "direction": "BACKWARD"},
+        {"type": "WITH", "direction": "FORWARD"},
+    ]
     assert path["nodes"][0] == {"__typename": "User", "id": world.users["SALES"]}
     assert path["nodes"][-1] == {"__typename": "Contact", "id": world["P"]}

@@ -225,19 +225,6 @@ def fill_fields(type_name: str) -> str:
     )
 
 
-#: the customer's stored aggregates, recomputed from its orders and interactions
-RECOMPUTE_AGGREGATES = (
-    "MATCH (k:Customer {id: $keepId}) "
-    "CALL (k) { OPTIONAL MATCH (k)-[:PLACED]->(o:Order) "
-    "  RETURN count(o) AS orders, coalesce(sum(o.total), 0) AS spent, "
-    "  min(o.placedAt) AS firstAt, max(o.placedAt) AS lastAt } "
-    "CALL (k) { OPTIONAL MATCH (i:Interaction)-[:WITH]->(k) "
-    "  RETURN max(i.occurredAt) AS lastInteraction } "
-    "SET k.orderCount = orders, k.totalSpent = spent, k.firstOrderAt = firstAt, "
-    "k.lastOrderAt = lastAt, k.lastInteractionAt = lastInteraction"
-)
-
-
 def versions(type_name: str) -> str:
     """The committed versions of nodes `$keepId` and `$mergeId` (run after locking them)."""
     return (

@@ -22,12 +22,18 @@ REFERRAL_CYCLE = (
 )
 
 
-def create_referral(referrer_type: str) -> str:
-    """A REFERRED from the Customer or Contact `$referrerId` to customer `$referredId`."""
+def _referrer(referrer_type: str) -> str:
+    """The label of a referrer: only customers and contacts refer anyone."""
     if referrer_type not in ("Customer", "Contact"):
         raise ValueError(f"a {referrer_type} cannot refer anyone")
+    return label(referrer_type)
+
+
+def create_referral(referrer_type: str) -> str:
+    """A REFERRED from the Customer or Contact `$referrerId` to customer `$referredId`."""
     return (
-        f"MATCH (r:{label(referrer_type)} {{id: $referrerId}}), (c:Customer {{id: $referredId}}) "
+        f"MATCH (r:{_referrer(referrer_type)} {{id: $referrerId}}), "
+        "(c:Customer {id: $referredId}) "
         "CREATE (r)-[e:REFERRED]->(c) SET e = $props"
     )
 
@@ -56,10 +62,8 @@ def roots(key: str) -> str:
 def check(referrer_type: str) -> str:
     """Both ends exist, whether `$referredId` already has a referrer, and whether the new edge
     would close a loop (`$referredId` already upstream of the referrer)."""
-    if referrer_type not in ("Customer", "Contact"):
-        raise ValueError(f"a {referrer_type} cannot refer anyone")
     return (
-        f"OPTIONAL MATCH (r:{label(referrer_type)} {{id: $referrerId}}) "
+        f"OPTIONAL MATCH (r:{_referrer(referrer_type)} {{id: $referrerId}}) "
         "OPTIONAL MATCH (c:Customer {id: $referredId}) "
         "RETURN r IS NOT NULL AS referrerFound, c IS NOT NULL AS referredFound, "
         "EXISTS { (c)<-[:REFERRED]-(x) WHERE x:Customer OR x:Contact } AS referred, "

@@ -101,6 +101,12 @@ SUBSCRIPTIONS_OPEN = Gauge(
     "GraphQL subscriptions open right now.",
     multiprocess_mode="livesum",
 )
+SUBSCRIPTION_EXECUTIONS = Gauge(
+    "rapport_subscription_executions",
+    "Shared executions of live `changes` subscriptions: identical ones (same document, "
+    "variables and masking) share one.",
+    multiprocess_mode="livesum",
+)
 EVENTS_DELIVERED = Counter(
     "rapport_subscription_events",
     "Events delivered to subscribers, by subscription field.",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.model import ENTITIES
+from core.model import AUDIT_EVENT, ENTITIES, NODE_ENTITIES
 from core.selection import Field
 from resolvers.call import Call
 from resolvers.compiler.errors import QueryArgumentError
@@ -25,6 +25,7 @@ __all__ = [
     "Compiled",
     "QueryArgumentError",
     "UnsupportedField",
+    "compile_audit_log",
     "compile_connection",
     "compile_node",
     "compile_nodes",
@@ -94,6 +95,19 @@ def compile_connection(call: Call, entity_name: str, max_page_size: int) -> Comp
     return _for_viewer(compiled, visibility)
 
 
+def compile_audit_log(call: Call, raw_entity_id: str, max_page_size: int) -> Compiled:
+    """`auditLog(entityId:)`: the events about one record, newest first (at, then uuid,
+    descending), as a connection like every other: keyset cursors, pageInfo, totalCount."""
+    top = call.selection.top
+    visibility = Visibility.of(call)
+    plan = Planner(max_page_size, visibility).connection(AUDIT_EVENT, top, top.key)
+    em = Emitter()
+    em.params.values.update(visibility.params())
+    plan.extra_where = f"{{m}}.entityId = {em.params.add(raw_entity_id)}"
+    cypher = plan.emit_root(em)
+    return Compiled(cypher, em.params.values, lambda rows: plan.post(rows[0] if rows else None))
+
+
 #: "The viewer manages {m}": the viewer's book, for `mine: true` (over {m}, with {r} unused).
 MINE = f"EXISTS {{{{ (:User {{{{id: ${VIEWER_PARAM}}}}})-[:MANAGES]->({{m}}) }}}}"
 
@@ -118,7 +132,7 @@ def _node_projection(
 ) -> Projection:
     # A statement about known records needs only those segments' member branches.
     return Planner(max_page_size, visibility, raw_ids).projection(
-        ENTITIES[type_name], top.by_type.get(type_name, top.children), path
+        NODE_ENTITIES[type_name], top.by_type.get(type_name, top.children), path
     )
 
 
@@ -134,7 +148,7 @@ def compile_node(call: Call, type_name: str, raw_id: str, max_page_size: int) ->
     id_param = em.params.add(raw_id)
     n = em.vars.new("n")
     cypher = (
-        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"MATCH ({n}:{NODE_ENTITIES[type_name].label} {{id: {id_param}}}) "
         f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
@@ -161,7 +175,7 @@ def compile_nodes(
         ids = em.params.add(raw_ids)
         var, rid = em.vars.new("n"), em.vars.new("rid")
         branches.append(
-            f"UNWIND {ids} AS {rid} MATCH ({var}:{ENTITIES[type_name].label} {{id: {rid}}}) "
+            f"UNWIND {ids} AS {rid} MATCH ({var}:{NODE_ENTITIES[type_name].label} {{id: {rid}}}) "
             f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
             f"RETURN '{type_name}:' + {rid} AS k, row"
         )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from resolvers.compiler.plan import Emitter, Item, Projection, _key, returning
+from core.model import Kind
+from resolvers.compiler.plan import Emitter, Item, PageShape, Projection, _key, returning
 
 #: Influence weights (docs/intelligence.md). Every reason adds weight; a larger span never
 #: lowers the score because the span term grows with span.
@@ -31,7 +32,7 @@ BEST_SELLER_WINDOW = 2000
 #: `recommendations(approximate: true)` reads at most this many co-buyers per product of the
 #: customer (whichever the database reaches first), so its cost stops growing with the number
 #: of customers who bought a popular product (bench/recommendations.py measures its precision)
-APPROXIMATE_CO_BUYERS = 40
+APPROXIMATE_CO_BUYERS = 150
 
 
 def _entries(fields: list[tuple[str, str]]) -> str:
@@ -195,33 +196,66 @@ class ReferredBy(Item):
         return self.shape.post(value)
 
 
+#: The order of `Customer.referrals`: nearest first, then by the referred customer's uuid.
+REFERRAL_ORDER = [("depth", False), ("id", False)]
+#: What a referrals cursor holds: the depth and the referred customer's uuid, never null.
+REFERRAL_CURSOR = [(Kind.INT, False), (Kind.ID, False)]
+
+
 @dataclass
 class Referrals(Item):
-    """Everyone referred by `var`, directly or through others, up to `depth` levels down."""
+    """Everyone referred by `var`, directly or through others, up to `depth` levels down: a
+    keyset-paginated connection of referrals, ordered by (depth, referred customer's uuid).
+
+    A customer is referred at most once, so each one downstream is reached by exactly one path
+    and appears exactly once, at its own depth.
+    """
 
     key: str
     depth: int
-    first: int
-    shape: ReferralShape
+    shape: PageShape
 
-    @property
-    def needs_post(self) -> bool:  # type: ignore[override]
-        return self.shape.needs_post
+    needs_post: bool = True
+
+    def _paths(self, var: str, p: str, m: str) -> str:
+        # The depth bound is a validated integer (1..10): Cypher needs it as a literal.
+        return f"{p} = ({var})-[:REFERRED*1..{int(self.depth)}]->({m}:Customer)"
 
     def emit(self, var: str, em: Emitter) -> str:
+        total = "null"
+        if self.shape.total_keys:
+            p2, m2 = em.vars.new("p"), em.vars.new("m")
+            total = f"COUNT {{ MATCH {self._paths(var, p2, m2)} }}"
+        if not (self.shape.edges or self.shape.page_info):
+            return f"{{rows: [], total: {total}}}"
         p, m, depth, x, r = (em.vars.new(n) for n in ("p", "m", "depth", "x", "r"))
-        first = em.params.add(self.first)
-        # The depth bound is a validated integer (1..10): Cypher needs it as a literal.
-        return (
-            f"COLLECT {{ MATCH {p} = ({var})-[:REFERRED*1..{int(self.depth)}]->({m}:Customer) "
+        page = self.shape.page
+        where = ""
+        if page.after is not None:
+            after_depth, after_id = em.params.add(page.after[0]), em.params.add(page.after[1])
+            where = (
+                f"WHERE {depth} >= {after_depth} AND (CASE WHEN {depth} = {after_depth} "
+                f"THEN {m}.id > {after_id} ELSE true END) "
+            )
+        limit = em.params.add(page.size + 1)
+        edges = []
+        for edge in self.shape.edges:
+            parts = []
+            if edge.node is not None and edge.node_key is not None:
+                parts.append(f"{_key(edge.node_key)}: {edge.node.emit(x, r, m, depth, em)}")
+            edges.append(f"{_key(edge.key)}: {{{', '.join(parts)}}}")
+        row = f"{{__sort: [{depth}, {m}.id], e: {{{', '.join(edges)}}}}}"
+        rows = (
+            f"COLLECT {{ MATCH {self._paths(var, p, m)} "
             f"WITH {m}, length({p}) AS {depth}, last(relationships({p})) AS {x}, "
-            f"nodes({p})[-2] AS {r} "
-            f"ORDER BY {depth} ASC, {m}.id ASC LIMIT {first} "
-            f"{returning(em, [m, depth, x, r], self.shape.emit(x, r, m, depth, em))} }}"
+            f"nodes({p})[-2] AS {r} {where}"
+            f"ORDER BY {depth} ASC, {m}.id ASC LIMIT {limit} "
+            f"{returning(em, [m, depth, x, r], row)} }}"
         )
+        return f"{{rows: {rows}, total: {total}}}"
 
     def post(self, value: Any) -> Any:
-        return [self.shape.post(v) for v in value or []]
+        return self.shape.post(value)
 
 
 @dataclass

@@ -26,6 +26,7 @@ DEFAULT_ORDER: dict[str, list[tuple[str, bool]]] = {
     "Tag": [("name", False)],
     "Consent": [("recordedAt", True)],
     "Segment": [("name", False)],
+    "AuditEvent": [("at", True)],
 }
 
 #: Properties that are never null once written (so the range-seek form is exact).
@@ -51,6 +52,7 @@ NEVER_NULL = {
     "role",
     "recordedAt",
     "price",
+    "at",
 }
 
 

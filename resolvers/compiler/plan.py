@@ -7,6 +7,7 @@ builds the tree from the GraphQL selection; nothing here looks at GraphQL again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,20 @@ class Scalar(Item):
 
     def emit(self, var: str, em: Emitter) -> str:
         return self.expr.format(n=var)
+
+
+@dataclass
+class Converted(Scalar):
+    """A scalar whose stored form is not what clients see (a raw uuid that is shown as a
+    global id, JSON kept as text): converted once while the result is shaped, so the row holds
+    the final value like every other field."""
+
+    convert: Callable[[Any], Any] = field(default=lambda v: v)
+
+    needs_post: bool = True
+
+    def post(self, value: Any) -> Any:
+        return None if value is None else self.convert(value)
 
 
 @dataclass
@@ -232,7 +247,8 @@ class EdgeShape:
     key: str
     cursor_keys: list[str]
     node_key: str | None
-    node: Projection | None
+    #: a Projection for entity connections; any node kind with `post` (e.g. a referral)
+    node: Any
     edge_props: list[tuple[str, str]]  # (response key, relationship property)
 
 
@@ -378,6 +394,25 @@ class Connection(Item):
         )
 
     def post(self, value: Any) -> Any:
+        shape = PageShape(self.page, self.signature, self.edges, self.page_info, self.total_keys)
+        return shape.post(value)
+
+
+@dataclass
+class PageShape:
+    """The client side of every connection: a page read as up to `size + 1` rows, each with
+    its sort values under `__sort` and its edges under `e` by response key, becomes `edges`
+    with cursors, `pageInfo` and `totalCount`, each under the response keys asked for."""
+
+    page: Page
+    signature: str
+    edges: list[EdgeShape]
+    page_info: list[tuple[str, list[tuple[str, str]]]]
+    total_keys: list[str]
+    #: items precede the page even without `after` (a page from a deprecated `offset`)
+    skipped: bool = False
+
+    def post(self, value: Any) -> dict[str, Any]:
         rows: list[dict[str, Any]] = list((value or {}).get("rows") or [])
         total = (value or {}).get("total")
         has_more = len(rows) > self.page.size
@@ -386,7 +421,7 @@ class Connection(Item):
             rows.reverse()
             has_next, has_previous = self.page.before is not None, has_more
         else:
-            has_next, has_previous = has_more, self.page.after is not None
+            has_next, has_previous = has_more, self.page.after is not None or self.skipped
         out: dict[str, Any] = {}
         cursors_ = [cursors.encode(self.signature, row["__sort"]) for row in rows]
         for shape in self.edges:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Rel
+import orjson
+
+from core import global_id
+from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
 from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
+    REFERRAL_CURSOR,
+    REFERRAL_ORDER,
     ChurnRisk,
     KeyDecisionMakers,
     Recommendations,
@@ -19,14 +25,16 @@ from resolvers.compiler.intelligence import (
     ReferredBy,
     Union,
 )
-from resolvers.compiler.ordering import SortKey, sort_keys
+from resolvers.compiler.ordering import sort_keys
 from resolvers.compiler.plan import (
     Address,
     Connection,
+    Converted,
     EdgeShape,
     Item,
     OrderLines,
     Page,
+    PageShape,
     Participants,
     PlainList,
     Projection,
@@ -47,6 +55,14 @@ _ADDRESS = {
     "city": "city",
     "region": "region",
     "country": "country",
+}
+
+#: Stored values clients see converted (core/model.py AUDIT_EVENT): the actor's raw uuid as a
+#: User global id, [entityType, uuid] as the record's global id, the changes' JSON text parsed.
+_CONVERTED: dict[tuple[str, str], Callable[[Any], Any]] = {
+    ("AuditEvent", "actorId"): lambda raw: global_id.encode("User", raw),
+    ("AuditEvent", "entityId"): lambda pair: global_id.encode(pair[0], pair[1]),
+    ("AuditEvent", "changes"): orjson.loads,
 }
 
 #: Connections whose GraphQL field carries relationship properties on its edges.
@@ -140,6 +156,8 @@ class Planner:
         if name in entity.props:
             prop = entity.props[name]
             expr = prop.expr or "{n}." + name
+            if (entity.name, name) in _CONVERTED:
+                return Converted(f.key, expr, _CONVERTED[(entity.name, name)])
             return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
         if entity.name == "Order" and name == "lines":
             product = next((c for c in f.children if c.name == "product"), None)
@@ -274,6 +292,16 @@ class Planner:
                 shape.scalars.append((c.key, c.name))
         return shape
 
+    def referrals(self, f: Field, path: str, depth: int) -> Referrals:
+        """`Customer.referrals(depth:)` as a connection of Referral nodes, by depth then the
+        referred customer's uuid; a cursor is (depth, uuid) of a list of that depth."""
+        sig = cursors.signature(f"Customer.referrals>Referral|depth={depth}", REFERRAL_ORDER)
+        page = self.page(f.args, sig, REFERRAL_CURSOR, path)
+        edges, page_info, totals = self.page_parts(
+            f, lambda node: self.referral_shape(node, f"{path}.edges.node")
+        )
+        return Referrals(f.key, depth, PageShape(page, sig, edges, page_info, totals))
+
     def _intelligence(self, entity: Entity, f: Field, path: str) -> Item | None:
         name = f.name
         if entity.name == "Company" and name == "keyDecisionMakers":
@@ -297,9 +325,7 @@ class Planner:
                     code="INVALID_DEPTH",
                     argument=f"{path}.depth",
                 )
-            return Referrals(
-                f.key, depth, self.limit(f, path, default=100), self.referral_shape(f, path)
-            )
+            return self.referrals(f, path, depth)
         if name == "referralChain":
             return ReferralChain(f.key, self.union(f, path, ("Customer", "Contact")))
         if name == "referralNetwork":
@@ -329,7 +355,9 @@ class Planner:
         return None
 
     # ----------------------------------------------------------------------------- connections
-    def page(self, args: dict[str, Any], sig: str, keys: list[SortKey], path: str) -> Page:
+    def page(
+        self, args: dict[str, Any], sig: str, kinds: list[tuple[Kind, bool]], path: str
+    ) -> Page:
         first, last = args.get("first"), args.get("last")
         after, before = args.get("after"), args.get("before")
         if first is not None and last is not None:
@@ -353,7 +381,6 @@ class Planner:
                     code="PAGE_TOO_LARGE",
                     argument=f"{path}.{name}",
                 )
-        kinds = [(k.prop.kind, k.nullable) for k in keys]
         backward = last is not None or (first is None and before is not None)
         size = last if backward else first
         if size is None:
@@ -378,21 +405,11 @@ class Planner:
             )
         return Page(size=size, backward=backward, after=after_values, before=before_values)
 
-    def connection(
-        self,
-        entity: Entity,
-        f: Field,
-        path: str,
-        rel: Rel | None = None,
-        source: Entity | None = None,
-    ) -> Connection:
-        keys = sort_keys(entity, f.args.get("orderBy"))
-        sig = cursors.signature(
-            f"{source.name if source else ''}.{f.name}>{entity.name}",
-            [(k.prop.name, k.descending) for k in keys],
-        )
-        page = self.page(f.args, sig, keys, path)
-        edge_props = source is not None and (source.name, f.name) in _EDGE_PROPS
+    def page_parts(
+        self, f: Field, node_of: Callable[[Field], Any], edge_props: bool = False
+    ) -> tuple[list[EdgeShape], list[tuple[str, list[tuple[str, str]]]], list[str]]:
+        """What a connection selection asks for: its `edges` (each `node` planned by
+        `node_of`), its `pageInfo` and its `totalCount`, by response key."""
         edges: list[EdgeShape] = []
         page_info: list[tuple[str, list[tuple[str, str]]]] = []
         totals: list[str] = []
@@ -404,9 +421,7 @@ class Planner:
                         key=child.key,
                         cursor_keys=[c.key for c in child.children if c.name == "cursor"],
                         node_key=node.key if node else None,
-                        node=self.projection(entity, node.children, f"{path}.edges.node")
-                        if node
-                        else None,
+                        node=node_of(node) if node else None,
                         edge_props=[
                             (c.key, c.name)
                             for c in child.children
@@ -420,6 +435,28 @@ class Planner:
                 )
             elif child.name == "totalCount":
                 totals.append(child.key)
+        return edges, page_info, totals
+
+    def connection(
+        self,
+        entity: Entity,
+        f: Field,
+        path: str,
+        rel: Rel | None = None,
+        source: Entity | None = None,
+    ) -> Connection:
+        keys = sort_keys(entity, f.args.get("orderBy"))
+        sig = cursors.signature(
+            f"{source.name if source else ''}.{f.name}>{entity.name}",
+            [(k.prop.name, k.descending) for k in keys],
+        )
+        page = self.page(f.args, sig, [(k.prop.kind, k.nullable) for k in keys], path)
+        edge_props = source is not None and (source.name, f.name) in _EDGE_PROPS
+        edges, page_info, totals = self.page_parts(
+            f,
+            lambda node: self.projection(entity, node.children, f"{path}.edges.node"),
+            edge_props,
+        )
         extra_where = None
         is_staff = source is not None and source.name == "Company" and f.name == "contacts"
         if is_staff and f.args.get("current", True):

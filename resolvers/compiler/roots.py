@@ -11,11 +11,12 @@ from typing import Any
 
 import phonenumbers
 
-from core.model import ENTITIES
+from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb.ownership import owned
 from resolvers.call import Call
 from resolvers.compiler import Compiled
+from resolvers.compiler import cursor as cursors
 from resolvers.compiler.errors import QueryArgumentError
 from resolvers.compiler.intelligence import (
     ChurnRisk,
@@ -24,7 +25,7 @@ from resolvers.compiler.intelligence import (
     Union,
     churn_subquery,
 )
-from resolvers.compiler.plan import Emitter, Projection, _key, returning
+from resolvers.compiler.plan import Emitter, PageShape, _key, returning
 from resolvers.compiler.planner import Planner
 from resolvers.compiler.visibility import Visibility
 
@@ -196,34 +197,11 @@ def revenue_concentration(call: Call, share: float, max_page: int, mine: bool = 
         em.vars.new(n) for n in ("c", "cs", "total", "target", "acc", "everyone", "x", "y")
     )
     # One listing per response key: aliases may ask for different pages and fields.
-    listings: dict[str, tuple[Projection, str]] = {}
+    listings: dict[str, tuple[PageShape, str]] = {}
     for child in top.children:
         if child.name != "customers":
             continue
-        where = f"revenueConcentration.{child.key}"
-        projection = planner.projection(ENTITIES["Customer"], child.children, where)
-        first = planner.limit(child, where, default=20)
-        offset = int(child.args.get("offset") or 0)
-        if offset < 0:
-            raise QueryArgumentError(
-                f"`{where}.offset` must not be negative.",
-                code="INVALID_PAGINATION",
-                argument=f"{where}.offset",
-            )
-        first_p, offset_p = em.params.add(first), em.params.add(offset)
-        i, m = em.vars.new("i"), em.vars.new("m")
-        # Both ends clamped to the set's size: a Cypher slice past the end is not empty.
-        lo = f"CASE WHEN {acc}[1] < {offset_p} THEN {acc}[1] ELSE {offset_p} END"
-        hi = (
-            f"CASE WHEN {acc}[1] < {offset_p} + {first_p} THEN {acc}[1] "
-            f"ELSE {offset_p} + {first_p} END"
-        )
-        # One row per customer rather than a list comprehension: a nested field may aggregate.
-        listings[child.key] = (
-            projection,
-            f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "
-            f"ORDER BY {i} {returning(em, [i, m], projection.emit(m, em))} }}",
-        )
+        listings[child.key] = _set_page(planner, child, cs, acc, em)
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     cypher = (
         f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0{_book(c, mine, em, visibility)} "
@@ -247,13 +225,104 @@ def revenue_concentration(call: Call, share: float, max_page: int, mine: bool = 
         out: dict[str, Any] = {}
         for c in top.children:
             if c.name == "customers":
-                projection = listings[c.key][0]
-                out[c.key] = [projection.post(x) for x in result["lists"][c.key]]
+                page = {"rows": result["lists"][c.key], "total": result["customerCount"]}
+                out[c.key] = listings[c.key][0].post(page)
             elif c.name in result:
                 out[c.key] = result[c.name]
         return out
 
     return Compiled(cypher, em.params.values, shape)
+
+
+#: What each selectable field of a PathRelationship is, over the hop `{h}` at position `{k}`
+#: of path `{p}`.
+_HOP_FIELDS = {
+    "type": "type({h})",
+    "direction": "CASE WHEN startNode({h}) = nodes({p})[{k}] THEN 'FORWARD' ELSE 'BACKWARD' END",
+    "strength": "CASE WHEN type({h}) = 'KNOWS' THEN {h}.strength END",
+}
+
+
+def path_relationships(fields: list[Field], p: str, em: Emitter) -> str:
+    """The hops of path `p`, one map per relationship keyed by the selection's response keys.
+
+    FORWARD when the stored relationship points from the node before it on the route to the
+    node after it; the strength only of a KNOWS. Nothing in the comprehension aggregates, so it
+    may sit beside any nested projection of the nodes.
+    """
+    k = em.vars.new("k")
+    h = f"relationships({p})[{k}]"
+    entries = ", ".join(
+        f"{_key(c.key)}: {_HOP_FIELDS[c.name].format(h=h, p=p, k=k)}"
+        for c in fields
+        if c.name in _HOP_FIELDS
+    )
+    return f"[{k} IN range(0, length({p}) - 1) | {{{entries}}}]"
+
+
+#: The ranking of revenueConcentration: biggest spenders first, then by internal uuid.
+SET_ORDER = [("totalSpent", True), ("id", False)]
+#: What a cursor of the set holds: the customer's totalSpent (as stored) and uuid.
+SET_CURSOR = [(Kind.MONEY, False), (Kind.ID, False)]
+SET_SIGNATURE = cursors.signature("RevenueConcentration.customers>Customer", SET_ORDER)
+
+
+def _set_page(
+    planner: Planner, child: Field, cs: str, acc: str, em: Emitter
+) -> tuple[PageShape, str]:
+    """One `customers` connection of the set: its page shape and the Cypher of its rows.
+
+    `cs` is every customer with revenue in ranking order and `acc[1]` the set's size. A cursor
+    is a position in the ranking: the page starts at the first customer ranked after it, so a
+    customer whose revenue changed between pages is neither repeated nor skipped by position.
+    """
+    where = f"revenueConcentration.{child.key}"
+    offset = child.args.get("offset")
+    if offset is not None and offset < 0:
+        raise QueryArgumentError(
+            f"`{where}.offset` must not be negative.",
+            code="INVALID_PAGINATION",
+            argument=f"{where}.offset",
+        )
+    if offset and child.args.get("after") is not None:
+        raise QueryArgumentError(
+            f"`{where}`: pass either `after` or the deprecated `offset`, not both.",
+            code="INVALID_PAGINATION",
+            argument=f"{where}.offset",
+        )
+    page = planner.page(child.args, SET_SIGNATURE, SET_CURSOR, where)
+    edges, page_info, totals = planner.page_parts(
+        child,
+        lambda node: planner.projection(ENTITIES["Customer"], node.children, f"{where}.edges.node"),
+    )
+    shape = PageShape(page, SET_SIGNATURE, edges, page_info, totals, skipped=bool(offset))
+    if not (edges or page_info):
+        return shape, "[]"
+    x, i, m = em.vars.new("x"), em.vars.new("i"), em.vars.new("m")
+    if page.after is not None:
+        spent, uuid = em.params.add(page.after[0]), em.params.add(page.after[1])
+        start = (
+            f"size([{x} IN {cs} WHERE {x}.totalSpent > {spent} "
+            f"OR ({x}.totalSpent = {spent} AND {x}.id <= {uuid})])"
+        )
+    else:
+        start = em.params.add(int(offset or 0))
+    end = f"{start} + {em.params.add(page.size + 1)}"
+    # Both ends clamped to the set's size: a Cypher slice past the end is not empty.
+    lo = f"CASE WHEN {acc}[1] < {start} THEN {acc}[1] ELSE {start} END"
+    hi = f"CASE WHEN {acc}[1] < {end} THEN {acc}[1] ELSE {end} END"
+    parts = []
+    for edge in edges:
+        node = ""
+        if edge.node is not None and edge.node_key is not None:
+            node = f"{_key(edge.node_key)}: {edge.node.emit(m, em)}"
+        parts.append(f"{_key(edge.key)}: {{{node}}}")
+    row = f"{{__sort: [{m}.totalSpent, {m}.id], e: {{{', '.join(parts)}}}}}"
+    # One row per customer rather than a list comprehension: a nested field may aggregate.
+    return shape, (
+        f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "
+        f"ORDER BY {i} {returning(em, [i, m], row)} }}"
+    )
 
 
 def introduction_path(
@@ -280,7 +349,7 @@ def introduction_path(
     em.params.values.update(Visibility.of(call).params())
     a, b = em.params.add(start[1]), em.params.add(end[1])
     types = "|".join(PATH_TYPES)
-    va, vb, p, r, r2, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "r", "i", "x"))
+    va, vb, p, r, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "i", "x"))
     # One row per node rather than a list comprehension: a node's projection may aggregate.
     node_list = (
         f"COLLECT {{ UNWIND range(0, length({p})) AS {i} "
@@ -288,6 +357,12 @@ def introduction_path(
         f"{returning(em, [i, x], union.emit(x, em))} }}"
         if nodes_field
         else "[]"
+    )
+    # One list of hops per response key: aliases may select different fields of them.
+    hops = ", ".join(
+        f"{_key(c.key)}: {path_relationships(c.children, p, em)}"
+        for c in top.children
+        if c.name == "relationships"
     )
     # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
     cypher = (
@@ -299,7 +374,7 @@ def introduction_path(
         f"OR {r}.endedOn IS NULL OR {r}.endedOn > date()) RETURN {p} }} "
         f"WITH {va}, {vb}, {p}, {union.emit(va, em)} AS start, "
         f"CASE WHEN {p} IS NULL THEN null ELSE {{nodes: {node_list}, "
-        f"relationships: [{r2} IN relationships({p}) | type({r2})], hops: length({p})}} END "
+        f"relationships: {{{hops}}}, hops: length({p})}} END "
         f"AS path "
         f"RETURN {va} = {vb} AS same, start, path"
     )
@@ -310,7 +385,7 @@ def introduction_path(
         row = rows[0]
         path: dict[str, Any]
         if row["same"]:
-            path = {"nodes": [row["start"]], "relationships": [], "hops": 0}
+            path = {"nodes": [row["start"]], "relationships": {}, "hops": 0}
         elif row["path"] is None:
             return None
         else:
@@ -319,8 +394,10 @@ def introduction_path(
         for c in top.children:
             if c.name == "nodes":
                 out[c.key] = [union.post(x) for x in path["nodes"]]
-            elif c.name in ("relationships", "hops"):
-                out[c.key] = path[c.name]
+            elif c.name == "relationships":
+                out[c.key] = path["relationships"].get(c.key, [])
+            elif c.name == "hops":
+                out[c.key] = path["hops"]
         return out
 
     return Compiled(cypher, em.params.values, shape)

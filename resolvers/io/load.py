@@ -30,6 +30,7 @@ from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
 from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
+from graphdb.writes import customers as customer_cypher
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
 from resolvers.io.links import check_links, write_links
@@ -298,19 +299,6 @@ _REPLACE_ORDERS = (
     "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
     "position: line.position}]->(p)"
 )
-#: recount the stored order aggregates of customers `$ids` from their orders (same values the
-#: placeOrder mutation maintains incrementally); unchanged values are not written
-_RECOUNT = (
-    "UNWIND $ids AS cid MATCH (c:Customer {id: cid}) "
-    "CALL (c) { OPTIONAL MATCH (c)-[:PLACED]->(o:Order) "
-    "RETURN count(o) AS n, coalesce(sum(o.total), 0) AS total, min(o.placedAt) AS first, "
-    "max(o.placedAt) AS last } "
-    "WITH c, n, total, first, last WHERE c.orderCount IS NULL OR c.orderCount <> n "
-    "OR c.totalSpent IS NULL OR c.totalSpent <> total "
-    "OR (c.firstOrderAt IS NULL) <> (first IS NULL) OR c.firstOrderAt <> first "
-    "OR (c.lastOrderAt IS NULL) <> (last IS NULL) OR c.lastOrderAt <> last "
-    "SET c.orderCount = n, c.totalSpent = total, c.firstOrderAt = first, c.lastOrderAt = last"
-)
 
 
 def _same_instant(stored: Any, moment: dt.datetime) -> bool:
@@ -385,7 +373,7 @@ async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
     if replaces:
         await run_in(tx, _REPLACE_ORDERS, {"orders": replaces})
     if touched:
-        await run_in(tx, _RECOUNT, {"ids": sorted(touched)})
+        await run_in(tx, customer_cypher.recount(), {"ids": sorted(touched)})
     out.created, out.updated = len(creates), len(replaces)
     return out
 

@@ -17,7 +17,7 @@ from core import global_id
 from core.codes import WriteCode
 from core.validation import FieldError
 from graphdb.driver import run_in
-from graphdb.writes import locks, nodes
+from graphdb.writes import customers, locks, nodes
 from graphdb.writes import merge as cypher
 from resolvers.call import Call, Input, Outcome
 from resolvers.writes._audit import Subject
@@ -176,7 +176,7 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
             {**m.params(), "mergedGlobalId": merged_gid, "now": at},
         )
         if m.type_name == "Customer":
-            await run_in(tx, cypher.RECOMPUTE_AGGREGATES, m.params())
+            await run_in(tx, customers.recount(interactions=True), {"ids": [m.keep.raw_id]})
         # whatever is still attached (duplicates, self-loops, losing links) goes with the node
         await run_in(tx, nodes.detach_delete(m.type_name), {"id": m.merge.raw_id})
         return await payload_entity(tx, call, field, m.type_name, m.keep.raw_id)

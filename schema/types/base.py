@@ -7,8 +7,9 @@ arguments never collide. Every field therefore resolves with a synchronous dicti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLResolveInfo
@@ -18,11 +19,33 @@ from core import global_id
 
 Row = dict[str, Any]
 
+F = TypeVar("F", bound=Callable[..., Any])
 
+#: How a resolver reads its field from the row, for the fast path (schema/fastpath.py): the
+#: value under the response key, that value as a global id, or the value with null as [].
+ROW_KEY = "key"
+ROW_ID = "id"
+ROW_KEY_OR_EMPTY = "key-or-empty"
+ROW_READERS: dict[Callable[..., Any], str] = {}
+
+
+def row_reader(kind: str) -> Callable[[F], F]:
+    """Registers a resolver that only reads the row as `kind` says (arguments unused: the
+    root field's statement applied them), so the fast path may read the row itself."""
+
+    def register(fn: F) -> F:
+        ROW_READERS[fn] = kind
+        return fn
+
+    return register
+
+
+@row_reader(ROW_KEY)
 def _lookup(root: Row, info: Info) -> Any:
     return root.get(str(info.path.key))
 
 
+@row_reader(ROW_ID)
 def _lookup_global_id(root: Row, info: Info) -> str:
     return global_id.encode(root["__typename"], root[str(info.path.key)])
 

@@ -14,7 +14,7 @@ import strawberry
 
 from core.model import Kind, Prop
 from schema.scalars import Date, DateTime, Decimal
-from schema.types.base import PageInfo, Row, value
+from schema.types.base import ROW_KEY, PageInfo, Row, row_reader, value
 from schema.types.filters import FILTERS, ORDERS, TIE_BREAK
 from schema.types.wording import plural, words
 
@@ -46,13 +46,17 @@ def make_connection(
     prefix: str | None = None,
     edge_props: tuple[Prop, ...] = (),
     edge_enums: dict[str, Any] | None = None,
+    backward: bool = True,
 ) -> tuple[Any, Any]:
-    """Create `<prefix>Connection` and `<prefix>Edge` types over `node_type` in `module`."""
+    """Create `<prefix>Connection` and `<prefix>Edge` types over `node_type` in `module`
+    (`backward`: the field pages with `last`/`before` too)."""
     prefix = prefix or node_type
     namespace: dict[str, Any] = {
         "__module__": module,
         "__annotations__": {"cursor": str, "node": node_type},
-        "cursor": value("Opaque keyset cursor; pass it as `after` or `before`."),
+        "cursor": value(
+            "Opaque keyset cursor; pass it as `after`" + (" or `before`." if backward else ".")
+        ),
         "node": value(f"The {words(node_type)}."),
     }
     for prop in edge_props:
@@ -84,6 +88,7 @@ def make_connection(
 
 
 def _without_current(fn: Any) -> Any:
+    @row_reader(ROW_KEY)
     def filtered(  # type: ignore[no-untyped-def]
         root,
         info,
@@ -99,6 +104,7 @@ def _without_current(fn: Any) -> Any:
     return filtered
 
 
+@row_reader(ROW_KEY)
 def _lookup(root: Row, info: Any) -> Any:
     return root.get(str(info.path.key))
 
@@ -113,6 +119,7 @@ def connection_field(
 ) -> Any:
     """A paginated relationship field with Relay arguments, filter and orderBy."""
 
+    @row_reader(ROW_KEY)
     def resolver(
         root: Row,
         info: strawberry.Info,
@@ -136,6 +143,7 @@ def connection_field(
     annotations = dict(resolver.__annotations__)
     if filterable:
 
+        @row_reader(ROW_KEY)
         def filtered(  # type: ignore[no-untyped-def]
             root,
             info,

@@ -21,7 +21,7 @@ from core.model import (
 from resolvers.compiler.visibility import Visibility
 from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
-from schema.types.base import Node, Row, RowType, value
+from schema.types.base import ROW_KEY, Node, Row, RowType, row_reader, value
 from schema.types.connections import connection_field, make_connection
 from schema.types.filters import ENUMS, describe_fields, model_enum
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         KeyDecisionMaker,
         Recommendation,
         Referral,
+        ReferralConnection,
         ReferralNetwork,
     )
 
@@ -45,6 +46,10 @@ DecisionRole = model_enum("DecisionRole", DECISION_ROLES)
 
 KeyDecisionMakerRef = Annotated["KeyDecisionMaker", strawberry.lazy("schema.types.intelligence")]
 ReferralRef = Annotated["Referral", strawberry.lazy("schema.types.intelligence")]
+ReferralConnectionRef = Annotated[
+    "ReferralConnection",  # type: ignore[valid-type]
+    strawberry.lazy("schema.types.intelligence"),
+]
 ReferralNetworkRef = Annotated["ReferralNetwork", strawberry.lazy("schema.types.intelligence")]
 RecommendationRef = Annotated["Recommendation", strawberry.lazy("schema.types.intelligence")]
 ChurnRiskRef = Annotated["ChurnRisk", strawberry.lazy("schema.types.intelligence")]
@@ -75,6 +80,7 @@ def _read(root: Row, info: strawberry.Info) -> Any:
     return root.get(str(info.path.key))
 
 
+@row_reader(ROW_KEY)
 def _key_decision_makers(
     root: Row,
     info: strawberry.Info,
@@ -83,6 +89,7 @@ def _key_decision_makers(
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _referrals(
     root: Row,
     info: strawberry.Info,
@@ -90,12 +97,18 @@ def _referrals(
         int, strawberry.argument(description="Levels down: 1 = direct referrals only (1-10).")
     ] = 1,
     first: Annotated[
-        int, strawberry.argument(description="At most this many (default 100).")
-    ] = 100,
-) -> list[Annotated[Referral, strawberry.lazy("schema.types.intelligence")]]:
+        Optional[int],  # noqa: UP045
+        strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
+    ] = None,
+    after: Annotated[
+        Optional[str],  # noqa: UP045
+        strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
+    ] = None,
+) -> ReferralConnectionRef:
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _recommendations(
     root: Row,
     info: strawberry.Info,
@@ -103,7 +116,7 @@ def _recommendations(
     approximate: Annotated[
         bool,
         strawberry.argument(
-            description="Score over a sample of at most 40 co-buyers per product of this "
+            description="Score over a sample of at most 150 co-buyers per product of this "
             "customer instead of all of them: the cost stops growing with the number of "
             "customers, and the scores and order may differ from the exact ones (docs/"
             "intelligence.md states the measured precision). Default false: exact."
@@ -113,6 +126,7 @@ def _recommendations(
     return _read(root, info)  # type: ignore[no-any-return]
 
 
+@row_reader(ROW_KEY)
 def _churn_risk(
     root: Row,
     info: strawberry.Info,
@@ -248,10 +262,11 @@ class Customer(RowType, Node):
         "whether or not the record has a value there, so it reveals nothing about the data."
     )
     referred_by: ReferralRef | None = value("Who referred this customer (the first referral).")
-    referrals: list[ReferralRef] = strawberry.field(
+    referrals: ReferralConnectionRef = strawberry.field(
         resolver=_referrals,
         description="Customers referred by this one, directly or through others, up to `depth` "
-        "levels down, each with its depth; nearest first.",
+        "levels down, each with its depth (Relay connection): nearest first, then by the "
+        "referred customer's internal uuid; page with `first`/`after`.",
     )
     referral_chain: list[CustomerOrContact] = value(
         "Referrers from the direct referrer up to the origin, nearest first; empty when this "

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import strawberry
 
 from schema.scalars import DateTime, Decimal
-from schema.types.base import Node, Row, value
+from schema.types.base import ROW_KEY_OR_EMPTY, Node, Row, row_reader, value
+from schema.types.connections import make_connection
 from schema.types.entities import (
     Company,
     Contact,
     Customer,
+    CustomerConnection,
     CustomerOrContact,
     DecisionRole,
     Product,
@@ -57,6 +59,9 @@ class Referral:
     channel: str | None = value("How: word of mouth, event, partner…")
     note: str | None = value("Free-text note about the referral.")
     depth: int = value("1 = referred directly; 2 = referred by someone they referred; …")
+
+
+ReferralConnection, ReferralEdge = make_connection(__name__, "Referral", backward=False)
 
 
 @strawberry.type(description="Everything downstream of a referrer in the referral tree.")
@@ -131,18 +136,28 @@ class TopReferrer:
     revenue: Decimal = value("Sum of totalSpent of those customers.")
 
 
+@row_reader(ROW_KEY_OR_EMPTY)
 def _set_members(
     root: Row,
     info: strawberry.Info,
     first: Annotated[
-        int, strawberry.argument(description="How many customers (at most 500).")
-    ] = 20,
+        Optional[int],  # noqa: UP045
+        strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
+    ] = None,
+    after: Annotated[
+        Optional[str],  # noqa: UP045
+        strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
+    ] = None,
     offset: Annotated[
-        int, strawberry.argument(description="How many of the biggest to skip (next pages).")
-    ] = 0,
-) -> list[Customer]:
+        Optional[int],  # noqa: UP045
+        strawberry.argument(
+            description="How many of the biggest to skip; not together with `after`.",
+            deprecation_reason="Page with `after` and the cursors of the connection.",
+        ),
+    ] = None,
+) -> CustomerConnection:  # type: ignore[valid-type]
     # Already computed by the root field's statement, for these very arguments.
-    return root.get(str(info.path.key)) or []
+    return root.get(str(info.path.key))
 
 
 @strawberry.type(
@@ -156,19 +171,76 @@ class RevenueConcentration:
     )
     revenue_share: float = value("Revenue of the set ÷ all revenue (≥ the requested share).")
     total_revenue: Decimal = value("Revenue of all customers (amounts summed as stored).")
-    customers: list[Customer] = strawberry.field(
+    customers: CustomerConnection = strawberry.field(  # type: ignore[valid-type]
         resolver=_set_members,
-        description="The customers of the set, biggest first: `first` of them (default 20, at "
-        "most 500) from position `offset` (default 0) of the ranking.",
+        description="The customers of the set, biggest first, then by internal uuid (Relay "
+        "connection; `totalCount` is customerCount): page with `first` (default 20, at most "
+        "500) and `after`.",
+    )
+
+
+@strawberry.enum(description="The kind of relationship one hop of an introduction route follows.")
+class PathRelationshipType(Enum):
+    KNOWS = strawberry.enum_value(
+        "KNOWS", description="Two contacts know each other (a mutual tie, with a strength)."
+    )
+    REPORTS_TO = strawberry.enum_value(
+        "REPORTS_TO", description="A contact reports to another in the org chart."
+    )
+    WORKS_AT = strawberry.enum_value(
+        "WORKS_AT",
+        description="A contact works at a company now; two colleagues meet through it.",
+    )
+    REFERRED = strawberry.enum_value(
+        "REFERRED", description="A customer or contact referred a customer."
+    )
+    MANAGES = strawberry.enum_value(
+        "MANAGES", description="A user is the account manager of a customer."
+    )
+    WITH = strawberry.enum_value(
+        "WITH",
+        description="An interaction was with a customer or contact; two participants meet "
+        "through it.",
+    )
+
+
+@strawberry.enum(description="Which way a stored relationship points along the route.")
+class PathDirection(Enum):
+    FORWARD = strawberry.enum_value(
+        "FORWARD",
+        description="From the node before it on the route to the node after it (e.g. a "
+        "contact WORKS_AT the company that follows).",
+    )
+    BACKWARD = strawberry.enum_value(
+        "BACKWARD",
+        description="From the node after it to the node before it (e.g. the company is "
+        "followed by a contact who WORKS_AT it).",
+    )
+
+
+@strawberry.type(
+    description="One hop of an introduction route: the relationship between `nodes[i]` and "
+    "`nodes[i + 1]`."
+)
+class PathRelationship:
+    type: PathRelationshipType = value("The kind of relationship.")
+    direction: PathDirection = value(
+        "Which way the stored relationship points along the route. KNOWS is mutual: its "
+        "direction only says which of the two was recorded first."
+    )
+    strength: float | None = value(
+        "For KNOWS: how well they know each other, 0 (barely) to 1 (close); null for every "
+        "other type, and for a KNOWS recorded without a strength."
     )
 
 
 @strawberry.type(description="A warm-introduction route between two people or accounts.")
 class IntroductionPath:
     nodes: list[Node] = value("Who and what the route passes through, in order, from start to end.")
-    relationships: list[str] = value(
-        "Relationship type between consecutive nodes: KNOWS, REPORTS_TO, WORKS_AT, REFERRED, "
-        "MANAGES or WITH (took part in the same interaction)."
+    relationships: list[PathRelationship] = value(
+        "The hops between consecutive nodes, in route order (one fewer than `nodes`): each "
+        "with its type (KNOWS, REPORTS_TO, WORKS_AT, REFERRED, MANAGES or WITH, took part in "
+        "the same interaction), its direction and, for KNOWS, its strength."
     )
     hops: int = value("Number of relationships on the route.")
 

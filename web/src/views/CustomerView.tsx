@@ -124,20 +124,25 @@ export const CustomerPageDocument = graphql(`
           }
         }
         referrals(depth: 4, first: 100) {
-          depth
-          referrer {
-            __typename
-            ... on Customer {
-              id
+          totalCount
+          edges {
+            node {
+              depth
+              referrer {
+                __typename
+                ... on Customer {
+                  id
+                }
+                ... on Contact {
+                  id
+                }
+              }
+              referred {
+                id
+                name
+                totalSpent
+              }
             }
-            ... on Contact {
-              id
-            }
-          }
-          referred {
-            id
-            name
-            totalSpent
           }
         }
         referralNetwork {
@@ -210,7 +215,7 @@ function Recommendations({ state }: { state: QueryState<CustomerRecommendationsQ
     </Card>
   );
 }
-type Referral = Customer["referrals"][number];
+type Referral = Customer["referrals"]["edges"][number]["node"];
 
 export function ChurnBadge({ risk }: { risk: Customer["churnRisk"] }) {
   if (risk.orderCount < 3)
@@ -369,7 +374,12 @@ export function CustomerView({ id }: { id: string }) {
           <p>
             {c.referralNetwork.size} customers downstream, {c.referralNetwork.depth} levels deep, {money(c.referralNetwork.revenue)} revenue
           </p>
-          <ReferralTree rootId={c.id} referrals={c.referrals} />
+          <ReferralTree rootId={c.id} referrals={c.referrals.edges.map((e) => e.node)} />
+          {c.referrals.totalCount > c.referrals.edges.length && (
+            <p className="muted">
+              The first {c.referrals.edges.length} of {c.referrals.totalCount} customers four levels down.
+            </p>
+          )}
         </Card>
       </div>
     </article>

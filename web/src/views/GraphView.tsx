@@ -40,9 +40,13 @@ export const NeighboursDocument = graphql(`
           }
         }
         referrals(depth: 1, first: 50) {
-          referred {
-            id
-            name
+          edges {
+            node {
+              referred {
+                id
+                name
+              }
+            }
           }
         }
       }
@@ -165,7 +169,7 @@ function neighbours(node: Node): Found {
         add(referrer.id, referrer.__typename, referrer.__typename === "Contact" ? referrer.fullName : referrer.name);
         edges.push(edge(referrer.id, node.id, "REFERRED"));
       }
-      for (const r of node.referrals) {
+      for (const { node: r } of node.referrals.edges) {
         add(r.referred.id, "Customer", r.referred.name);
         edges.push(edge(node.id, r.referred.id, "REFERRED"));
       }

@@ -45,7 +45,11 @@ const IntroductionDocument = graphql(`
     }
     introductionPath(fromId: $from, toId: $to, maxHops: $maxHops) @include(if: $hasFrom) {
       hops
-      relationships
+      relationships {
+        type
+        direction
+        strength
+      }
       nodes {
         __typename
         id
@@ -92,22 +96,24 @@ function nodeName(n: PathNode): string {
 }
 
 /** What one hop means, read from the earlier node to the later one. */
-function hopText(relationship: string, a: PathNode): string {
-  switch (relationship) {
+type Hop = NonNullable<IntroductionQuery["introductionPath"]>["relationships"][number];
+
+/** One hop in words, read from `a` (the node before it on the route) to the node after it. */
+function hopText(hop: Hop): string {
+  const forward = hop.direction === "FORWARD";
+  switch (hop.type) {
     case "KNOWS":
-      return "knows";
+      return hop.strength == null ? "knows" : `knows (strength ${hop.strength.toFixed(1)})`;
     case "REPORTS_TO":
-      return "shares a reporting line with";
+      return forward ? "reports to" : "is the manager of";
     case "WORKS_AT":
-      return a.__typename === "Company" ? "employs" : "works at";
+      return forward ? "works at" : "employs";
     case "REFERRED":
-      return "was referred with";
+      return forward ? "referred" : "was referred by";
     case "MANAGES":
-      return a.__typename === "User" ? "is the account manager of" : "is managed by";
+      return forward ? "is the account manager of" : "is managed by";
     case "WITH":
-      return a.__typename === "Interaction" ? "was attended by" : "took part in";
-    default:
-      return relationship.toLowerCase();
+      return forward ? "was attended by" : "took part in";
   }
 }
 
@@ -175,15 +181,14 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
     }));
     const edges: GraphEdge[] = p.relationships.map((r, i) => {
       const [a, b] = [p.nodes[i]!, p.nodes[i + 1]!];
-      // Laid out in walk order; the arrow points the way the relationship does (a person works
-      // at a company, a user manages an account).
-      const backwards = (r === "WORKS_AT" && a.__typename === "Company") || (r === "MANAGES" && b.__typename === "User");
+      // Laid out in walk order; the arrow points the way the stored relationship does (a
+      // person works at a company, a user manages an account): the API says which way.
       return {
         id: `hop-${i}`,
         source: a.id,
         target: b.id,
-        kind: r === "WITH" ? "INTERACTION" : r,
-        classes: backwards ? ["path", "backwards"] : ["path"],
+        kind: r.type === "WITH" ? "INTERACTION" : r.type,
+        classes: r.direction === "BACKWARD" ? ["path", "backwards"] : ["path"],
       };
     });
     return { nodes, edges };
@@ -265,7 +270,7 @@ export function IntroductionView({ to, from }: { to: string | null; from: string
                   return (
                     <li key={i}>
                       <strong>{nodeName(a)}</strong>{" "}
-                      <span className={`hop hop-${r}`}>{hopText(r, a)}</span>{" "}
+                      <span className={`hop hop-${r.type}`}>{hopText(r)}</span>{" "}
                       <strong>{nodeName(b)}</strong>
                       {b.__typename === "Contact" && b.currentCompany && (
                         <span className="muted"> ({b.currentCompany.name})</span>

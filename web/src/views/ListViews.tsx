@@ -150,9 +150,13 @@ const RevenueDocument = graphql(`
       revenueShare
       totalRevenue
       customers(first: $first) {
-        id
-        name
-        totalSpent
+        edges {
+          node {
+            id
+            name
+            totalSpent
+          }
+        }
       }
     }
   }
@@ -201,6 +205,7 @@ function Pareto({ total, customers, cutoff }: { total: number; customers: { id: 
 export function RevenueView() {
   const { data, error, loading, reload } = useQuery(RevenueDocument, { share: 0.8, first: 60 });
   const r = data?.revenueConcentration;
+  const customers = r?.customers.edges.map((e) => e.node) ?? [];
   return (
     <section>
       <h1>Revenue concentration</h1>
@@ -212,10 +217,10 @@ export function RevenueView() {
             <strong>{r.customerCount}</strong> customers ({(r.customerShare * 100).toFixed(1)}% of them) bring{" "}
             <strong>{(r.revenueShare * 100).toFixed(1)}%</strong> of all revenue ({money(r.totalRevenue)}).
           </p>
-          <Pareto total={Number(r.totalRevenue)} customers={r.customers} cutoff={r.customerCount} />
-          <Card title={`Biggest ${r.customers.length} customers`}>
+          <Pareto total={Number(r.totalRevenue)} customers={customers} cutoff={r.customerCount} />
+          <Card title={`Biggest ${customers.length} customers`}>
             <ol className="columns">
-              {r.customers.map((c) => (
+              {customers.map((c) => (
                 <li key={c.id}>
                   <Link to={entityPath("Customer", c.id)}>{c.name}</Link> <span className="muted">{money(c.totalSpent)}</span>
                 </li>
