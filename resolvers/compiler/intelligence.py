@@ -407,6 +407,10 @@ class Recommendations(Item):
         order = em.vars.new("order")
         return (
             f"COLLECT {{ WITH {var} WHERE NOT EXISTS {{ ({var})-[:PLACED]->(:Order) }} "
+            # In a subquery run per row that passed the filter: otherwise the planner may scan
+            # the latest orders first and test "has no orders" on each of them, for every
+            # customer (3M database hits per customer at 100k).
+            f"CALL ({var}) {{ "
             # The latest orders only, read from the placedAt index newest first: a best seller
             # is what sells now, and the cost stays flat however large the order history grows.
             f"MATCH ({order}:Order) WHERE {order}.placedAt IS NOT NULL "
@@ -415,6 +419,8 @@ class Recommendations(Item):
             f"WHERE {other}.kind = {var}.kind AND coalesce({cand}.active, true) "
             f"WITH {cand}, count(DISTINCT {other}) AS {score} "
             f"ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first} "
+            f"RETURN {cand}, {score} }} "
+            f"WITH {cand}, {score} ORDER BY {score} DESC, {cand}.sku ASC "
             f"{returning(em, [cand, score], '{' + _entries(fields) + '}')} }}"
         )
 
