@@ -437,6 +437,10 @@ def phone_query(text: str, region: str) -> str | None:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+#: extra full-text hits read beyond the page, so that ties are broken by id, not index order
+SEARCH_TIE_ROOM = 100
+
+
 def _indexes(visibility: Visibility) -> list[tuple[str, str | None]]:
     """(full-text index, guard over {n} for its hits) for this viewer.
 
@@ -499,12 +503,17 @@ def search(call: Call, text: str, first: int, max_page: int) -> Compiled:
     em.params.values.update(visibility.params())
     q = em.params.add(lucene_query(text))
     limit = em.params.add(first)
+    # The index returns its best hits with ties in its own (index-internal) order; reading
+    # SEARCH_TIE_ROOM more lets the id tie-break below decide which tied hits make the page,
+    # so one query gives one answer however the index happened to be written.
+    index_limit = em.params.add(first + SEARCH_TIE_ROOM)
     node, score, row = em.vars.new("node"), em.vars.new("score"), em.vars.new("row")
     entries = [f"{_key(c.key)}: {score}" for c in top.children if c.name == "score"]
     if node_field is not None:
         entries.append(f"{_key(node_field.key)}: {union.emit(node, em)}")
     branches = [
-        _text_hits(index, q, limit, node, score, guard) for index, guard in _indexes(visibility)
+        _text_hits(index, q, index_limit, node, score, guard)
+        for index, guard in _indexes(visibility)
     ]
     phone = phone_query(text, call.settings.default_phone_region)
     if phone is not None and visibility.role != "ANALYST":
