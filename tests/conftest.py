@@ -8,6 +8,7 @@ suite's own principal: one ADMIN User (ADMIN_EMAIL) owning one ApiKey (ADMIN_TOK
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -158,12 +159,12 @@ class _ThreadedServer(uvicorn.Server):
 LIVE_APPS: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="session")
-def live_server_url(settings: Settings) -> Iterator[str]:
-    """The full app under a real uvicorn on a free port, for HTTP, WebSocket and browser tests."""
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` under a real uvicorn on a free port, in a thread, until the block ends; its URL."""
     port = free_port()
-    app = create_app(settings)
-    LIVE_APPS[f"http://127.0.0.1:{port}"] = app
+    url = f"http://127.0.0.1:{port}"
+    LIVE_APPS[url] = app
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = _ThreadedServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -173,9 +174,18 @@ def live_server_url(settings: Settings) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(settings: Settings) -> Iterator[str]:
+    """The full app under a real uvicorn on a free port, for HTTP, WebSocket and browser tests."""
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from core import global_id
 from core.settings import Settings
@@ -30,7 +27,7 @@ from rapport.app import create_app
 from rapport.auth import keys
 from rapport.seed import seed_graph
 from schema.fastpath import STATS
-from tests.conftest import ADMIN_TOKEN, free_port
+from tests.conftest import ADMIN_TOKEN, serving
 from tests.test_docs_examples import all_examples
 from tests.test_read_nesting_generated import THREE_LEVELS, TWO_LEVELS, _query
 
@@ -42,27 +39,11 @@ def _pinned(query: str) -> str:
     return re.sub(r"\bchurnRisk\b(?!\s*\()", f"churnRisk(asOf: {AS_OF})", query)
 
 
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def slow_server_url(settings: Settings) -> Iterator[str]:
     """The same app with `RAPPORT_FAST_PATH=false`."""
-    port = free_port()
-    app = create_app(settings.model_copy(update={"fast_path": False}))
-    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings.model_copy(update={"fast_path": False}))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
