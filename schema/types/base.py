@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
 import strawberry
 from graphql import GraphQLResolveInfo
@@ -23,6 +23,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: How a resolver reads its field from the row, for the fast path (schema/fastpath.py): the
 #: value under the response key, that value as a global id, or the value with null as [].
+#: the forward-paging arguments of a nested connection (first, after), described once
+PageFirst = Annotated[
+    Optional[int],  # noqa: UP045
+    strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
+]
+PageAfter = Annotated[
+    Optional[str],  # noqa: UP045
+    strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
+]
+
 ROW_KEY = "key"
 ROW_ID = "id"
 ROW_KEY_OR_EMPTY = "key-or-empty"

@@ -21,7 +21,7 @@ from core.model import (
 from resolvers.compiler.visibility import Visibility
 from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
-from schema.types.base import ROW_KEY, Node, Row, RowType, row_reader, value
+from schema.types.base import ROW_KEY, Node, PageAfter, PageFirst, Row, RowType, row_reader, value
 from schema.types.connections import connection_field, make_connection
 from schema.types.filters import ENUMS, describe_fields, model_enum
 
@@ -96,14 +96,8 @@ def _referrals(
     depth: Annotated[
         int, strawberry.argument(description="Levels down: 1 = direct referrals only (1-10).")
     ] = 1,
-    first: Annotated[
-        Optional[int],  # noqa: UP045
-        strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
-    ] = None,
-    after: Annotated[
-        Optional[str],  # noqa: UP045
-        strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
-    ] = None,
+    first: PageFirst = None,
+    after: PageAfter = None,
 ) -> ReferralConnectionRef:
     return _read(root, info)  # type: ignore[no-any-return]
 

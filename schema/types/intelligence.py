@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import strawberry
 
 from schema.scalars import DateTime, Decimal
-from schema.types.base import ROW_KEY_OR_EMPTY, Node, Row, row_reader, value
+from schema.types.base import ROW_KEY_OR_EMPTY, Node, PageAfter, PageFirst, Row, row_reader, value
 from schema.types.connections import make_connection
 from schema.types.entities import (
     Company,
@@ -140,14 +140,8 @@ class TopReferrer:
 def _set_members(
     root: Row,
     info: strawberry.Info,
-    first: Annotated[
-        Optional[int],  # noqa: UP045
-        strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
-    ] = None,
-    after: Annotated[
-        Optional[str],  # noqa: UP045
-        strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
-    ] = None,
+    first: PageFirst = None,
+    after: PageAfter = None,
     offset: Annotated[
         Optional[int],  # noqa: UP045
         strawberry.argument(
