@@ -57,6 +57,19 @@ def create(type_name: str) -> str:
     return f"CREATE (n:{label(type_name)}) SET n = $props"
 
 
+def create_unless_taken(type_name: str, key: str) -> str:
+    """`create`, unless a node already has the natural key `key` = `$value`: the check and the
+    write in one round trip. Returns the holder's id as `taken` (null: created). A concurrent
+    insert of the same key still meets the unique constraint (resolvers/writes/_tx.py)."""
+    return (
+        f"OPTIONAL MATCH (d:{label(type_name)} {{{prop(type_name, key)}: $value}}) "
+        "WITH d LIMIT 1 "
+        f"FOREACH (_ IN CASE WHEN d IS NULL THEN [1] ELSE [] END | "
+        f"CREATE (n:{label(type_name)}) SET n = $props) "
+        "RETURN d.id AS taken"
+    )
+
+
 def update(type_name: str) -> str:
     """Apply `$props` (null removes a property), bump the version, stamp updatedAt: only when
     some value differs. An update that changes nothing is no change: same version, no audit."""

@@ -38,6 +38,16 @@ Check = Callable[[Checks, str], Awaitable[None]]
 Link = Callable[[Tx, str], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Unique:
+    """A natural key a new node must not share: `key` (a model property) = `value`, reported
+    on input `field` when taken."""
+
+    key: str
+    value: object
+    field: tuple[str, ...]
+
+
 @dataclass
 class Written:
     """What a write transaction produced: the payload row and whether a node was created."""
@@ -97,11 +107,16 @@ async def create(
     props: dict[str, Any],
     *,
     check: Check | None = None,
+    unique: Unique | None = None,
     link: Link | None = None,
     guard: Guard | None = None,
     request: object = None,
 ) -> Outcome:
     """Create one node (after `check`), add its links, and read the payload entity.
+
+    `unique` names the natural key that no other node may hold: it is checked by the create
+    statement itself (one round trip instead of a look-up and a write), and a taken key is
+    DUPLICATE alongside whatever `check` found, with nothing written.
 
     `request` is the mutation's input: its `idempotencyKey`, when sent, makes a retry of the
     same request return the record the first one created (resolvers/writes/_idempotency.py).
@@ -113,8 +128,22 @@ async def create(
         return None, errors
 
     async def work(tx: Tx) -> Written:
-        await _run_check(tx, check, raw_id)
-        await run_in(tx, nodes.create(type_name), {"props": node})
+        checks = Checks(tx)
+        if check is not None:
+            await check(checks, raw_id)
+        if unique is None or unique.value is None:
+            checks.done()
+            await run_in(tx, nodes.create(type_name), {"props": node})
+        else:
+            rows = await run_in(
+                tx,
+                nodes.create_unless_taken(type_name, unique.key),
+                {"props": node, "value": unique.value},
+            )
+            taken = rows[0]["taken"] if rows else None
+            if taken is not None:
+                checks.duplicate(type_name, unique.key, unique.value, unique.field, str(taken))
+            checks.done()
         if link is not None:
             await link(tx, raw_id)
         row = await payload_entity(tx, call, field, type_name, raw_id)

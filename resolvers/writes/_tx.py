@@ -166,16 +166,23 @@ class Checks:
         rows = await run_in(self.tx, nodes.find_by(type_name, key), {"value": value})
         other = rows[0]["id"] if rows else None
         if other is not None and other != except_id:
-            self.errors.append(
-                FieldError(
-                    field,
-                    WriteCode.DUPLICATE,
-                    f"Another {type_name.lower()} already has {key} {value!r}.",
-                    existing_id=global_id.encode(type_name, str(other)),
-                )
-            )
+            self.duplicate(type_name, key, value, field, str(other))
             return str(other)
         return None
+
+    def duplicate(
+        self, type_name: str, key: str, value: object, field: tuple[str, ...], other: str
+    ) -> None:
+        """Record DUPLICATE: node `other` already has this natural key (its id goes along, so
+        a client that retried a create learns the record it made the first time)."""
+        self.errors.append(
+            FieldError(
+                field,
+                WriteCode.DUPLICATE,
+                f"Another {type_name.lower()} already has {key} {value!r}.",
+                existing_id=global_id.encode(type_name, other),
+            )
+        )
 
     async def count(self, statement: str, params: dict[str, Any]) -> int:
         rows = await run_in(self.tx, statement, params)

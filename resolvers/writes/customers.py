@@ -147,17 +147,14 @@ async def create_customer(call: Call, data: Input) -> Outcome:
     if not v.ok:
         return Outcome.of(errors=v.errors)
 
-    async def check(c: Checks, raw_id: str) -> None:
-        await c.unique(TYPE, "externalId", props.get("externalId"), ("input", "externalId"))
-        await links.check(c, raw_id)
-
     guard = links.guard(call, creates=True)
     written, errors = await _crud.create(
         call,
         TYPE,
         FIELD,
         {**DEFAULTS, **props},
-        check=check,
+        check=links.check,
+        unique=_crud.Unique("externalId", props.get("externalId"), ("input", "externalId")),
         link=links.link,
         guard=guard,
         request=data,

@@ -50,7 +50,12 @@ async def create_product(call: Call, data: Input) -> Outcome:
     if not v.ok:
         return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
-        call, TYPE, FIELD, {**DEFAULTS, **props}, check=_unique_sku(props), request=data
+        call,
+        TYPE,
+        FIELD,
+        {**DEFAULTS, **props},
+        unique=_crud.Unique("sku", props.get("sku"), ("input", "sku")),
+        request=data,
     )
     return Outcome.written("product", written, errors)
 

@@ -40,7 +40,12 @@ async def create_user(call: Call, data: Input) -> Outcome:
     if not v.ok:
         return Outcome.of(errors=v.errors)
     written, errors = await _crud.create(
-        call, TYPE, FIELD, props, check=_unique_email(props), request=data
+        call,
+        TYPE,
+        FIELD,
+        props,
+        unique=_crud.Unique("email", props.get("email"), ("input", "email")),
+        request=data,
     )
     return Outcome.written("user", written, errors)
 
