@@ -34,13 +34,14 @@ from core import global_id
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import changes as cypher
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.plan import Emitter
+from graphdb.compiler.planner import Planner
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph, run_in, write_refused
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.plan import Emitter
-from resolvers.compiler.planner import Planner
-from resolvers.compiler.visibility import Visibility
-from resolvers.segments.cache import SEGMENTS, StaleSegments
+from graphdb.segments import StaleSegments
+from resolvers.segments import cache as segment_cache
 
 log = logging.getLogger("rapport.changes")
 
@@ -411,7 +412,7 @@ class EntityReader:
                 return out
             except StaleSegments:
                 if attempt == 0:
-                    await SEGMENTS.reload(graph, self.schema)
+                    await segment_cache.reload(graph, self.schema)
         return {}
 
 

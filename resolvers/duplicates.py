@@ -32,13 +32,13 @@ from rapidfuzz import fuzz
 from core import global_id
 from core.validation import Validator
 from graphdb import duplicates as cypher
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.intelligence import Union
+from graphdb.compiler.plan import Emitter, _key
+from graphdb.compiler.planner import Planner
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph
 from resolvers.call import Call
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.intelligence import Union
-from resolvers.compiler.plan import Emitter, _key
-from resolvers.compiler.planner import Planner
-from resolvers.compiler.visibility import Visibility
 
 #: Largest block the statement returns; a bigger one (say, 500 customers called "Jan" in one
 #: city) is dropped, and its records still meet through their other keys.

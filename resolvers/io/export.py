@@ -8,7 +8,7 @@ which the importer ignores. `--segment` exports a saved segment's current member
 the same compiled filter (and consent rule) as `Segment.customers`.
 
 Personal fields (`personal=True` in core/model.py) are masked *in the Cypher*, with the same
-guards the GraphQL reads use (resolvers/compiler/visibility.py): with an ANALYST token they are
+guards the GraphQL reads use (graphdb/compiler/visibility.py): with an ANALYST token they are
 blank everywhere; with a SALES token they are blank except on the customers that user MANAGES
 and the contacts currently working at those customers' companies; ADMIN and MANAGER (and an
 export run without a token, by an operator holding the database credentials) see everything.
@@ -32,12 +32,13 @@ from core import global_id
 from core.model import ENTITIES
 from core.model import Kind as PropKind
 from core.money import format_money, from_storage
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.filters import predicate as filter_predicate
+from graphdb.compiler.plan import Emitter, consent_granted
+from graphdb.compiler.planner import check_no_personal_filter
+from graphdb.compiler.visibility import FULL, Visibility, masked
 from graphdb.driver import Graph
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.filters import predicate as filter_predicate
-from resolvers.compiler.plan import Emitter, consent_granted
-from resolvers.compiler.planner import check_no_personal_filter
-from resolvers.compiler.visibility import FULL, Visibility, masked
+from graphdb.segments import SavedSegment
 from resolvers.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
 from resolvers.io.rows import (
     COMPANY_COLUMNS,
@@ -48,7 +49,6 @@ from resolvers.io.rows import (
     PRODUCT_COLUMNS,
 )
 from resolvers.io.values import Conventions
-from resolvers.segments.cache import SavedSegment
 
 _META = ("id",)
 _STAMPS = ("createdAt", "updatedAt", "version")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.viewer import Viewer
+from graphdb.compiler.request import Request
 from graphdb.ownership import VIEWER_PARAM, owned_template
-from resolvers.call import Call
 
 __all__ = ["FULL", "VIEWER_PARAM", "Visibility", "masked"]
 
@@ -33,7 +33,7 @@ class Visibility:
     user_id: str | None = None
 
     @classmethod
-    def of(cls, call: Call) -> Visibility:
+    def of(cls, call: Request) -> Visibility:
         return cls.for_viewer(call.principal)
 
     @classmethod

@@ -10,9 +10,10 @@ import orjson
 from core import global_id
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.intelligence import (
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.filters import RELATION_PATTERNS
+from graphdb.compiler.intelligence import (
     REFERRAL_CURSOR,
     REFERRAL_ORDER,
     ChurnRisk,
@@ -25,8 +26,8 @@ from resolvers.compiler.intelligence import (
     ReferredBy,
     Union,
 )
-from resolvers.compiler.ordering import sort_keys
-from resolvers.compiler.plan import (
+from graphdb.compiler.ordering import sort_keys
+from graphdb.compiler.plan import (
     Address,
     Connection,
     Converted,
@@ -43,8 +44,8 @@ from resolvers.compiler.plan import (
     SegmentMembers,
     Single,
 )
-from resolvers.compiler.visibility import FULL, Visibility, masked
-from resolvers.segments.cache import SEGMENTS
+from graphdb.compiler.visibility import FULL, Visibility, masked
+from graphdb.segments import SEGMENTS
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -71,8 +72,6 @@ _EDGE_PROPS = {("Company", "contacts"), ("Contact", "employments"), ("Contact", 
 
 def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> None:
     """Masked roles may not filter on personal data: a match count would reveal the value."""
-    from resolvers.compiler.filters import RELATION_PATTERNS
-
     for key, value in flt.items():
         if value is None:
             continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.model import Kind
-from resolvers.compiler.plan import Emitter, Item, PageShape, Projection, _key, returning
+from graphdb.compiler.plan import Emitter, Item, PageShape, Projection, _key, returning
 
 #: Influence weights (docs/intelligence.md). Every reason adds weight; a larger span never
 #: lowers the score because the span term grows with span.
