@@ -28,7 +28,7 @@ from neo4j import GraphDatabase
 
 from bench.harness import PASSWORD, bench_neo4j, ensure_dataset, measure, start_api
 from core import global_id
-from graphdb.compiler.intelligence import APPROXIMATE_CO_BUYERS
+from graphdb.compiler.recommendations import APPROXIMATE_CO_BUYERS
 from graphdb.local.server import stop
 
 RESULTS = Path(__file__).resolve().parent / "results"

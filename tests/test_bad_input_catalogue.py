@@ -42,7 +42,7 @@ CUSTOMER = global_id.encode("Customer", "bbbbbbbb-0000-4000-8000-000000000001")
 
 def _forged_referrals_cursor() -> str:
     """A cursor signed for `referrals(depth: 1)` whose depth is text, not a number."""
-    from graphdb.compiler.intelligence import REFERRAL_ORDER
+    from graphdb.compiler.referrals import REFERRAL_ORDER
 
     sig = cursor.signature("Customer.referrals>Referral|depth=1", REFERRAL_ORDER)
     return cursor.encode(sig, ["one", "bbbbbbbb-0000-4000-8000-000000000001"])

@@ -13,19 +13,7 @@ from core.selection import Field
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.filters import RELATION_PATTERNS
-from graphdb.compiler.intelligence import (
-    REFERRAL_CURSOR,
-    REFERRAL_ORDER,
-    ChurnRisk,
-    KeyDecisionMakers,
-    Recommendations,
-    ReferralChain,
-    ReferralNetwork,
-    Referrals,
-    ReferralShape,
-    ReferredBy,
-    Union,
-)
+from graphdb.compiler.intelligence import ReferralShape, Union
 from graphdb.compiler.ordering import sort_keys
 from graphdb.compiler.plan import (
     Address,
@@ -35,7 +23,6 @@ from graphdb.compiler.plan import (
     Item,
     OrderLines,
     Page,
-    PageShape,
     Participants,
     PlainList,
     Projection,
@@ -44,6 +31,7 @@ from graphdb.compiler.plan import (
     SegmentMembers,
     Single,
 )
+from graphdb.compiler.registry import PLANS
 from graphdb.compiler.visibility import FULL, Visibility, masked
 from graphdb.segments import SEGMENTS
 
@@ -291,67 +279,10 @@ class Planner:
                 shape.scalars.append((c.key, c.name))
         return shape
 
-    def referrals(self, f: Field, path: str, depth: int) -> Referrals:
-        """`Customer.referrals(depth:)` as a connection of Referral nodes, by depth then the
-        referred customer's uuid; a cursor is (depth, uuid) of a list of that depth."""
-        sig = cursors.signature(f"Customer.referrals>Referral|depth={depth}", REFERRAL_ORDER)
-        page = self.page(f.args, sig, REFERRAL_CURSOR, path)
-        edges, page_info, totals = self.page_parts(
-            f, lambda node: self.referral_shape(node, f"{path}.edges.node")
-        )
-        return Referrals(f.key, depth, PageShape(page, sig, edges, page_info, totals))
-
     def _intelligence(self, entity: Entity, f: Field, path: str) -> Item | None:
-        name = f.name
-        if entity.name == "Company" and name == "keyDecisionMakers":
-            contact = next((c for c in f.children if c.name == "contact"), None)
-            return KeyDecisionMakers(
-                f.key,
-                self.limit(f, path),
-                contact.key if contact else None,
-                self.projection(ENTITIES["Contact"], contact.children, path) if contact else None,
-                [(c.key, c.name) for c in f.children if c.name not in ("contact", "__typename")],
-            )
-        if entity.name != "Customer":
-            return None
-        if name == "referredBy":
-            return ReferredBy(f.key, self.referral_shape(f, path))
-        if name == "referrals":
-            depth = f.args.get("depth", 1)
-            if not 1 <= depth <= 10:
-                raise QueryArgumentError(
-                    f"`{path}.depth` must be between 1 and 10.",
-                    code="INVALID_DEPTH",
-                    argument=f"{path}.depth",
-                )
-            return self.referrals(f, path, depth)
-        if name == "referralChain":
-            return ReferralChain(f.key, self.union(f, path, ("Customer", "Contact")))
-        if name == "referralNetwork":
-            return ReferralNetwork(
-                f.key, [(c.key, c.name) for c in f.children if c.name != "__typename"]
-            )
-        if name == "recommendations":
-            product = next((c for c in f.children if c.name == "product"), None)
-            with_ = next((c for c in f.children if c.name == "boughtWith"), None)
-            return Recommendations(
-                f.key,
-                self.limit(f, path, default=5),
-                product.key if product else None,
-                self.projection(ENTITIES["Product"], product.children, path) if product else None,
-                with_.key if with_ else None,
-                self.projection(ENTITIES["Product"], with_.children, path) if with_ else None,
-                [c.key for c in f.children if c.name == "score"],
-                [c.key for c in f.children if c.name == "basis"],
-                approximate=bool(f.args.get("approximate", False)),
-            )
-        if name == "churnRisk":
-            return ChurnRisk(
-                f.key,
-                f.args.get("asOf"),
-                [(c.key, c.name) for c in f.children if c.name != "__typename"],
-            )
-        return None
+        """A computed field, planned by its own module (graphdb/compiler/registry.py)."""
+        plan = PLANS.get((entity.name, f.name))
+        return plan(self, f, path) if plan is not None else None
 
     # ----------------------------------------------------------------------------- connections
     def page(

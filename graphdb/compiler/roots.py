@@ -15,16 +15,13 @@ from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb.compiler import Compiled
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler.churn_risk import ChurnRisk
 from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.intelligence import (
-    ChurnRisk,
-    KeyDecisionMakers,
-    ReferralChain,
-    Union,
-    churn_subquery,
-)
+from graphdb.compiler.intelligence import Union, churn_subquery
+from graphdb.compiler.key_decision_makers import KeyDecisionMakers
 from graphdb.compiler.plan import Emitter, PageShape, _key, returning
 from graphdb.compiler.planner import Planner
+from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
 from graphdb.ownership import owned

@@ -1,7 +1,7 @@
 """`rapport export`: stream one entity type as CSV, JSONL or XLSX, in keyset pages.
 
-Pages are read by ascending id with the statements of graphdb/export.py, so the millionth row
-costs what the first did and memory stays one page.
+Pages are read by ascending id with the statements of graphdb/compiler/export.py, so the
+millionth row costs what the first did and memory stays one page.
 Columns are the import columns of the type (so an export imports back unchanged) plus the
 read-only ones (id, createdAt, updatedAt, version and, for customers, the order aggregates),
 which the importer ignores. `--segment` exports a saved segment's current members, selected by
@@ -32,7 +32,7 @@ from core import global_id
 from core.model import ENTITIES
 from core.model import Kind as PropKind
 from core.money import format_money, from_storage
-from graphdb import export as statements
+from graphdb.compiler import export as statements
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.planner import check_no_personal_filter
 from graphdb.compiler.visibility import FULL, Visibility

@@ -1,4 +1,5 @@
-"""The statements of `rapport export` (resolvers/io/export.py streams and formats their rows).
+"""The statements of `rapport export` (resolvers/io/export.py streams and formats their rows),
+built from the compiler's filters, consent rule and masking.
 
 Each reads one keyset page of one entity type by ascending id (`WHERE n.id > $after ORDER BY
 n.id LIMIT $limit`, served by the id uniqueness index), so the millionth row costs what the
