@@ -19,7 +19,7 @@ def nested(child: _Emits, var: Var, em: Emitter) -> Node:
     return Embed(lambda r: child.emit(r.name(var), em))
 
 
-def returning(scope: Sequence[Var], expr: Node) -> Node:
+def returning(scope: Sequence[Node], expr: Node) -> Node:
     """`RETURN expr` for a subquery, with the variables in scope as explicit grouping keys.
 
     Neo4j 5 rejects a projection whose expression nests an aggregating subquery (e.g. a

@@ -11,7 +11,7 @@ from core.model import CURRENT_EMPLOYMENT, ENTITIES
 from core.selection import Field
 from graphdb.compiler.build import emit, nested, returning
 from graphdb.compiler.plan import Emitter, Item, Projection
-from graphdb.cypher import Join, Lit, Map, Node, Param, Q, Var, collect
+from graphdb.cypher import Lit, Map, Node, Param, Q, Var, collect
 
 if TYPE_CHECKING:
     from graphdb.compiler.planner import Planner
@@ -41,111 +41,85 @@ class KeyDecisionMakers(Item):
         return emit(self.tree(Var.bound(var), em), em)
 
     def tree(self, company: Var, em: Emitter) -> Node:
-        s, k, x, w, w2, p = (Var(h) for h in ("s", "k", "x", "w", "w", "p"))
-        staff, span, staff_count, jobs, j, v, r = (
-            Var(h) for h in ("staff", "span", "staffCount", "jobs", "j", "v", "r")
-        )
-        role, senior, span_reason, influence = (
-            Var(h) for h in ("role", "senior", "spanReason", "influence")
-        )
-        exprs: dict[str, Node] = {
-            "reasons": Q(
-                "[{r} IN [['ROLE', {role}], ['SENIORITY', {senior}], ['SPAN', {span_reason}]] "
-                "WHERE {r}[1] | {r}[0]]",
-                r=r,
-                role=role,
-                senior=senior,
-                span_reason=span_reason,
-            ),
-            "span": span,
-            "influence": influence,
-            **{
-                name: Q("{w}.{prop}", w=w2, prop=name)
-                for name in ("jobTitle", "department", "seniority", "decisionRole")
-            },
-        }
-        fields: list[tuple[str, Node]] = [(key, exprs[name]) for key, name in self.scalars]
-        if self.contact is not None and self.contact_key is not None:
-            fields.append((self.contact_key, nested(self.contact, k, em)))
-        keep = Join([k, span, staff_count])
+        hints = ("s", "k", "x", "w", "w2", "p", "staff", "span", "staffCount", "jobs", "j", "v")
+        v: dict[str, Node] = {h: Var(h.rstrip("2")) for h in hints}
+        v.update(company=company, current_w=Q(CURRENT_EMPLOYMENT, r=v["w"]))
+        v.update(current_w2=Q(CURRENT_EMPLOYMENT, r=v["w2"]))
+        v.update({h: Var(h) for h in ("role", "senior", "spanReason", "influence")})
+        keep = ("k", "w2", "span", "role", "senior", "spanReason", "influence")
         return collect(
-            Q(
-                "MATCH ({c})<-[{w}:WORKS_AT]-({s}:Contact) WHERE {current}",
-                c=company,
-                w=w,
-                s=s,
-                current=Q(CURRENT_EMPLOYMENT, r=w),
-            ),
-            Q("WITH collect(DISTINCT {s}) AS {staff} UNWIND {staff} AS {k}", s=s, staff=staff, k=k),
+            Q("MATCH ({company})<-[{w}:WORKS_AT]-({s}:Contact) WHERE {current_w}", **v),
+            Q("WITH collect(DISTINCT {s}) AS {staff} UNWIND {staff} AS {k}", **v),
             Q(
                 "CALL ({k}, {staff}) {{ "
                 "OPTIONAL MATCH {p} = ({x}:Contact)-[:REPORTS_TO*1..]->({k}) "
                 "WHERE all({v} IN nodes({p}) WHERE {v} IN {staff}) "
                 "RETURN count(DISTINCT {x}) AS {span} }}",
-                k=k,
-                staff=staff,
-                p=p,
-                x=x,
-                v=v,
-                span=span,
+                **v,
             ),
+            Q("MATCH ({company})<-[{w2}:WORKS_AT]-({k}) WHERE {current_w2}", **v),
             Q(
-                "MATCH ({c})<-[{w2}:WORKS_AT]-({k}) WHERE {current}",
-                c=company,
-                w2=w2,
-                k=k,
-                current=Q(CURRENT_EMPLOYMENT, r=w2),
+                "WITH {k}, {span}, size({staff}) AS {staffCount}, {w2} "
+                "ORDER BY {w2}.startedOn DESC",
+                **v,
             ),
-            Q(
-                "WITH {k}, {span}, size({staff}) AS {n}, {w2} ORDER BY {w2}.startedOn DESC",
-                k=k,
-                span=span,
-                staff=staff,
-                n=staff_count,
-                w2=w2,
-            ),
-            Q("WITH {keep}, collect({w2}) AS {jobs}", keep=keep, w2=w2, jobs=jobs),
-            Q(
-                "WITH {keep}, {jobs}[0] AS {w2}, "
-                "any({j} IN {jobs} WHERE coalesce({j}.decisionRole, '') IN {roles}) AS {role}, "
-                "any({j} IN {jobs} WHERE coalesce({j}.seniority, '') IN {seniors}) AS {senior}, "
-                "({span} >= 2 AND {span} * 3 >= {n}) AS {span_reason} "
-                "WHERE {role} OR {senior} OR {span_reason}",
-                keep=keep,
-                jobs=jobs,
-                w2=w2,
-                j=j,
-                roles=Lit(ROLE_VALUES),
-                role=role,
-                seniors=Lit(SENIOR_VALUES),
-                senior=senior,
-                span=span,
-                n=staff_count,
-                span_reason=span_reason,
-            ),
-            Q(
-                "WITH {k}, {w2}, {span}, {role}, {senior}, {span_reason}, "
-                "round({w_role} * toFloat(toInteger({role})) "
-                "+ {w_senior} * toFloat(toInteger({senior})) "
-                "+ {w_span} * toFloat(toInteger({span_reason})) "
-                "+ {w_share} * toFloat({span}) / {n}, 6) AS {influence} "
-                "ORDER BY {influence} DESC, {k}.id ASC LIMIT {first}",
-                k=k,
-                w2=w2,
-                span=span,
-                role=role,
-                senior=senior,
-                span_reason=span_reason,
-                w_role=Lit(W_ROLE),
-                w_senior=Lit(W_SENIORITY),
-                w_span=Lit(W_SPAN),
-                w_share=Lit(W_SPAN_SHARE),
-                n=staff_count,
-                influence=influence,
-                first=Param(self.first),
-            ),
-            returning([k, w2, span, role, senior, span_reason, influence], Map(fields)),
+            Q("WITH {k}, {span}, {staffCount}, collect({w2}) AS {jobs}", **v),
+            self._reasons(v),
+            self._influence(v),
+            returning([v[n] for n in keep], Map(self._fields(v, em))),
         )
+
+    @staticmethod
+    def _reasons(v: dict[str, Node]) -> Node:
+        """Each staff member's newest current job and which reasons hold (at least one)."""
+        return Q(
+            "WITH {k}, {span}, {staffCount}, {jobs}[0] AS {w2}, "
+            "any({j} IN {jobs} WHERE coalesce({j}.decisionRole, '') IN {roles}) AS {role}, "
+            "any({j} IN {jobs} WHERE coalesce({j}.seniority, '') IN {seniors}) AS {senior}, "
+            "({span} >= 2 AND {span} * 3 >= {staffCount}) AS {spanReason} "
+            "WHERE {role} OR {senior} OR {spanReason}",
+            roles=Lit(ROLE_VALUES),
+            seniors=Lit(SENIOR_VALUES),
+            **v,
+        )
+
+    def _influence(self, v: dict[str, Node]) -> Node:
+        return Q(
+            "WITH {k}, {w2}, {span}, {role}, {senior}, {spanReason}, "
+            "round({w_role} * toFloat(toInteger({role})) "
+            "+ {w_senior} * toFloat(toInteger({senior})) "
+            "+ {w_span} * toFloat(toInteger({spanReason})) "
+            "+ {w_share} * toFloat({span}) / {staffCount}, 6) AS {influence} "
+            "ORDER BY {influence} DESC, {k}.id ASC LIMIT {first}",
+            w_role=Lit(W_ROLE),
+            w_senior=Lit(W_SENIORITY),
+            w_span=Lit(W_SPAN),
+            w_share=Lit(W_SPAN_SHARE),
+            first=Param(self.first),
+            **v,
+        )
+
+    def _fields(self, v: dict[str, Node], em: Emitter) -> list[tuple[str, Node]]:
+        exprs: dict[str, Node] = {
+            "reasons": Q(
+                "[{r} IN [['ROLE', {role}], ['SENIORITY', {senior}], ['SPAN', {spanReason}]] "
+                "WHERE {r}[1] | {r}[0]]",
+                r=Var("r"),
+                **v,
+            ),
+            "span": v["span"],
+            "influence": v["influence"],
+            **{
+                name: Q("{w2}.{prop}", w2=v["w2"], prop=name)
+                for name in ("jobTitle", "department", "seniority", "decisionRole")
+            },
+        }
+        fields = [(key, exprs[name]) for key, name in self.scalars]
+        if self.contact is not None and self.contact_key is not None:
+            k = v["k"]
+            assert isinstance(k, Var)
+            fields.append((self.contact_key, nested(self.contact, k, em)))
+        return fields
 
     def post(self, value: Any) -> Any:
         if self.contact is not None and self.contact_key is not None:

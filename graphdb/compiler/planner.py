@@ -32,19 +32,10 @@ from graphdb.compiler.plan import (
     Single,
 )
 from graphdb.compiler.registry import PLANS
-from graphdb.compiler.visibility import FULL, Visibility, masked
+from graphdb.compiler.visibility import ADDRESS, FULL, Visibility, masked, masked_fields
 from graphdb.segments import SEGMENTS
 
 DEFAULT_PAGE_SIZE = 20
-
-_ADDRESS = {
-    "line1": "addressLine1",
-    "line2": "addressLine2",
-    "postalCode": "postalCode",
-    "city": "city",
-    "region": "region",
-    "country": "country",
-}
 
 #: Stored values clients see converted (core/model.py AUDIT_EVENT): the actor's raw uuid as a
 #: User global id, [entityType, uuid] as the record's global id, the changes' JSON text parsed.
@@ -78,27 +69,6 @@ def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> 
                 code="FORBIDDEN_FIELD",
                 argument=where,
             )
-
-
-def personal_field_names(entity: Entity) -> list[str]:
-    """The GraphQL names of an entity's personal fields; address parts as `address.line1`."""
-    by_stored = {stored: f"address.{key}" for key, stored in _ADDRESS.items()}
-    return [by_stored.get(p.name, p.name) for p in entity.props.values() if p.personal]
-
-
-def masked_fields(entity: Entity, guard: str | None) -> str:
-    """`maskedFields` as a Cypher template over {n}: every personal field when the guard fails.
-
-    The list names the fields withheld, whether or not the record has a value in them: naming
-    only the filled ones would tell a masked role which records have an e-mail or a phone.
-    """
-    names = personal_field_names(entity)
-    literal = "[" + ", ".join(f"'{name}'" for name in names) + "]"
-    if guard is None or not names:
-        return "[]"
-    if guard == "false":
-        return literal
-    return f"CASE WHEN {guard} THEN [] ELSE {literal} END"
 
 
 class UnsupportedField(Exception):
@@ -136,7 +106,7 @@ class Planner:
         if name == "address":
             return Address(
                 f.key,
-                [(c.key, _ADDRESS[c.name]) for c in f.children if c.name in _ADDRESS],
+                [(c.key, ADDRESS[c.name]) for c in f.children if c.name in ADDRESS],
                 {p.name for p in entity.props.values() if p.personal} if guard else set(),
                 guard,
             )
@@ -147,19 +117,7 @@ class Planner:
                 return Converted(f.key, expr, _CONVERTED[(entity.name, name)])
             return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
         if entity.name == "Order" and name == "lines":
-            product = next((c for c in f.children if c.name == "product"), None)
-            return OrderLines(
-                f.key,
-                [
-                    (c.key, c.name)
-                    for c in f.children
-                    if c.name in ("quantity", "unitPrice", "lineTotal")
-                ],
-                product.key if product else None,
-                self.projection(ENTITIES["Product"], product.children, f"{path}.product")
-                if product
-                else None,
-            )
+            return self._order_lines(f, path)
         if entity.name == "Interaction" and name == "participants":
             return Participants(
                 f.key,
@@ -194,6 +152,21 @@ class Planner:
         if item is not None:
             return item
         raise UnsupportedField(f"{entity.name}.{name}")
+
+    def _order_lines(self, f: Field, path: str) -> OrderLines:
+        product = next((c for c in f.children if c.name == "product"), None)
+        return OrderLines(
+            f.key,
+            [
+                (c.key, c.name)
+                for c in f.children
+                if c.name in ("quantity", "unitPrice", "lineTotal")
+            ],
+            product.key if product else None,
+            self.projection(ENTITIES["Product"], product.children, f"{path}.product")
+            if product
+            else None,
+        )
 
     # ---------------------------------------------------------------------------------- segments
     def _segment(self, f: Field, path: str) -> Item | None:

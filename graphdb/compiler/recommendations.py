@@ -65,86 +65,71 @@ class Recommendations(Item):
         return emit(tree, em)
 
     def _co_purchase(self, customer: Var, em: Emitter) -> Node:
-        m, p, other, cand, x, v = (Var(h) for h in ("m", "p", "o", "c", "x", "v"))
-        mine, others, bought, score, via = (
-            Var(h) for h in ("mine", "others", "bought", "score", "via")
-        )
-        fields = self._fields(cand, score, "CO_PURCHASE", em)
-        via_clause: list[Node] = []
-        if self.bought_with is not None and self.with_key is not None:
-            fields.append(
-                (
-                    self.with_key,
-                    Q("[{v} IN {via} | {p}]", v=v, via=via, p=nested(self.bought_with, v, em)),
-                )
-            )
-            # Only for the few recommendations returned: which of the customer's products
-            # some co-buyer also bought together with the candidate.
-            o2, q = Var("o"), Var("q")
-            via_clause.append(
-                Q(
-                    "WITH {cand}, {score}, [{q} IN {mine} WHERE EXISTS {{ "
-                    "MATCH ({q})<-[:CONTAINS]-(:Order)<-[:PLACED]-({o2}:Customer) "
-                    "WHERE {o2} <> {c} "
-                    # A second MATCH: one pattern would need two different PLACED relationships
-                    # and miss a co-buyer who bought both in the same order.
-                    "MATCH ({o2})-[:PLACED]->(:Order)-[:CONTAINS]->({cand}) }}] AS {via}",
-                    cand=cand,
-                    score=score,
-                    q=q,
-                    mine=mine,
-                    o2=o2,
-                    c=customer,
-                    via=via,
-                )
-            )
-        scope = [cand, score] + ([via] if via_clause else [])
+        hints = ("m", "p", "o", "c", "x", "v", "mine", "others", "bought", "score", "via")
+        v: dict[str, Var] = {h: Var(h) for h in hints}
+        fields = self._fields(v["c"], v["score"], "CO_PURCHASE", em)
+        via_clause = self._via(customer, v, fields, em)
+        scope = [v["c"], v["score"]] + ([v["via"]] if via_clause else [])
         return collect(
-            Q("MATCH ({c})-[:PLACED]->(:Order)-[:CONTAINS]->({m}:Product)", c=customer, m=m),
+            Q(
+                "MATCH ({customer})-[:PLACED]->(:Order)-[:CONTAINS]->({m}:Product)",
+                customer=customer,
+                **v,
+            ),
             Q(
                 "WITH DISTINCT {m} ORDER BY {m}.sku "
                 "WITH collect({m}) AS {mine} UNWIND {mine} AS {p}",
-                m=m,
-                mine=mine,
-                p=p,
+                **v,
             ),
             # The co-buyers once each, however many of the customer's products they share, so
             # each one's purchases are read once: the work is one pass over their order lines.
-            self._co_buyers(customer, p, other),
-            Q(
-                "WITH {mine}, collect(DISTINCT {o}) AS {others} UNWIND {others} AS {o}",
-                mine=mine,
-                o=other,
-                others=others,
-            ),
-            Q("MATCH ({o})-[:PLACED]->(:Order)-[:CONTAINS]->({x}:Product)", o=other, x=x),
-            Q(
-                "WITH {mine}, {o}, collect(DISTINCT {x}) AS {bought} UNWIND {bought} AS {cand}",
-                mine=mine,
-                o=other,
-                x=x,
-                bought=bought,
-                cand=cand,
-            ),
+            self._co_buyers(customer, v["p"], v["o"]),
+            Q("WITH {mine}, collect(DISTINCT {o}) AS {others} UNWIND {others} AS {o}", **v),
+            Q("MATCH ({o})-[:PLACED]->(:Order)-[:CONTAINS]->({x}:Product)", **v),
+            Q("WITH {mine}, {o}, collect(DISTINCT {x}) AS {bought} UNWIND {bought} AS {c}", **v),
             # Counting before excluding the customer's own products keeps the list test to one
             # per product instead of one per order line.
             Q(
-                "WITH {mine}, {cand}, count(*) AS {score} "
-                "WHERE NOT {cand} IN {mine} AND coalesce({cand}.active, true)",
-                mine=mine,
-                cand=cand,
-                score=score,
+                "WITH {mine}, {c}, count(*) AS {score} "
+                "WHERE NOT {c} IN {mine} AND coalesce({c}.active, true)",
+                **v,
             ),
             Q(
-                "WITH {mine}, {cand}, {score} ORDER BY {score} DESC, {cand}.sku ASC LIMIT {first}",
-                mine=mine,
-                cand=cand,
-                score=score,
+                "WITH {mine}, {c}, {score} ORDER BY {score} DESC, {c}.sku ASC LIMIT {first}",
                 first=Param(self.first),
+                **v,
             ),
             *via_clause,
             returning(scope, Map(fields)),
         )
+
+    def _via(
+        self, customer: Var, v: dict[str, Var], fields: list[tuple[str, Node]], em: Emitter
+    ) -> list[Node]:
+        """`boughtWith`, only for the few recommendations returned: which of the customer's
+        products some co-buyer also bought together with the candidate (adds its field)."""
+        if self.bought_with is None or self.with_key is None:
+            return []
+        each = Q(
+            "[{v} IN {via} | {p}]",
+            p=nested(self.bought_with, v["v"], em),
+            **{k: v[k] for k in ("v", "via")},
+        )
+        fields.append((self.with_key, each))
+        return [
+            Q(
+                "WITH {c}, {score}, [{q} IN {mine} WHERE EXISTS {{ "
+                "MATCH ({q})<-[:CONTAINS]-(:Order)<-[:PLACED]-({o2}:Customer) "
+                "WHERE {o2} <> {customer} "
+                # A second MATCH: one pattern would need two different PLACED relationships
+                # and miss a co-buyer who bought both in the same order.
+                "MATCH ({o2})-[:PLACED]->(:Order)-[:CONTAINS]->({c}) }}] AS {via}",
+                q=Var("q"),
+                o2=Var("o"),
+                customer=customer,
+                **v,
+            )
+        ]
 
     def _co_buyers(self, customer: Var, p: Var, other: Var) -> Node:
         """The customers other than `customer` who bought product `p`: all of them, or in the
