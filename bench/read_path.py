@@ -13,8 +13,8 @@ from neo4j import READ_ACCESS, Driver
 from bench.harness import Timing, measure
 from core import global_id
 from core.model import ENTITIES
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.ordering import SortKey, sort_keys
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.ordering import SortKey, sort_keys
 
 LIST_QUERY = """query List($after: String, $stage: LifecycleStage!) {
   customers(first: 20, after: $after, filter: {lifecycleStage: {eq: $stage}},

@@ -28,8 +28,8 @@ from neo4j import GraphDatabase
 
 from bench.harness import PASSWORD, bench_neo4j, ensure_dataset, measure, start_api
 from core import global_id
+from graphdb.compiler.recommendations import APPROXIMATE_CO_BUYERS
 from graphdb.local.server import stop
-from resolvers.compiler.intelligence import APPROXIMATE_CO_BUYERS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

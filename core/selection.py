@@ -1,7 +1,7 @@
 """What a client asked for under one root field, as plain data.
 
 The GraphQL layer (schema/selection.py) turns graphql-core's AST into this tree, applying
-fragments, directives, aliases and variables; the read compiler (resolvers/compiler/) plans
+fragments, directives, aliases and variables; the read compiler (graphdb/compiler/) plans
 Cypher from it. Neither side needs the other's types, so the compiler never sees Strawberry.
 """
 

@@ -2,7 +2,7 @@
 
 One definition serves every place that asks "is this record the viewer's?":
 
-- **reads** (resolvers/compiler/visibility.py): personal fields of a record are compiled as
+- **reads** (graphdb/compiler/visibility.py): personal fields of a record are compiled as
   `CASE WHEN <owned> THEN <value> END` for SALES;
 - **writes** (resolvers/writes/policy.py): SALES may change only records the rule calls its own,
   and may not make a record its own that it could not already see (`brings_in_nothing_hidden`);

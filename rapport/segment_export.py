@@ -26,10 +26,10 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core import global_id
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph
-from resolvers.compiler.visibility import Visibility
+from graphdb.segments import SavedSegment
 from resolvers.io.export import Writer, column_kinds, columns_of, export_rows
-from resolvers.segments.cache import SavedSegment
 from resolvers.segments.cache import find as find_segment
 from schema.root import schema
 

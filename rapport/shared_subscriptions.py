@@ -53,9 +53,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from core.viewer import Viewer
+from graphdb.compiler.visibility import Visibility
 from rapport.observability import metrics
 from resolvers import changes as feed
-from resolvers.compiler.visibility import Visibility
 from schema.context import RequestContext, SharedRun
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """auditLog: the change history of one record, newest first, for MANAGER and ADMIN.
 
 The events are read like any other list: the compiler turns the whole selection into one
-statement (resolvers/compiler `compile_audit_log`), a keyset-paginated connection on (at, uuid)
+statement (graphdb/compiler `compile_audit_log`), a keyset-paginated connection on (at, uuid)
 descending, so a deep page costs what the first page costs. The same roles rule covers an event
 read by its global id through `node(id:)` and `nodes(ids:)` (resolvers/reads.py).
 """
@@ -13,9 +13,9 @@ from typing import Any
 from graphql import GraphQLError
 
 from core import global_id
+from graphdb.compiler import compile_audit_log
+from graphdb.compiler.errors import QueryArgumentError
 from resolvers.call import Call
-from resolvers.compiler import compile_audit_log
-from resolvers.compiler.errors import QueryArgumentError
 
 READERS = frozenset({"ADMIN", "MANAGER"})
 

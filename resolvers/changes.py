@@ -34,13 +34,14 @@ from core import global_id
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import changes as cypher
+from graphdb.compiler import Compiled
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.records import Wanted, compile_records
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph, run_in, write_refused
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.plan import Emitter
-from resolvers.compiler.planner import Planner
-from resolvers.compiler.visibility import Visibility
-from resolvers.segments.cache import SEGMENTS, StaleSegments
+from graphdb.segments import StaleSegments
+from resolvers.segments import cache as segment_cache
 
 log = logging.getLogger("rapport.changes")
 
@@ -355,41 +356,26 @@ class EntityReader:
     def needed(self) -> bool:
         return self.entity is not None or self.actor is not None
 
-    def _compile(self, rows: list[ChangeRow]) -> tuple[str, dict[str, Any], Any] | None:
-        em = Emitter()
-        em.params.values.update(self.visibility.params())
-        branches: list[str] = []
-        posts: dict[str, Any] = {}
-        wanted: list[tuple[str, str, Field, list[str]]] = []
+    def _compile(self, rows: list[ChangeRow]) -> Compiled | None:
+        wanted: list[Wanted] = []
         if self.entity is not None:
             by_type: dict[str, list[str]] = {}
             for r in rows:
                 by_type.setdefault(r.entity_type, []).append(r.entity_id)
             for type_name in sorted(by_type):
                 if type_name in ENTITIES:
-                    wanted.append(("e", type_name, self.entity, sorted(set(by_type[type_name]))))
+                    ids = sorted(set(by_type[type_name]))
+                    wanted.append(self._wanted("e", type_name, self.entity, ids))
         if self.actor is not None:
             actors = sorted({r.actor_id for r in rows if r.actor_id})
             if actors:
-                wanted.append(("a", "User", self.actor, actors))
-        for prefix, type_name, selected, ids in wanted:
-            fields = selected.by_type.get(type_name, selected.children)
-            projection = Planner(self.max_page_size, self.visibility, frozenset(ids)).projection(
-                ENTITIES[type_name], fields, f"changes.{selected.key}"
-            )
-            tag = f"{prefix}:{type_name}"
-            posts[tag] = projection
-            param = em.params.add(ids)
-            var, rid = em.vars.new("n"), em.vars.new("rid")
-            branches.append(
-                f"UNWIND {param} AS {rid} MATCH ({var}:{ENTITIES[type_name].label} {{id: {rid}}}) "
-                f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
-                f"RETURN '{tag}' AS t, {rid} AS id, row"
-            )
-        if not branches:
-            return None
-        statement = "CALL () { " + " UNION ALL ".join(branches) + " } RETURN t, id, row"
-        return statement, em.params.values, posts
+                wanted.append(self._wanted("a", "User", self.actor, actors))
+        return compile_records(wanted, self.visibility, self.max_page_size)
+
+    @staticmethod
+    def _wanted(prefix: str, type_name: str, selected: Field, ids: list[str]) -> Wanted:
+        fields = selected.by_type.get(type_name, selected.children)
+        return Wanted(f"{prefix}:{type_name}", type_name, fields, ids, f"changes.{selected.key}")
 
     async def read(self, graph: Graph, rows: list[ChangeRow]) -> dict[tuple[str, str], Any]:
         """{('e', 'Type:id') or ('a', id): row} for what exists and the client selected."""
@@ -399,19 +385,17 @@ class EntityReader:
             compiled = self._compile(rows)
             if compiled is None:
                 return {}
-            statement, params, posts = compiled
-            found = await graph.read(statement, params)
+            found = await graph.read(compiled.cypher, compiled.params)
             try:
                 out: dict[tuple[str, str], Any] = {}
-                for r in found:
-                    prefix, type_name = str(r["t"]).split(":")
-                    shaped = posts[r["t"]].post(r["row"])
-                    key = f"{type_name}:{r['id']}" if prefix == "e" else str(r["id"])
+                for (tag, raw_id), shaped in compiled.shape(found).items():
+                    prefix, type_name = tag.split(":")
+                    key = f"{type_name}:{raw_id}" if prefix == "e" else raw_id
                     out[(prefix, key)] = shaped
                 return out
             except StaleSegments:
                 if attempt == 0:
-                    await SEGMENTS.reload(graph, self.schema)
+                    await segment_cache.reload(graph, self.schema)
         return {}
 
 

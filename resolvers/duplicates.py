@@ -32,13 +32,13 @@ from rapidfuzz import fuzz
 from core import global_id
 from core.validation import Validator
 from graphdb import duplicates as cypher
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.intelligence import Union
+from graphdb.compiler.planner import Planner
+from graphdb.compiler.records import compile_union_records
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph
 from resolvers.call import Call
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.intelligence import Union
-from resolvers.compiler.plan import Emitter, _key
-from resolvers.compiler.planner import Planner
-from resolvers.compiler.visibility import Visibility
 
 #: Largest block the statement returns; a bigger one (say, 500 customers called "Jan" in one
 #: city) is dropped, and its records still meet through their other keys.
@@ -307,7 +307,6 @@ async def duplicate_candidates(
     field = call.selection.top
     visibility = Visibility.of(call)
     planner = Planner(settings.max_page_size, visibility)
-    em = Emitter()
     entities = {
         child.key: planner.union(child, f"{field.key}.{child.key}", LABELS)
         for child in field.children
@@ -315,7 +314,7 @@ async def duplicate_candidates(
     }
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     if entities:
-        rows = await _project(call, em, entities, top)
+        rows = await _project(call, entities, top)
     out: list[dict[str, Any]] = []
     for c in top:
         row: dict[str, Any] = {}
@@ -338,23 +337,15 @@ async def duplicate_candidates(
 
 
 async def _project(
-    call: Call, em: Emitter, entities: dict[str, Union], top: list[Candidate]
+    call: Call, entities: dict[str, Union], top: list[Candidate]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The selected fields of every record in `top`, one statement."""
     ids: dict[str, set[str]] = {label: set() for label in LABELS}
     for c in top:
         ids[c.a.type_name].add(c.a.raw_id)
         ids[c.b.type_name].add(c.b.raw_id)
-    params = {label: em.params.add(sorted(ids[label])) for label in LABELS}
-    branches = " UNION ALL ".join(
-        f"UNWIND {params[label]} AS rid MATCH (n:{label} {{id: rid}}) RETURN n" for label in LABELS
+    compiled = compile_union_records(entities, ids, Visibility.of(call))
+    found: dict[tuple[str, str], dict[str, Any]] = compiled.shape(
+        await call.graph.read(compiled.cypher, compiled.params)
     )
-    entries = ", ".join(f"{_key(key)}: {union.emit('n', em)}" for key, union in entities.items())
-    statement = (
-        f"CALL () {{ {branches} }} "
-        f"WITH n, {{{entries}}} AS row "
-        "RETURN CASE WHEN n:Customer THEN 'Customer' ELSE 'Contact' END AS type, n.id AS id, row"
-    )
-    values = {**em.params.values, **Visibility.of(call).params()}
-    result = await call.graph.read(statement, values)
-    return {(str(r["type"]), str(r["id"])): r["row"] for r in result}
+    return found

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphdb.compiler import Compiled, roots
+from graphdb.compiler.errors import QueryArgumentError
 from resolvers.call import Call
-from resolvers.compiler import Compiled, roots
-from resolvers.compiler.errors import QueryArgumentError
 from resolvers.reads import decode_id
 
 

@@ -8,11 +8,12 @@ from typing import Any
 from graphql import GraphQLError
 
 from core import global_id
+from graphdb.compiler import Compiled, compile_connection, compile_node, compile_nodes
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.segments import StaleSegments
 from resolvers.audit import require_reader
 from resolvers.call import Call
-from resolvers.compiler import Compiled, compile_connection, compile_node, compile_nodes
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.segments.cache import SEGMENTS, StaleSegments
+from resolvers.segments import cache as segment_cache
 
 
 async def run(call: Call, compile_: Callable[[], Compiled]) -> Any:
@@ -32,7 +33,7 @@ async def run(call: Call, compile_: Callable[[], Compiled]) -> Any:
             return compiled.shape(rows)
         except StaleSegments:
             if attempt == 0:
-                await SEGMENTS.reload(graph, call.selection.schema)
+                await segment_cache.reload(graph, call.selection.schema)
     raise GraphQLError(
         "A segment changed while it was being read; run the query again.",
         extensions={"code": "CONFLICT"},

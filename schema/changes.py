@@ -12,9 +12,9 @@ import strawberry
 from starlette.websockets import WebSocket, WebSocketState
 
 from core.selection import Field
+from graphdb.compiler import PLAN_CACHE
+from graphdb.compiler.visibility import Visibility
 from resolvers import changes
-from resolvers.compiler import PLAN_CACHE
-from resolvers.compiler.visibility import Visibility
 from schema.context import Info, call
 from schema.scalars import DateTime
 from schema.types.base import Node, PageInfo

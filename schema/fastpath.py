@@ -1,7 +1,7 @@
 """The fast path: a compiled root field's rows become the response without per-field execution.
 
 A compiled root field (`customers`, `node`, `company`'s contacts, …) returns rows already keyed
-by response key (resolvers/compiler); every field below it only reads its own key
+by response key (graphdb/compiler); every field below it only reads its own key
 (`schema/types/base.py`). graphql-core would still call a Strawberry resolver per field (each
 with its `Info`, argument coercion and completion steps): about 2,300 calls for a company and
 its 228 contacts, most of a request's CPU.

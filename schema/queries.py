@@ -1,7 +1,7 @@
 """Root read fields: `node`, `nodes` and one connection per entity type.
 
 Each resolves with exactly one Cypher statement compiled from the whole selection
-(resolvers/compiler), whatever the nesting.
+(graphdb/compiler), whatever the nesting.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ import jwt
 import pytest
 
 from core import global_id
+from graphdb.compiler import cursor
 from graphdb.driver import Graph
 from resolvers import changes as feed
-from resolvers.compiler import cursor
 from tests._factories import new_customer, new_product
 from tests._graph_counts import snapshot
 
@@ -42,7 +42,7 @@ CUSTOMER = global_id.encode("Customer", "bbbbbbbb-0000-4000-8000-000000000001")
 
 def _forged_referrals_cursor() -> str:
     """A cursor signed for `referrals(depth: 1)` whose depth is text, not a number."""
-    from resolvers.compiler.intelligence import REFERRAL_ORDER
+    from graphdb.compiler.referrals import REFERRAL_ORDER
 
     sig = cursor.signature("Customer.referrals>Referral|depth=1", REFERRAL_ORDER)
     return cursor.encode(sig, ["one", "bbbbbbbb-0000-4000-8000-000000000001"])

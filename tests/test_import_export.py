@@ -19,8 +19,8 @@ from rich.console import Console
 from core.validation import Code, Validator
 from core.validation._base import _FORBIDDEN_CATEGORIES
 from core.validation.contact import _PLAIN_EMAIL_RE, _e164, _plain_email
+from graphdb.compiler.visibility import Visibility
 from graphdb.driver import Graph
-from resolvers.compiler.visibility import Visibility
 from resolvers.io import import_rows, read_file, read_text
 from resolvers.io.export import EXPORT_TYPES, Writer, columns_of, export_rows
 from resolvers.io.report import ImportResult

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from core import global_id
+from graphdb.compiler.recommendations import APPROXIMATE_CO_BUYERS
 from graphdb.driver import Graph
-from resolvers.compiler.intelligence import APPROXIMATE_CO_BUYERS
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import rid
 

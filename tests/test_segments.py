@@ -22,8 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graphdb.driver import Graph
+from graphdb.segments import SEGMENTS
 from rapport.cli import app
-from resolvers.segments.cache import SEGMENTS
 from tests._factories import new_customer
 from tests._gql import codes, error_fields, gql, missing_id, mutate, ok, raw
 from tests._graph_counts import unchanged

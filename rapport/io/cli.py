@@ -28,9 +28,9 @@ from resolvers.io.names import (
 
 if TYPE_CHECKING:
     from core.settings import Settings
+    from graphdb.compiler.visibility import Visibility
     from graphdb.driver import Graph
-    from resolvers.compiler.visibility import Visibility
-    from resolvers.segments.cache import SavedSegment
+    from graphdb.segments import SavedSegment
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -223,7 +223,7 @@ async def _visibility(graph: Graph, settings: Settings, token: str | None) -> Vi
     empty variable as unset, which would silently turn "export as this caller" into an
     unmasked export of everything.
     """
-    from resolvers.compiler.visibility import FULL, Visibility
+    from graphdb.compiler.visibility import FULL, Visibility
 
     if token is None and "RAPPORT_TOKEN" in os.environ:
         token = os.environ["RAPPORT_TOKEN"]

@@ -15,7 +15,7 @@ validation error a stable `extensions.code`, and answers `query A {…} mutation
 aliases starting with `__` (reserved for introspection; `__typename: name` would let record data
 stand in for a type name).
 
-Filter size (`resolvers.compiler.filters.check_size`) is checked here too, on the raw argument
+Filter size (`graphdb.compiler.filters.check_size`) is checked here too, on the raw argument
 and variable values, before Strawberry converts them to input objects (which costs per branch
 times the fields of the filter type); the compiler checks again for filters that arrive
 otherwise (saved segments).
@@ -51,7 +51,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from resolvers.compiler.filters import check_size as check_filter_size
+from graphdb.compiler.filters import check_size as check_filter_size
 from schema.context import RequestContext
 
 DEFAULT_MAX_FIELDS = 1000

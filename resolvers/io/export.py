@@ -1,14 +1,14 @@
 """`rapport export`: stream one entity type as CSV, JSONL or XLSX, in keyset pages.
 
-Pages are read by ascending id (`WHERE n.id > $after ORDER BY n.id LIMIT $page`, served by the
-id uniqueness index), so the millionth row costs what the first did and memory stays one page.
+Pages are read by ascending id with the statements of graphdb/compiler/export.py, so the
+millionth row costs what the first did and memory stays one page.
 Columns are the import columns of the type (so an export imports back unchanged) plus the
 read-only ones (id, createdAt, updatedAt, version and, for customers, the order aggregates),
 which the importer ignores. `--segment` exports a saved segment's current members, selected by
 the same compiled filter (and consent rule) as `Segment.customers`.
 
 Personal fields (`personal=True` in core/model.py) are masked *in the Cypher*, with the same
-guards the GraphQL reads use (resolvers/compiler/visibility.py): with an ANALYST token they are
+guards the GraphQL reads use (graphdb/compiler/visibility.py): with an ANALYST token they are
 blank everywhere; with a SALES token they are blank except on the customers that user MANAGES
 and the contacts currently working at those customers' companies; ADMIN and MANAGER (and an
 export run without a token, by an operator holding the database credentials) see everything.
@@ -32,12 +32,12 @@ from core import global_id
 from core.model import ENTITIES
 from core.model import Kind as PropKind
 from core.money import format_money, from_storage
+from graphdb.compiler import export as statements
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.planner import check_no_personal_filter
+from graphdb.compiler.visibility import FULL, Visibility
 from graphdb.driver import Graph
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.filters import predicate as filter_predicate
-from resolvers.compiler.plan import Emitter, consent_granted
-from resolvers.compiler.planner import check_no_personal_filter
-from resolvers.compiler.visibility import FULL, Visibility, masked
+from graphdb.segments import SavedSegment
 from resolvers.io.names import DEFAULT_PAGE_SIZE, EXPORT_TYPES
 from resolvers.io.rows import (
     COMPANY_COLUMNS,
@@ -48,7 +48,6 @@ from resolvers.io.rows import (
     PRODUCT_COLUMNS,
 )
 from resolvers.io.values import Conventions
-from resolvers.segments.cache import SavedSegment
 
 _META = ("id",)
 _STAMPS = ("createdAt", "updatedAt", "version")
@@ -80,26 +79,12 @@ _SPECS = {
 }
 
 
-def _value(label: str, prop: str, var: str, visibility: Visibility) -> str:
-    """The Cypher for one exported property: temporal as ISO text, personal ones masked."""
-    definition = ENTITIES[label].props[prop]
-    expr = f"{var}.{prop}"
-    if definition.kind in (PropKind.DATE, PropKind.DATETIME):
-        expr = f"toString({expr})"
-    if definition.personal:
-        guard = visibility.guard(label)
-        expr = masked(expr.replace(f"{var}.", "{n}."), guard).format(n=var)
-    return expr
-
-
 def _money(label: str) -> set[str]:
     return {n for n, p in ENTITIES[label].props.items() if p.kind is PropKind.MONEY}
 
 
-def _segment_where(segment: SavedSegment | None, visibility: Visibility, em: Emitter) -> str:
-    """` AND <members of the segment>` over `n`, with its values as parameters in `em`."""
-    if segment is None:
-        return ""
+def _check_segment(segment: SavedSegment, visibility: Visibility) -> None:
+    """A segment exports only while its saved filter is valid and usable by this viewer."""
     if segment.invalid is not None:
         raise ValueError(f"the segment's saved filter is no longer valid: {segment.invalid}")
     if not visibility.may_filter_personal():
@@ -109,62 +94,6 @@ def _segment_where(segment: SavedSegment | None, visibility: Visibility, em: Emi
             raise ValueError(
                 "this segment selects customers by personal data, which your role may not see"
             ) from exc
-    conds = []
-    flt = filter_predicate(ENTITIES["Customer"], "n", segment.filter, em.params, em.vars)
-    if flt:
-        conds.append(flt)
-    if segment.consent:
-        conds.append(consent_granted("n", segment.consent, em))
-    return "".join(f" AND ({c})" for c in conds)
-
-
-def _node_query(spec: ExportSpec, visibility: Visibility, members: str = "") -> str:
-    fields = ", ".join(
-        f"{c}: {_value(spec.label, c, 'n', visibility)}"
-        for c in spec.columns
-        if c in ENTITIES[spec.label].props and c not in ("orderCount", "totalSpent")
-    )
-    extra = (
-        ", orderCount: coalesce(n.orderCount, 0), totalSpent: coalesce(n.totalSpent, 0), "
-        "companyRegistrationNumber: head([(n)-[:ACCOUNT_OF]->(co:Company) | "
-        "co.registrationNumber]), "
-        "companyDomain: head([(n)-[:ACCOUNT_OF]->(co:Company) | co.domain]), "
-        "accountManagerEmail: head([(n)<-[:MANAGES]-(u:User) | u.email]), "
-        "tags: [(n)-[:TAGGED]->(g:Tag) | g.name]"
-        if spec.label == "Customer"
-        else ""
-    )
-    return (
-        f"MATCH (n:{spec.label}) WHERE n.id > $after{members} "
-        "WITH n ORDER BY n.id LIMIT $limit "
-        f"RETURN n {{{fields}{extra}}} AS row ORDER BY row.id"
-    )
-
-
-def _order_query() -> str:
-    return (
-        "MATCH (o:Order) WHERE o.id > $after WITH o ORDER BY o.id LIMIT $limit "
-        "OPTIONAL MATCH (c:Customer)-[:PLACED]->(o) "
-        "WITH o, c, [(o)-[x:CONTAINS]->(p:Product) | [x.position, p.sku, x.quantity, x.unitPrice]]"
-        " AS lines "
-        "RETURN o {.id, .externalId, placedAt: toString(o.placedAt), .status, .currency, "
-        "customerExternalId: c.externalId, createdAt: toString(o.createdAt), "
-        "updatedAt: toString(o.updatedAt), .version} AS row, lines ORDER BY o.id"
-    )
-
-
-def _interaction_query(visibility: Visibility) -> str:
-    email = masked("{n}.email", visibility.guard("Contact")).format(n="p")
-    return (
-        "MATCH (i:Interaction) WHERE i.id > $after WITH i ORDER BY i.id LIMIT $limit "
-        "RETURN i {.id, .externalId, .kind, occurredAt: toString(i.occurredAt), .subject, "
-        ".summary, .outcome, .sentiment, "
-        "customerExternalIds: [(i)-[:WITH]->(c:Customer) | c.externalId], "
-        f"contactEmails: [(i)-[:WITH]->(p:Contact) | {email}], "
-        "loggedByEmail: head([(u:User)-[:LOGGED]->(i) | u.email]), "
-        "createdAt: toString(i.createdAt), updatedAt: toString(i.updatedAt), .version} AS row "
-        "ORDER BY i.id"
-    )
 
 
 def columns_of(type_name: str) -> tuple[str, ...]:
@@ -196,22 +125,17 @@ async def export_rows(
         raise ValueError(f"unknown export type {type_name!r}; use one of {', '.join(EXPORT_TYPES)}")
     if segment is not None and type_name != "customers":
         raise ValueError("a segment holds customers; use --type customers with --segment")
-    em = Emitter()
-    members = _segment_where(segment, visibility, em)
-    params: dict[str, Any] = {
-        **em.params.values,
-        "after": "",
-        "limit": page_size,
-        **visibility.params(),
-    }
     if segment is not None:
-        statement = _node_query(_SPECS[type_name], visibility, members)
-    elif type_name == "orders":
-        statement = _order_query()
+        _check_segment(segment, visibility)
+    if type_name == "orders":
+        statement, params = statements.order_page(visibility, page_size)
     elif type_name == "interactions":
-        statement = _interaction_query(visibility)
+        statement, params = statements.interaction_page(visibility, page_size)
     else:
-        statement = _node_query(_SPECS[type_name], visibility)
+        spec = _SPECS[type_name]
+        statement, params = statements.node_page(
+            spec.label, spec.columns, visibility, page_size, segment
+        )
     money = _money(_SPECS[type_name].label) if type_name in _SPECS else set()
     node_type = _NODE_TYPE[type_name]
     while True:

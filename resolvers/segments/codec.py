@@ -22,6 +22,9 @@ from graphql import (
 )
 from graphql.utilities import validate_input_value
 
+from core.model import ENTITIES
+from graphdb.compiler.filters import RELATION_PATTERNS
+
 FILTER_TYPE = "CustomerFilter"
 
 
@@ -91,9 +94,6 @@ def masked(value: dict[str, Any], entity: str = "Customer") -> dict[str, Any]:
     """A saved filter (variable form) with the values compared to personal fields replaced by
     MASKED_VALUE, keeping its shape: `{email: {eq: "x@y"}}` reads `{email: {eq: "[masked]"}}`,
     an `in` list keeps its length. Combinators and relation filters are walked to any depth."""
-    from core.model import ENTITIES
-    from resolvers.compiler.filters import RELATION_PATTERNS
-
     model = ENTITIES[entity]
     out: dict[str, Any] = {}
     for key, sub in value.items():

@@ -22,10 +22,10 @@ from neo4j.exceptions import ConstraintError
 from core import global_id
 from core.codes import WriteCode
 from core.validation import FieldError, FieldName, Validator
+from graphdb.compiler import compile_payload_entity
 from graphdb.driver import run_in
 from graphdb.writes import locks, nodes
 from resolvers.call import ABSENT, Call
-from resolvers.compiler import compile_payload_entity
 from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
 from resolvers.writes.policy import OPEN as OPEN

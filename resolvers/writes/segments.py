@@ -15,13 +15,14 @@ from graphql import GraphQLSchema
 from core.model import ENTITIES
 from core.validation import Code, Validator
 from graphdb import segments as segment_statements
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.filters import predicate
+from graphdb.compiler.params import Params, Vars
 from graphdb.driver import run_in
+from graphdb.segments import SEGMENTS
 from resolvers.call import ABSENT, Call, Input, Outcome
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.filters import predicate
-from resolvers.compiler.params import Params, Vars
 from resolvers.segments import codec
-from resolvers.segments.cache import SEGMENTS, from_record
+from resolvers.segments.cache import from_record
 from resolvers.writes import _crud
 from resolvers.writes._fields import Changes, enum_value, expected_version
 from resolvers.writes._tx import Checks, Ref, Tx, decode_ref, validator

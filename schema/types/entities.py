@@ -18,7 +18,7 @@ from core.model import (
     SENIORITIES,
     WORKS_AT_PROPS,
 )
-from resolvers.compiler.visibility import Visibility
+from graphdb.compiler.visibility import Visibility
 from resolvers.segments import codec as segment_codec
 from schema.scalars import JSON, Date, DateTime, Decimal
 from schema.types.base import ROW_KEY, Node, PageAfter, PageFirst, Row, RowType, row_reader, value

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import strawberry
 
 from core.model import ENTITIES, Entity, Kind, Prop, Vocabulary
+from graphdb.compiler.ordering import NEVER_NULL
 from schema.scalars import Date, DateTime, Decimal
 from schema.types.base import SortDirection
 from schema.types.wording import article, plural, words
@@ -349,8 +350,6 @@ def describe_fields(entity_types: dict[str, Any], address_type: Any) -> None:
     `CustomerOrderField.TOTAL_SPENT` then say what `Customer.totalSpent` says, and a model
     property without a description on its type fails at import time.
     """
-    from resolvers.compiler.ordering import NEVER_NULL
-
     for entity in ENTITIES.values():
         entity_type = entity_types[entity.name]
         by_attr = {_snake(p.name): p for p in entity.props.values()}

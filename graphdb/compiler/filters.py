@@ -13,8 +13,8 @@ from typing import Any
 from core import global_id
 from core.model import ENTITIES, Entity, Kind, Prop
 from core.money import to_storage
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.params import Params, Vars
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.params import Params, Vars
 
 _COMPARISONS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from core.model import AUDIT_EVENT, ENTITIES, NODE_ENTITIES
 from core.selection import Field
-from resolvers.call import Call
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.plan import Emitter, Projection
-from resolvers.compiler.planner import Planner, UnsupportedField
-from resolvers.compiler.visibility import VIEWER_PARAM, Visibility
-from resolvers.segments.cache import SEGMENTS
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.plan import Emitter, Projection
+from graphdb.compiler.planner import Planner, UnsupportedField
+from graphdb.compiler.request import Request
+from graphdb.compiler.visibility import VIEWER_PARAM, Visibility
+from graphdb.segments import SEGMENTS
 
 __all__ = [
     "Compiled",
@@ -48,7 +48,7 @@ class _PlanCache:
         self._items: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
         self.hits = 0
 
-    def key(self, call: Call, kind: str) -> tuple[Any, ...] | None:
+    def key(self, call: Request, kind: str) -> tuple[Any, ...] | None:
         request = call.selection.cache_key
         if request is None:
             return None
@@ -74,7 +74,7 @@ class _PlanCache:
 PLAN_CACHE = _PlanCache()
 
 
-def compile_connection(call: Call, entity_name: str, max_page_size: int) -> Compiled:
+def compile_connection(call: Request, entity_name: str, max_page_size: int) -> Compiled:
     """A root list field (customers, companies, …) as one statement."""
     cache_key = PLAN_CACHE.key(call, f"connection:{entity_name}")
     visibility = Visibility.of(call)
@@ -95,7 +95,7 @@ def compile_connection(call: Call, entity_name: str, max_page_size: int) -> Comp
     return _for_viewer(compiled, visibility)
 
 
-def compile_audit_log(call: Call, raw_entity_id: str, max_page_size: int) -> Compiled:
+def compile_audit_log(call: Request, raw_entity_id: str, max_page_size: int) -> Compiled:
     """`auditLog(entityId:)`: the events about one record, newest first (at, then uuid,
     descending), as a connection like every other: keyset cursors, pageInfo, totalCount."""
     top = call.selection.top
@@ -136,7 +136,7 @@ def _node_projection(
     )
 
 
-def compile_node(call: Call, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
+def compile_node(call: Request, type_name: str, raw_id: str, max_page_size: int) -> Compiled:
     """`node(id:)` for a decoded id as one statement."""
     top = call.selection.top
     visibility = Visibility.of(call)
@@ -157,7 +157,7 @@ def compile_node(call: Call, type_name: str, raw_id: str, max_page_size: int) ->
 
 
 def compile_nodes(
-    call: Call, decoded: list[tuple[str, str] | None], max_page_size: int
+    call: Request, decoded: list[tuple[str, str] | None], max_page_size: int
 ) -> Compiled:
     """`nodes(ids:)`: one statement with a UNION ALL branch per entity type asked for."""
     top = call.selection.top
@@ -191,7 +191,7 @@ def compile_nodes(
 
 
 def compile_payload_entity(
-    call: Call, child_name: str, type_name: str, raw_id: str, max_page_size: int
+    call: Request, child_name: str, type_name: str, raw_id: str, max_page_size: int
 ) -> Compiled | None:
     """The entity inside a mutation payload (e.g. `createCustomer { customer { … } }`).
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.model import Entity, Rel
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.filters import predicate as filter_predicate
-from resolvers.compiler.ordering import SortKey, keyset_predicate, order_clause
-from resolvers.compiler.params import Params, Vars
-from resolvers.compiler.visibility import masked
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.filters import predicate as filter_predicate
+from graphdb.compiler.ordering import SortKey, keyset_predicate, order_clause, reversed_keys
+from graphdb.compiler.params import Params, Vars
+from graphdb.compiler.visibility import masked
+from graphdb.segments import StaleSegments
 
 
 @dataclass
@@ -283,8 +285,6 @@ class Connection(Item):
     needs_post: bool = True
 
     def _effective_keys(self) -> list[SortKey]:
-        from resolvers.compiler.ordering import reversed_keys
-
         return reversed_keys(self.keys) if self.page.backward else self.keys
 
     def _conditions(self, n: str, r: str, em: Emitter, with_cursor: bool) -> list[str]:
@@ -479,7 +479,7 @@ class SegmentMembers(Item):
 
     The statement picks the branch of the segment being read by id and version; any other
     segment (unknown here, or changed since) yields `stale`, and the reader reloads the
-    segment registry and runs again (resolvers/segments/cache.py).
+    segment registry and runs again (graphdb/segments.py).
     """
 
     key: str
@@ -500,9 +500,6 @@ class SegmentMembers(Item):
         return f"CASE {' '.join(whens)} ELSE {{stale: true}} END"
 
     def post(self, value: Any) -> Any:
-        from resolvers.compiler.errors import QueryArgumentError
-        from resolvers.segments.cache import StaleSegments
-
         if value is None or value.get("stale"):
             raise StaleSegments()
         branch = self.branches[value["segment"]]

@@ -10,23 +10,12 @@ import orjson
 from core import global_id
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.intelligence import (
-    REFERRAL_CURSOR,
-    REFERRAL_ORDER,
-    ChurnRisk,
-    KeyDecisionMakers,
-    Recommendations,
-    ReferralChain,
-    ReferralNetwork,
-    Referrals,
-    ReferralShape,
-    ReferredBy,
-    Union,
-)
-from resolvers.compiler.ordering import sort_keys
-from resolvers.compiler.plan import (
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.filters import RELATION_PATTERNS
+from graphdb.compiler.intelligence import ReferralShape, Union
+from graphdb.compiler.ordering import sort_keys
+from graphdb.compiler.plan import (
     Address,
     Connection,
     Converted,
@@ -34,7 +23,6 @@ from resolvers.compiler.plan import (
     Item,
     OrderLines,
     Page,
-    PageShape,
     Participants,
     PlainList,
     Projection,
@@ -43,19 +31,11 @@ from resolvers.compiler.plan import (
     SegmentMembers,
     Single,
 )
-from resolvers.compiler.visibility import FULL, Visibility, masked
-from resolvers.segments.cache import SEGMENTS
+from graphdb.compiler.registry import PLANS
+from graphdb.compiler.visibility import ADDRESS, FULL, Visibility, masked, masked_fields
+from graphdb.segments import SEGMENTS
 
 DEFAULT_PAGE_SIZE = 20
-
-_ADDRESS = {
-    "line1": "addressLine1",
-    "line2": "addressLine2",
-    "postalCode": "postalCode",
-    "city": "city",
-    "region": "region",
-    "country": "country",
-}
 
 #: Stored values clients see converted (core/model.py AUDIT_EVENT): the actor's raw uuid as a
 #: User global id, [entityType, uuid] as the record's global id, the changes' JSON text parsed.
@@ -71,8 +51,6 @@ _EDGE_PROPS = {("Company", "contacts"), ("Contact", "employments"), ("Contact", 
 
 def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> None:
     """Masked roles may not filter on personal data: a match count would reveal the value."""
-    from resolvers.compiler.filters import RELATION_PATTERNS
-
     for key, value in flt.items():
         if value is None:
             continue
@@ -91,27 +69,6 @@ def check_no_personal_filter(entity: Entity, flt: dict[str, Any], path: str) -> 
                 code="FORBIDDEN_FIELD",
                 argument=where,
             )
-
-
-def personal_field_names(entity: Entity) -> list[str]:
-    """The GraphQL names of an entity's personal fields; address parts as `address.line1`."""
-    by_stored = {stored: f"address.{key}" for key, stored in _ADDRESS.items()}
-    return [by_stored.get(p.name, p.name) for p in entity.props.values() if p.personal]
-
-
-def masked_fields(entity: Entity, guard: str | None) -> str:
-    """`maskedFields` as a Cypher template over {n}: every personal field when the guard fails.
-
-    The list names the fields withheld, whether or not the record has a value in them: naming
-    only the filled ones would tell a masked role which records have an e-mail or a phone.
-    """
-    names = personal_field_names(entity)
-    literal = "[" + ", ".join(f"'{name}'" for name in names) + "]"
-    if guard is None or not names:
-        return "[]"
-    if guard == "false":
-        return literal
-    return f"CASE WHEN {guard} THEN [] ELSE {literal} END"
 
 
 class UnsupportedField(Exception):
@@ -149,7 +106,7 @@ class Planner:
         if name == "address":
             return Address(
                 f.key,
-                [(c.key, _ADDRESS[c.name]) for c in f.children if c.name in _ADDRESS],
+                [(c.key, ADDRESS[c.name]) for c in f.children if c.name in ADDRESS],
                 {p.name for p in entity.props.values() if p.personal} if guard else set(),
                 guard,
             )
@@ -160,19 +117,7 @@ class Planner:
                 return Converted(f.key, expr, _CONVERTED[(entity.name, name)])
             return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
         if entity.name == "Order" and name == "lines":
-            product = next((c for c in f.children if c.name == "product"), None)
-            return OrderLines(
-                f.key,
-                [
-                    (c.key, c.name)
-                    for c in f.children
-                    if c.name in ("quantity", "unitPrice", "lineTotal")
-                ],
-                product.key if product else None,
-                self.projection(ENTITIES["Product"], product.children, f"{path}.product")
-                if product
-                else None,
-            )
+            return self._order_lines(f, path)
         if entity.name == "Interaction" and name == "participants":
             return Participants(
                 f.key,
@@ -207,6 +152,21 @@ class Planner:
         if item is not None:
             return item
         raise UnsupportedField(f"{entity.name}.{name}")
+
+    def _order_lines(self, f: Field, path: str) -> OrderLines:
+        product = next((c for c in f.children if c.name == "product"), None)
+        return OrderLines(
+            f.key,
+            [
+                (c.key, c.name)
+                for c in f.children
+                if c.name in ("quantity", "unitPrice", "lineTotal")
+            ],
+            product.key if product else None,
+            self.projection(ENTITIES["Product"], product.children, f"{path}.product")
+            if product
+            else None,
+        )
 
     # ---------------------------------------------------------------------------------- segments
     def _segment(self, f: Field, path: str) -> Item | None:
@@ -292,67 +252,10 @@ class Planner:
                 shape.scalars.append((c.key, c.name))
         return shape
 
-    def referrals(self, f: Field, path: str, depth: int) -> Referrals:
-        """`Customer.referrals(depth:)` as a connection of Referral nodes, by depth then the
-        referred customer's uuid; a cursor is (depth, uuid) of a list of that depth."""
-        sig = cursors.signature(f"Customer.referrals>Referral|depth={depth}", REFERRAL_ORDER)
-        page = self.page(f.args, sig, REFERRAL_CURSOR, path)
-        edges, page_info, totals = self.page_parts(
-            f, lambda node: self.referral_shape(node, f"{path}.edges.node")
-        )
-        return Referrals(f.key, depth, PageShape(page, sig, edges, page_info, totals))
-
     def _intelligence(self, entity: Entity, f: Field, path: str) -> Item | None:
-        name = f.name
-        if entity.name == "Company" and name == "keyDecisionMakers":
-            contact = next((c for c in f.children if c.name == "contact"), None)
-            return KeyDecisionMakers(
-                f.key,
-                self.limit(f, path),
-                contact.key if contact else None,
-                self.projection(ENTITIES["Contact"], contact.children, path) if contact else None,
-                [(c.key, c.name) for c in f.children if c.name not in ("contact", "__typename")],
-            )
-        if entity.name != "Customer":
-            return None
-        if name == "referredBy":
-            return ReferredBy(f.key, self.referral_shape(f, path))
-        if name == "referrals":
-            depth = f.args.get("depth", 1)
-            if not 1 <= depth <= 10:
-                raise QueryArgumentError(
-                    f"`{path}.depth` must be between 1 and 10.",
-                    code="INVALID_DEPTH",
-                    argument=f"{path}.depth",
-                )
-            return self.referrals(f, path, depth)
-        if name == "referralChain":
-            return ReferralChain(f.key, self.union(f, path, ("Customer", "Contact")))
-        if name == "referralNetwork":
-            return ReferralNetwork(
-                f.key, [(c.key, c.name) for c in f.children if c.name != "__typename"]
-            )
-        if name == "recommendations":
-            product = next((c for c in f.children if c.name == "product"), None)
-            with_ = next((c for c in f.children if c.name == "boughtWith"), None)
-            return Recommendations(
-                f.key,
-                self.limit(f, path, default=5),
-                product.key if product else None,
-                self.projection(ENTITIES["Product"], product.children, path) if product else None,
-                with_.key if with_ else None,
-                self.projection(ENTITIES["Product"], with_.children, path) if with_ else None,
-                [c.key for c in f.children if c.name == "score"],
-                [c.key for c in f.children if c.name == "basis"],
-                approximate=bool(f.args.get("approximate", False)),
-            )
-        if name == "churnRisk":
-            return ChurnRisk(
-                f.key,
-                f.args.get("asOf"),
-                [(c.key, c.name) for c in f.children if c.name != "__typename"],
-            )
-        return None
+        """A computed field, planned by its own module (graphdb/compiler/registry.py)."""
+        plan = PLANS.get((entity.name, f.name))
+        return plan(self, f, path) if plan is not None else None
 
     # ----------------------------------------------------------------------------- connections
     def page(

@@ -20,11 +20,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.model import Entity
 from core.viewer import Viewer
+from graphdb.compiler.request import Request
 from graphdb.ownership import VIEWER_PARAM, owned_template
-from resolvers.call import Call
 
-__all__ = ["FULL", "VIEWER_PARAM", "Visibility", "masked"]
+__all__ = [
+    "ADDRESS",
+    "FULL",
+    "VIEWER_PARAM",
+    "Visibility",
+    "masked",
+    "masked_fields",
+    "personal_field_names",
+]
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ class Visibility:
     user_id: str | None = None
 
     @classmethod
-    def of(cls, call: Call) -> Visibility:
+    def of(cls, call: Request) -> Visibility:
         return cls.for_viewer(call.principal)
 
     @classmethod
@@ -76,3 +85,35 @@ def masked(expr: str, guard: str | None) -> str:
     if guard == "false":
         return "null"
     return f"CASE WHEN {guard} THEN {expr} END"
+
+
+#: The Address type's fields and the stored properties they read.
+ADDRESS = {
+    "line1": "addressLine1",
+    "line2": "addressLine2",
+    "postalCode": "postalCode",
+    "city": "city",
+    "region": "region",
+    "country": "country",
+}
+
+
+def personal_field_names(entity: Entity) -> list[str]:
+    """The GraphQL names of an entity's personal fields; address parts as `address.line1`."""
+    by_stored = {stored: f"address.{key}" for key, stored in ADDRESS.items()}
+    return [by_stored.get(p.name, p.name) for p in entity.props.values() if p.personal]
+
+
+def masked_fields(entity: Entity, guard: str | None) -> str:
+    """`maskedFields` as a Cypher template over {n}: every personal field when the guard fails.
+
+    The list names the fields withheld, whether or not the record has a value in them: naming
+    only the filled ones would tell a masked role which records have an e-mail or a phone.
+    """
+    names = personal_field_names(entity)
+    literal = "[" + ", ".join(f"'{name}'" for name in names) + "]"
+    if guard is None or not names:
+        return "[]"
+    if guard == "false":
+        return literal
+    return f"CASE WHEN {guard} THEN [] ELSE {literal} END"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.model import Entity, Prop
-from resolvers.compiler.params import Params
+from graphdb.compiler.params import Params
 
 #: Default orderings: (property, descending).
 DEFAULT_ORDER: dict[str, list[tuple[str, bool]]] = {

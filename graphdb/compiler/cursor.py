@@ -17,7 +17,7 @@ from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
 from core.model import Kind
-from resolvers.compiler.errors import QueryArgumentError
+from graphdb.compiler.errors import QueryArgumentError
 
 
 def signature(entity: str, keys: list[tuple[str, bool]]) -> str:

@@ -13,21 +13,18 @@ import phonenumbers
 
 from core.model import ENTITIES, Kind
 from core.selection import Field
+from graphdb.compiler import Compiled
+from graphdb.compiler import cursor as cursors
+from graphdb.compiler.churn_risk import ChurnRisk
+from graphdb.compiler.errors import QueryArgumentError
+from graphdb.compiler.intelligence import Union, churn_subquery
+from graphdb.compiler.key_decision_makers import KeyDecisionMakers
+from graphdb.compiler.plan import Emitter, PageShape, _key, returning
+from graphdb.compiler.planner import Planner
+from graphdb.compiler.referral_chain import ReferralChain
+from graphdb.compiler.request import Request
+from graphdb.compiler.visibility import Visibility
 from graphdb.ownership import owned
-from resolvers.call import Call
-from resolvers.compiler import Compiled
-from resolvers.compiler import cursor as cursors
-from resolvers.compiler.errors import QueryArgumentError
-from resolvers.compiler.intelligence import (
-    ChurnRisk,
-    KeyDecisionMakers,
-    ReferralChain,
-    Union,
-    churn_subquery,
-)
-from resolvers.compiler.plan import Emitter, PageShape, _key, returning
-from resolvers.compiler.planner import Planner
-from resolvers.compiler.visibility import Visibility
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
 PATH_LABELS = ("Customer", "Contact", "Company", "User", "Interaction")
@@ -35,7 +32,7 @@ SEARCH_LABELS = ("Customer", "Contact", "Company")
 MAX_HOPS = 6
 
 
-def _top(call: Call) -> Field:
+def _top(call: Request) -> Field:
     return call.selection.top
 
 
@@ -47,7 +44,7 @@ def _as_list(item_emit: str) -> str:
     return item_emit
 
 
-def key_decision_makers(call: Call, company_id: str, max_page: int) -> Compiled:
+def key_decision_makers(call: Request, company_id: str, max_page: int) -> Compiled:
     top = _top(call)
     planner = Planner(max_page, Visibility.of(call))
     item = planner._intelligence(ENTITIES["Company"], top, top.key)
@@ -64,7 +61,7 @@ def key_decision_makers(call: Call, company_id: str, max_page: int) -> Compiled:
     return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
 
 
-def referral_chain(call: Call, customer_id: str, max_page: int) -> Compiled:
+def referral_chain(call: Request, customer_id: str, max_page: int) -> Compiled:
     top = _top(call)
     item = ReferralChain(
         top.key, Planner(max_page, Visibility.of(call)).union(top, top.key, ("Customer", "Contact"))
@@ -87,7 +84,7 @@ def _found(rows: list[dict[str, Any]], post: Any) -> Any:
     return post(rows[0]["rows"])
 
 
-def top_referrers(call: Call, first: int, by: str, max_page: int) -> Compiled:
+def top_referrers(call: Request, first: int, by: str, max_page: int) -> Compiled:
     top = _top(call)
     planner = Planner(max_page, Visibility.of(call))
     referrer_field = _child(top, "referrer")
@@ -137,7 +134,7 @@ def _book(var: str, mine: bool, em: Emitter, visibility: Visibility) -> str:
 
 
 def at_risk_customers(
-    call: Call, first: int, as_of: Any, max_page: int, mine: bool = False
+    call: Request, first: int, as_of: Any, max_page: int, mine: bool = False
 ) -> Compiled:
     top = _top(call)
     planner = Planner(max_page, Visibility.of(call))
@@ -186,7 +183,9 @@ def at_risk_customers(
     return Compiled(cypher, em.params.values, shape)
 
 
-def revenue_concentration(call: Call, share: float, max_page: int, mine: bool = False) -> Compiled:
+def revenue_concentration(
+    call: Request, share: float, max_page: int, mine: bool = False
+) -> Compiled:
     top = _top(call)
     visibility = Visibility.of(call)
     planner = Planner(max_page, visibility)
@@ -326,7 +325,7 @@ def _set_page(
 
 
 def introduction_path(
-    call: Call, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
+    call: Request, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
 ) -> Compiled:
     if not 1 <= max_hops <= MAX_HOPS:
         raise QueryArgumentError(
@@ -480,7 +479,7 @@ def _phone_hits(phone: str, node: str, score: str, visibility: Visibility) -> st
     return " UNION ALL ".join(branches)
 
 
-def search(call: Call, text: str, first: int, max_page: int) -> Compiled:
+def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
     if not text.strip():
         raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
     if len(text) > 200:

@@ -1,0 +1,34 @@
+"""Where plan nodes built with graphdb/cypher meet the rest of the compiler: an older node's
+expression embedded over a built variable, and the subquery RETURN every level needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from graphdb.compiler.plan import Emitter
+from graphdb.cypher import Embed, Join, Node, Q, Var, render
+
+
+class _Emits(Protocol):
+    def emit(self, var: str, em: Emitter) -> str: ...
+
+
+def nested(child: _Emits, var: Var, em: Emitter) -> Node:
+    """`child`'s expression (a projection, a union) over `var`, written when `var` is named."""
+    return Embed(lambda r: child.emit(r.name(var), em))
+
+
+def returning(scope: Sequence[Node], expr: Node) -> Node:
+    """`RETURN expr` for a subquery, with the variables in scope as explicit grouping keys.
+
+    Neo4j 5 rejects a projection whose expression nests an aggregating subquery (e.g. a
+    referral network's count) while referring to variables that are not grouping keys; naming
+    them in a WITH first makes every level of nesting legal (graphdb/compiler/plan.py
+    `returning`, the same rule for hand-written nodes)."""
+    v = Var("v")
+    return Q("WITH {scope}, {expr} AS {v} RETURN {v}", scope=Join(scope), expr=expr, v=v)
+
+
+def emit(tree: Node, em: Emitter) -> str:
+    return render(tree, em)
