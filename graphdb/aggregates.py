@@ -21,11 +21,14 @@ _CUSTOMER_PAGE = (
 )
 
 
-async def backfill(graph: Graph, *, batch: int = BATCH, timeout_s: float | None = None) -> None:
+async def backfill(
+    graph: Graph, *, batch: int = BATCH, timeout_s: float | None = None, customers_too: bool = True
+) -> None:
     """Recount the aggregates of every customer, then the referral network of every referrer
-    (networks sum the customers' `totalSpent`, so they come second)."""
+    (networks sum the customers' `totalSpent`, so they come second). Without `customers_too`
+    only the networks, from the stored `totalSpent` as it is."""
     after = ""
-    while True:
+    while customers_too:
         rows = await graph.read(_CUSTOMER_PAGE, {"after": after, "n": batch})
         ids: list[str] = rows[0]["ids"]
         if not ids:

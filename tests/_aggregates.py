@@ -25,13 +25,13 @@ def _instant(value: Any) -> dt.datetime | None:
 
 
 def _churn(placed: list[dt.datetime]) -> tuple[float | None, dt.datetime | None]:
-    """(median gap in days, the instant after which the customer is at risk) of these orders."""
+    """(median gap in days, a second before the customer is at risk) of these orders."""
     placed = sorted(placed)
     gaps = [int((b - a).total_seconds()) / 86400.0 for a, b in itertools.pairwise(placed)]
     median = statistics.median(gaps) if gaps else None
     if len(placed) < 3 or median is None or median < MIN_MEDIAN_GAP_DAYS:
         return median, None
-    return median, placed[-1] + dt.timedelta(days=max(2 * median, 14))
+    return median, placed[-1] + dt.timedelta(days=max(2 * median, 14), seconds=-1)
 
 
 async def expected(graph: Graph) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

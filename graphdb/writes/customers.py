@@ -47,10 +47,12 @@ def aggregates(*, interactions: bool = False) -> str:
 
     `medianGapDays` and `atRiskAfter` are churn's: the median of the gaps between consecutive
     orders in days, computed exactly as `Customer.churnRisk` computes it, and, for a regular
-    buyer (3 orders or more, median gap of a day or more), the instant after which it is at
-    risk: `lastOrderAt` plus max(2 x median gap, 14 days). An instant rather than a flag, so
-    each read compares it with its own "now"; its range index makes atRiskCustomers a range
-    read of the customers that can be at risk.
+    buyer (3 orders or more, median gap of a day or more), a second before the instant after
+    which it is at risk: `lastOrderAt` plus max(2 x median gap, 14 days), minus one second
+    because the rule compares whole seconds and the stored instant is rounded to nanoseconds
+    (so "atRiskAfter < asOf" never misses a customer; the rule itself then decides). An
+    instant rather than a flag, so each read compares it with its own "now"; its range index
+    makes atRiskCustomers a range read of the customers that can be at risk.
     """
     last_interaction = (
         "CALL (c) { OPTIONAL MATCH (i:Interaction)-[:WITH]->(c) "
@@ -69,7 +71,7 @@ def aggregates(*, interactions: bool = False) -> str:
         "RETURN n, total, head(ts) AS first, last(ts) AS last, median, "
         f"CASE WHEN size(ts) >= 3 AND median >= {MIN_MEDIAN_GAP_DAYS} "
         "THEN last(ts) + duration({seconds: 86400 * "
-        "CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END}) END AS riskAfter } "
+        "CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END - 1}) END AS riskAfter } "
         f"{last_interaction}"
         "WITH c, n, total, first, last, median, riskAfter, lastInteraction "
         "WHERE c.orderCount IS NULL OR c.orderCount <> n "

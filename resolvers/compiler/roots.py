@@ -13,6 +13,7 @@ import phonenumbers
 
 from core.model import ENTITIES, Kind
 from core.selection import Field
+from graphdb import rankings
 from graphdb.ownership import owned
 from resolvers.call import Call
 from resolvers.compiler import Compiled
@@ -99,21 +100,16 @@ def top_referrers(call: Call, first: int, by: str, max_page: int) -> Compiled:
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
     limit = em.params.add(first)
-    r, p, m, row = (em.vars.new(n) for n in ("r", "p", "m", "row"))
+    r, row = em.vars.new("r"), em.vars.new("row")
     v = {n: em.vars.new(n) for n in ("size", "depth", "revenue")}
     size, depth, revenue = v["size"], v["depth"], v["revenue"]
-    order = f"{size} DESC, {revenue} DESC" if by == "COUNT" else f"{revenue} DESC, {size} DESC"
     fields = [(c.key, c.name) for c in top.children if c.name in v]
     entries = [f"{_key(k)}: {v[n]}" for k, n in fields]
     if union is not None and referrer_field is not None:
         entries.append(f"{_key(referrer_field.key)}: {union.emit(r, em)}")
+    # the stored networks through their indexes (graphdb/rankings.py), not every referrer's tree
     cypher = (
-        f"MATCH ({r})-[:REFERRED]->(:Customer) WHERE {r}:Customer OR {r}:Contact "
-        f"WITH DISTINCT {r} "
-        f"CALL ({r}) {{ MATCH {p} = ({r})-[:REFERRED*1..]->({m}:Customer) "
-        f"RETURN count(DISTINCT {m}) AS {size}, max(length({p})) AS {depth}, "
-        f"coalesce(sum({m}.totalSpent), 0) AS {revenue} }} "
-        f"WITH {r}, {size}, {depth}, {revenue} ORDER BY {order}, {r}.id ASC LIMIT {limit} "
+        f"{rankings.top_referrers(r, size, depth, revenue, by, limit)} "
         f"WITH {r}, {size}, {depth}, {revenue}, {{{', '.join(entries)}}} AS {row} "
         f"RETURN collect({row}) AS rows"
     )
@@ -163,14 +159,16 @@ def at_risk_customers(
         entries.append(f"{_key(customer.key)}: {projection.emit(n, em)}")
     if churn is not None:
         entries.append(f"{_key(churn.key)}: {risk}")
-    # Only customers whose last order is over 14 days old can be at risk: an index range cut.
+    # An index range read of the customers whose stored atRiskAfter has passed, ranked by the
+    # stored facts (graphdb/rankings.py); the churn facts of the page only, by the same plan
+    # node as Customer.churnRisk.
+    score = em.vars.new("score")
     cypher = (
-        f"MATCH ({n}:Customer) WHERE {n}.orderCount >= 3 "
-        f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D')"
-        f"{_book(n, mine, em, Visibility.of(call))} "
+        f"{rankings.at_risk_candidates(n, as_of_p)}{_book(n, mine, em, Visibility.of(call))} "
+        f"WITH {n}, {rankings.risk_score(n, as_of_p)} AS {score} WHERE {score} IS NOT NULL "
+        f"WITH {n}, {score} ORDER BY {score} DESC, {n}.id ASC LIMIT {limit} "
         f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
-        f"WITH {n}, {risk} WHERE {risk}.atRisk "
-        f"ORDER BY {risk}.riskScore DESC, {n}.id ASC LIMIT {limit} "
+        f"WITH {n}, {risk}, {score} ORDER BY {score} DESC, {n}.id ASC "
         f"WITH {n}, {risk}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
     )
 
