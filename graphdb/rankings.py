@@ -55,3 +55,16 @@ def top_referrers(r: str, size: str, depth: str, revenue: str, by: str, limit: s
         f"WITH {r}, {r}.downstreamSize AS {size}, {r}.downstreamDepth AS {depth}, "
         f"{r}.downstreamRevenue AS {revenue}"
     )
+
+
+def with_revenue(c: str) -> str:
+    """Every customer `c` with revenue: a range of the totalSpent index, whose values the
+    planner hands on without reading the nodes when only `totalSpent` is used."""
+    c = _var(c)
+    return f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0"
+
+
+def spending_at_least(c: str, floor: str) -> str:
+    """Customers `c` whose `totalSpent` is at least `floor` (null: none): an index range."""
+    c, floor = _var(c), _var(floor)
+    return f"MATCH ({c}:Customer) WHERE {c}.totalSpent >= {floor}"

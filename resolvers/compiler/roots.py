@@ -201,14 +201,23 @@ def revenue_concentration(call: Call, share: float, max_page: int, mine: bool = 
             continue
         listings[child.key] = _set_page(planner, child, cs, acc, em)
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
+    ss, s_, floor, ranked, m = (em.vars.new(n) for n in ("ss", "s", "floor", "ranked", "m"))
+    # Two walks of the totalSpent index, biggest first: its values alone (no node is read) to
+    # find the set's size and its smallest spend, then the set's customers only, down to that
+    # spend (graphdb/rankings.py).
     cypher = (
-        f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0{_book(c, mine, em, visibility)} "
-        f"WITH {c} ORDER BY {c}.totalSpent DESC, {c}.id ASC "
-        f"WITH collect({c}) AS {cs}, sum({c}.totalSpent) AS {total} "
-        f"WITH {cs}, {total}, {share_p} * {total} AS {target} "
-        f"WITH {cs}, {total}, reduce({acc} = [0, 0], {x} IN {cs} | "
+        f"{rankings.with_revenue(c)}{_book(c, mine, em, visibility)} "
+        f"WITH {c}.totalSpent AS {s_} ORDER BY {s_} DESC "
+        f"WITH collect({s_}) AS {ss}, sum({s_}) AS {total} "
+        f"WITH {ss}, {total}, {share_p} * {total} AS {target} "
+        f"WITH {ss}, {total}, reduce({acc} = [0, 0], {x} IN {ss} | "
         f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
-        f"ELSE [{acc}[0] + {x}.totalSpent, {acc}[1] + 1] END) AS {acc} "
+        f"ELSE [{acc}[0] + {x}, {acc}[1] + 1] END) AS {acc} "
+        f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 THEN {ss}[{acc}[1] - 1] END AS {floor} "
+        f"CALL ({floor}) {{ {rankings.spending_at_least(m, floor)}"
+        f"{_book(m, mine, em, visibility)} "
+        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC RETURN collect({m}) AS {ranked} }} "
+        f"WITH {ranked}[..{acc}[1]] AS {cs}, {total}, {acc} "
         f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
         f"{_book(y, mine, em, visibility)} }} AS {everyone} "
         f"WITH {cs}, {total}, {acc}, {everyone}, {{customerCount: {acc}[1], "
