@@ -4,6 +4,7 @@ write the stored values equal a from-scratch recount (tests/_aggregates.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from typing import Any
@@ -182,3 +183,24 @@ async def test_the_migration_backfills_a_database_written_before_it(graph: Graph
     await aggregates.backfill(graph, batch=7)  # several transactions
     assert await stored(graph) == before
     await assert_consistent(graph)
+
+
+async def test_concurrent_orders_and_referrals_in_one_tree_leave_it_consistent(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """Orders below a referrer and a referral that grafts another tree onto it, all at once:
+    the tree-root locks order them, so whatever the interleaving the networks add up."""
+    await new_product(client, "SKU-1", "10.00")
+    a, b, c, x, y = [await new_customer(client, f"C-{n}") for n in "abcxy"]
+    await refer(client, a, b)
+    await refer(client, b, c)
+    await refer(client, x, y)
+    writes = [order(client, who, day) for day, who in enumerate((b, c, c, y, y, b))]
+    writes.append(refer(client, c, x))
+    await asyncio.gather(*writes)
+    await assert_consistent(graph)
+    assert await network(graph, a) == {
+        "downstreamSize": 4,
+        "downstreamDepth": 4,
+        "downstreamRevenue": 6 * 100_000,
+    }
