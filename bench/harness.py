@@ -87,10 +87,14 @@ class ApiServer:
             self.process.kill()
 
 
-def start_api(neo4j: LocalNeo4jConfig, extra_env: dict[str, str] | None = None) -> ApiServer:
+def start_api(
+    neo4j: LocalNeo4jConfig, extra_env: dict[str, str] | None = None, repo: Path = REPO
+) -> ApiServer:
+    """The API of the checkout at `repo` (another checkout serves as a baseline) over `neo4j`."""
     port = free_port()
     env = {
         **os.environ,
+        "PYTHONPATH": str(repo),
         "NEO4J_URI": neo4j.uri,
         "NEO4J_PASSWORD": PASSWORD,
         "RAPPORT_ENV": "development",
@@ -116,7 +120,7 @@ def start_api(neo4j: LocalNeo4jConfig, extra_env: dict[str, str] | None = None) 
             "--no-access-log",
         ],
         env=env,
-        cwd=REPO,
+        cwd=repo,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

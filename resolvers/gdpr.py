@@ -20,6 +20,7 @@ from core import global_id
 from core.codes import WriteCode
 from core.validation import FieldError
 from graphdb.driver import run_in
+from graphdb.writes import customers, referrals
 from graphdb.writes import gdpr as cypher
 from resolvers.audit import forbidden
 from resolvers.call import Call
@@ -27,7 +28,9 @@ from resolvers.writes._audit import Subject, money, plain
 from resolvers.writes._tx import Guard, Ref, Refused, Tx, execute
 
 _MONEY = frozenset({"totalSpent", "total", "unitPrice", "annualRevenue", "price"})
-_INTERNAL = frozenset({"_lock", "requestHash"})
+#: not the person's data: locks, request fingerprints, and the derived aggregates the write
+#: path keeps for the intelligence reads
+_INTERNAL = frozenset({"_lock", "requestHash", *customers.CHURN_PROPS, *referrals.NETWORK_PROPS})
 
 
 def _clean(value: Any) -> Any:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from core import global_id
+from graphdb import aggregates
 from graphdb.compiler.recommendations import APPROXIMATE_CO_BUYERS
 from graphdb.driver import Graph
 from tests.graphql_client import data, gql
@@ -53,6 +54,8 @@ async def write_referral_forest(
         "UNWIND keys($spent) AS k MATCH (c:Customer {id: k}) SET c.totalSpent = $spent[k]",
         {"spent": spent},
     )
+    # written around the write path: the stored networks as migration 13 would compute them
+    await aggregates.backfill(graph, customers_too=False)
     return ids, parent, spent
 
 
@@ -283,6 +286,8 @@ async def write_orders(
         "UNWIND $skus AS s MATCH (p:Product {sku: s}) SET p.active = false",
         {"skus": sorted(INACTIVE)},
     )
+    # written around the write path: the stored aggregates as migration 13 would compute them
+    await aggregates.backfill(graph)
     return customers, products, history
 
 
@@ -599,6 +604,7 @@ async def test_orders_placed_in_one_burst_are_not_a_rhythm_to_break(
         "ELSE o.placedAt END",
         {"orders": orders},
     )
+    await aggregates.backfill(graph)  # written around the write path, as migration 13 would
     query = """query($asOf: DateTime!) {
       atRiskCustomers(asOf: $asOf) { customer { id } churnRisk { medianGapDays } }
       customers { edges { node { id churnRisk(asOf: $asOf) { atRisk medianGapDays } } } } }"""

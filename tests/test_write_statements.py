@@ -106,8 +106,10 @@ async def test_a_referral_takes_no_graph_wide_lock(client: httpx.AsyncClient) ->
 async def test_placing_an_order_writes_it_with_its_lines_and_totals_in_one_statement(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    # lock the customer, read the products, the write (order, lines, customer aggregates),
-    # the order payload with the audit "after" state, the audit event
+    # lock the root of the customer's referral tree and read it again (its referrers' networks
+    # include the order's revenue, issue 16), lock the customer, read the products, the write
+    # (order, lines, customer aggregates, referrers' networks), the order payload with the
+    # audit "after" state, the audit event
     customer = await new_customer(client, "ERP-1")
     product, _ = await _statements(
         client,
@@ -122,7 +124,7 @@ async def test_placing_an_order_writes_it_with_its_lines_and_totals_in_one_state
         "order { total lines { quantity } }",
     )
     assert payload["order"] == {"total": "10.00", "lines": [{"quantity": 4}]}
-    assert len(statements) == 5, statements
+    assert len(statements) == 7, statements
     data = await gql(
         client,
         "query($id: ID!) { node(id: $id) { ... on Customer { orderCount totalSpent } } }",

@@ -13,6 +13,7 @@ import phonenumbers
 
 from core.model import ENTITIES, Kind
 from core.selection import Field
+from graphdb import rankings
 from graphdb.compiler import Compiled
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.churn_risk import ChurnRisk
@@ -96,21 +97,16 @@ def top_referrers(call: Request, first: int, by: str, max_page: int) -> Compiled
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
     limit = em.params.add(first)
-    r, p, m, row = (em.vars.new(n) for n in ("r", "p", "m", "row"))
+    r, row = em.vars.new("r"), em.vars.new("row")
     v = {n: em.vars.new(n) for n in ("size", "depth", "revenue")}
     size, depth, revenue = v["size"], v["depth"], v["revenue"]
-    order = f"{size} DESC, {revenue} DESC" if by == "COUNT" else f"{revenue} DESC, {size} DESC"
     fields = [(c.key, c.name) for c in top.children if c.name in v]
     entries = [f"{_key(k)}: {v[n]}" for k, n in fields]
     if union is not None and referrer_field is not None:
         entries.append(f"{_key(referrer_field.key)}: {union.emit(r, em)}")
+    # the stored networks through their indexes (graphdb/rankings.py), not every referrer's tree
     cypher = (
-        f"MATCH ({r})-[:REFERRED]->(:Customer) WHERE {r}:Customer OR {r}:Contact "
-        f"WITH DISTINCT {r} "
-        f"CALL ({r}) {{ MATCH {p} = ({r})-[:REFERRED*1..]->({m}:Customer) "
-        f"RETURN count(DISTINCT {m}) AS {size}, max(length({p})) AS {depth}, "
-        f"coalesce(sum({m}.totalSpent), 0) AS {revenue} }} "
-        f"WITH {r}, {size}, {depth}, {revenue} ORDER BY {order}, {r}.id ASC LIMIT {limit} "
+        f"{rankings.top_referrers(r, size, depth, revenue, by, limit)} "
         f"WITH {r}, {size}, {depth}, {revenue}, {{{', '.join(entries)}}} AS {row} "
         f"RETURN collect({row}) AS rows"
     )
@@ -160,14 +156,16 @@ def at_risk_customers(
         entries.append(f"{_key(customer.key)}: {projection.emit(n, em)}")
     if churn is not None:
         entries.append(f"{_key(churn.key)}: {risk}")
-    # Only customers whose last order is over 14 days old can be at risk: an index range cut.
+    # An index range read of the customers whose stored atRiskAfter has passed, ranked by the
+    # stored facts (graphdb/rankings.py); the churn facts of the page only, by the same plan
+    # node as Customer.churnRisk.
+    score = em.vars.new("score")
     cypher = (
-        f"MATCH ({n}:Customer) WHERE {n}.orderCount >= 3 "
-        f"AND {n}.lastOrderAt < {as_of_p} - duration('P14D')"
-        f"{_book(n, mine, em, Visibility.of(call))} "
+        f"{rankings.at_risk_candidates(n, as_of_p)}{_book(n, mine, em, Visibility.of(call))} "
+        f"WITH {n}, {rankings.risk_score(n, as_of_p)} AS {score} WHERE {score} IS NOT NULL "
+        f"WITH {n}, {score} ORDER BY {score} DESC, {n}.id ASC LIMIT {limit} "
         f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
-        f"WITH {n}, {risk} WHERE {risk}.atRisk "
-        f"ORDER BY {risk}.riskScore DESC, {n}.id ASC LIMIT {limit} "
+        f"WITH {n}, {risk}, {score} ORDER BY {score} DESC, {n}.id ASC "
         f"WITH {n}, {risk}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
     )
 
@@ -202,14 +200,23 @@ def revenue_concentration(
             continue
         listings[child.key] = _set_page(planner, child, cs, acc, em)
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
+    ss, s_, floor, ranked, m = (em.vars.new(n) for n in ("ss", "s", "floor", "ranked", "m"))
+    # Two walks of the totalSpent index, biggest first: its values alone (no node is read) to
+    # find the set's size and its smallest spend, then the set's customers only, down to that
+    # spend (graphdb/rankings.py).
     cypher = (
-        f"MATCH ({c}:Customer) WHERE {c}.totalSpent > 0{_book(c, mine, em, visibility)} "
-        f"WITH {c} ORDER BY {c}.totalSpent DESC, {c}.id ASC "
-        f"WITH collect({c}) AS {cs}, sum({c}.totalSpent) AS {total} "
-        f"WITH {cs}, {total}, {share_p} * {total} AS {target} "
-        f"WITH {cs}, {total}, reduce({acc} = [0, 0], {x} IN {cs} | "
+        f"{rankings.with_revenue(c)}{_book(c, mine, em, visibility)} "
+        f"WITH {c}.totalSpent AS {s_} ORDER BY {s_} DESC "
+        f"WITH collect({s_}) AS {ss}, sum({s_}) AS {total} "
+        f"WITH {ss}, {total}, {share_p} * {total} AS {target} "
+        f"WITH {ss}, {total}, reduce({acc} = [0, 0], {x} IN {ss} | "
         f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
-        f"ELSE [{acc}[0] + {x}.totalSpent, {acc}[1] + 1] END) AS {acc} "
+        f"ELSE [{acc}[0] + {x}, {acc}[1] + 1] END) AS {acc} "
+        f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 THEN {ss}[{acc}[1] - 1] END AS {floor} "
+        f"CALL ({floor}) {{ {rankings.spending_at_least(m, floor)}"
+        f"{_book(m, mine, em, visibility)} "
+        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC RETURN collect({m}) AS {ranked} }} "
+        f"WITH {ranked}[..{acc}[1]] AS {cs}, {total}, {acc} "
         f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
         f"{_book(y, mine, em, visibility)} }} AS {everyone} "
         f"WITH {cs}, {total}, {acc}, {everyone}, {{customerCount: {acc}[1], "

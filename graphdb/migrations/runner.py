@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from graphdb import aggregates
 from graphdb.driver import Graph
 from graphdb.migrations.m0001_constraints import STATEMENTS as M0001
 from graphdb.migrations.m0002_indexes import STATEMENTS as M0002
@@ -17,6 +19,7 @@ from graphdb.migrations.m0009_idempotency import STATEMENTS as M0009
 from graphdb.migrations.m0010_phone_search import STATEMENTS as M0010
 from graphdb.migrations.m0011_changes import STATEMENTS as M0011
 from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
+from graphdb.migrations.m0013_aggregates import STATEMENTS as M0013
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    #: data work after the statements, in transactions of its own (a whole-database backfill
+    #: does not fit one); it must be safe to run again, as the statements are
+    backfill: Callable[[Graph], Awaitable[None]] | None = None
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -39,6 +45,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "phone numbers of customers and contacts, for search", M0010),
     Migration(11, "the change feed: a commit-order number on every audit event", M0011),
     Migration(12, "one tag per case-folded name (Tag.key)", M0012),
+    Migration(
+        13,
+        "stored churn and referral-network aggregates, indexed; backfilled",
+        M0013,
+        aggregates.backfill,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -61,6 +73,8 @@ async def migrate(graph: Graph) -> list[Migration]:
         # Schema statements cannot share a transaction with data writes, so each runs alone.
         for statement in migration.statements:
             await graph.write(statement)
+        if migration.backfill is not None:
+            await migration.backfill(graph)
         await graph.write(
             "MERGE (m:RapportMigration {version: $version}) "
             "ON CREATE SET m.description = $description, m.appliedAt = datetime()",

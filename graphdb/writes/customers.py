@@ -32,32 +32,70 @@ SET_MANAGER = (
 ORDER_COUNT = "MATCH (c:Customer {id: $id}) RETURN COUNT { (c)-[:PLACED]->(:Order) } AS n"
 
 
-def recount(*, interactions: bool = False) -> str:
-    """Recount the stored aggregates of customers `$ids` from their orders: `orderCount`,
-    `totalSpent`, `firstOrderAt`, `lastOrderAt` (and with `interactions`, `lastInteractionAt`
-    from their interactions). The one definition of those aggregates: placeOrder keeps them
-    up to date one order at a time (graphdb/writes/orders.py) and must agree with it; imports
-    and merges recount. Unchanged values are not written, so re-importing the same orders
-    writes nothing."""
+#: churn's stored facts (see `aggregates`): derived for the reads, not the customer's own data,
+#: so audit diffs and subject-access exports leave them out
+CHURN_PROPS = ("medianGapDays", "atRiskAfter")
+
+#: A regular buyer (median gap at least this many days) can be at risk; docs/intelligence.md
+MIN_MEDIAN_GAP_DAYS = 1
+
+
+def aggregates(*, interactions: bool = False) -> str:
+    """Clauses that recompute the aggregates of the customer bound to `c` from its orders (and
+    with `interactions`, `lastInteractionAt` from its interactions), written only where they
+    changed.
+
+    `medianGapDays` and `atRiskAfter` are churn's: the median of the gaps between consecutive
+    orders in days, computed exactly as `Customer.churnRisk` computes it, and, for a regular
+    buyer (3 orders or more, median gap of a day or more), a second before the instant after
+    which it is at risk: `lastOrderAt` plus max(2 x median gap, 14 days), minus one second
+    because the rule compares whole seconds and the stored instant is rounded to nanoseconds
+    (so "atRiskAfter < asOf" never misses a customer; the rule itself then decides). An
+    instant rather than a flag, so each read compares it with its own "now"; its range index
+    makes atRiskCustomers a range read of the customers that can be at risk.
+    """
     last_interaction = (
         "CALL (c) { OPTIONAL MATCH (i:Interaction)-[:WITH]->(c) "
         "RETURN max(i.occurredAt) AS lastInteraction } "
         if interactions
-        else "WITH c, n, total, first, last, c.lastInteractionAt AS lastInteraction "
+        else "WITH c, n, total, first, last, median, riskAfter, "
+        "c.lastInteractionAt AS lastInteraction "
     )
     return (
-        "UNWIND $ids AS cid MATCH (c:Customer {id: cid}) "
-        "CALL (c) { OPTIONAL MATCH (c)-[:PLACED]->(o:Order) "
-        "RETURN count(o) AS n, coalesce(sum(o.total), 0) AS total, min(o.placedAt) AS first, "
-        "max(o.placedAt) AS last } "
+        "CALL (c) { OPTIONAL MATCH (c)-[:PLACED]->(o:Order) WITH o ORDER BY o.placedAt "
+        "WITH count(o) AS n, coalesce(sum(o.total), 0) AS total, collect(o.placedAt) AS ts "
+        "WITH n, total, ts, [i IN range(1, size(ts) - 1) | "
+        "duration.inSeconds(ts[i - 1], ts[i]).seconds / 86400.0] AS gaps "
+        "UNWIND (CASE WHEN size(gaps) = 0 THEN [null] ELSE gaps END) AS g "
+        "WITH n, total, ts, percentileCont(g, 0.5) AS median "
+        "RETURN n, total, head(ts) AS first, last(ts) AS last, median, "
+        f"CASE WHEN size(ts) >= 3 AND median >= {MIN_MEDIAN_GAP_DAYS} "
+        "THEN last(ts) + duration({seconds: 86400 * "
+        "CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END - 1}) END AS riskAfter } "
         f"{last_interaction}"
-        "WITH c, n, total, first, last, lastInteraction "
+        "WITH c, n, total, first, last, median, riskAfter, lastInteraction "
         "WHERE c.orderCount IS NULL OR c.orderCount <> n "
         "OR c.totalSpent IS NULL OR c.totalSpent <> total "
         "OR (c.firstOrderAt IS NULL) <> (first IS NULL) OR c.firstOrderAt <> first "
         "OR (c.lastOrderAt IS NULL) <> (last IS NULL) OR c.lastOrderAt <> last "
         "OR (c.lastInteractionAt IS NULL) <> (lastInteraction IS NULL) "
         "OR c.lastInteractionAt <> lastInteraction "
+        "OR (c.medianGapDays IS NULL) <> (median IS NULL) OR c.medianGapDays <> median "
+        "OR (c.atRiskAfter IS NULL) <> (riskAfter IS NULL) OR c.atRiskAfter <> riskAfter "
         "SET c.orderCount = n, c.totalSpent = total, c.firstOrderAt = first, "
-        "c.lastOrderAt = last, c.lastInteractionAt = lastInteraction"
+        "c.lastOrderAt = last, c.lastInteractionAt = lastInteraction, "
+        "c.medianGapDays = median, c.atRiskAfter = riskAfter "
+    )
+
+
+def recount(*, interactions: bool = False) -> str:
+    """Recount the stored aggregates of customers `$ids` from their orders: `orderCount`,
+    `totalSpent`, `firstOrderAt`, `lastOrderAt`, churn's `medianGapDays` and `atRiskAfter` (and
+    with `interactions`, `lastInteractionAt` from their interactions). The one definition of
+    those aggregates: placeOrder, imports, merges, GDPR erasure and the seed all write them
+    through it (placeOrder appends `aggregates()` to its own statement). Unchanged values are not
+    written, so re-importing the same orders writes nothing. The referral networks upstream of a
+    customer whose `totalSpent` changed are recomputed by `graphdb/writes/referrals.NETWORKS`."""
+    return "UNWIND $ids AS cid MATCH (c:Customer {id: cid}) " + aggregates(
+        interactions=interactions
     )

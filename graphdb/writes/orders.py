@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from graphdb.writes.customers import aggregates
+from graphdb.writes.referrals import upstream_networks
+
 #: an existing order with idempotency key `$key`
 BY_IDEMPOTENCY_KEY = (
     "MATCH (o:Order {idempotencyKey: $key}) RETURN o.id AS id, o.requestHash AS requestHash LIMIT 1"
@@ -22,18 +25,14 @@ PRODUCTS_BY_SKU = f"UNWIND $skus AS sku MATCH (p:Product {{sku: sku}}) RETURN {_
 MERGE_BY_KEY = "MERGE (o:Order {idempotencyKey: $key}) ON CREATE SET o += $props RETURN o.id AS id"
 
 #: on customer `c` (locked beforehand) and order `o`: the PLACED edge, the order's `$lines`,
-#: and one more order of `$total` placed at `$placedAt` in the customer's stored aggregates
+#: the customer's stored aggregates recounted with the new order (graphdb/writes/customers),
+#: and the networks of its referrers, whose revenue includes it (the tree's root is locked)
 _LINK_AND_COUNT = (
     "CREATE (c)-[:PLACED]->(o) "
-    "SET c.orderCount = coalesce(c.orderCount, 0) + 1, "
-    "c.totalSpent = coalesce(c.totalSpent, 0) + $total, "
-    "c.firstOrderAt = CASE WHEN c.firstOrderAt IS NULL OR $placedAt < c.firstOrderAt "
-    "THEN $placedAt ELSE c.firstOrderAt END, "
-    "c.lastOrderAt = CASE WHEN c.lastOrderAt IS NULL OR $placedAt > c.lastOrderAt "
-    "THEN $placedAt ELSE c.lastOrderAt END "
-    "WITH o UNWIND $lines AS line MATCH (p:Product {id: line.productId}) "
+    "WITH c, o CALL (o) { UNWIND $lines AS line MATCH (p:Product {id: line.productId}) "
     "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
+    "position: line.position}]->(p) } "
+    "WITH c " + aggregates() + "WITH c " + upstream_networks("c")
 )
 
 #: an order without idempotency key, from `$props`, placed by customer `$customerId`, with

@@ -34,7 +34,9 @@ def create_referral(referrer_type: str) -> str:
     return (
         f"MATCH (r:{_referrer(referrer_type)} {{id: $referrerId}}), "
         "(c:Customer {id: $referredId}) "
-        "CREATE (r)-[e:REFERRED]->(c) SET e = $props"
+        "CREATE (r)-[e:REFERRED]->(c) SET e = $props "
+        # everyone upstream of the referred customer gains its tree (the roots are locked)
+        f"WITH c {upstream_networks('c')}"
     )
 
 
@@ -69,3 +71,79 @@ def check(referrer_type: str) -> str:
         "EXISTS { (c)<-[:REFERRED]-(x) WHERE x:Customer OR x:Contact } AS referred, "
         "EXISTS { (r)<-[:REFERRED*1..]-(c) } AS cycle"
     )
+
+
+#: The stored downstream network of a referrer: what topReferrers ranks by. `downstreamSize`
+#: is how many customers it brought in directly or through others, `downstreamDepth` the
+#: longest referral path down, `downstreamRevenue` the sum of those customers' `totalSpent`;
+#: all three are absent on a node that referred nobody, so their range indexes hold referrers
+#: only.
+NETWORK_PROPS = ("downstreamSize", "downstreamDepth", "downstreamRevenue")
+
+#: The network of referrer `a` from scratch (the definition `NETWORKS` stores, and what a
+#: consistency check compares the stored values with).
+NETWORK_OF_A = (
+    "CALL (a) { OPTIONAL MATCH p = (a)-[:REFERRED*1..]->(m:Customer) "
+    "RETURN count(DISTINCT m) AS size, max(length(p)) AS depth, "
+    "coalesce(sum(m.totalSpent), 0) AS revenue } "
+)
+
+
+def _store_network(up: str) -> str:
+    return (
+        f"{up}WITH DISTINCT a "
+        f"{NETWORK_OF_A}"
+        "WITH a, CASE WHEN size > 0 THEN size END AS size, "
+        "CASE WHEN size > 0 THEN depth END AS depth, "
+        "CASE WHEN size > 0 THEN revenue END AS revenue "
+        "WHERE (a.downstreamSize IS NULL) <> (size IS NULL) OR a.downstreamSize <> size "
+        "OR a.downstreamDepth <> depth OR a.downstreamRevenue <> revenue "
+        "SET a.downstreamSize = size, a.downstreamDepth = depth, a.downstreamRevenue = revenue"
+    )
+
+
+def upstream_networks(var: str) -> str:
+    """A clause recomputing the stored networks of node `var` and of everyone upstream of it:
+    appended to a write that changed its tree or a `totalSpent` in it (rows pass through).
+
+    The tree's root must be locked first (`lock_trees`): the root lock orders every writer of
+    one tree, so each recomputation reads what the writers before it committed. Unchanged
+    values are not written."""
+    if not var.isidentifier():
+        raise ValueError(f"not a variable: {var!r}")
+    return (
+        f"CALL ({var}) {{ "
+        + _store_network(f"MATCH (a)-[:REFERRED*0..]->({var}) WHERE a:Customer OR a:Contact ")
+        + " } "
+    )
+
+
+_BY_ID = (
+    "UNWIND $ids AS nid "
+    "CALL (nid) { MATCH (n:Customer {id: nid}) RETURN n "
+    "UNION MATCH (n:Contact {id: nid}) RETURN n } "
+)
+
+
+def networks(*, upstream: bool = True) -> str:
+    """Recompute the stored networks of the customers or contacts `$ids` and (with `upstream`)
+    of everyone upstream of them; see `upstream_networks` (which this is, by id)."""
+    if upstream:
+        return _BY_ID + upstream_networks("n")
+    return _BY_ID + _store_network("WITH n AS a ")
+
+
+NETWORKS = networks()
+
+#: the ids of every customer or contact that referred someone (for a backfill)
+REFERRERS = (
+    "MATCH (r)-[:REFERRED]->(:Customer) WHERE r:Customer OR r:Contact "
+    "RETURN collect(DISTINCT r.id) AS ids"
+)
+
+#: The ids of the customers and contacts upstream of customers `$ids` (themselves included):
+#: read before a write that may cut them off (a merge), to recompute them afterwards.
+UPSTREAM = (
+    "UNWIND $ids AS cid MATCH (a)-[:REFERRED*0..]->(:Customer {id: cid}) "
+    "WHERE a:Customer OR a:Contact RETURN collect(DISTINCT a.id) AS ids"
+)

@@ -13,6 +13,7 @@ import time
 
 from rich.console import Console
 
+from graphdb import aggregates
 from graphdb.driver import Graph
 from rapport.seed.customers import World
 from rapport.seed.load import (
@@ -67,6 +68,9 @@ async def seed_graph(
     await write_batches(
         graph, stream, report, progress=progress, console=console, timeout_s=tx_timeout_s
     )
+    # the rows carry the order aggregates; churn's and the referral networks are the database's
+    # own computation (graphdb/aggregates.py), the same the write path and migration 13 use
+    await aggregates.backfill(graph, timeout_s=tx_timeout_s)
     report.elapsed_s = time.perf_counter() - started
     return report
 

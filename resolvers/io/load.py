@@ -45,7 +45,7 @@ from resolvers.writes._tx import Checks
 from resolvers.writes.customers import DEFAULTS as CUSTOMER_DEFAULTS
 from resolvers.writes.orders import price_lines
 from resolvers.writes.products import DEFAULTS as PRODUCT_DEFAULTS
-from resolvers.writes.referrals import lock_trees
+from resolvers.writes.referrals import lock_trees, refresh_networks
 
 Tx = AsyncManagedTransaction
 
@@ -374,6 +374,8 @@ async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
         await run_in(tx, _REPLACE_ORDERS, {"orders": replaces})
     if touched:
         await run_in(tx, customer_cypher.recount(), {"ids": sorted(touched)})
+        await lock_trees(tx, sorted(touched))
+        await refresh_networks(tx, sorted(touched))
     out.created, out.updated = len(creates), len(replaces)
     return out
 

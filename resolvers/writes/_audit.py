@@ -33,14 +33,27 @@ from core.model import ENTITIES, Kind
 from core.money import format_money, from_storage
 from graphdb.driver import run_in, statements_run
 from graphdb.writes import audit as cypher
+from graphdb.writes import customers, referrals
 
 Tx = AsyncManagedTransaction
 
 #: what an erased personal value is replaced with, everywhere
 ERASED = "[erased]"
 
-#: bookkeeping that is not part of a change (the event has its own time and version is derived)
-_IGNORED = frozenset({"id", "version", "createdAt", "updatedAt", "_lock", "requestHash"})
+#: bookkeeping that is not part of a change (the event has its own time and version is derived),
+#: and the aggregates stored only to index the intelligence reads
+_IGNORED = frozenset(
+    {
+        "id",
+        "version",
+        "createdAt",
+        "updatedAt",
+        "_lock",
+        "requestHash",
+        *customers.CHURN_PROPS,
+        *referrals.NETWORK_PROPS,
+    }
+)
 
 #: identifying fields that are not marked `personal` in the model (they are shown to every role)
 #: but name a person all the same, so erasure removes them too

@@ -31,6 +31,7 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
+from resolvers.writes.referrals import lock_trees, refresh_networks, upstream
 
 #: rules checked inside the transaction: (checks, raw id of the node) → records errors
 Check = Callable[[Checks, str], Awaitable[None]]
@@ -237,10 +238,15 @@ async def delete(
     """Lock, compare the version, apply the delete rule, read the payload, DETACH DELETE."""
 
     async def work(tx: Tx) -> Written:
+        customer = ref.type_name == "Customer"
+        if customer:  # its referrers' networks lose it (and whoever it brought in)
+            await lock_trees(tx, [ref.raw_id])
         await lock_for_update(tx, ref, expected_version)
         await _run_check(tx, check, ref.raw_id)
         row = await payload_entity(tx, call, field, ref.type_name, ref.raw_id)
+        networks = await upstream(tx, [ref.raw_id]) if customer else []
         await run_in(tx, nodes.detach_delete(ref.type_name), {"id": ref.raw_id})
+        await refresh_networks(tx, [i for i in networks if i != ref.raw_id])
         return Written(row, ref.raw_id)
 
     return await execute(call, work, subject=Subject(ref.type_name, ref.raw_id), guard=guard)

@@ -39,10 +39,12 @@ from core import global_id
 from core.codes import WriteCode
 from core.validation import FieldError
 from graphdb.driver import run_in
+from graphdb.writes import customers
 from graphdb.writes import gdpr as cypher
 from resolvers.call import Call
 from resolvers.writes._audit import ERASED, Subject, erasable_fields, redact, scrub
 from resolvers.writes._tx import Refused, Tx, decode_ref, execute, now, validator
+from resolvers.writes.referrals import lock_trees, refresh_networks
 
 MIN_SCRUB_LENGTH = 3
 
@@ -187,6 +189,9 @@ async def erase(call: Call, type_name: str, entity_id: object, reason: object) -
     ids = {"id": ref.raw_id}
 
     async def work(tx: Tx) -> str:
+        if type_name == "Customer":
+            # the placeholder takes the customer's place in its referral tree
+            await lock_trees(tx, [ref.raw_id])
         rows = await run_in(tx, cypher.properties(type_name), ids)
         if not rows:
             raise Refused(
@@ -200,6 +205,8 @@ async def erase(call: Call, type_name: str, entity_id: object, reason: object) -
                 else cypher.CONTACT_PLACEHOLDER
             )
             await run_in(tx, statement, {**ids, "placeholderId": placeholder_id, "now": at})
+            if type_name == "Customer":
+                await run_in(tx, customers.recount(), {"ids": [placeholder_id]})
         scrubbing = {**ids, "values": values, "erased": ERASED, "now": at}
         touched = [
             r["id"] for r in await run_in(tx, cypher.leave_interactions(type_name), scrubbing)
@@ -209,6 +216,8 @@ async def erase(call: Call, type_name: str, entity_id: object, reason: object) -
             for r in await run_in(tx, cypher.REDACT_ORPHANED, {"ids": touched, "erased": ERASED})
         ]
         await run_in(tx, cypher.delete_person(type_name), ids)
+        if rows[0]["needsPlaceholder"]:
+            await refresh_networks(tx, [placeholder_id])
         tombstone = {
             "id": tombstone_id,
             "entityType": type_name,

@@ -33,7 +33,7 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
-from resolvers.writes.referrals import lock_trees
+from resolvers.writes.referrals import lock_trees, refresh_networks, upstream
 
 MergeInput = Input
 
@@ -161,7 +161,11 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
         else:
             await acquire(tx, locks.REPORTING)
         await _lock_and_check(tx, m)
+        # referrers whose networks the merge may change: upstream of either customer now, and
+        # (after the move) the kept node with everyone upstream of it
+        networks = [m.keep.raw_id]
         if m.type_name == "Customer":
+            networks += await upstream(tx, [m.keep.raw_id, m.merge.raw_id])
             await _move_customer(tx, m)
         else:
             await _move_contact(tx, m)
@@ -179,6 +183,7 @@ async def _merge(call: Call, m: _Merge, field: str) -> tuple[Any, list[FieldErro
             await run_in(tx, customers.recount(interactions=True), {"ids": [m.keep.raw_id]})
         # whatever is still attached (duplicates, self-loops, losing links) goes with the node
         await run_in(tx, nodes.detach_delete(m.type_name), {"id": m.merge.raw_id})
+        await refresh_networks(tx, [i for i in networks if i != m.merge.raw_id])
         return await payload_entity(tx, call, field, m.type_name, m.keep.raw_id)
 
     # the audit event is about the kept record: its before/after shows the filled fields and

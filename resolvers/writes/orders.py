@@ -40,6 +40,7 @@ from resolvers.writes._tx import (
     payload_entity,
     validator,
 )
+from resolvers.writes.referrals import lock_trees
 
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
@@ -223,6 +224,9 @@ async def place_order(call: Call, data: Input) -> Outcome:
         earlier = await replay(tx)
         if earlier is not None:
             return earlier
+        # the root of the customer's referral tree first: its referrers' networks include this
+        # order's revenue (graphdb/writes/referrals.NETWORKS)
+        await lock_trees(tx, [customer.raw_id])
         c = Checks(tx)
         await c.exist([customer], lock=True)
         await c.unique("Order", "externalId", external_id, ("input", "externalId"))

@@ -69,6 +69,23 @@ async def lock_trees(tx: Tx, values: list[str], *, key: str = "id") -> None:
             return
 
 
+async def upstream(tx: Tx, customer_ids: list[str]) -> list[str]:
+    """The customers and contacts upstream of `customer_ids` (themselves included), read before
+    a write that may cut them off from those customers (a merge, a delete)."""
+    if not customer_ids:
+        return []
+    rows = await run_in(tx, cypher.UPSTREAM, {"ids": sorted(set(customer_ids))})
+    return list(rows[0]["ids"])
+
+
+async def refresh_networks(tx: Tx, ids: list[str]) -> None:
+    """Recompute the stored referral networks of the customers or contacts `ids` and of
+    everyone upstream of them, after a write that changed their trees or a `totalSpent` in
+    them; the trees' roots must be locked (`lock_trees`) by then."""
+    if ids:
+        await run_in(tx, cypher.NETWORKS, {"ids": sorted(set(ids))})
+
+
 async def record_referral(call: Call, data: Input) -> Outcome:
     v = validator(call)
     referrer = decode_ref(v, "referrerId", data.referrer_id, {"Customer", "Contact"})
