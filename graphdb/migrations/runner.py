@@ -17,6 +17,7 @@ from graphdb.migrations.m0009_idempotency import STATEMENTS as M0009
 from graphdb.migrations.m0010_phone_search import STATEMENTS as M0010
 from graphdb.migrations.m0011_changes import STATEMENTS as M0011
 from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
+from graphdb.migrations.m0013_import_keys import STATEMENTS as M0013
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "phone numbers of customers and contacts, for search", M0010),
     Migration(11, "the change feed: a commit-order number on every audit event", M0011),
     Migration(12, "one tag per case-folded name (Tag.key)", M0012),
+    Migration(13, "imported contacts' and companies' externalId", M0013),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
