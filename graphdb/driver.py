@@ -163,8 +163,15 @@ class CommitUnknown(GraphQLError):
         )
 
 
-def _timed_out(exc: Exception) -> bool:
+def _timed_out(exc: Exception, ran_out: bool) -> bool:
+    """A transaction ended by its timeout. Neo4j says so in three ways, depending on what the
+    transaction was doing when the timeout struck: running (TransactionTimedOut...),
+    terminated between steps (Terminated), or asking for a lock (LockClientStopped, seen when
+    a timed-out batch write was about to create a node; tests/test_batches.py). The last also
+    means a shutdown or an operator's kill, so it counts only when the time had `ran_out`."""
     code = getattr(exc, "code", None) or ""
+    if "Transaction.LockClientStopped" in code:
+        return ran_out
     return "TransactionTimedOut" in code or "Transaction.Terminated" in code
 
 
@@ -311,6 +318,7 @@ class Graph:
         while True:
             committing[0] = False
             acquire = max(0.05, min(budgets.acquire_s, deadline - time.monotonic()))
+            began = time.monotonic()
             try:
                 async with asyncio.timeout(acquire + limit_s + GRACE_S):
                     result = await run(acquire)
@@ -322,7 +330,7 @@ class Graph:
             except IncompleteCommit as exc:
                 raise CommitUnknown() from exc
             except (Neo4jError, DriverError) as exc:
-                if _timed_out(exc):
+                if _timed_out(exc, ran_out=time.monotonic() - began >= limit_s):
                     raise QueryTimedOut(limit_s) from exc
                 unreachable = _unreachable(exc)
                 if unreachable and committing[0]:

@@ -366,9 +366,7 @@ async def test_hubspot_contacts_export_is_recognised_and_nothing_is_lost_silentl
         "MATCH (p:Contact)-[w:WORKS_AT]->(co:Company) "
         "RETURN p.externalId AS id, w.jobTitle AS title, co.domain AS company ORDER BY id"
     )
-    assert jobs == [
-        {"id": str(1000 + i), "title": "CFO", "company": "acme.sk"} for i in range(5)
-    ]
+    assert jobs == [{"id": str(1000 + i), "title": "CFO", "company": "acme.sk"} for i in range(5)]
     stored = await contacts(graph)
     first = stored["lubo@example.sk"]
     assert (first["phone"], first["addressLine1"], first["postalCode"], first["birthday"]) == (

@@ -388,9 +388,11 @@ async def test_a_tiny_transaction_timeout_completes_by_splitting_batches(seeded:
     timeout is split until its parts fit, and the graph is the same as with roomy batches.
 
     Each kind is asked for as one batch (up to 3,151 rows). How long that takes depends on the
-    machine and its load, so the timeout is measured, not fixed: a quarter of the slowest
-    kind's time in a roomy run just before, or five times a one-row write when that is more
-    (a statement's planning alone must fit; the roomy run has cached every plan)."""
+    machine and its load, so the timeout is searched for, not fixed: it starts at a quarter of
+    the slowest kind's time in a warm roomy run and halves until some batch outlasts it, never
+    below five times a one-row write (a statement's planning alone must fit). The splitting
+    itself is specified deterministically in tests/test_batches.py; this checks that the seed
+    goes through it and loses nothing."""
     graph = seeded
     expected = await _fingerprint(graph)
     await wipe_graph(graph)
@@ -401,9 +403,15 @@ async def test_a_tiny_transaction_timeout_completes_by_splitting_batches(seeded:
         started = time.perf_counter()
         await graph.write("CREATE (p:SeedProbe) DELETE p")
         one_row.append(time.perf_counter() - started)
-    tiny = max(max(roomy.seconds.values()) / 4, 5 * statistics.median(one_row))
-    report = await seed_graph(
-        graph, CUSTOMERS, SEED, batch_size=1_000_000, tx_timeout_s=tiny, progress=False
-    )
-    assert report.splits > 0
-    assert await _fingerprint(graph) == expected
+    floor = 5 * statistics.median(one_row)
+    tiny = max(max(roomy.seconds.values()) / 4, floor)
+    for _ in range(6):
+        report = await seed_graph(
+            graph, CUSTOMERS, SEED, batch_size=1_000_000, tx_timeout_s=tiny, progress=False
+        )
+        assert await _fingerprint(graph) == expected
+        if report.splits > 0 or tiny <= floor:
+            break
+        await wipe_graph(graph)
+        tiny = max(tiny / 2, floor)
+    assert report.splits > 0, f"no batch outlasted {tiny:.4f} s, the floor being {floor:.4f} s"

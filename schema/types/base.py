@@ -21,9 +21,7 @@ Row = dict[str, Any]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: How a resolver reads its field from the row, for the fast path (schema/fastpath.py): the
-#: value under the response key, that value as a global id, or the value with null as [].
-#: the forward-paging arguments of a nested connection (first, after), described once
+#: The forward-paging arguments of a nested connection (first, after), described once.
 PageFirst = Annotated[
     Optional[int],  # noqa: UP045
     strawberry.argument(description="Page size (or after `after`); default 20, at most 500."),
@@ -33,6 +31,8 @@ PageAfter = Annotated[
     strawberry.argument(description="Cursor to start after (from `pageInfo.endCursor`)."),
 ]
 
+#: How a resolver reads its field from the row, for the fast path (schema/fastpath.py): the
+#: value under the response key, that value as a global id, or the value with null as [].
 ROW_KEY = "key"
 ROW_ID = "id"
 ROW_KEY_OR_EMPTY = "key-or-empty"

@@ -15,21 +15,14 @@ export const ContactPageDocument = graphql(`
     node(id: $id) {
       __typename
       ... on Contact {
-        id
-        fullName
-        email
-        phone
+        ...ContactProfile
         videoHandle
         birthday
         personalNotes
-        version
         updatedAt
-        maskedFields
         address {
           line1
           postalCode
-          city
-          country
         }
         employments(first: 10) {
           edges {

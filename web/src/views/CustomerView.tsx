@@ -17,37 +17,15 @@ export const CustomerPageDocument = graphql(`
     node(id: $id) {
       __typename
       ... on Customer {
-        id
-        externalId
-        kind
-        name
-        email
-        phone
-        lifecycleStage
-        leadSource
+        ...CustomerProfile
         leadScore
-        version
         updatedAt
-        maskedFields
         address {
           line1
           postalCode
-          city
-          country
         }
-        company {
-          id
-          name
-        }
-        accountManager {
-          id
-          name
-        }
-        orderCount
-        totalSpent
         averageOrderValue
         firstOrderAt
-        lastOrderAt
         lastInteractionAt
         consents {
           id

@@ -46,43 +46,12 @@ const MergePairDocument = graphql(`
     nodes(ids: $ids) {
       __typename
       ... on Customer {
-        id
-        version
-        externalId
-        kind
-        name
-        email
-        phone
-        lifecycleStage
-        leadSource
-        maskedFields
-        address {
-          city
-          country
-        }
-        company {
-          name
-        }
-        accountManager {
-          name
-        }
-        orderCount
-        totalSpent
-        lastOrderAt
+        ...CustomerProfile
         createdAt
         mergedFrom
       }
       ... on Contact {
-        id
-        version
-        fullName
-        email
-        phone
-        maskedFields
-        address {
-          city
-          country
-        }
+        ...ContactProfile
         currentCompany {
           name
         }
