@@ -349,6 +349,8 @@ async def test_hubspot_contacts_export_is_recognised_and_nothing_is_lost_silentl
         )
     ]
     path.write_bytes(excel_csv([HUBSPOT_CONTACTS, *rows], encoding="utf-8", sep=","))
+    acme = await load(graph, "companies", read_text("name,domain\nAcme,acme.sk\n", "csv"))
+    assert acme.created == 1
     report = cli_env / "r.json"
     result = await asyncio.to_thread(
         invoke, "import", str(path), "--report", str(report), "--no-progress"
@@ -357,8 +359,14 @@ async def test_hubspot_contacts_export_is_recognised_and_nothing_is_lost_silentl
     assert "preset hubspot-contacts (detected)" in result.output
     data = orjson.loads(report.read_bytes())
     assert data["type"] == "contacts" and data["detected"]["preset"] == "hubspot-contacts"
-    assert "employments" in data["suggestions"]["Job Title"]
-    assert set(data["ignoredColumns"]) >= {"Job Title", "Company Name", "Contact owner"}
+    # Job Title and Company Name are the contact's job (WORKS_AT); Record ID its externalId
+    assert "accountManagerEmail" in data["suggestions"]["Contact owner"]
+    assert set(data["ignoredColumns"]) == {"Contact owner", "Lifecycle Stage", "Create Date"}
+    jobs = await graph.read(
+        "MATCH (p:Contact)-[w:WORKS_AT]->(co:Company) "
+        "RETURN p.externalId AS id, w.jobTitle AS title, co.domain AS company ORDER BY id"
+    )
+    assert jobs == [{"id": str(1000 + i), "title": "CFO", "company": "acme.sk"} for i in range(5)]
     stored = await contacts(graph)
     first = stored["lubo@example.sk"]
     assert (first["phone"], first["addressLine1"], first["postalCode"], first["birthday"]) == (
@@ -437,7 +445,7 @@ async def test_a_required_field_without_a_column_fails_before_any_row(
     assert "externalId" in result.output and "nothing was imported" in result.output
     assert await graph.read("MATCH (c:Customer) RETURN count(c) AS n") == [{"n": 0}]
     with pytest.raises(MissingColumns):
-        plan_columns("contacts", ["Vorname", "Nachname", "Mail"], {})
+        plan_columns("contacts", ["Vorname", "Nachname", "Kontakt"], {})
 
 
 # --- XLSX with typed cells ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from graphdb.migrations.m0010_phone_search import STATEMENTS as M0010
 from graphdb.migrations.m0011_changes import STATEMENTS as M0011
 from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
 from graphdb.migrations.m0013_aggregates import STATEMENTS as M0013
+from graphdb.migrations.m0014_import_keys import STATEMENTS as M0014
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         M0013,
         aggregates.backfill,
     ),
+    Migration(14, "imported contacts' and companies' externalId", M0014),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

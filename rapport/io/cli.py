@@ -171,6 +171,7 @@ def import_command(
                 type_name,
                 rows,
                 renames=plan.renames,
+                preset=plan.preset,
                 dry_run=dry_run,
                 batch_size=batch_size,
                 default_phone_region=settings.default_phone_region,

@@ -74,6 +74,7 @@ async def import_rows(
     rows: Iterable[tuple[int, RawRow | BadRow]],
     *,
     renames: Mapping[str, str] | None = None,
+    preset: Preset | None = None,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     default_phone_region: str = "SK",
@@ -97,6 +98,7 @@ async def import_rows(
         graph,
         type_name,
         renames=renames,
+        prepare=preset.prepare if preset is not None else None,
         dry_run=dry_run,
         batch_size=batch_size,
         default_phone_region=default_phone_region,
@@ -197,7 +199,12 @@ def plan_columns(
         return ColumnPlan(type_name, chosen, all_renames, [])
     row_type = TYPES[type_name]
     columns = ColumnMap(row_type.columns, all_renames)
+    if chosen is not None:  # a joined column's values go into the first column of its join
+        joined = {c for _, *rest in chosen.joins for c in rest}
+        header = [h for h in header if h.strip() not in joined]
     fed = {target for h in header if (target := columns.target(h)) is not None}
+    if chosen is not None:
+        fed.update(chosen.defaults)
     notes = chosen.notes if chosen is not None else {}
     unmapped = [Unmapped(h, suggest(h, row_type.columns, notes)) for h in columns.ignored]
     missing = missing_required(type_name, fed)

@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import functools
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +30,11 @@ from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
 from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
+from graphdb.io import links as io_cypher
 from graphdb.writes import customers as customer_cypher
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
-from resolvers.io.links import check_links, write_links
+from resolvers.io.links import check_links, company_problem, find_companies, write_links
 from resolvers.io.mapping import ColumnMap
 from resolvers.io.names import DEFAULT_BATCH_SIZE
 from resolvers.io.readers import BadRow, RawRow
@@ -77,6 +78,10 @@ class Outcome:
     linked: int = 0
     #: keys of records a database check refused (not written)
     refused: set[Any] = field(default_factory=set)
+    #: contacts' managers that named no contact yet (tried again at the end of the file)
+    pending: list[Any] = field(default_factory=list)
+    #: keys of the records counted in `linked`
+    linked_keys: set[Any] = field(default_factory=set)
 
 
 def _iso(value: Any) -> Any:
@@ -249,13 +254,18 @@ async def _write_customers(
         for item in batch
         if item.record.get("links") is not None
     ]
-    errors = await check_links(tx, linking) if linking else {}
+    checked = await check_links(tx, linking) if linking else None
+    errors = checked.errors if checked is not None else {}
     if errors:
         groups = [(prop, [p for p in params if p["key"] not in errors]) for prop, params in groups]
     out = await _write_nodes(tx, "customers", [(p, ps) for p, ps in groups if ps], now)
-    out.linked = await write_links(
-        tx, [(key, links) for _, key, links in linking if key not in errors], now
-    )
+    if checked is not None:
+        out.linked = await write_links(
+            tx,
+            [(key, links) for _, key, links in linking if key not in errors],
+            checked.company_ids,
+            now,
+        )
     out.errors.extend(e for found in errors.values() for e in found)
     out.refused = set(errors)
     return out
@@ -616,26 +626,8 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
     return out
 
 
-# --- employments -------------------------------------------------------------------------------
+# --- employments (also a contact row's job) --------------------------------------------------
 
-_FIND_JOB = (
-    "UNWIND $rows AS r "
-    "CALL (r) { OPTIONAL MATCH (p:Contact {email: r.contact}) RETURN min(p.id) AS contactId } "
-    "CALL (r) { OPTIONAL MATCH (co:Company {domain: r.company}) WHERE r.keyProp = 'domain' "
-    "RETURN min(co.id) AS byDomain } "
-    "CALL (r) { OPTIONAL MATCH (co:Company {registrationNumber: r.company}) "
-    "WHERE r.keyProp = 'registrationNumber' RETURN min(co.id) AS byNumber } "
-    "WITH r, contactId, coalesce(byDomain, byNumber) AS companyId "
-    "OPTIONAL MATCH (:Contact {id: contactId})-[w:WORKS_AT]->(:Company {id: companyId}) "
-    "RETURN r.i AS i, contactId, companyId, w IS NOT NULL AS exists, properties(w) AS props"
-)
-_SET_JOB = (
-    "UNWIND $rows AS r MATCH (p:Contact {id: r.contactId}), (co:Company {id: r.companyId}) "
-    "MERGE (p)-[w:WORKS_AT]->(co) ON CREATE SET w.createdAt = datetime(r.now) "
-    "SET w += r.props, w.updatedAt = datetime(r.now), "
-    "w.startedOn = CASE WHEN r.hasStarted THEN date(r.startedOn) ELSE w.startedOn END, "
-    "w.endedOn = CASE WHEN r.hasEnded THEN date(r.endedOn) ELSE w.endedOn END"
-)
 _DATES = ("startedOn", "endedOn")
 
 
@@ -644,30 +636,43 @@ def _plain(value: Any) -> Any:
     return to_native() if to_native is not None else value
 
 
-async def _write_employments(tx: Tx, items: list[Item], now: str) -> Outcome:
-    out = Outcome()
+@dataclass
+class Job:
+    """One WORKS_AT to write: the contact (by e-mail or externalId), the company's id, props."""
+
+    row: int
+    columns: dict[str, str]
+    contact_by: str
+    contact: str
+    contact_field: str
+    company_id: str
+    props: dict[str, Any]
+
+
+async def _write_jobs(tx: Tx, jobs: list[Job], now: str, out: Outcome) -> list[Job]:
+    """Create or update each job (as setEmployment: cells left empty stay as stored); counts
+    into `out` as created / updated / unchanged, and returns the jobs written."""
+    if not jobs:
+        return []
     lookups = [
-        {
-            "i": i,
-            "contact": it.record["contact"],
-            "company": it.record["company"],
-            "keyProp": it.record["companyKeyProp"],
-        }
-        for i, it in enumerate(items)
+        {"i": i, "contactBy": j.contact_by, "contact": j.contact, "companyId": j.company_id}
+        for i, j in enumerate(jobs)
     ]
-    found = {r["i"]: r for r in await run_in(tx, _FIND_JOB, {"rows": lookups})}
-    writes = []
-    for i, item in enumerate(items):
-        rec, row, hit = item.record, item.rows[0], found[i]
-        company_field = (
-            "companyDomain" if rec["companyKeyProp"] == "domain" else "companyRegistrationNumber"
-        )
+    found = {r["i"]: r for r in await run_in(tx, io_cypher.FIND_JOBS, {"rows": lookups})}
+    writes, written = [], []
+    for i, job in enumerate(jobs):
+        hit = found[i]
         errors: list[tuple[str, str, str]] = []
         if hit["contactId"] is None:
-            errors.append(("contactEmail", WriteCode.NOT_FOUND, "No contact has this e-mail."))
-        if hit["companyId"] is None:
-            errors.append((company_field, WriteCode.NOT_FOUND, "No company has this key."))
-        props = rec["props"]
+            what = "e-mail" if job.contact_by == "email" else "externalId"
+            errors.append(
+                (
+                    job.contact_field,
+                    WriteCode.NOT_FOUND,
+                    f"No contact has the {what} {job.contact!r}.",
+                )
+            )
+        props = job.props
         stored = {k: _plain(v) for k, v in (hit["props"] or {}).items()}
         started = props["startedOn"] if "startedOn" in props else stored.get("startedOn")
         ended = props["endedOn"] if "endedOn" in props else stored.get("endedOn")
@@ -676,17 +681,20 @@ async def _write_employments(tx: Tx, items: list[Item], now: str) -> Outcome:
                 ("endedOn", "ENDED_BEFORE_STARTED", "A job cannot end before it started.")
             )
         if errors:
-            out.errors.extend(RowError(row, f, c, m, item.columns.get(f, f)) for f, c, m in errors)
+            out.errors.extend(
+                RowError(job.row, f, c, m, job.columns.get(f, f)) for f, c, m in errors
+            )
             continue
         if hit["exists"] and all(stored.get(k) == v for k, v in props.items()):
             out.unchanged += 1
             continue
         out.updated += 1 if hit["exists"] else 0
         out.created += 0 if hit["exists"] else 1
+        written.append(job)
         writes.append(
             {
                 "contactId": hit["contactId"],
-                "companyId": hit["companyId"],
+                "companyId": job.company_id,
                 "props": {k: v for k, v in props.items() if k not in _DATES},
                 "hasStarted": "startedOn" in props,
                 "startedOn": _iso(props.get("startedOn")),
@@ -696,8 +704,176 @@ async def _write_employments(tx: Tx, items: list[Item], now: str) -> Outcome:
             }
         )
     if writes:
-        await run_in(tx, _SET_JOB, {"rows": writes})
+        await run_in(tx, io_cypher.SET_JOBS, {"rows": writes})
+    return written
+
+
+async def _company_ids(tx: Tx, items: list[Item], get: Any, out: Outcome) -> dict[int, str]:
+    """The company id of each item (by position) whose reference resolves to one company; the
+    others get a row error in `out`."""
+    refs = [(i, get(it)) for i, it in enumerate(items) if get(it) is not None]
+    found = await find_companies(tx, [r for _, r in refs])
+    ids: dict[int, str] = {}
+    for (i, ref), companies in zip(refs, found, strict=True):
+        problem = company_problem(ref, companies)
+        if problem is None:
+            ids[i] = companies[0]
+            continue
+        column, code, message = problem
+        item = items[i]
+        out.errors.append(
+            RowError(item.rows[0], column, code, message, item.columns.get(column, column))
+        )
+    return ids
+
+
+async def _write_employments(tx: Tx, items: list[Item], now: str) -> Outcome:
+    out = Outcome()
+    company_ids = await _company_ids(tx, items, lambda it: it.record["companyRef"], out)
+    jobs = [
+        Job(
+            item.rows[0],
+            item.columns,
+            item.record["contactBy"],
+            item.record["contact"],
+            "contactEmail" if item.record["contactBy"] == "email" else "contactExternalId",
+            company_ids[i],
+            item.record["props"],
+        )
+        for i, item in enumerate(items)
+        if i in company_ids
+    ]
+    await _write_jobs(tx, jobs, now, out)
     return out
+
+
+# --- contacts: the node, then its job and its manager -----------------------------------------
+
+
+@dataclass
+class PendingManager:
+    """A contact's reports-to that named nobody yet: tried again once the file is read."""
+
+    row: int
+    column: str
+    file_column: str
+    contact: str
+    by: str
+    value: str
+
+
+async def _write_contacts(
+    tx: Tx, batch: list[Item], groups: list[tuple[str, list[Any]]], now: str
+) -> tuple[Outcome, list[PendingManager]]:
+    """Contacts: their companies resolved first (a row naming a missing company is refused and
+    not written), then the nodes, then their jobs, then their managers, which may be any
+    contact of the batch or of the database; the ones not found yet are returned, to be tried
+    once every row of the file is written."""
+    probe = Outcome()
+    company_ids = await _company_ids(tx, batch, lambda it: it.record.get("company"), probe)
+    refused = {
+        batch[i].record["key"]
+        for i, it in enumerate(batch)
+        if it.record.get("company") is not None and i not in company_ids
+    }
+    if refused:
+        groups = [(p, [x for x in ps if x["key"] not in refused]) for p, ps in groups]
+    out = await _write_nodes(tx, "contacts", [(p, ps) for p, ps in groups if ps], now)
+    out.errors.extend(probe.errors)
+    out.refused = refused
+    jobs = [
+        Job(
+            item.rows[0],
+            item.columns,
+            "email",
+            item.record["key"],
+            "email",
+            company_ids[i],
+            item.record["job"],
+        )
+        for i, item in enumerate(batch)
+        if i in company_ids
+    ]
+    jobs_out = Outcome()
+    written = await _write_jobs(tx, jobs, now, jobs_out)
+    out.errors.extend(jobs_out.errors)
+    linked = {job.contact for job in written}
+    wanted = [
+        PendingManager(
+            item.rows[0],
+            column := (
+                "reportsToEmail" if item.record["manager"][0] == "email" else "reportsToExternalId"
+            ),
+            item.columns.get(column, column),
+            item.record["key"],
+            *item.record["manager"],
+        )
+        for item in batch
+        if item.record.get("manager") is not None and item.record["key"] not in refused
+    ]
+    pending, set_for = await set_managers(tx, wanted, out)
+    out.linked_keys = linked | set_for
+    out.linked = len(out.linked_keys)
+    return out, pending
+
+
+async def set_managers(
+    tx: Tx, wanted: list[PendingManager], out: Outcome, *, last: bool = False
+) -> tuple[list[PendingManager], set[str]]:
+    """Make each contact report to the contact it names, in file order (each link sees the ones
+    before it, so a loop inside the file is REPORTING_CYCLE). References that name no contact
+    are returned (or, `last`, reported NOT_FOUND); also the contacts whose manager changed."""
+    if not wanted:
+        return [], set()
+    refs = [{"by": w.by, "value": w.value} for w in wanted]
+    rows = await run_in(tx, io_cypher.FIND_CONTACTS, {"refs": refs})
+    ids = {(r["by"], r["value"]): r["id"] for r in rows}
+    pending: list[PendingManager] = []
+    changed: set[str] = set()
+    for w in wanted:
+        manager_id = ids.get((w.by, w.value))
+        if manager_id is None:
+            if last:
+                what = "e-mail" if w.by == "email" else "externalId"
+                out.errors.append(
+                    RowError(
+                        w.row,
+                        w.column,
+                        WriteCode.NOT_FOUND,
+                        f"No contact has the {what} {w.value!r}, in the file or the database.",
+                        w.file_column,
+                    )
+                )
+            else:
+                pending.append(w)
+            continue
+        status = (
+            await run_in(tx, io_cypher.SET_MANAGER, {"email": w.contact, "managerId": manager_id})
+        )[0]["status"]
+        if status == "set":
+            changed.add(w.contact)
+        elif status == "self":
+            out.errors.append(
+                RowError(
+                    w.row,
+                    w.column,
+                    WriteCode.SELF_REPORTING,
+                    "Nobody can be their own manager.",
+                    w.file_column,
+                )
+            )
+        elif status == "cycle":
+            out.errors.append(
+                RowError(
+                    w.row,
+                    w.column,
+                    WriteCode.REPORTING_CYCLE,
+                    f"{w.value!r} already reports to this contact, directly or through others; "
+                    "the org chart cannot go round in a circle.",
+                    w.file_column,
+                )
+            )
+    return pending, changed
 
 
 # --- the importer ------------------------------------------------------------------------------
@@ -712,6 +888,7 @@ class Importer:
         type_name: str,
         *,
         renames: Mapping[str, str] | None = None,
+        prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         dry_run: bool = False,
         batch_size: int = DEFAULT_BATCH_SIZE,
         default_phone_region: str = "SK",
@@ -729,6 +906,8 @@ class Importer:
         self.graph = graph
         self.type = TYPES[type_name]
         self.columns = ColumnMap(self.type.columns, renames or {})
+        #: another tool's rewrites of a file row (a preset's joins, values and defaults)
+        self.prepare = prepare
         self.dry_run = dry_run or graph is None
         self.batch_size = max(1, batch_size)
         self.writer = BatchWriter(
@@ -744,6 +923,8 @@ class Importer:
         self.values = ValueReader(locale, excel_serials=excel_serials)
         self.result = ImportResult(type=type_name, dry_run=self.dry_run)
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
+        self._pending: list[PendingManager] = []
+        self._linked_keys: set[Any] = set()
 
     # validation (runs in a worker thread) -------------------------------------------------------
 
@@ -753,6 +934,8 @@ class Importer:
             self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
             return None
         v = Validator((), self.region)
+        if self.prepare is not None:
+            raw = self.prepare(raw)
         row = self.values.read(v, self.columns.apply(raw))
         record = self.type.validate(v, row)
         if record is None or not v.ok:
@@ -908,6 +1091,10 @@ class Importer:
         async def write(tx: Tx) -> Outcome:
             if groups is not None and name == "customers":
                 return await _write_customers(tx, batch, groups, now)
+            if groups is not None and name == "contacts":
+                written, pending = await _write_contacts(tx, batch, groups, now)
+                written.pending = pending
+                return written
             if groups is not None:
                 return await _write_nodes(tx, name, groups, now)
             return await _WRITERS[name](tx, batch, now)
@@ -946,6 +1133,24 @@ class Importer:
             len(it.rows) for it in batch if it.record.get("key") in outcome.refused
         )
         self.result.errors.extend(outcome.errors)
+        self._pending.extend(outcome.pending)
+        self._linked_keys.update(outcome.linked_keys)
+
+    async def _finish_managers(self) -> None:
+        """The contacts' managers that named no contact when their batch was written: every
+        row is written now, so one that still names nobody is NOT_FOUND."""
+        if not self._pending or self.graph is None:
+            return
+        pending, self._pending = self._pending, []
+        out = Outcome()
+
+        async def work(tx: Tx) -> set[str]:
+            _, changed = await set_managers(tx, pending, out, last=True)
+            return changed
+
+        changed = await self.graph.write_tx(work)
+        self.result.linked += len(changed - self._linked_keys)
+        self.result.errors.extend(out.errors)
 
     async def run(
         self,
@@ -969,6 +1174,7 @@ class Importer:
                 pending = asyncio.ensure_future(self._write(batch))
             if pending is not None:
                 await pending
+            await self._finish_managers()
         finally:
             if pending is not None and not pending.done():
                 pending.cancel()

@@ -20,6 +20,11 @@ LOCALES = ("sk-SK", "cs-CZ", "pl-PL", "hu-HU", "de-DE", "de-AT", "en-GB", "en-US
 PRESET_NAMES = (
     "hubspot-contacts",
     "hubspot-companies",
+    "hubspot-deals",
     "salesforce-accounts",
     "salesforce-contacts",
+    "salesforce-account-contact-relations",
+    "pipedrive-persons",
+    "pipedrive-organizations",
+    "excel-contacts",
 )

@@ -18,12 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.codes import WriteCode
 from core.validation import Code, FieldError, Validator
 from resolvers.call import ABSENT
-from resolvers.io.links import LINK_COLUMNS, read_links
+from resolvers.io.links import (
+    CONTACT_COMPANY_COLUMNS,
+    EXPORTED_LINK_COLUMNS,
+    LINK_COLUMNS,
+    REPORTS_TO_COLUMNS,
+    read_company,
+    read_links,
+)
 from resolvers.io.names import IMPORT_TYPES
 from resolvers.writes._fields import ADDRESS_FIELDS
-from resolvers.writes.companies import company_props, domain
+from resolvers.writes.companies import company_props
 from resolvers.writes.contacts import contact_props
 from resolvers.writes.customers import customer_props
 from resolvers.writes.interactions import MAX_PARTICIPANTS, interaction_props
@@ -132,12 +140,17 @@ CUSTOMER_COLUMNS = (
     "leadSource",
     "leadScore",
     *ADDRESS_COLUMNS,
-    *LINK_COLUMNS,
+    *EXPORTED_LINK_COLUMNS,
+)
+#: what an import reads: the exported columns and the links an export does not write
+CUSTOMER_IMPORT_COLUMNS = (
+    *CUSTOMER_COLUMNS,
+    *(c for c in LINK_COLUMNS if c not in EXPORTED_LINK_COLUMNS),
 )
 
 
 def customer(v: Validator, row: dict[str, Any]) -> Record | None:
-    props = customer_props(v, _input(row, CUSTOMER_COLUMNS), creating=True)
+    props = customer_props(v, _input(row, CUSTOMER_IMPORT_COLUMNS), creating=True)
     links = read_links(v, row, props.get("kind"))
     if not v.ok:
         return None
@@ -155,19 +168,35 @@ COMPANY_COLUMNS = (
     "currency",
     *ADDRESS_COLUMNS,
 )
+#: what an import reads: also the other tool's id of the company (stored, not exported)
+COMPANY_IMPORT_COLUMNS = (*COMPANY_COLUMNS, "externalId")
 
 
 def company(v: Validator, row: dict[str, Any]) -> Record | None:
-    props = company_props(v, _input(row, COMPANY_COLUMNS), creating=True)
-    if "registrationNumber" not in row and "domain" not in row:
+    props = company_props(v, _input(row, COMPANY_IMPORT_COLUMNS), creating=True)
+    external_id = v.external_id("externalId", row.get("externalId"))
+    if "registrationNumber" not in row and "domain" not in row and "externalId" not in row:
         v.add(
             "registrationNumber",
             Code.REQUIRED,
-            "A company needs a registrationNumber or a domain: that is how an import finds it.",
+            "A company needs a registrationNumber, a domain or an externalId: that is how an "
+            "import finds it.",
         )
     if not v.ok:
         return None
-    key_prop = "registrationNumber" if props.get("registrationNumber") else "domain"
+    if external_id is not None:
+        props["externalId"] = external_id
+    key_prop = next(
+        (k for k in ("registrationNumber", "domain", "externalId") if props.get(k)), None
+    )
+    if key_prop is None:
+        v.add(
+            "registrationNumber",
+            Code.REQUIRED,
+            "A company needs a registrationNumber, a domain or an externalId: that is how an "
+            "import finds it.",
+        )
+        return None
     return {"keyProp": key_prop, "key": props[key_prop], "props": props}
 
 
@@ -181,16 +210,58 @@ CONTACT_COLUMNS = (
     "personalNotes",
     *ADDRESS_COLUMNS,
 )
+#: the job columns of a contact row (its WORKS_AT at the company the row names)
+JOB_COLUMNS = ("jobTitle", "department", "seniority", "decisionRole")
+#: what an import reads: also the other tool's id, the company and job, and the manager
+CONTACT_IMPORT_COLUMNS = (
+    *CONTACT_COLUMNS,
+    "externalId",
+    *CONTACT_COMPANY_COLUMNS,
+    *JOB_COLUMNS,
+    *REPORTS_TO_COLUMNS,
+)
 
 
 def contact(v: Validator, row: dict[str, Any]) -> Record | None:
-    props = contact_props(v, _input(row, CONTACT_COLUMNS), creating=True)
+    props = contact_props(v, _input(row, CONTACT_IMPORT_COLUMNS), creating=True)
     if "email" not in row:
         v.add("email", Code.REQUIRED, "An imported contact needs an e-mail: it is the upsert key.")
+    external_id = v.external_id("externalId", row.get("externalId"))
+    company_ref = read_company(v, row, CONTACT_COMPANY_COLUMNS)
+    job = employment_props(v, _input(row, JOB_COLUMNS))
+    if job and company_ref is None and v.ok:
+        column = next(c for c in JOB_COLUMNS if c in row)
+        v.add(
+            column,
+            Code.REQUIRED,
+            "A job needs its company: add companyName, companyDomain, companyRegistrationNumber "
+            "or companyExternalId.",
+        )
+    manager: tuple[str, str] | None = None
+    if "reportsToEmail" in row:
+        by_email = v.email("reportsToEmail", row.get("reportsToEmail"))
+        manager = ("email", by_email) if by_email else None
+        if by_email is not None and by_email == props.get("email"):
+            v.add("reportsToEmail", WriteCode.SELF_REPORTING, "Nobody can be their own manager.")
+    elif "reportsToExternalId" in row:
+        by_id = v.external_id("reportsToExternalId", row.get("reportsToExternalId"))
+        manager = ("externalId", by_id) if by_id else None
+        if by_id is not None and by_id == external_id:
+            v.add(
+                "reportsToExternalId", WriteCode.SELF_REPORTING, "Nobody can be their own manager."
+            )
     if not v.ok:
         return None
     props["fullName"] = f"{props['firstName']} {props['lastName']}"
-    return {"key": props["email"], "props": props}
+    if external_id is not None:
+        props["externalId"] = external_id
+    record: Record = {"key": props["email"], "props": props}
+    if company_ref is not None:
+        record["company"] = company_ref
+        record["job"] = job
+    if manager is not None:
+        record["manager"] = manager
+    return record
 
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "currency", "category", "description", "active")
@@ -331,8 +402,8 @@ def referral(v: Validator, row: dict[str, Any]) -> Record | None:
 
 EMPLOYMENT_COLUMNS = (
     "contactEmail",
-    "companyRegistrationNumber",
-    "companyDomain",
+    "contactExternalId",
+    *CONTACT_COMPANY_COLUMNS,
     "jobTitle",
     "department",
     "seniority",
@@ -343,29 +414,36 @@ EMPLOYMENT_COLUMNS = (
 
 
 def employment(v: Validator, row: dict[str, Any]) -> Record | None:
-    email = v.email("contactEmail", row.get("contactEmail"), required=True)
-    registration = v.text(
-        "companyRegistrationNumber", row.get("companyRegistrationNumber"), max_length=50
-    )
-    web = domain(v, "companyDomain", row.get("companyDomain"))
-    if "companyRegistrationNumber" not in row and "companyDomain" not in row:
+    if "contactEmail" in row or "contactExternalId" not in row:
+        contact_by, contact_key = (
+            "email",
+            v.email("contactEmail", row.get("contactEmail"), required=True),
+        )
+    else:
+        contact_by = "externalId"
+        contact_key = v.external_id(
+            "contactExternalId", row.get("contactExternalId"), required=True
+        )
+    company_ref = read_company(v, row, CONTACT_COMPANY_COLUMNS)
+    if not any(c in row for c in CONTACT_COMPANY_COLUMNS):
         v.add(
             "companyRegistrationNumber",
             Code.REQUIRED,
-            "Say which company: its registrationNumber (companyRegistrationNumber) or its "
-            "domain (companyDomain).",
+            "Say which company: its registrationNumber (companyRegistrationNumber), domain "
+            "(companyDomain), externalId (companyExternalId) or name (companyName).",
         )
     props = employment_props(v, _input(row, EMPLOYMENT_COLUMNS))
     started, ended = props.get("startedOn"), props.get("endedOn")
     if started is not None and ended is not None and ended < started:
         v.add("endedOn", "ENDED_BEFORE_STARTED", "A job cannot end before it started.")
-    if not v.ok:
+    if not v.ok or company_ref is None:
         return None
-    company_key = ("registrationNumber", registration) if registration else ("domain", web)
     return {
-        "contact": email,
-        "companyKeyProp": company_key[0],
-        "company": company_key[1],
+        "contactBy": contact_by,
+        "contact": contact_key,
+        "companyRef": company_ref,
+        "companyKeyProp": company_ref.key_prop,
+        "company": company_ref.value,
         "props": props,
     }
 
@@ -373,9 +451,9 @@ def employment(v: Validator, row: dict[str, Any]) -> Record | None:
 TYPES: dict[str, RowType] = {
     t.name: t
     for t in (
-        RowType("customers", CUSTOMER_COLUMNS, customer),
-        RowType("companies", COMPANY_COLUMNS, company),
-        RowType("contacts", CONTACT_COLUMNS, contact),
+        RowType("customers", CUSTOMER_IMPORT_COLUMNS, customer),
+        RowType("companies", COMPANY_IMPORT_COLUMNS, company),
+        RowType("contacts", CONTACT_IMPORT_COLUMNS, contact),
         RowType("products", PRODUCT_COLUMNS, product),
         RowType("orders", ORDER_COLUMNS, order),
         RowType("interactions", INTERACTION_COLUMNS, interaction),

@@ -99,6 +99,7 @@ async def import_records(call: Call, data: Input) -> ImportOutcome:
             str(data.type.value),
             rows,
             renames=plan.renames,
+            preset=plan.preset,
             dry_run=data.dry_run,
             locale=data.locale,
             detected=source.detected,

@@ -81,6 +81,7 @@ class ImportRecordsInput:
     preset: str | None = strawberry.field(
         default=None,
         description="Another tool's export headers: hubspot-contacts, hubspot-companies, "
-        "salesforce-accounts or salesforce-contacts; detected from the header row when left "
-        "out.",
+        "hubspot-deals, salesforce-accounts, salesforce-contacts, "
+        "salesforce-account-contact-relations, pipedrive-persons, pipedrive-organizations or "
+        "excel-contacts; detected from the header row when left out.",
     )
