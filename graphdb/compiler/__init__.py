@@ -143,12 +143,18 @@ def compile_node(call: Request, type_name: str, raw_id: str, max_page_size: int)
     projection = _node_projection(
         top, type_name, max_page_size, top.key, visibility, frozenset({raw_id})
     )
+    return _one_by_id(NODE_ENTITIES[type_name].label, projection, visibility, raw_id)
+
+
+def _one_by_id(label: str, projection: Projection, visibility: Visibility, raw_id: str) -> Compiled:
+    """One record by id, shaped by `projection`: `node(id:)` and a mutation payload's entity
+    read the same way, so a payload shows exactly what a later `node` read would."""
     em = Emitter()
     em.params.values.update(visibility.params())
     id_param = em.params.add(raw_id)
     n = em.vars.new("n")
     cypher = (
-        f"MATCH ({n}:{NODE_ENTITIES[type_name].label} {{id: {id_param}}}) "
+        f"MATCH ({n}:{label} {{id: {id_param}}}) "
         f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
     )
     return Compiled(
@@ -206,14 +212,4 @@ def compile_payload_entity(
     projection = Planner(max_page_size, visibility, frozenset({raw_id})).projection(
         ENTITIES[type_name], child.children, f"{top.key}.{child.key}"
     )
-    em = Emitter()
-    em.params.values.update(visibility.params())
-    id_param = em.params.add(raw_id)
-    n = em.vars.new("n")
-    cypher = (
-        f"MATCH ({n}:{ENTITIES[type_name].label} {{id: {id_param}}}) "
-        f"WITH {n}, {projection.emit(n, em)} AS row RETURN row"
-    )
-    return Compiled(
-        cypher, em.params.values, lambda rows: projection.post(rows[0]["row"]) if rows else None
-    )
+    return _one_by_id(ENTITIES[type_name].label, projection, visibility, raw_id)
