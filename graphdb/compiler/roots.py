@@ -14,9 +14,9 @@ import phonenumbers
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import rankings
-from graphdb.compiler import Compiled
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.churn_risk import ChurnRisk
+from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.intelligence import Union, churn_subquery
 from graphdb.compiler.key_decision_makers import KeyDecisionMakers
