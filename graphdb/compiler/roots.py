@@ -15,16 +15,18 @@ from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import rankings
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler.build import emit, nested
 from graphdb.compiler.churn_risk import ChurnRisk
 from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.intelligence import Union, churn_subquery
 from graphdb.compiler.key_decision_makers import KeyDecisionMakers
-from graphdb.compiler.plan import Emitter, PageShape, _key, returning
+from graphdb.compiler.plan import Emitter, Item, PageShape, _key, returning
 from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
+from graphdb.cypher import Param, Q, Var
 from graphdb.ownership import owned
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
@@ -50,16 +52,7 @@ def key_decision_makers(call: Request, company_id: str, max_page: int) -> Compil
     planner = Planner(max_page, Visibility.of(call))
     item = planner._intelligence(ENTITIES["Company"], top, top.key)
     assert isinstance(item, KeyDecisionMakers)
-    em = Emitter()
-    em.params.values.update(Visibility.of(call).params())
-    cid = em.params.add(company_id)
-    c = em.vars.new("c")
-    cypher = (
-        f"OPTIONAL MATCH ({c}:Company {{id: {cid}}}) "
-        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
-        f"RETURN {c} IS NOT NULL AS found, rows"
-    )
-    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+    return _rows_of_one(call, "Company", company_id, item)
 
 
 def referral_chain(call: Request, customer_id: str, max_page: int) -> Compiled:
@@ -67,16 +60,25 @@ def referral_chain(call: Request, customer_id: str, max_page: int) -> Compiled:
     item = ReferralChain(
         top.key, Planner(max_page, Visibility.of(call)).union(top, top.key, ("Customer", "Contact"))
     )
+    return _rows_of_one(call, "Customer", customer_id, item)
+
+
+def _rows_of_one(call: Request, label: str, raw_id: str, item: Item) -> Compiled:
+    """The list `item` computes over one record (a company's decision-makers, a customer's
+    referral chain); the answer is None when no `label` has that id."""
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
-    cid = em.params.add(customer_id)
-    c = em.vars.new("c")
-    cypher = (
-        f"OPTIONAL MATCH ({c}:Customer {{id: {cid}}}) "
-        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
-        f"RETURN {c} IS NOT NULL AS found, rows"
+    c = Var("c")
+    statement = Q(
+        "OPTIONAL MATCH ({c}:{label} {{id: {id}}}) "
+        "WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {rows} END AS rows "
+        "RETURN {c} IS NOT NULL AS found, rows",
+        c=c,
+        label=ENTITIES[label].label,
+        id=Param(raw_id),
+        rows=nested(item, c, em),
     )
-    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+    return Compiled(emit(statement, em), em.params.values, lambda rows: _found(rows, item.post))
 
 
 def _found(rows: list[dict[str, Any]], post: Any) -> Any:
