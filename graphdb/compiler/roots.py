@@ -26,7 +26,7 @@ from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
-from graphdb.cypher import Param, Q, Var
+from graphdb.cypher import Embed, Join, Lit, Map, Node, Param, Q, Var
 from graphdb.ownership import owned
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
@@ -463,29 +463,56 @@ def _indexes(visibility: Visibility) -> list[tuple[str, str | None]]:
     return [("rapport_search_public", None)]
 
 
-def _text_hits(index: str, q: str, limit: str, node: str, score: str, guard: str | None) -> str:
-    where = ""
+def _owned_by_viewer(label: str, node: Var) -> Node:
+    """` AND <the ownership rule for label over node>` (graphdb/ownership.py)."""
+    return Embed(lambda r: f" AND {owned(label, r.name(node))}")
+
+
+def _text_hits(
+    index: str, q: Param, limit: Param, node: Var, score: Var, guard: str | None
+) -> Node:
+    where: Node = Q("")
     if guard is not None:
-        where = " WHERE " + " OR ".join(
-            f"({node}:{label} AND {owned(label, node)})" for label in SEARCH_LABELS
+        where = Embed(
+            lambda r: (
+                " WHERE "
+                + " OR ".join(
+                    f"({r.name(node)}:{label} AND {owned(label, r.name(node))})"
+                    for label in SEARCH_LABELS
+                )
+            )
         )
-    return (
-        f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
-        f"YIELD node AS {node}, score AS {score}{where} RETURN {node}, {score}"
+    return Q(
+        "CALL db.index.fulltext.queryNodes({index}, {q}, {{limit: {limit}}}) "
+        "YIELD node AS {node}, score AS {score}{where} RETURN {node}, {score}",
+        index=Lit(index),
+        q=q,
+        limit=limit,
+        node=node,
+        score=score,
+        where=where,
     )
 
 
-def _phone_hits(phone: str, node: str, score: str, visibility: Visibility) -> str:
+def _phone_hits(phone: Param, node: Var, score: Var, visibility: Visibility) -> Node:
     """Customers and contacts whose stored (E.164) phone is the number typed; SALES only
     among its own, since a phone is personal data."""
-    branches = []
+    branches: list[Node] = []
     for label in ("Customer", "Contact"):
-        guard = "" if visibility.full else f" AND {owned(label, node)}"
+        guard = Q("") if visibility.full else _owned_by_viewer(label, node)
         branches.append(
-            f"MATCH ({node}:{label} {{phone: {phone}}}) WHERE true{guard} "
-            f"RETURN {node}, {PHONE_SCORE} AS {score}"
+            Q(
+                "MATCH ({node}:{label} {{phone: {phone}}}) WHERE true{guard} "
+                "RETURN {node}, {points} AS {score}",
+                node=node,
+                label=label,
+                phone=phone,
+                guard=guard,
+                points=Lit(PHONE_SCORE),
+                score=score,
+            )
         )
-    return " UNION ALL ".join(branches)
+    return Join(branches, " UNION ALL ")
 
 
 def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
@@ -509,28 +536,33 @@ def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
     visibility = Visibility.of(call)
     em = Emitter()
     em.params.values.update(visibility.params())
-    q = em.params.add(lucene_query(text))
-    limit = em.params.add(first)
+    q = Param(lucene_query(text))
     # The index returns its best hits with ties in its own (index-internal) order; reading
     # SEARCH_TIE_ROOM more lets the id tie-break below decide which tied hits make the page,
     # so one query gives one answer however the index happened to be written.
-    index_limit = em.params.add(first + SEARCH_TIE_ROOM)
-    node, score, row = em.vars.new("node"), em.vars.new("score"), em.vars.new("row")
-    entries = [f"{_key(c.key)}: {score}" for c in top.children if c.name == "score"]
+    index_limit = Param(first + SEARCH_TIE_ROOM)
+    node, score = Var("node"), Var("score")
+    entries: list[tuple[str, Node]] = [(c.key, score) for c in top.children if c.name == "score"]
     if node_field is not None:
-        entries.append(f"{_key(node_field.key)}: {union.emit(node, em)}")
+        entries.append((node_field.key, nested(union, node, em)))
     branches = [
         _text_hits(index, q, index_limit, node, score, guard)
         for index, guard in _indexes(visibility)
     ]
     phone = phone_query(text, call.settings.default_phone_region)
     if phone is not None and visibility.role != "ANALYST":
-        branches.append(_phone_hits(em.params.add(phone), node, score, visibility))
-    cypher = (
-        f"CALL () {{ {' UNION ALL '.join(branches)} }} "
-        f"WITH {node}, max({score}) AS {score} ORDER BY {score} DESC, {node}.id ASC "
-        f"LIMIT {limit} "
-        f"WITH {node}, {score}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
+        branches.append(_phone_hits(Param(phone), node, score, visibility))
+    statement = Q(
+        "CALL () {{ {branches} }} "
+        "WITH {node}, max({score}) AS {score} ORDER BY {score} DESC, {node}.id ASC "
+        "LIMIT {limit} "
+        "WITH {node}, {score}, {entries} AS {row} RETURN collect({row}) AS rows",
+        branches=Join(branches, " UNION ALL "),
+        node=node,
+        score=score,
+        limit=Param(first),
+        entries=Map(entries),
+        row=Var("row"),
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -540,4 +572,4 @@ def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
                 row[node_field.key] = union.post(row[node_field.key])
         return out
 
-    return Compiled(cypher, em.params.values, shape)
+    return Compiled(emit(statement, em), em.params.values, shape)
