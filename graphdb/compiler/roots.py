@@ -11,9 +11,10 @@ from typing import Any
 
 import phonenumbers
 
-from core.model import ENTITIES, Kind
+from core.model import CURRENT_EMPLOYMENT, ENTITIES, Kind
 from core.selection import Field
 from graphdb import rankings
+from graphdb.compiler import build
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.build import emit, nested
 from graphdb.compiler.churn_risk import ChurnRisk
@@ -26,7 +27,7 @@ from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
-from graphdb.cypher import Embed, Join, Lit, Map, Node, Param, Q, Var
+from graphdb.cypher import Embed, Join, Lit, Map, Node, Param, Q, Var, collect
 from graphdb.ownership import owned
 
 PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
@@ -251,21 +252,19 @@ _HOP_FIELDS = {
 }
 
 
-def path_relationships(fields: list[Field], p: str, em: Emitter) -> str:
+def path_relationships(fields: list[Field], p: Var) -> Node:
     """The hops of path `p`, one map per relationship keyed by the selection's response keys.
 
     FORWARD when the stored relationship points from the node before it on the route to the
     node after it; the strength only of a KNOWS. Nothing in the comprehension aggregates, so it
     may sit beside any nested projection of the nodes.
     """
-    k = em.vars.new("k")
-    h = f"relationships({p})[{k}]"
-    entries = ", ".join(
-        f"{_key(c.key)}: {_HOP_FIELDS[c.name].format(h=h, p=p, k=k)}"
-        for c in fields
-        if c.name in _HOP_FIELDS
+    k = Var("k")
+    h = Q("relationships({p})[{k}]", p=p, k=k)
+    entries = Map(
+        [(c.key, Q(_HOP_FIELDS[c.name], h=h, p=p, k=k)) for c in fields if c.name in _HOP_FIELDS]
     )
-    return f"[{k} IN range(0, length({p}) - 1) | {{{entries}}}]"
+    return Q("[{k} IN range(0, length({p}) - 1) | {entries}]", k=k, p=p, entries=entries)
 
 
 #: The ranking of revenueConcentration: biggest spenders first, then by internal uuid.
@@ -355,36 +354,53 @@ def introduction_path(
     )
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
-    a, b = em.params.add(start[1]), em.params.add(end[1])
-    types = "|".join(PATH_TYPES)
-    va, vb, p, r, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "i", "x"))
+    a, b, p, r = Var("a"), Var("b"), Var("p"), Var("r")
     # One row per node rather than a list comprehension: a node's projection may aggregate.
-    node_list = (
-        f"COLLECT {{ UNWIND range(0, length({p})) AS {i} "
-        f"WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i} "
-        f"{returning(em, [i, x], union.emit(x, em))} }}"
-        if nodes_field
-        else "[]"
-    )
+    i, x = Var("i"), Var("x")
+    node_list: Node = Q("[]")
+    if nodes_field:
+        node_list = collect(
+            Q(
+                "UNWIND range(0, length({p})) AS {i} WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i}",
+                p=p,
+                i=i,
+                x=x,
+            ),
+            build.returning([i, x], nested(union, x, em)),
+        )
     # One list of hops per response key: aliases may select different fields of them.
-    hops = ", ".join(
-        f"{_key(c.key)}: {path_relationships(c.children, p, em)}"
-        for c in top.children
-        if c.name == "relationships"
+    hops = Map(
+        [
+            (c.key, path_relationships(c.children, p))
+            for c in top.children
+            if c.name == "relationships"
+        ]
     )
     # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
-    cypher = (
-        f"MATCH ({va}:{ENTITIES[start[0]].label} {{id: {a}}}), "
-        f"({vb}:{ENTITIES[end[0]].label} {{id: {b}}}) "
-        f"OPTIONAL CALL ({va}, {vb}) {{ WITH {va}, {vb} WHERE {va} <> {vb} "
-        f"MATCH {p} = shortestPath(({va})-[:{types}*..{int(max_hops)}]-({vb})) "
-        f"WHERE all({r} IN relationships({p}) WHERE type({r}) <> 'WORKS_AT' "
-        f"OR {r}.endedOn IS NULL OR {r}.endedOn > date()) RETURN {p} }} "
-        f"WITH {va}, {vb}, {p}, {union.emit(va, em)} AS start, "
-        f"CASE WHEN {p} IS NULL THEN null ELSE {{nodes: {node_list}, "
-        f"relationships: {{{hops}}}, hops: length({p})}} END "
-        f"AS path "
-        f"RETURN {va} = {vb} AS same, start, path"
+    statement = Q(
+        "MATCH ({a}:{start} {{id: {start_id}}}), ({b}:{end} {{id: {end_id}}}) "
+        "OPTIONAL CALL ({a}, {b}) {{ WITH {a}, {b} WHERE {a} <> {b} "
+        "MATCH {p} = shortestPath(({a})-[:{types}*..{max_hops}]-({b})) "
+        "WHERE all({r} IN relationships({p}) WHERE type({r}) <> 'WORKS_AT' OR {current}) "
+        "RETURN {p} }} "
+        "WITH {a}, {b}, {p}, {first} AS start, "
+        "CASE WHEN {p} IS NULL THEN null ELSE "
+        "{{nodes: {nodes}, relationships: {hops}, hops: length({p})}} END AS path "
+        "RETURN {a} = {b} AS same, start, path",
+        a=a,
+        start=ENTITIES[start[0]].label,
+        start_id=Param(start[1]),
+        b=b,
+        end=ENTITIES[end[0]].label,
+        end_id=Param(end[1]),
+        p=p,
+        types=Join([Q(t) for t in PATH_TYPES], "|"),
+        max_hops=Lit(int(max_hops)),
+        r=r,
+        current=Q(CURRENT_EMPLOYMENT, r=r),
+        first=nested(union, a, em),
+        nodes=node_list,
+        hops=hops,
     )
 
     def shape(rows: list[dict[str, Any]]) -> Any:
@@ -408,7 +424,7 @@ def introduction_path(
                 out[c.key] = path["hops"]
         return out
 
-    return Compiled(cypher, em.params.values, shape)
+    return Compiled(emit(statement, em), em.params.values, shape)
 
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
