@@ -13,18 +13,15 @@ from typing import Any
 
 from core.model import Entity, Rel
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler.build import emit, nested, rel_pattern
+from graphdb.compiler.build import returning as subquery_return
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.filters import predicate as filter_predicate
 from graphdb.compiler.ordering import SortKey, keyset_predicate, order_clause, reversed_keys
-from graphdb.compiler.params import Params, Vars
+from graphdb.compiler.params import Emitter as Emitter  # where the compiler imports it from
 from graphdb.compiler.visibility import masked
+from graphdb.cypher import Case, Join, Map, Node, Q, Var, collect, first_of
 from graphdb.segments import StaleSegments
-
-
-@dataclass
-class Emitter:
-    params: Params = field(default_factory=Params)
-    vars: Vars = field(default_factory=Vars)
 
 
 def _key(key: str) -> str:
@@ -144,13 +141,22 @@ class Single(Item):
         return self.target.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        m, r = em.vars.new("m"), em.vars.new("r")
-        pattern = self.rel.pattern(var, r, m, self.rel.target)
-        where = f" WHERE {self.rel.where.format(r=r, m=m)}" if self.rel.where else ""
-        order = f" ORDER BY {self.order.format(r=r, m=m)}" if self.order else ""
-        return (
-            f"head(COLLECT {{ MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1 "
-            f"{returning(em, [r, m], self.target.emit(m, em))} }})"
+        m, r = Var("m"), Var("r")
+        where = Q(" WHERE {w}", w=Q(self.rel.where, r=r, m=m)) if self.rel.where else Q("")
+        order = Q(" ORDER BY {o}", o=Q(self.order, r=r, m=m)) if self.order else Q("")
+        return emit(
+            first_of(
+                Q(
+                    "MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1",
+                    pattern=rel_pattern(self.rel, Var.bound(var), r, m),
+                    where=where,
+                    r=r,
+                    m=m,
+                    order=order,
+                ),
+                subquery_return([r, m], nested(self.target, m, em)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -171,11 +177,18 @@ class PlainList(Item):
         return self.target.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        m, r = em.vars.new("m"), em.vars.new("r")
-        pattern = self.rel.pattern(var, r, m, self.rel.target)
-        return (
-            f"COLLECT {{ MATCH {pattern} WITH {m} ORDER BY {self.order.format(m=m)} "
-            f"{returning(em, [m], self.target.emit(m, em))} }}"
+        m, r = Var("m"), Var("r")
+        return emit(
+            collect(
+                Q(
+                    "MATCH {pattern} WITH {m} ORDER BY {order}",
+                    pattern=rel_pattern(self.rel, Var.bound(var), r, m),
+                    m=m,
+                    order=Q(self.order, m=m),
+                ),
+                subquery_return([m], nested(self.target, m, em)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -194,19 +207,26 @@ class OrderLines(Item):
         return bool(self.product and self.product.needs_post)
 
     def emit(self, var: str, em: Emitter) -> str:
-        line, p = em.vars.new("l"), em.vars.new("p")
+        line, p = Var("l"), Var("p")
         exprs = {
-            "quantity": f"{line}.quantity",
-            "unitPrice": f"{line}.unitPrice",
-            "lineTotal": f"{line}.quantity * {line}.unitPrice",
+            "quantity": Q("{l}.quantity", l=line),
+            "unitPrice": Q("{l}.unitPrice", l=line),
+            "lineTotal": Q("{l}.quantity * {l}.unitPrice", l=line),
         }
-        entries = [f"{_key(k)}: {exprs[name]}" for k, name in self.fields]
+        entries: list[tuple[str, Node]] = [(k, exprs[name]) for k, name in self.fields]
         if self.product is not None and self.product_key is not None:
-            entries.append(f"{_key(self.product_key)}: {self.product.emit(p, em)}")
-        return (
-            f"COLLECT {{ MATCH ({var})-[{line}:CONTAINS]->({p}:Product) "
-            f"WITH {line}, {p} ORDER BY {line}.position "
-            f"{returning(em, [line, p], '{' + ', '.join(entries) + '}')} }}"
+            entries.append((self.product_key, nested(self.product, p, em)))
+        return emit(
+            collect(
+                Q(
+                    "MATCH ({o})-[{l}:CONTAINS]->({p}:Product) WITH {l}, {p} ORDER BY {l}.position",
+                    o=Var.bound(var),
+                    l=line,
+                    p=p,
+                ),
+                subquery_return([line, p], Map(entries)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -228,14 +248,25 @@ class Participants(Item):
         return any(p.needs_post for p in self.by_label.values())
 
     def emit(self, var: str, em: Emitter) -> str:
-        m = em.vars.new("m")
-        branches = " ".join(
-            f"WHEN {m}:{label} THEN {proj.emit(m, em)}" for label, proj in self.by_label.items()
+        m = Var("m")
+        labels = Join([Q("{m}:{label}", m=m, label=label) for label in self.by_label], " OR ")
+        kind = Case(
+            [
+                (Q("{m}:{label}", m=m, label=label), nested(projection, m, em))
+                for label, projection in self.by_label.items()
+            ]
         )
-        labels = " OR ".join(f"{m}:{label}" for label in self.by_label)
-        return (
-            f"COLLECT {{ MATCH ({var})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id "
-            f"{returning(em, [m], f'CASE {branches} END')} }}"
+        return emit(
+            collect(
+                Q(
+                    "MATCH ({i})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id",
+                    i=Var.bound(var),
+                    m=m,
+                    labels=labels,
+                ),
+                subquery_return([m], kind),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
