@@ -20,7 +20,7 @@ from graphdb.compiler.filters import predicate as filter_predicate
 from graphdb.compiler.ordering import SortKey, keyset_predicate, order_clause, reversed_keys
 from graphdb.compiler.params import Emitter as Emitter  # where the compiler imports it from
 from graphdb.compiler.visibility import masked
-from graphdb.cypher import Case, Join, Map, Node, Q, Var, collect, first_of
+from graphdb.cypher import Case, Join, Lit, Map, Node, Param, Q, Var, collect, first_of
 from graphdb.segments import StaleSegments
 
 
@@ -106,7 +106,7 @@ class Constant(Item):
     value: str
 
     def emit(self, var: str, em: Emitter) -> str:
-        return f"'{self.value}'"
+        return emit(Lit(self.value), em)
 
 
 @dataclass
@@ -117,14 +117,21 @@ class Address(Item):
     guard: str | None = None  # visibility predicate template over {n}
 
     def emit(self, var: str, em: Emitter) -> str:
+        n = Var.bound(var)
         stored = ("addressLine1", "addressLine2", "postalCode", "city", "region", "country")
-        empty = " AND ".join(f"{var}.{p} IS NULL" for p in stored)
-        body = ", ".join(
-            f"{_key(k)}: "
-            + (masked("{n}." + p, self.guard).format(n=var) if p in self.personal else f"{var}.{p}")
-            for k, p in self.fields
+        empty = Join([Q("{n}.{p} IS NULL", n=n, p=p) for p in stored], " AND ")
+        body = Map(
+            [
+                (
+                    k,
+                    Q(masked("{n}." + p, self.guard), n=n)
+                    if p in self.personal
+                    else Q("{n}.{p}", n=n, p=p),
+                )
+                for k, p in self.fields
+            ]
         )
-        return f"CASE WHEN {empty} THEN null ELSE {{{body}}} END"
+        return emit(Q("CASE WHEN {empty} THEN null ELSE {body} END", empty=empty, body=body), em)
 
 
 @dataclass
@@ -518,17 +525,19 @@ class SegmentMembers(Item):
     needs_post: bool = True
 
     def emit(self, var: str, em: Emitter) -> str:
-        whens = []
+        n = Var.bound(var)
+        whens: list[tuple[Node, Node]] = []
         for segment_id, branch in self.branches.items():
-            sid, version = em.params.add(segment_id), em.params.add(branch.version)
-            if branch.members is not None:
-                body = f"{{segment: {sid}, page: {branch.members.emit(var, em)}}}"
-            else:
-                body = f"{{segment: {sid}, refused: true}}"
-            whens.append(f"WHEN {var}.id = {sid} AND {var}.version = {version} THEN {body}")
-        if not whens:
-            return "{stale: true}"
-        return f"CASE {' '.join(whens)} ELSE {{stale: true}} END"
+            sid = Param(segment_id)
+            body = (
+                Q("{{segment: {sid}, page: {page}}}", sid=sid, page=nested(branch.members, n, em))
+                if branch.members is not None
+                else Q("{{segment: {sid}, refused: true}}", sid=sid)
+            )
+            this = Q("{n}.id = {sid} AND {n}.version = {v}", n=n, sid=sid, v=Param(branch.version))
+            whens.append((this, body))
+        stale = Q("{{stale: true}}")
+        return emit(Case(whens, stale) if whens else stale, em)
 
     def post(self, value: Any) -> Any:
         if value is None or value.get("stale"):
