@@ -35,8 +35,9 @@ def emit(tree: Node, em: Emitter) -> str:
     return render(tree, em)
 
 
-def rel_pattern(rel: Rel, source: Var, r: Var, target: Var) -> Node:
-    """`(source)-[r:TYPE]->(target:Label)` for a model relation, arrows by its direction."""
+def rel_pattern(rel: Rel, source: Var, r: Var, target: Var, label: str | None = None) -> Node:
+    """`(source)-[r:TYPE]->(target:Label)` for a model relation, arrows by its direction; the
+    target's label is the relation's unless `label` names another."""
     left = "<-" if rel.direction == "IN" else "-"
     right = "->" if rel.direction == "OUT" else "-"
     return Q(
@@ -45,5 +46,5 @@ def rel_pattern(rel: Rel, source: Var, r: Var, target: Var) -> Node:
         r=r,
         type=rel.type,
         t=target,
-        label=rel.target,
+        label=label or rel.target,
     )

@@ -20,7 +20,21 @@ from graphdb.compiler.filters import predicate as filter_predicate
 from graphdb.compiler.ordering import SortKey, keyset_predicate, order_clause, reversed_keys
 from graphdb.compiler.params import Emitter as Emitter  # where the compiler imports it from
 from graphdb.compiler.visibility import masked
-from graphdb.cypher import Case, Join, Lit, Map, Node, Param, Q, Var, collect, first_of
+from graphdb.cypher import (
+    Case,
+    Embed,
+    Join,
+    Lit,
+    Map,
+    Node,
+    Param,
+    Q,
+    Renderer,
+    Var,
+    collect,
+    count,
+    first_of,
+)
 from graphdb.segments import StaleSegments
 
 
@@ -355,41 +369,22 @@ class Connection(Item):
         entries.append("e: {" + ", ".join(shapes) + "}")
         return "{" + ", ".join(entries) + "}"
 
-    def _pattern(self, var: str, r: str, n: str) -> str:
-        if self.rel is None:  # not anchored on `var`: a segment's members
-            return f"({n}:{self.entity.label})"
-        return self.rel.pattern(var, r, n, self.entity.label)
+    def _pattern(self, source: Var, r: Var, n: Var) -> Node:
+        if self.rel is None:  # not anchored on `source`: a segment's members
+            return Q("({n}:{label})", n=n, label=self.entity.label)
+        return rel_pattern(self.rel, source, r, n, self.entity.label)
 
-    @property
-    def wants_rows(self) -> bool:
-        """False when only `totalCount` is selected: then no page is read or sorted at all."""
-        return bool(self.edges or self.page_info)
+    def _where(self, n: Var, r: Var | None, em: Emitter, *, cursor: bool, lead: bool) -> Node:
+        """` WHERE …` over `n` (and the relationship `r`), or nothing: the filter, the consent
+        rule, with `cursor` the keyset predicate, with `lead` the first sort key not null."""
 
-    def emit(self, var: str, em: Emitter) -> str:
-        """The nested form: a map with the page's rows and, when selected, the total."""
-        if not self.wants_rows:
-            return f"{{rows: [], total: {self._total(var, em)}}}"
-        n, r = em.vars.new("m"), em.vars.new("r")
-        conds = self._conditions(n, r, em, with_cursor=True)
-        scope = [r, n] if self.rel is not None else [n]
-        if self.rel is None:
-            self._lead_not_null(n, conds)
-        where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        limit = em.params.add(self.page.size + 1)
-        rows = (
-            f"COLLECT {{ MATCH {self._pattern(var, r, n)}{where} WITH {', '.join(scope)} "
-            f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            f"{returning(em, scope, self._row(n, r if self.rel else None, em))} }}"
-        )
-        return f"{{rows: {rows}, total: {self._total(var, em)}}}"
+        def write(rr: Renderer) -> str:
+            conds = self._conditions(rr.name(n), rr.name(r) if r else "_", em, with_cursor=cursor)
+            if lead:
+                self._lead_not_null(rr.name(n), conds)
+            return f" WHERE {' AND '.join(conds)}" if conds else ""
 
-    def _total(self, var: str, em: Emitter) -> str:
-        if not self.total_keys:
-            return "null"
-        n2, r2 = em.vars.new("m"), em.vars.new("r")
-        conds2 = self._conditions(n2, r2, em, with_cursor=False)
-        where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-        return f"COUNT {{ MATCH {self._pattern(var, r2, n2)}{where2} }}"
+        return Embed(write)
 
     def _lead_not_null(self, n: str, conds: list[str]) -> None:
         lead = self._effective_keys()[0]
@@ -398,38 +393,84 @@ class Connection(Item):
             # instead of sorting every node of the label for the first page.
             conds.insert(0, f"{lead.expr(n)} IS NOT NULL")
 
+    def _order(self, n: Var) -> Node:
+        return Embed(lambda rr: order_clause(self._effective_keys(), rr.name(n)))
+
+    def _rows(self, n: Var, r: Var | None, em: Emitter) -> Node:
+        return Embed(lambda rr: self._row(rr.name(n), rr.name(r) if r else None, em))
+
+    @property
+    def wants_rows(self) -> bool:
+        """False when only `totalCount` is selected: then no page is read or sorted at all."""
+        return bool(self.edges or self.page_info)
+
+    def emit(self, var: str, em: Emitter) -> str:
+        """The nested form: a map with the page's rows and, when selected, the total."""
+        source = Var.bound(var)
+        rows: Node = Q("[]")
+        if self.wants_rows:
+            n, r = Var("m"), Var("r")
+            scope = [r, n] if self.rel is not None else [n]
+            rows = collect(
+                Q(
+                    "MATCH {pattern}{where} WITH {scope} ORDER BY {order} LIMIT {limit}",
+                    pattern=self._pattern(source, r, n),
+                    where=self._where(n, r, em, cursor=True, lead=self.rel is None),
+                    scope=Join(scope),
+                    order=self._order(n),
+                    limit=Param(self.page.size + 1),
+                ),
+                subquery_return(scope, self._rows(n, r if self.rel else None, em)),
+            )
+        total = self._total(source, em)
+        return emit(Q("{{rows: {rows}, total: {total}}}", rows=rows, total=total), em)
+
+    def _total(self, source: Var, em: Emitter) -> Node:
+        if not self.total_keys:
+            return Lit(None)
+        n, r = Var("m"), Var("r")
+        return count(
+            Q(
+                "MATCH {pattern}{where}",
+                pattern=self._pattern(source, r, n),
+                where=self._where(n, r, em, cursor=False, lead=False),
+            )
+        )
+
+    def _root_total(self, em: Emitter) -> Node:
+        if not self.total_keys:
+            return Lit(None)
+        n = Var("n")
+        return count(
+            Q(
+                "MATCH ({n}:{label}){where}",
+                n=n,
+                label=self.entity.label,
+                where=self._where(n, None, em, cursor=False, lead=False),
+            )
+        )
+
     def emit_root(self, em: Emitter) -> str:
         """The root form: a whole statement returning `rows` and `total`."""
         if not self.wants_rows:
-            n2 = em.vars.new("n")
-            conds2 = self._conditions(n2, "_", em, with_cursor=False)
-            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = (
-                f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
-                if self.total_keys
-                else "null"
-            )
-            return f"RETURN [] AS rows, {total} AS total"
-        n, row = em.vars.new("n"), em.vars.new("row")
-        conds = self._conditions(n, "_", em, with_cursor=True)
-        self._lead_not_null(n, conds)
-        where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        limit = em.params.add(self.page.size + 1)
-        total = "null"
-        if self.total_keys:
-            n2 = em.vars.new("n")
-            conds2 = self._conditions(n2, "_", em, with_cursor=False)
-            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
-        return (
-            f"MATCH ({n}:{self.entity.label}){where} "
-            f"WITH {n} ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            # Rows are built before collect(): Cypher forbids aggregations (used by nested
-            # fields) inside an aggregation's argument. A plain projection keeps the order.
-            f"WITH {n}, {self._row(n, None, em)} AS {row} "
-            f"WITH collect({row}) AS rows "
-            f"RETURN rows, {total} AS total"
+            return emit(Q("RETURN [] AS rows, {total} AS total", total=self._root_total(em)), em)
+        n, row = Var("n"), Var("row")
+        # Rows are built before collect(): Cypher forbids aggregations (used by nested fields)
+        # inside an aggregation's argument. A plain projection keeps the order.
+        statement = Q(
+            "MATCH ({n}:{label}){where} WITH {n} ORDER BY {order} LIMIT {limit} "
+            "WITH {n}, {rows} AS {row} WITH collect({row}) AS rows "
+            "RETURN rows, {total} AS total",
+            n=n,
+            label=self.entity.label,
+            where=self._where(n, None, em, cursor=True, lead=True),
+            order=self._order(n),
+            limit=Param(self.page.size + 1),
+            rows=self._rows(n, None, em),
+            row=row,
+            total=self._root_total(em),
         )
+        return emit(statement, em)
 
     def post(self, value: Any) -> Any:
         shape = PageShape(self.page, self.signature, self.edges, self.page_info, self.total_keys)
