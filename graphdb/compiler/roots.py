@@ -355,19 +355,7 @@ def introduction_path(
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
     a, b, p, r = Var("a"), Var("b"), Var("p"), Var("r")
-    # One row per node rather than a list comprehension: a node's projection may aggregate.
-    i, x = Var("i"), Var("x")
-    node_list: Node = Q("[]")
-    if nodes_field:
-        node_list = collect(
-            Q(
-                "UNWIND range(0, length({p})) AS {i} WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i}",
-                p=p,
-                i=i,
-                x=x,
-            ),
-            build.returning([i, x], nested(union, x, em)),
-        )
+    node_list = _path_nodes(union, p, em) if nodes_field else Q("[]")
     # One list of hops per response key: aliases may select different fields of them.
     hops = Map(
         [
@@ -403,28 +391,45 @@ def introduction_path(
         hops=hops,
     )
 
-    def shape(rows: list[dict[str, Any]]) -> Any:
-        if not rows:
-            return None
-        row = rows[0]
-        path: dict[str, Any]
-        if row["same"]:
-            path = {"nodes": [row["start"]], "relationships": {}, "hops": 0}
-        elif row["path"] is None:
-            return None
-        else:
-            path = row["path"]
-        out: dict[str, Any] = {}
-        for c in top.children:
-            if c.name == "nodes":
-                out[c.key] = [union.post(x) for x in path["nodes"]]
-            elif c.name == "relationships":
-                out[c.key] = path["relationships"].get(c.key, [])
-            elif c.name == "hops":
-                out[c.key] = path["hops"]
-        return out
+    return Compiled(emit(statement, em), em.params.values, lambda rows: _path(rows, top, union))
 
-    return Compiled(emit(statement, em), em.params.values, shape)
+
+def _path_nodes(union: Union, p: Var, em: Emitter) -> Node:
+    """The nodes of path `p` in route order, each through `union`'s projection. One row per
+    node rather than a list comprehension: a node's projection may aggregate."""
+    i, x = Var("i"), Var("x")
+    return collect(
+        Q(
+            "UNWIND range(0, length({p})) AS {i} WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i}",
+            p=p,
+            i=i,
+            x=x,
+        ),
+        build.returning([i, x], nested(union, x, em)),
+    )
+
+
+def _path(rows: list[dict[str, Any]], top: Field, union: Union) -> Any:
+    """introductionPath's answer: None without a route, the one node when start is end."""
+    if not rows:
+        return None
+    row = rows[0]
+    path: dict[str, Any]
+    if row["same"]:
+        path = {"nodes": [row["start"]], "relationships": {}, "hops": 0}
+    elif row["path"] is None:
+        return None
+    else:
+        path = row["path"]
+    out: dict[str, Any] = {}
+    for c in top.children:
+        if c.name == "nodes":
+            out[c.key] = [union.post(x) for x in path["nodes"]]
+        elif c.name == "relationships":
+            out[c.key] = path["relationships"].get(c.key, [])
+        elif c.name == "hops":
+            out[c.key] = path["hops"]
+    return out
 
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
