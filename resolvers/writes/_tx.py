@@ -76,7 +76,7 @@ async def stored_country(
     if ref is not None:
         type_name, key, value = ref.type_name, "id", ref.raw_id
     elif by is not None and isinstance(by[2], str):
-        type_name, key, value = by
+        type_name, key, value = by[0], by[1], by[2]
     else:
         return None
     rows = await call.graph.read(nodes.country(type_name, key), {"value": value})
