@@ -1,4 +1,5 @@
-"""Root fields of relationship intelligence: each compiles to one statement.
+"""Root fields of relationship intelligence: each compiles to one statement (introductionPath
+in paths.py, search in search.py).
 
 The per-entity pieces (decision-makers, referral chain, churn) are the same plan nodes that
 nest under Company and Customer, so a root field and its nested twin can never disagree.
@@ -6,34 +7,24 @@ nest under Company and Customer, so a root field and its nested twin can never d
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import phonenumbers
-
-from core.model import CURRENT_EMPLOYMENT, ENTITIES, Kind
+from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import rankings
-from graphdb.compiler import build
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.build import emit, nested
 from graphdb.compiler.churn_risk import ChurnRisk
 from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.intelligence import Union, churn_subquery
+from graphdb.compiler.intelligence import churn_subquery
 from graphdb.compiler.key_decision_makers import KeyDecisionMakers
 from graphdb.compiler.plan import Emitter, Item, PageShape, _key, returning
 from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
-from graphdb.cypher import Embed, Join, Lit, Map, Node, Param, Q, Var, collect
-from graphdb.ownership import owned
-
-PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
-PATH_LABELS = ("Customer", "Contact", "Company", "User", "Interaction")
-SEARCH_LABELS = ("Customer", "Contact", "Company")
-MAX_HOPS = 6
+from graphdb.cypher import Param, Q, Var
 
 
 def _top(call: Request) -> Field:
@@ -243,30 +234,6 @@ def revenue_concentration(
     return Compiled(cypher, em.params.values, shape)
 
 
-#: What each selectable field of a PathRelationship is, over the hop `{h}` at position `{k}`
-#: of path `{p}`.
-_HOP_FIELDS = {
-    "type": "type({h})",
-    "direction": "CASE WHEN startNode({h}) = nodes({p})[{k}] THEN 'FORWARD' ELSE 'BACKWARD' END",
-    "strength": "CASE WHEN type({h}) = 'KNOWS' THEN {h}.strength END",
-}
-
-
-def path_relationships(fields: list[Field], p: Var) -> Node:
-    """The hops of path `p`, one map per relationship keyed by the selection's response keys.
-
-    FORWARD when the stored relationship points from the node before it on the route to the
-    node after it; the strength only of a KNOWS. Nothing in the comprehension aggregates, so it
-    may sit beside any nested projection of the nodes.
-    """
-    k = Var("k")
-    h = Q("relationships({p})[{k}]", p=p, k=k)
-    entries = Map(
-        [(c.key, Q(_HOP_FIELDS[c.name], h=h, p=p, k=k)) for c in fields if c.name in _HOP_FIELDS]
-    )
-    return Q("[{k} IN range(0, length({p}) - 1) | {entries}]", k=k, p=p, entries=entries)
-
-
 #: The ranking of revenueConcentration: biggest spenders first, then by internal uuid.
 SET_ORDER = [("totalSpent", True), ("id", False)]
 #: What a cursor of the set holds: the customer's totalSpent (as stored) and uuid.
@@ -330,267 +297,3 @@ def _set_page(
         f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "
         f"ORDER BY {i} {returning(em, [i, m], row)} }}"
     )
-
-
-def introduction_path(
-    call: Request, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
-) -> Compiled:
-    if not 1 <= max_hops <= MAX_HOPS:
-        raise QueryArgumentError(
-            f"`maxHops` must be between 1 and {MAX_HOPS}.",
-            code="INVALID_MAX_HOPS",
-            argument="maxHops",
-        )
-    top = _top(call)
-    planner = Planner(max_page, Visibility.of(call))
-    nodes_field = _child(top, "nodes")
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], nodes_field.by_type.get(label, []) if nodes_field else [], "nodes"
-            )
-            for label in PATH_LABELS
-        }
-    )
-    em = Emitter()
-    em.params.values.update(Visibility.of(call).params())
-    a, b, p, r = Var("a"), Var("b"), Var("p"), Var("r")
-    node_list = _path_nodes(union, p, em) if nodes_field else Q("[]")
-    # One list of hops per response key: aliases may select different fields of them.
-    hops = Map(
-        [
-            (c.key, path_relationships(c.children, p))
-            for c in top.children
-            if c.name == "relationships"
-        ]
-    )
-    # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
-    statement = Q(
-        "MATCH ({a}:{start} {{id: {start_id}}}), ({b}:{end} {{id: {end_id}}}) "
-        "OPTIONAL CALL ({a}, {b}) {{ WITH {a}, {b} WHERE {a} <> {b} "
-        "MATCH {p} = shortestPath(({a})-[:{types}*..{max_hops}]-({b})) "
-        "WHERE all({r} IN relationships({p}) WHERE type({r}) <> 'WORKS_AT' OR {current}) "
-        "RETURN {p} }} "
-        "WITH {a}, {b}, {p}, {first} AS start, "
-        "CASE WHEN {p} IS NULL THEN null ELSE "
-        "{{nodes: {nodes}, relationships: {hops}, hops: length({p})}} END AS path "
-        "RETURN {a} = {b} AS same, start, path",
-        a=a,
-        start=ENTITIES[start[0]].label,
-        start_id=Param(start[1]),
-        b=b,
-        end=ENTITIES[end[0]].label,
-        end_id=Param(end[1]),
-        p=p,
-        types=Join([Q(t) for t in PATH_TYPES], "|"),
-        max_hops=Lit(int(max_hops)),
-        r=r,
-        current=Q(CURRENT_EMPLOYMENT, r=r),
-        first=nested(union, a, em),
-        nodes=node_list,
-        hops=hops,
-    )
-
-    return Compiled(emit(statement, em), em.params.values, lambda rows: _path(rows, top, union))
-
-
-def _path_nodes(union: Union, p: Var, em: Emitter) -> Node:
-    """The nodes of path `p` in route order, each through `union`'s projection. One row per
-    node rather than a list comprehension: a node's projection may aggregate."""
-    i, x = Var("i"), Var("x")
-    return collect(
-        Q(
-            "UNWIND range(0, length({p})) AS {i} WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i}",
-            p=p,
-            i=i,
-            x=x,
-        ),
-        build.returning([i, x], nested(union, x, em)),
-    )
-
-
-def _path(rows: list[dict[str, Any]], top: Field, union: Union) -> Any:
-    """introductionPath's answer: None without a route, the one node when start is end."""
-    if not rows:
-        return None
-    row = rows[0]
-    path: dict[str, Any]
-    if row["same"]:
-        path = {"nodes": [row["start"]], "relationships": {}, "hops": 0}
-    elif row["path"] is None:
-        return None
-    else:
-        path = row["path"]
-    out: dict[str, Any] = {}
-    for c in top.children:
-        if c.name == "nodes":
-            out[c.key] = [union.post(x) for x in path["nodes"]]
-        elif c.name == "relationships":
-            out[c.key] = path["relationships"].get(c.key, [])
-        elif c.name == "hops":
-            out[c.key] = path["hops"]
-    return out
-
-
-_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
-
-
-def lucene_query(text: str) -> str:
-    """Exact terms score highest, then prefixes, then typo-tolerant (fuzzy) matches."""
-    terms = [t for t in re.split(r"\s+", text.strip()) if t][:10]
-    parts = []
-    for term in terms:
-        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
-        clause = [f"{escaped}^4", f"{escaped}*^2"]
-        if len(term) >= 4:
-            clause.append(f"{escaped}~1")
-        parts.append("(" + " OR ".join(clause) + ")")
-    return " AND ".join(parts)
-
-
-#: A phone number typed into search scores as an exact name match would.
-PHONE_SCORE = 10.0
-
-
-def phone_query(text: str, region: str) -> str | None:
-    """The E.164 form of `text` when it reads as a phone number (as stored), else None."""
-    digits = sum(ch.isdigit() for ch in text)
-    if digits < 6 or any(ch.isalpha() for ch in text):
-        return None
-    try:
-        number = phonenumbers.parse(text, region.upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-#: extra full-text hits read beyond the page, so that ties are broken by id, not index order
-SEARCH_TIE_ROOM = 100
-
-
-def _indexes(visibility: Visibility) -> list[tuple[str, str | None]]:
-    """(full-text index, guard over {n} for its hits) for this viewer.
-
-    Full roles search the index with e-mail addresses. ANALYST searches the one without, so a
-    hit cannot reveal an address. SALES searches both: the public one for everything, and the
-    one with e-mails for the records it may see anyway (its own accounts and their people).
-    """
-    if visibility.full:
-        return [("rapport_search", None)]
-    if visibility.role == "SALES":
-        return [("rapport_search_public", None), ("rapport_search", "own")]
-    return [("rapport_search_public", None)]
-
-
-def _owned_by_viewer(label: str, node: Var) -> Node:
-    """` AND <the ownership rule for label over node>` (graphdb/ownership.py)."""
-    return Embed(lambda r: f" AND {owned(label, r.name(node))}")
-
-
-def _text_hits(
-    index: str, q: Param, limit: Param, node: Var, score: Var, guard: str | None
-) -> Node:
-    where: Node = Q("")
-    if guard is not None:
-        where = Embed(
-            lambda r: (
-                " WHERE "
-                + " OR ".join(
-                    f"({r.name(node)}:{label} AND {owned(label, r.name(node))})"
-                    for label in SEARCH_LABELS
-                )
-            )
-        )
-    return Q(
-        "CALL db.index.fulltext.queryNodes({index}, {q}, {{limit: {limit}}}) "
-        "YIELD node AS {node}, score AS {score}{where} RETURN {node}, {score}",
-        index=Lit(index),
-        q=q,
-        limit=limit,
-        node=node,
-        score=score,
-        where=where,
-    )
-
-
-def _phone_hits(phone: Param, node: Var, score: Var, visibility: Visibility) -> Node:
-    """Customers and contacts whose stored (E.164) phone is the number typed; SALES only
-    among its own, since a phone is personal data."""
-    branches: list[Node] = []
-    for label in ("Customer", "Contact"):
-        guard = Q("") if visibility.full else _owned_by_viewer(label, node)
-        branches.append(
-            Q(
-                "MATCH ({node}:{label} {{phone: {phone}}}) WHERE true{guard} "
-                "RETURN {node}, {points} AS {score}",
-                node=node,
-                label=label,
-                phone=phone,
-                guard=guard,
-                points=Lit(PHONE_SCORE),
-                score=score,
-            )
-        )
-    return Join(branches, " UNION ALL ")
-
-
-def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
-    if not text.strip():
-        raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
-    if len(text) > 200:
-        raise QueryArgumentError(
-            "`text` is longer than 200 characters.", code="TOO_LONG", argument="text"
-        )
-    top = _top(call)
-    planner = Planner(max_page, Visibility.of(call))
-    node_field = _child(top, "node")
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], node_field.by_type.get(label, []) if node_field else [], "node"
-            )
-            for label in SEARCH_LABELS
-        }
-    )
-    visibility = Visibility.of(call)
-    em = Emitter()
-    em.params.values.update(visibility.params())
-    q = Param(lucene_query(text))
-    # The index returns its best hits with ties in its own (index-internal) order; reading
-    # SEARCH_TIE_ROOM more lets the id tie-break below decide which tied hits make the page,
-    # so one query gives one answer however the index happened to be written.
-    index_limit = Param(first + SEARCH_TIE_ROOM)
-    node, score = Var("node"), Var("score")
-    entries: list[tuple[str, Node]] = [(c.key, score) for c in top.children if c.name == "score"]
-    if node_field is not None:
-        entries.append((node_field.key, nested(union, node, em)))
-    branches = [
-        _text_hits(index, q, index_limit, node, score, guard)
-        for index, guard in _indexes(visibility)
-    ]
-    phone = phone_query(text, call.settings.default_phone_region)
-    if phone is not None and visibility.role != "ANALYST":
-        branches.append(_phone_hits(Param(phone), node, score, visibility))
-    statement = Q(
-        "CALL () {{ {branches} }} "
-        "WITH {node}, max({score}) AS {score} ORDER BY {score} DESC, {node}.id ASC "
-        "LIMIT {limit} "
-        "WITH {node}, {score}, {entries} AS {row} RETURN collect({row}) AS rows",
-        branches=Join(branches, " UNION ALL "),
-        node=node,
-        score=score,
-        limit=Param(first),
-        entries=Map(entries),
-        row=Var("row"),
-    )
-
-    def shape(rows: list[dict[str, Any]]) -> Any:
-        out = rows[0]["rows"] if rows else []
-        if node_field is not None:
-            for row in out:
-                row[node_field.key] = union.post(row[node_field.key])
-        return out
-
-    return Compiled(emit(statement, em), em.params.values, shape)
