@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from core.model import Entity, Kind
 from core.selection import Field
-from graphdb.compiler.plan import EdgeShape, Emitter, Page, Projection, _key
+from graphdb.compiler.connection import EdgeShape, Page
+from graphdb.compiler.plan import Emitter, Projection, _key
 
 #: A customer is a regular buyer (and so can be at risk) only when its orders are at least this
 #: many days apart on median: six orders placed in one burst are not a rhythm to break.

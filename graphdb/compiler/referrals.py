@@ -10,9 +10,10 @@ from core.model import Kind
 from core.selection import Field
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.build import emit, returning
+from graphdb.compiler.connection import PageShape
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.intelligence import Planning, ReferralShape
-from graphdb.compiler.plan import Emitter, Item, PageShape
+from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Embed, Lit, Map, Node, Param, Q, Var, collect, count
 
 #: The order of `Customer.referrals`: nearest first, then by the referred customer's uuid.

@@ -16,10 +16,11 @@ from graphdb.compiler import cursor as cursors
 from graphdb.compiler.build import emit, nested
 from graphdb.compiler.churn_risk import ChurnRisk
 from graphdb.compiler.compiled import Compiled
+from graphdb.compiler.connection import PageShape
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.intelligence import churn_subquery
 from graphdb.compiler.key_decision_makers import KeyDecisionMakers
-from graphdb.compiler.plan import Emitter, Item, PageShape, _key, returning
+from graphdb.compiler.plan import Emitter, Item, _key, returning
 from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
