@@ -30,7 +30,11 @@ from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
 from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
+from graphdb.io import interactions as interaction_cypher
 from graphdb.io import links as io_cypher
+from graphdb.io import nodes as node_cypher
+from graphdb.io import orders as import_orders
+from graphdb.io import referrals as import_referrals
 from graphdb.writes import customers as customer_cypher
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
@@ -133,44 +137,6 @@ def _temporal(label: str) -> dict[str, str]:
     }
 
 
-@functools.cache
-def upsert_statement(label: str, key_prop: str) -> str:
-    """Create or update `$rows` ({key, props, temporal}) by `key_prop` at `$now` (ISO,
-    parsed once per batch); new nodes start from `$defaults`.
-
-    `props` hold plain values (null removes a property); `temporal` ISO strings, parsed here
-    (labels without imported temporal properties send no `temporal`).
-    A stored node changes (version + 1, updatedAt) only when some value really differs. A new
-    node's id is a random UUID (v4, lower-case, as `global_id.new_raw_id` makes) drawn by
-    Neo4j: no id is made or sent for the rows that already exist.
-    """
-    temporal = _temporal(label)
-    differs = [
-        "any(k IN keys(r.props) WHERE (e[k] IS NULL) <> (r.props[k] IS NULL) OR e[k] <> r.props[k])"
-    ]
-    sets = []
-    for name, fn in temporal.items():
-        differs.append(
-            f"(r.temporal.{name} IS NOT NULL AND "
-            f"(e.{name} IS NULL OR e.{name} <> {fn}(r.temporal.{name})))"
-        )
-        sets.append(f", n.{name} = coalesce({fn}(r.temporal.{name}), n.{name})")
-    set_temporal = "".join(sets)
-    return (
-        "WITH datetime($now) AS now UNWIND $rows AS r "
-        f"CALL (r) {{ OPTIONAL MATCH (e:{label} {{{key_prop}: r.key}}) RETURN e LIMIT 1 }} "
-        f"WITH r, e, now, e IS NOT NULL AND ({' OR '.join(differs)}) AS changed "
-        "CALL (r, e, now) { WITH r, e, now WHERE e IS NULL "
-        f"CREATE (n:{label}) SET n = $defaults, n += r.props{set_temporal}, "
-        "n.id = randomUUID(), n.createdAt = now, n.updatedAt = now, n.version = 1 } "
-        "CALL (r, e, changed, now) { WITH r, e, changed, now WHERE changed "
-        f"WITH r, e AS n, now SET n += r.props{set_temporal}, "
-        "n.version = n.version + 1, n.updatedAt = now } "
-        "RETURN sum(CASE WHEN e IS NULL THEN 1 ELSE 0 END) AS created, "
-        "sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated, count(*) AS total"
-    )
-
-
 def _node_params(label: str, items: list[Item]) -> list[Any]:
     temporal = _temporal(label)
     if not temporal:
@@ -206,7 +172,7 @@ async def _write_nodes(
     for prop, params in groups:
         rows = await run_in(
             tx,
-            upsert_statement(label, prop),
+            node_cypher.upsert_statement(label, prop, tuple(_temporal(label).items())),
             {"rows": params, "defaults": dict(defaults), "now": now},
         )
         created, updated = int(rows[0]["created"]), int(rows[0]["updated"])
@@ -217,18 +183,11 @@ async def _write_nodes(
 
 
 #: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
-_ALIASES = (
-    "UNWIND $keys AS key OPTIONAL MATCH (e:Customer {externalId: key}) "
-    "WITH collect(CASE WHEN e IS NULL THEN key END) AS missing WHERE size(missing) > 0 "
-    "MATCH (c:Customer) WHERE c.externalIdAliases IS NOT NULL "
-    "UNWIND c.externalIdAliases AS alias WITH alias, c, missing WHERE alias IN missing "
-    "RETURN alias, c.externalId AS kept"
-)
 
 
 async def _aliases(tx: Tx, keys: list[Any]) -> dict[str, str]:
     """Merged-away externalId → the kept customer's, for the keys of a batch."""
-    rows = await run_in(tx, _ALIASES, {"keys": keys})
+    rows = await run_in(tx, node_cypher.CUSTOMER_ALIASES, {"keys": keys})
     return {r["alias"]: r["kept"] for r in rows}
 
 
@@ -279,37 +238,6 @@ def _new_id() -> str:
 
 # --- orders ------------------------------------------------------------------------------------
 
-_EXISTING_ORDERS = (
-    "UNWIND $keys AS key MATCH (o:Order {externalId: key}) "
-    "OPTIONAL MATCH (c:Customer)-[:PLACED]->(o) "
-    "RETURN o.externalId AS key, o.id AS id, c.id AS customerId, o.placedAt AS placedAt, "
-    "o.status AS status, o.currency AS currency, "
-    "[(o)-[x:CONTAINS]->(p:Product) | [x.position, p.id, x.quantity, x.unitPrice]] AS lines"
-)
-_CUSTOMERS_BY_KEY = (
-    "UNWIND $keys AS key MATCH (c:Customer {externalId: key}) RETURN key, c.id AS id"
-)
-_CREATE_ORDERS = (
-    "UNWIND $orders AS r MATCH (c:Customer {id: r.customerId}) "
-    "CREATE (o:Order) SET o = r.props, o.placedAt = datetime(r.placedAt), o.id = r.id, "
-    "o.createdAt = datetime(r.now), o.updatedAt = datetime(r.now), o.version = 1 "
-    "CREATE (c)-[:PLACED]->(o) "
-    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
-    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
-)
-_REPLACE_ORDERS = (
-    "UNWIND $orders AS r MATCH (o:Order {id: r.id}) "
-    "SET o += r.props, o.placedAt = datetime(r.placedAt), o.version = o.version + 1, "
-    "o.updatedAt = datetime(r.now) "
-    "WITH o, r CALL (o) { MATCH (o)-[x:CONTAINS]->() DELETE x } "
-    "CALL (o) { MATCH (o)<-[x:PLACED]-() DELETE x } "
-    "WITH o, r MATCH (c:Customer {id: r.customerId}) CREATE (c)-[:PLACED]->(o) "
-    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
-    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
-)
-
 
 def _same_instant(stored: Any, moment: dt.datetime) -> bool:
     """A stored neo4j DateTime against a validated (UTC) datetime."""
@@ -319,9 +247,12 @@ def _same_instant(stored: Any, moment: dt.datetime) -> bool:
 async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
     keys = [item.record["key"] for item in items]
-    existing = {r["key"]: r for r in await run_in(tx, _EXISTING_ORDERS, {"keys": keys})}
+    existing = {r["key"]: r for r in await run_in(tx, import_orders.EXISTING, {"keys": keys})}
     wanted = sorted({item.record["customer"] for item in items})
-    customers = {r["key"]: r["id"] for r in await run_in(tx, _CUSTOMERS_BY_KEY, {"keys": wanted})}
+    customers = {
+        r["key"]: r["id"]
+        for r in await run_in(tx, import_orders.CUSTOMERS_BY_KEY, {"keys": wanted})
+    }
     skus = sorted({ln.sku for item in items for ln in item.record["lines"] if ln.sku})
     by_sku = {r["sku"]: r for r in await run_in(tx, order_cypher.PRODUCTS_BY_SKU, {"skus": skus})}
     creates: list[dict[str, Any]] = []
@@ -379,9 +310,9 @@ async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
         replaces.append({**params, "id": stored["id"]})
         touched.update(str(c) for c in (customer_id, stored["customerId"]) if c)
     if creates:
-        await run_in(tx, _CREATE_ORDERS, {"orders": creates})
+        await run_in(tx, import_orders.CREATE, {"orders": creates})
     if replaces:
-        await run_in(tx, _REPLACE_ORDERS, {"orders": replaces})
+        await run_in(tx, import_orders.REPLACE, {"orders": replaces})
     if touched:
         await run_in(tx, customer_cypher.recount(), {"ids": sorted(touched)})
         await lock_trees(tx, sorted(touched))
@@ -405,37 +336,6 @@ def _row_errors(errors: Iterable[FieldError], item: Item) -> list[RowError]:
 
 # --- interactions ------------------------------------------------------------------------------
 
-_PARTICIPANTS = (
-    "CALL () { UNWIND $customers AS key MATCH (c:Customer {externalId: key}) "
-    "RETURN collect([key, c.id]) AS customers } "
-    "CALL () { UNWIND $contacts AS email MATCH (p:Contact {email: email}) "
-    "WITH email, min(p.id) AS id RETURN collect([email, id]) AS contacts } "
-    "CALL () { UNWIND $users AS email MATCH (u:User {email: email}) "
-    "RETURN collect([email, u.id]) AS users } "
-    "RETURN customers, contacts, users"
-)
-_EXISTING_INTERACTIONS = (
-    "UNWIND $keys AS key MATCH (i:Interaction {externalId: key}) "
-    "RETURN key, i.id AS id, i.kind AS kind, i.occurredAt AS occurredAt, "
-    "i.subject AS subject, i.summary AS summary, i.outcome AS outcome, i.sentiment AS sentiment, "
-    "[(i)-[:WITH]->(x) | x.id] AS participants, [(u:User)-[:LOGGED]->(i) | u.id] AS loggedBy"
-)
-_WRITE_INTERACTIONS = (
-    "UNWIND $rows AS r "
-    "CALL (r) { WITH r WHERE r.existing IS NULL CREATE (i:Interaction) SET i.id = r.id, "
-    "i.createdAt = datetime(r.now), i.version = 1 RETURN i "
-    "UNION WITH r MATCH (i:Interaction {id: r.existing}) "
-    "SET i.version = i.version + 1 RETURN i } "
-    "SET i += r.props, i.occurredAt = datetime(r.occurredAt), i.updatedAt = datetime(r.now) "
-    "WITH i, r CALL (i) { MATCH (i)-[x:WITH]->() DELETE x } "
-    "CALL (i) { MATCH (i)<-[x:LOGGED]-() DELETE x } "
-    "CALL (i, r) { MATCH (u:User {id: r.loggedBy}) CREATE (u)-[:LOGGED]->(i) } "
-    "CALL (i, r) { UNWIND r.contacts AS pid MATCH (p:Contact {id: pid}) CREATE (i)-[:WITH]->(p) } "
-    "CALL (i, r) { UNWIND r.customers AS pid MATCH (c:Customer {id: pid}) "
-    "CREATE (i)-[:WITH]->(c) SET c.lastInteractionAt = CASE WHEN c.lastInteractionAt IS NULL "
-    "OR c.lastInteractionAt < i.occurredAt THEN i.occurredAt ELSE c.lastInteractionAt END }"
-)
-
 
 async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
@@ -445,14 +345,14 @@ async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     found = (
         await run_in(
             tx,
-            _PARTICIPANTS,
+            interaction_cypher.PARTICIPANTS,
             {"customers": customers_wanted, "contacts": contacts_wanted, "users": users_wanted},
         )
     )[0]
     customers, contacts, users = (dict(found[k]) for k in ("customers", "contacts", "users"))
     keys = [it.record["key"] for it in items if it.record["key"]]
     existing = (
-        {r["key"]: r for r in await run_in(tx, _EXISTING_INTERACTIONS, {"keys": keys})}
+        {r["key"]: r for r in await run_in(tx, interaction_cypher.EXISTING, {"keys": keys})}
         if keys
         else {}
     )
@@ -514,26 +414,11 @@ async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
             out.created += 1
         rows.append(params)
     if rows:
-        await run_in(tx, _WRITE_INTERACTIONS, {"rows": rows})
+        await run_in(tx, interaction_cypher.WRITE, {"rows": rows})
     return out
 
 
 # --- referrals ---------------------------------------------------------------------------------
-
-_FIND_REFERRAL_ENDS = (
-    "OPTIONAL MATCH (a:Customer {externalId: $referrer}) WHERE $referrerType = 'Customer' "
-    "WITH a OPTIONAL MATCH (b:Contact {email: $referrer}) WHERE $referrerType = 'Contact' "
-    "WITH a, min(b.id) AS contactId WITH coalesce(a.id, contactId) AS referrerId "
-    "OPTIONAL MATCH (c:Customer {externalId: $referred}) "
-    "OPTIONAL MATCH (c)<-[e:REFERRED]-(x) WHERE x:Customer OR x:Contact "
-    "RETURN referrerId, c.id AS referredId, x.id AS currentReferrer, "
-    "e.referredAt AS referredAt, e.channel AS channel, e.note AS note"
-)
-_UPDATE_REFERRAL = (
-    "MATCH (:Customer {id: $referredId})<-[e:REFERRED]-(x {id: $referrerId}) "
-    "SET e.referredAt = datetime($props.referredAt), e.channel = $props.channel, "
-    "e.note = $props.note"
-)
 
 
 async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
@@ -548,7 +433,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
         found = (
             await run_in(
                 tx,
-                _FIND_REFERRAL_ENDS,
+                import_referrals.FIND_ENDS,
                 {
                     "referrer": rec["referrer"],
                     "referrerType": rec["referrerType"],
@@ -596,7 +481,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
                 out.unchanged += 1
                 continue
             else:
-                await run_in(tx, _UPDATE_REFERRAL, params)
+                await run_in(tx, import_referrals.UPDATE, params)
                 out.updated += 1
                 continue
         if not errors and rec["referrerType"] == "Customer":
@@ -615,11 +500,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
             continue
         await run_in(
             tx,
-            referral_cypher.create_referral(rec["referrerType"]).replace(
-                "SET e = $props",
-                "SET e = $props, e.referredAt = datetime($props.referredAt), "
-                "e.createdAt = datetime($now)",
-            ),
+            import_referrals.create_referral(rec["referrerType"]),
             {**params, "now": now},
         )
         out.created += 1
@@ -1200,4 +1081,4 @@ _WRITERS = {
     "employments": _write_employments,
 }
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Importer", "upsert_statement"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Importer"]
