@@ -21,6 +21,8 @@ from graphdb.migrations.m0011_changes import STATEMENTS as M0011
 from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
 from graphdb.migrations.m0013_aggregates import STATEMENTS as M0013
 from graphdb.migrations.m0014_import_keys import STATEMENTS as M0014
+from graphdb.migrations.m0015_order_keys import STATEMENTS as M0015
+from graphdb.migrations.m0015_order_keys import backfill as scope_order_keys
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         aggregates.backfill,
     ),
     Migration(14, "imported contacts' and companies' externalId", M0014),
+    Migration(15, "placeOrder's idempotency keys are per user", M0015, scope_order_keys),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
