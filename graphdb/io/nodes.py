@@ -61,11 +61,31 @@ def upsert_statement(label: str, key_prop: str, temporal: tuple[tuple[str, str],
     )
 
 
-#: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
-CUSTOMER_ALIASES = (
-    "UNWIND $keys AS key OPTIONAL MATCH (e:Customer {externalId: key}) "
-    "WITH collect(CASE WHEN e IS NULL THEN key END) AS missing WHERE size(missing) > 0 "
-    "MATCH (c:Customer) WHERE c.externalIdAliases IS NOT NULL "
-    "UNWIND c.externalIdAliases AS alias WITH alias, c, missing WHERE alias IN missing "
-    "RETURN alias, c.externalId AS kept"
-)
+#: label → (its upsert key, the list property holding merged-away keys, that list's full-text
+#: index; migration 16)
+ALIASED = {
+    "Customer": ("externalId", "externalIdAliases", "customer_externalid_aliases"),
+    "Contact": ("email", "emailAliases", "contact_email_aliases"),
+}
+
+
+def alias_query(value: str) -> str:
+    """The full-text query (Lucene syntax) for exactly `value` in a `keyword`-analysed index:
+    one quoted term, so no character of it is query syntax."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@functools.cache
+def aliases_statement(label: str) -> str:
+    """For each `$keys` entry {key, query} (query: `alias_query(key)`) that no `label` node has
+    as its key but a kept node lists among its aliases: `alias` (the key) and `kept` (the kept
+    node's key). An index seek per key (the full-text index of migration 16), confirmed by an
+    exact list membership test."""
+    key_prop, aliases_prop, index = ALIASED[label]
+    return (
+        f"UNWIND $keys AS r OPTIONAL MATCH (e:{label} {{{key_prop}: r.key}}) "
+        "WITH r WHERE e IS NULL "
+        f"CALL db.index.fulltext.queryNodes('{index}', r.query) YIELD node "
+        f"WITH r, node WHERE node:{label} AND r.key IN node.{aliases_prop} "
+        f"RETURN r.key AS alias, min(node.{key_prop}) AS kept"
+    )

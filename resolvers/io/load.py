@@ -182,13 +182,33 @@ async def _write_nodes(
     return out
 
 
-#: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
-
-
-async def _aliases(tx: Tx, keys: list[Any]) -> dict[str, str]:
-    """Merged-away externalId → the kept customer's, for the keys of a batch."""
-    rows = await run_in(tx, node_cypher.CUSTOMER_ALIASES, {"keys": keys})
+async def _aliases(tx: Tx, label: str, keys: list[Any]) -> dict[str, str]:
+    """Merged-away key → the kept record's, for the keys of a batch that no `label` record
+    has (a customer's externalId, a contact's e-mail; graphdb/io/nodes.py)."""
+    params = [{"key": k, "query": node_cypher.alias_query(k)} for k in dict.fromkeys(keys)]
+    rows = await run_in(tx, node_cypher.aliases_statement(label), {"keys": params})
     return {r["alias"]: r["kept"] for r in rows}
+
+
+async def _follow_aliases(
+    tx: Tx, label: str, batch: list[Item], groups: list[tuple[str, list[Any]]]
+) -> None:
+    """Rows that name a merged-away record by its old key update the kept record instead:
+    their key (and the key property they set) become the kept record's."""
+    key_prop = node_cypher.ALIASED[label][0]
+    aliases = await _aliases(tx, label, [p["key"] for _, params in groups for p in params])
+    if not aliases:
+        return
+    for item in batch:
+        kept = aliases.get(item.record["key"])
+        if kept is not None:
+            item.record["key"] = kept
+    for _, params in groups:
+        for p in params:
+            kept = aliases.get(p["key"])
+            if kept is not None:
+                p["key"] = kept
+                p["props"] = {**p["props"], key_prop: kept}
 
 
 async def _write_customers(
@@ -196,18 +216,7 @@ async def _write_customers(
 ) -> Outcome:
     """Customers: their references checked first (a row naming a missing company or user is
     refused and not written), then the nodes, then their links (resolvers/io/links.py)."""
-    aliases = await _aliases(tx, [p["key"] for _, params in groups for p in params])
-    if aliases:
-        for item in batch:
-            kept = aliases.get(item.record["key"])
-            if kept is not None:
-                item.record["key"] = kept
-        for _, params in groups:
-            for p in params:
-                kept = aliases.get(p["key"])
-                if kept is not None:
-                    p["key"] = kept
-                    p["props"] = {**p["props"], "externalId": kept}
+    await _follow_aliases(tx, "Customer", batch, groups)
     linking = [
         (item.rows, item.record["key"], item.record["links"])
         for item in batch
@@ -650,6 +659,7 @@ async def _write_contacts(
     not written), then the nodes, then their jobs, then their managers, which may be any
     contact of the batch or of the database; the ones not found yet are returned, to be tried
     once every row of the file is written."""
+    await _follow_aliases(tx, "Contact", batch, groups)
     probe = Outcome()
     company_ids = await _company_ids(tx, batch, lambda it: it.record.get("company"), probe)
     refused = {
