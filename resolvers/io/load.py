@@ -14,6 +14,8 @@ Python datetimes is slow.
 from __future__ import annotations
 
 import asyncio
+import collections
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -43,6 +45,7 @@ from resolvers.io.mapping import ColumnMap
 from resolvers.io.names import DEFAULT_BATCH_SIZE
 from resolvers.io.readers import BadRow, RawRow
 from resolvers.io.report import ImportResult, RowError
+from resolvers.io.resume import Committed
 from resolvers.io.rows import TYPES, Record, field_name
 from resolvers.io.values import ValueReader, unambiguous_errors
 from resolvers.writes import _audit
@@ -788,10 +791,15 @@ class Importer:
         excel_serials: bool = False,
         tx_timeout_s: float | None = None,
         patient: bool = False,
+        on_committed: Callable[[Committed], None] | None = None,
+        resume: Committed | None = None,
     ) -> None:
         """`tx_timeout_s`: the timeout of each transaction (default: the graph's); a batch
         that outlasts it is split (graphdb/batches.py). `patient`: wait for an unavailable
-        database with backoff (long work: `rapport import`) instead of failing at once."""
+        database with backoff (long work: `rapport import`) instead of failing at once.
+        `on_committed`: called after each committed batch with how far the import has got
+        (resolvers/io/resume.py); `resume`: such a state to go on from (its rows are skipped,
+        its counts, errors and waiting managers taken over)."""
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
         self.graph = graph
@@ -816,11 +824,28 @@ class Importer:
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
         self._pending: list[PendingManager] = []
         self._linked_keys: set[Any] = set()
+        self.on_committed = on_committed
+        #: the number of the last row read (the progress bar's position in the file)
+        self.position = 0
+        #: (row number, rows read up to it) of the rows read but not yet committed
+        self._marks: collections.deque[tuple[int, int]] = collections.deque()
+        self._committed_rows = 0
+        self._start_after = 0
+        if resume is not None:
+            from resolvers.io.resume import restore
+
+            restore(self.result, resume)
+            self._pending = [PendingManager(**p) for p in resume.pending]
+            self._start_after = self.position = resume.after_row
+            self._committed_rows = resume.rows
 
     # validation (runs in a worker thread) -------------------------------------------------------
 
     def _validate(self, number: int, raw: RawRow | BadRow) -> Item | None:
         self.result.rows += 1
+        self.position = number
+        if self.on_committed is not None:
+            self._marks.append((number, self.result.rows))
         if isinstance(raw, BadRow):
             self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
             return None
@@ -968,6 +993,26 @@ class Importer:
             return len(part)
 
         await self.writer.write(batch, write_slice)
+        if self.on_committed is not None:
+            self.on_committed(self._committed(max(n for it in batch for n in it.rows)))
+
+    def _committed(self, after_row: int) -> Committed:
+        """How far the import has got once the batch ending at row `after_row` is committed
+        (validation has read further by then: the rows after it are not counted)."""
+        while self._marks and self._marks[0][0] <= after_row:
+            self._committed_rows = self._marks.popleft()[1]
+        r = self.result
+        return Committed(
+            after_row=after_row,
+            rows=self._committed_rows,
+            valid=r.valid,
+            created=r.created,
+            updated=r.updated,
+            unchanged=r.unchanged,
+            linked=r.linked,
+            errors=[e for e in r.errors if e.row <= after_row],
+            pending=[dataclasses.asdict(p) for p in self._pending],
+        )
 
     async def _write_items(
         self, batch: list[Item], groups: list[tuple[str, list[Any]]] | None, timeout_s: float
@@ -1050,11 +1095,21 @@ class Importer:
     ) -> ImportResult:
         """Validate and load every row; `on_progress(rows_done)` after each batch."""
         started = time.perf_counter()
+        if self._start_after:
+            after = self._start_after
+            rows = ((n, raw) for n, raw in rows if n > after)
         batches = self._batches(rows)
         pending: asyncio.Task[None] | None = None
         try:
             while True:
-                batch = await asyncio.to_thread(self._next, batches)
+                try:
+                    batch = await asyncio.to_thread(self._next, batches)
+                except Exception:
+                    # The rows stopped coming (a read error): the batch being written is
+                    # valid and whole, so it is committed (and checkpointed) first.
+                    if pending is not None:
+                        await pending
+                    raise
                 if pending is not None:
                     await pending
                     pending = None
