@@ -7,6 +7,7 @@ a command runs, so `rapport --help` stays fast.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from dataclasses import replace
@@ -228,7 +229,8 @@ def import_command(
             )
         except BaseException:
             if checkpoint is not None:
-                stopped(checkpoint)
+                with contextlib.suppress(OSError):  # the failure itself is what is reported
+                    stopped(checkpoint)
             raise
         finally:
             if graph is not None:
@@ -267,9 +269,12 @@ def import_command(
         checkpoints.restore(partial, committed)
         partial.resumed_after = None
         partial.stopped_after = committed.after_row
+        partial.detected.update(rows.detected.as_json())
+        if plan.preset is not None:
+            partial.detected["preset"] = plan.preset.name
         path = write_report(partial, report_path, source=str(file))
         console.print(
-            f"[yellow]Stopped after row {committed.after_row:,}: the rows up to it are written "
+            f"[yellow]Stopped after row {committed.after_row:,}: the rows up to it are done "
             f"({committed.created:,} created, {committed.updated:,} updated, "
             f"{committed.unchanged:,} unchanged so far). Continue with: rapport import {file} "
             f"--resume[/]"
