@@ -814,3 +814,37 @@ async def test_the_report_is_private_and_does_not_repeat_refused_personal_values
     assert {(e["row"], e["field"]) for e in data["errors"]} == {(2, "email"), (3, "phone")}
     assert "jana.nova@" not in text and "'12'" not in text
     assert all("[redacted]" in e["message"] for e in data["errors"])
+
+
+async def _operators(graph: Graph, statement: str, params: dict[str, Any]) -> list[str]:
+    """Every operator of the plan of `statement`, as "Operator details"."""
+    async with graph.driver.session(database=graph.database) as session:
+        summary = await (await session.run("EXPLAIN " + statement, params)).consume()
+    found: list[str] = []
+
+    def walk(plan: dict[str, Any]) -> None:
+        found.append(f"{plan['operatorType']} {plan.get('args', {}).get('Details', '')}")
+        for child in plan.get("children", []):
+            walk(child)
+
+    assert summary.plan is not None
+    walk(summary.plan)
+    return found
+
+
+async def test_companies_are_found_by_registration_number_with_an_index_seek(
+    graph: Graph,
+) -> None:
+    """A company import's upsert and a customer's or contact's company reference look a
+    registration number up in its index (migration 16), never by reading every company."""
+    from graphdb.io import links as link_cypher
+    from graphdb.io import nodes as node_cypher
+
+    for statement in (
+        node_cypher.upsert_statement("Company", "registrationNumber"),
+        link_cypher.FIND_COMPANIES,
+    ):
+        ops = await _operators(graph, statement, {"rows": [], "defaults": {}, "now": "x"})
+        by_number = [op for op in ops if "registrationNumber" in op and "Company" in op]
+        assert any(op.startswith("NodeIndexSeek") for op in by_number), ops
+        assert not any(op.startswith(("NodeByLabelScan", "AllNodesScan")) for op in ops), ops

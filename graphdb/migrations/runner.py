@@ -57,7 +57,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(14, "imported contacts' and companies' externalId", M0014),
     Migration(15, "placeOrder's idempotency keys are per user", M0015, scope_order_keys),
-    Migration(16, "merged-away customer externalIds and contact e-mails, for imports", M0016),
+    Migration(16, "import look-ups: merge aliases, company registration numbers", M0016),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
