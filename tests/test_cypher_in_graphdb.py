@@ -18,10 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("rapport", "schema", "resolvers", "core")
 
-#: Statements still written outside graphdb/: the importer's, which move to graphdb/io/ in the
-#: work on imports (a file leaves this set when its last statement has moved).
-PENDING = frozenset({"resolvers/io/load.py"})
-
 CYPHER = re.compile(
     r"\b(?:MATCH|MERGE|CREATE)\s*\("
     r"|\bUNWIND\s+\$"
@@ -69,9 +65,9 @@ def offenders() -> dict[str, list[tuple[int, str]]]:
 
 
 def test_no_cypher_is_written_outside_graphdb() -> None:
-    unexpected = {name: hits for name, hits in offenders().items() if name not in PENDING}
-    assert unexpected == {}, "Cypher belongs in graphdb/: " + "; ".join(
-        f"{name}:{line} {text[:60]!r}" for name, hits in unexpected.items() for line, text in hits
+    found = offenders()
+    assert found == {}, "Cypher belongs in graphdb/: " + "; ".join(
+        f"{name}:{line} {text[:60]!r}" for name, hits in found.items() for line, text in hits
     )
 
 
