@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphdb.compiler import Compiled, roots
+from graphdb.compiler import Compiled, paths, roots
+from graphdb.compiler import search as text_search
 from graphdb.compiler.errors import QueryArgumentError
 from resolvers.call import Call
 from resolvers.reads import decode_id
@@ -84,10 +85,10 @@ async def introduction_path(call: Call, from_id: str | None, to_id: str, max_hop
         else ("User", call.viewer.user_id)
     )
     end = _typed_id(to_id, "toId", *PEOPLE_AND_ACCOUNTS)
-    compiled = roots.introduction_path(call, start, end, max_hops, call.settings.max_page_size)
+    compiled = paths.introduction_path(call, start, end, max_hops, call.settings.max_page_size)
     return await _run(call, compiled)
 
 
 async def search(call: Call, text: str, first: int) -> Any:
-    compiled = roots.search(call, text, _limit(call, first), call.settings.max_page_size)
+    compiled = text_search.search(call, text, _limit(call, first), call.settings.max_page_size)
     return await _run(call, compiled)

@@ -19,6 +19,7 @@ import phonenumbers
 import pytest
 from typer.testing import CliRunner, Result
 
+from graphdb import seed as statements
 from graphdb.driver import Graph
 from rapport.cli import app
 from rapport.seed import planted_duplicates, seed_graph, wipe_graph
@@ -415,3 +416,17 @@ async def test_a_tiny_transaction_timeout_completes_by_splitting_batches(seeded:
         await wipe_graph(graph)
         tiny = max(tiny / 2, floor)
     assert report.splits > 0, f"no batch outlasted {tiny:.4f} s, the floor being {floor:.4f} s"
+
+
+def test_seed_statements_take_labels_types_and_parsers_only_from_the_whitelists() -> None:
+    assert statements.node_statement("Tag", {}) == (
+        "UNWIND $rows AS r CREATE (n:Tag) SET n = r RETURN count(*) AS written"
+    )
+    with pytest.raises(ValueError, match="unknown node label"):
+        statements.node_statement("Tag) DETACH DELETE (n", {})
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        statements.rel_statement("Contact", "OWNS", "Company", {})
+    with pytest.raises(ValueError, match="unknown node label"):
+        statements.rel_statement("Contact", "WORKS_AT", "Firm", {})
+    with pytest.raises(ValueError, match="bad temporal property"):
+        statements.node_statement("Order", {"placedAt": "apoc.date.parse"})

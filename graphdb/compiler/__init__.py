@@ -8,15 +8,16 @@ variables.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from core.model import AUDIT_EVENT, ENTITIES, NODE_ENTITIES
 from core.selection import Field
+from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.plan import Emitter, Projection
 from graphdb.compiler.planner import Planner, UnsupportedField
+from graphdb.compiler.records import Wanted, compile_records
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import VIEWER_PARAM, Visibility
 from graphdb.segments import SEGMENTS
@@ -31,13 +32,6 @@ __all__ = [
     "compile_nodes",
     "compile_payload_entity",
 ]
-
-
-@dataclass(frozen=True)
-class Compiled:
-    cypher: str
-    params: dict[str, Any]
-    shape: Callable[[list[dict[str, Any]]], Any]
 
 
 class _PlanCache:
@@ -165,35 +159,28 @@ def _one_by_id(label: str, projection: Projection, visibility: Visibility, raw_i
 def compile_nodes(
     call: Request, decoded: list[tuple[str, str] | None], max_page_size: int
 ) -> Compiled:
-    """`nodes(ids:)`: one statement with a UNION ALL branch per entity type asked for."""
+    """`nodes(ids:)`: the records asked for, by type, through `compile_records` (a UNION ALL
+    branch per entity type), answered in the order of `decoded` (None: absent or undecodable)."""
     top = call.selection.top
-    visibility = Visibility.of(call)
-    em = Emitter()
-    em.params.values.update(visibility.params())
-    projections: dict[str, Projection] = {}
-    branches: list[str] = []
-    for type_name in sorted({d[0] for d in decoded if d is not None}):
-        raw_ids = [d[1] for d in decoded if d is not None and d[0] == type_name]
-        projection = _node_projection(
-            top, type_name, max_page_size, top.key, visibility, frozenset(raw_ids)
+    wanted = [
+        Wanted(
+            type_name,
+            type_name,
+            top.by_type.get(type_name, top.children),
+            [d[1] for d in decoded if d is not None and d[0] == type_name],
+            top.key,
         )
-        projections[type_name] = projection
-        ids = em.params.add(raw_ids)
-        var, rid = em.vars.new("n"), em.vars.new("rid")
-        branches.append(
-            f"UNWIND {ids} AS {rid} MATCH ({var}:{NODE_ENTITIES[type_name].label} {{id: {rid}}}) "
-            f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
-            f"RETURN '{type_name}:' + {rid} AS k, row"
-        )
-    if not branches:
+        for type_name in sorted({d[0] for d in decoded if d is not None})
+    ]
+    records = compile_records(wanted, Visibility.of(call), max_page_size)
+    if records is None:
         return Compiled("RETURN 1 AS nothing", {}, lambda rows: [None for _ in decoded])
-    cypher = "CALL () { " + " UNION ALL ".join(branches) + " } RETURN k, row"
 
     def shape(rows: list[dict[str, Any]]) -> list[Any]:
-        found = {r["k"]: projections[r["row"]["__typename"]].post(r["row"]) for r in rows}
-        return [found.get(f"{d[0]}:{d[1]}") if d is not None else None for d in decoded]
+        found = records.shape(rows)
+        return [found.get(d) if d is not None else None for d in decoded]
 
-    return Compiled(cypher, em.params.values, shape)
+    return replace(records, shape=shape)
 
 
 def compile_payload_entity(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from graphdb.compiler.plan import Emitter
+from core.model import Rel
+from graphdb.compiler.params import Emitter
 from graphdb.cypher import Embed, Join, Node, Q, Var, render
 
 
@@ -32,3 +33,18 @@ def returning(scope: Sequence[Node], expr: Node) -> Node:
 
 def emit(tree: Node, em: Emitter) -> str:
     return render(tree, em)
+
+
+def rel_pattern(rel: Rel, source: Var, r: Var, target: Var, label: str | None = None) -> Node:
+    """`(source)-[r:TYPE]->(target:Label)` for a model relation, arrows by its direction; the
+    target's label is the relation's unless `label` names another."""
+    left = "<-" if rel.direction == "IN" else "-"
+    right = "->" if rel.direction == "OUT" else "-"
+    return Q(
+        "({s})" + left + "[{r}:{type}]" + right + "({t}:{label})",
+        s=source,
+        r=r,
+        type=rel.type,
+        t=target,
+        label=label or rel.target,
+    )

@@ -4,16 +4,13 @@ from `churn_subquery` in intelligence.py, which atRiskCustomers ranks by too).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.selection import Field
 from graphdb.compiler.build import emit
-from graphdb.compiler.intelligence import churn_subquery
+from graphdb.compiler.intelligence import Planning, churn_subquery
 from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Embed, Node, Param, Q, Var, first_of
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 
 @dataclass
@@ -37,7 +34,7 @@ class ChurnRisk(Item):
         return {k: value[name] for k, name in self.fields}
 
 
-def plan(planner: Planner, f: Field, path: str) -> ChurnRisk:
+def plan(planner: Planning, f: Field, path: str) -> ChurnRisk:
     return ChurnRisk(
         f.key, f.args.get("asOf"), [(c.key, c.name) for c in f.children if c.name != "__typename"]
     )

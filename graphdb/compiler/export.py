@@ -15,8 +15,9 @@ from typing import Any
 
 from core.model import ENTITIES
 from core.model import Kind as PropKind
+from graphdb.compiler.connection import consent_granted
 from graphdb.compiler.filters import predicate as filter_predicate
-from graphdb.compiler.plan import Emitter, consent_granted
+from graphdb.compiler.plan import Emitter
 from graphdb.compiler.visibility import Visibility, masked
 from graphdb.segments import SavedSegment
 

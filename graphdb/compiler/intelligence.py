@@ -8,9 +8,13 @@ docs/intelligence.md and the field description.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from core.model import Entity, Kind
+from core.selection import Field
+from graphdb.compiler.connection import EdgeShape, Page
 from graphdb.compiler.plan import Emitter, Projection, _key
 
 #: A customer is a regular buyer (and so can be at risk) only when its orders are at least this
@@ -107,3 +111,24 @@ def churn_subquery(var: str, as_of: str, em: Emitter) -> str:
         f"CASE WHEN 2 * {median} > 14 THEN 2 * {median} ELSE 14 END, false), "
         f"riskScore: CASE WHEN {median} > 0 THEN {days} / {median} END}}"
     )
+
+
+class Planning(Protocol):
+    """What a computed field's `plan` may ask of the planner (graphdb/compiler/planner.py),
+    so the field modules need not import it: the planner finds them through the registry."""
+
+    def limit(self, f: Field, path: str, name: str = "first", default: int = 10) -> int: ...
+
+    def projection(self, entity: Entity, fields: list[Field], path: str) -> Projection: ...
+
+    def union(self, f: Field, path: str, labels: tuple[str, ...]) -> Union: ...
+
+    def referral_shape(self, f: Field, path: str) -> ReferralShape: ...
+
+    def page(
+        self, args: dict[str, Any], sig: str, kinds: list[tuple[Kind, bool]], path: str
+    ) -> Page: ...
+
+    def page_parts(
+        self, f: Field, node_of: Callable[[Field], Any], edge_props: bool = False
+    ) -> tuple[list[EdgeShape], list[tuple[str, list[tuple[str, str]]]], list[str]]: ...

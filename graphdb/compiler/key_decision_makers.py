@@ -5,16 +5,14 @@ by influence. Change the formula only with API.md, docs/intelligence.md and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.model import CURRENT_EMPLOYMENT, ENTITIES
 from core.selection import Field
 from graphdb.compiler.build import emit, nested, returning
+from graphdb.compiler.intelligence import Planning
 from graphdb.compiler.plan import Emitter, Item, Projection
 from graphdb.cypher import Lit, Map, Node, Param, Q, Var, collect
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 #: Influence weights (docs/intelligence.md). Every reason adds weight; a larger span never
 #: lowers the score because the span term grows with span.
@@ -128,7 +126,7 @@ class KeyDecisionMakers(Item):
         return value
 
 
-def plan(planner: Planner, f: Field, path: str) -> KeyDecisionMakers:
+def plan(planner: Planning, f: Field, path: str) -> KeyDecisionMakers:
     contact = next((c for c in f.children if c.name == "contact"), None)
     return KeyDecisionMakers(
         f.key,

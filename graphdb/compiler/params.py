@@ -1,7 +1,9 @@
-"""Collects user values as Cypher parameters; statements only ever see `$pN` placeholders."""
+"""Collects user values as Cypher parameters; statements only ever see `$pN` placeholders.
+`Emitter` pairs them with the statement's variable names."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -25,3 +27,11 @@ class Vars:
     def new(self, prefix: str = "n") -> str:
         self._n += 1
         return f"{prefix}{self._n}"
+
+
+@dataclass
+class Emitter:
+    """One statement's parameters and variable names, shared by every part that writes it."""
+
+    params: Params = field(default_factory=Params)
+    vars: Vars = field(default_factory=Vars)

@@ -2,7 +2,8 @@
 
 Each node knows how to write itself as a Cypher expression (`emit`) and, where the database
 result needs shaping (cursors, page trimming, pageInfo), how to shape it (`post`). The planner
-builds the tree from the GraphQL selection; nothing here looks at GraphQL again.
+builds the tree from the GraphQL selection; nothing here looks at GraphQL again. Paged lists
+(`Connection`, `PageShape`, segment members) are in connection.py.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.model import Entity, Rel
-from graphdb.compiler import cursor as cursors
-from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.filters import predicate as filter_predicate
-from graphdb.compiler.ordering import SortKey, keyset_predicate, order_clause, reversed_keys
-from graphdb.compiler.params import Params, Vars
+from graphdb.compiler.build import emit, nested, rel_pattern
+from graphdb.compiler.build import returning as subquery_return
+from graphdb.compiler.params import Emitter as Emitter  # where the compiler imports it from
 from graphdb.compiler.visibility import masked
-from graphdb.segments import StaleSegments
-
-
-@dataclass
-class Emitter:
-    params: Params = field(default_factory=Params)
-    vars: Vars = field(default_factory=Vars)
+from graphdb.cypher import (
+    Case,
+    Join,
+    Lit,
+    Map,
+    Node,
+    Q,
+    Var,
+    collect,
+    first_of,
+)
 
 
 def _key(key: str) -> str:
@@ -109,7 +112,7 @@ class Constant(Item):
     value: str
 
     def emit(self, var: str, em: Emitter) -> str:
-        return f"'{self.value}'"
+        return emit(Lit(self.value), em)
 
 
 @dataclass
@@ -120,14 +123,21 @@ class Address(Item):
     guard: str | None = None  # visibility predicate template over {n}
 
     def emit(self, var: str, em: Emitter) -> str:
+        n = Var.bound(var)
         stored = ("addressLine1", "addressLine2", "postalCode", "city", "region", "country")
-        empty = " AND ".join(f"{var}.{p} IS NULL" for p in stored)
-        body = ", ".join(
-            f"{_key(k)}: "
-            + (masked("{n}." + p, self.guard).format(n=var) if p in self.personal else f"{var}.{p}")
-            for k, p in self.fields
+        empty = Join([Q("{n}.{p} IS NULL", n=n, p=p) for p in stored], " AND ")
+        body = Map(
+            [
+                (
+                    k,
+                    Q(masked("{n}." + p, self.guard), n=n)
+                    if p in self.personal
+                    else Q("{n}.{p}", n=n, p=p),
+                )
+                for k, p in self.fields
+            ]
         )
-        return f"CASE WHEN {empty} THEN null ELSE {{{body}}} END"
+        return emit(Q("CASE WHEN {empty} THEN null ELSE {body} END", empty=empty, body=body), em)
 
 
 @dataclass
@@ -144,13 +154,22 @@ class Single(Item):
         return self.target.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        m, r = em.vars.new("m"), em.vars.new("r")
-        pattern = self.rel.pattern(var, r, m, self.rel.target)
-        where = f" WHERE {self.rel.where.format(r=r, m=m)}" if self.rel.where else ""
-        order = f" ORDER BY {self.order.format(r=r, m=m)}" if self.order else ""
-        return (
-            f"head(COLLECT {{ MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1 "
-            f"{returning(em, [r, m], self.target.emit(m, em))} }})"
+        m, r = Var("m"), Var("r")
+        where = Q(" WHERE {w}", w=Q(self.rel.where, r=r, m=m)) if self.rel.where else Q("")
+        order = Q(" ORDER BY {o}", o=Q(self.order, r=r, m=m)) if self.order else Q("")
+        return emit(
+            first_of(
+                Q(
+                    "MATCH {pattern}{where} WITH {r}, {m}{order} LIMIT 1",
+                    pattern=rel_pattern(self.rel, Var.bound(var), r, m),
+                    where=where,
+                    r=r,
+                    m=m,
+                    order=order,
+                ),
+                subquery_return([r, m], nested(self.target, m, em)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -171,11 +190,18 @@ class PlainList(Item):
         return self.target.needs_post
 
     def emit(self, var: str, em: Emitter) -> str:
-        m, r = em.vars.new("m"), em.vars.new("r")
-        pattern = self.rel.pattern(var, r, m, self.rel.target)
-        return (
-            f"COLLECT {{ MATCH {pattern} WITH {m} ORDER BY {self.order.format(m=m)} "
-            f"{returning(em, [m], self.target.emit(m, em))} }}"
+        m, r = Var("m"), Var("r")
+        return emit(
+            collect(
+                Q(
+                    "MATCH {pattern} WITH {m} ORDER BY {order}",
+                    pattern=rel_pattern(self.rel, Var.bound(var), r, m),
+                    m=m,
+                    order=Q(self.order, m=m),
+                ),
+                subquery_return([m], nested(self.target, m, em)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -194,19 +220,26 @@ class OrderLines(Item):
         return bool(self.product and self.product.needs_post)
 
     def emit(self, var: str, em: Emitter) -> str:
-        line, p = em.vars.new("l"), em.vars.new("p")
+        line, p = Var("l"), Var("p")
         exprs = {
-            "quantity": f"{line}.quantity",
-            "unitPrice": f"{line}.unitPrice",
-            "lineTotal": f"{line}.quantity * {line}.unitPrice",
+            "quantity": Q("{l}.quantity", l=line),
+            "unitPrice": Q("{l}.unitPrice", l=line),
+            "lineTotal": Q("{l}.quantity * {l}.unitPrice", l=line),
         }
-        entries = [f"{_key(k)}: {exprs[name]}" for k, name in self.fields]
+        entries: list[tuple[str, Node]] = [(k, exprs[name]) for k, name in self.fields]
         if self.product is not None and self.product_key is not None:
-            entries.append(f"{_key(self.product_key)}: {self.product.emit(p, em)}")
-        return (
-            f"COLLECT {{ MATCH ({var})-[{line}:CONTAINS]->({p}:Product) "
-            f"WITH {line}, {p} ORDER BY {line}.position "
-            f"{returning(em, [line, p], '{' + ', '.join(entries) + '}')} }}"
+            entries.append((self.product_key, nested(self.product, p, em)))
+        return emit(
+            collect(
+                Q(
+                    "MATCH ({o})-[{l}:CONTAINS]->({p}:Product) WITH {l}, {p} ORDER BY {l}.position",
+                    o=Var.bound(var),
+                    l=line,
+                    p=p,
+                ),
+                subquery_return([line, p], Map(entries)),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
@@ -228,282 +261,26 @@ class Participants(Item):
         return any(p.needs_post for p in self.by_label.values())
 
     def emit(self, var: str, em: Emitter) -> str:
-        m = em.vars.new("m")
-        branches = " ".join(
-            f"WHEN {m}:{label} THEN {proj.emit(m, em)}" for label, proj in self.by_label.items()
+        m = Var("m")
+        labels = Join([Q("{m}:{label}", m=m, label=label) for label in self.by_label], " OR ")
+        kind = Case(
+            [
+                (Q("{m}:{label}", m=m, label=label), nested(projection, m, em))
+                for label, projection in self.by_label.items()
+            ]
         )
-        labels = " OR ".join(f"{m}:{label}" for label in self.by_label)
-        return (
-            f"COLLECT {{ MATCH ({var})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id "
-            f"{returning(em, [m], f'CASE {branches} END')} }}"
+        return emit(
+            collect(
+                Q(
+                    "MATCH ({i})-[:WITH]->({m}) WHERE {labels} WITH {m} ORDER BY {m}.id",
+                    i=Var.bound(var),
+                    m=m,
+                    labels=labels,
+                ),
+                subquery_return([m], kind),
+            ),
+            em,
         )
 
     def post(self, value: Any) -> Any:
         return [self.by_label[v["__typename"]].post(v) for v in value or []]
-
-
-@dataclass
-class EdgeShape:
-    """What one `edges` selection (by response key) wants from each row."""
-
-    key: str
-    cursor_keys: list[str]
-    node_key: str | None
-    #: a Projection for entity connections; any node kind with `post` (e.g. a referral)
-    node: Any
-    edge_props: list[tuple[str, str]]  # (response key, relationship property)
-
-
-@dataclass
-class Page:
-    """Validated Relay page arguments."""
-
-    size: int
-    backward: bool
-    after: list[Any] | None
-    before: list[Any] | None
-
-
-@dataclass
-class Connection(Item):
-    """A paginated list: a root list field (rel is None) or a relationship list."""
-
-    key: str
-    entity: Entity
-    rel: Rel | None
-    filter: dict[str, Any] | None
-    keys: list[SortKey]
-    page: Page
-    signature: str
-    edges: list[EdgeShape]
-    page_info: list[tuple[str, list[tuple[str, str]]]]  # (key, [(sub key, PageInfo field)])
-    total_keys: list[str]
-    extra_where: str | None = None  # e.g. current employments only, over {r}
-    #: (channel, purpose): keep only nodes whose newest such consent is granted (segments)
-    consent: tuple[str, str] | None = None
-
-    needs_post: bool = True
-
-    def _effective_keys(self) -> list[SortKey]:
-        return reversed_keys(self.keys) if self.page.backward else self.keys
-
-    def _conditions(self, n: str, r: str, em: Emitter, with_cursor: bool) -> list[str]:
-        conds: list[str] = []
-        if self.extra_where:
-            conds.append(self.extra_where.format(r=r, m=n))
-        if self.filter:
-            predicate = filter_predicate(self.entity, n, self.filter, em.params, em.vars)
-            if predicate:
-                conds.append(predicate)
-        if self.consent:
-            conds.append(consent_granted(n, self.consent, em))
-        if with_cursor:
-            position = self.page.before if self.page.backward else self.page.after
-            if position is not None:
-                conds.append(keyset_predicate(self._effective_keys(), position, n, em.params))
-        return conds
-
-    def _row(self, n: str, r: str | None, em: Emitter) -> str:
-        keys = self._effective_keys()
-        entries = ["__sort: [" + ", ".join(k.expr(n) for k in keys) + "]"]
-        shapes = []
-        for shape in self.edges:
-            parts = []
-            if shape.node is not None and shape.node_key is not None:
-                parts.append(f"{_key(shape.node_key)}: {shape.node.emit(n, em)}")
-            for key, prop in shape.edge_props:
-                parts.append(f"{_key(key)}: {r}.{prop}" if r else f"{_key(key)}: null")
-            shapes.append(f"{_key(shape.key)}: {{{', '.join(parts)}}}")
-        entries.append("e: {" + ", ".join(shapes) + "}")
-        return "{" + ", ".join(entries) + "}"
-
-    def _pattern(self, var: str, r: str, n: str) -> str:
-        if self.rel is None:  # not anchored on `var`: a segment's members
-            return f"({n}:{self.entity.label})"
-        return self.rel.pattern(var, r, n, self.entity.label)
-
-    @property
-    def wants_rows(self) -> bool:
-        """False when only `totalCount` is selected: then no page is read or sorted at all."""
-        return bool(self.edges or self.page_info)
-
-    def emit(self, var: str, em: Emitter) -> str:
-        """The nested form: a map with the page's rows and, when selected, the total."""
-        if not self.wants_rows:
-            return f"{{rows: [], total: {self._total(var, em)}}}"
-        n, r = em.vars.new("m"), em.vars.new("r")
-        conds = self._conditions(n, r, em, with_cursor=True)
-        scope = [r, n] if self.rel is not None else [n]
-        if self.rel is None:
-            self._lead_not_null(n, conds)
-        where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        limit = em.params.add(self.page.size + 1)
-        rows = (
-            f"COLLECT {{ MATCH {self._pattern(var, r, n)}{where} WITH {', '.join(scope)} "
-            f"ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            f"{returning(em, scope, self._row(n, r if self.rel else None, em))} }}"
-        )
-        return f"{{rows: {rows}, total: {self._total(var, em)}}}"
-
-    def _total(self, var: str, em: Emitter) -> str:
-        if not self.total_keys:
-            return "null"
-        n2, r2 = em.vars.new("m"), em.vars.new("r")
-        conds2 = self._conditions(n2, r2, em, with_cursor=False)
-        where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-        return f"COUNT {{ MATCH {self._pattern(var, r2, n2)}{where2} }}"
-
-    def _lead_not_null(self, n: str, conds: list[str]) -> None:
-        lead = self._effective_keys()[0]
-        if not lead.nullable and not any(c.startswith(lead.expr(n)) for c in conds):
-            # A no-op for a never-null key, but it lets Neo4j read the range index in order
-            # instead of sorting every node of the label for the first page.
-            conds.insert(0, f"{lead.expr(n)} IS NOT NULL")
-
-    def emit_root(self, em: Emitter) -> str:
-        """The root form: a whole statement returning `rows` and `total`."""
-        if not self.wants_rows:
-            n2 = em.vars.new("n")
-            conds2 = self._conditions(n2, "_", em, with_cursor=False)
-            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = (
-                f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
-                if self.total_keys
-                else "null"
-            )
-            return f"RETURN [] AS rows, {total} AS total"
-        n, row = em.vars.new("n"), em.vars.new("row")
-        conds = self._conditions(n, "_", em, with_cursor=True)
-        self._lead_not_null(n, conds)
-        where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        limit = em.params.add(self.page.size + 1)
-        total = "null"
-        if self.total_keys:
-            n2 = em.vars.new("n")
-            conds2 = self._conditions(n2, "_", em, with_cursor=False)
-            where2 = f" WHERE {' AND '.join(conds2)}" if conds2 else ""
-            total = f"COUNT {{ MATCH ({n2}:{self.entity.label}){where2} }}"
-        return (
-            f"MATCH ({n}:{self.entity.label}){where} "
-            f"WITH {n} ORDER BY {order_clause(self._effective_keys(), n)} LIMIT {limit} "
-            # Rows are built before collect(): Cypher forbids aggregations (used by nested
-            # fields) inside an aggregation's argument. A plain projection keeps the order.
-            f"WITH {n}, {self._row(n, None, em)} AS {row} "
-            f"WITH collect({row}) AS rows "
-            f"RETURN rows, {total} AS total"
-        )
-
-    def post(self, value: Any) -> Any:
-        shape = PageShape(self.page, self.signature, self.edges, self.page_info, self.total_keys)
-        return shape.post(value)
-
-
-@dataclass
-class PageShape:
-    """The client side of every connection: a page read as up to `size + 1` rows, each with
-    its sort values under `__sort` and its edges under `e` by response key, becomes `edges`
-    with cursors, `pageInfo` and `totalCount`, each under the response keys asked for."""
-
-    page: Page
-    signature: str
-    edges: list[EdgeShape]
-    page_info: list[tuple[str, list[tuple[str, str]]]]
-    total_keys: list[str]
-    #: items precede the page even without `after` (a page from a deprecated `offset`)
-    skipped: bool = False
-
-    def post(self, value: Any) -> dict[str, Any]:
-        rows: list[dict[str, Any]] = list((value or {}).get("rows") or [])
-        total = (value or {}).get("total")
-        has_more = len(rows) > self.page.size
-        rows = rows[: self.page.size]
-        if self.page.backward:
-            rows.reverse()
-            has_next, has_previous = self.page.before is not None, has_more
-        else:
-            has_next, has_previous = has_more, self.page.after is not None or self.skipped
-        out: dict[str, Any] = {}
-        cursors_ = [cursors.encode(self.signature, row["__sort"]) for row in rows]
-        for shape in self.edges:
-            edges = []
-            for row, cur in zip(rows, cursors_, strict=True):
-                edge = row["e"][shape.key]
-                for ck in shape.cursor_keys:
-                    edge[ck] = cur
-                if shape.node is not None and shape.node_key is not None:
-                    edge[shape.node_key] = shape.node.post(edge[shape.node_key])
-                edges.append(edge)
-            out[shape.key] = edges
-        if self.page_info:
-            info_values = {
-                "hasNextPage": has_next,
-                "hasPreviousPage": has_previous,
-                "startCursor": cursors_[0] if cursors_ else None,
-                "endCursor": cursors_[-1] if cursors_ else None,
-            }
-            for key, sub in self.page_info:
-                out[key] = {k: info_values[name] for k, name in sub}
-        for key in self.total_keys:
-            out[key] = total
-        return out
-
-
-def consent_granted(n: str, consent: tuple[str, str], em: Emitter) -> str:
-    """`n`'s newest consent record for (channel, purpose) exists and grants it.
-
-    Consents are history (recordConsent adds a node each time), so the newest record by
-    `recordedAt` (then by creation) is the one in force; no record means no consent.
-    """
-    k = em.vars.new("k")
-    channel, purpose = em.params.add(consent[0]), em.params.add(consent[1])
-    return (
-        f"COLLECT {{ MATCH ({n})-[:HAS_CONSENT]->({k}:Consent) "
-        f"WHERE {k}.channel = {channel} AND {k}.purpose = {purpose} "
-        f"WITH {k} ORDER BY {k}.recordedAt DESC, {k}.createdAt DESC LIMIT 1 "
-        f"RETURN {k}.granted AS granted }} = [true]"
-    )
-
-
-@dataclass
-class SegmentBranch:
-    """What one known segment's members compile to, at the version the registry knows."""
-
-    version: int
-    members: Connection | None  # None: refused to this viewer (see `refusal`)
-    refusal: tuple[str, str] | None = None  # (code, message)
-
-
-@dataclass
-class SegmentMembers(Item):
-    """`Segment.customers`: the customers matching the segment's saved filter.
-
-    The statement picks the branch of the segment being read by id and version; any other
-    segment (unknown here, or changed since) yields `stale`, and the reader reloads the
-    segment registry and runs again (graphdb/segments.py).
-    """
-
-    key: str
-    branches: dict[str, SegmentBranch]
-    needs_post: bool = True
-
-    def emit(self, var: str, em: Emitter) -> str:
-        whens = []
-        for segment_id, branch in self.branches.items():
-            sid, version = em.params.add(segment_id), em.params.add(branch.version)
-            if branch.members is not None:
-                body = f"{{segment: {sid}, page: {branch.members.emit(var, em)}}}"
-            else:
-                body = f"{{segment: {sid}, refused: true}}"
-            whens.append(f"WHEN {var}.id = {sid} AND {var}.version = {version} THEN {body}")
-        if not whens:
-            return "{stale: true}"
-        return f"CASE {' '.join(whens)} ELSE {{stale: true}} END"
-
-    def post(self, value: Any) -> Any:
-        if value is None or value.get("stale"):
-            raise StaleSegments()
-        branch = self.branches[value["segment"]]
-        if branch.members is None:
-            code, message = branch.refusal or ("FORBIDDEN_FIELD", "Not available.")
-            raise QueryArgumentError(message, code=code, argument=self.key)
-        return branch.members.post(value["page"])

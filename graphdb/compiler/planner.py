@@ -11,24 +11,26 @@ from core import global_id
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler.connection import (
+    Connection,
+    EdgeShape,
+    Page,
+    SegmentBranch,
+    SegmentMembers,
+)
 from graphdb.compiler.errors import QueryArgumentError
 from graphdb.compiler.filters import RELATION_PATTERNS
 from graphdb.compiler.intelligence import ReferralShape, Union
 from graphdb.compiler.ordering import sort_keys
 from graphdb.compiler.plan import (
     Address,
-    Connection,
     Converted,
-    EdgeShape,
     Item,
     OrderLines,
-    Page,
     Participants,
     PlainList,
     Projection,
     Scalar,
-    SegmentBranch,
-    SegmentMembers,
     Single,
 )
 from graphdb.compiler.registry import PLANS

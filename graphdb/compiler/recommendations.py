@@ -4,16 +4,14 @@ scored by co-purchasing customers, or best sellers for a customer without orders
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.model import ENTITIES
 from core.selection import Field
 from graphdb.compiler.build import emit, nested, returning
+from graphdb.compiler.intelligence import Planning
 from graphdb.compiler.plan import Emitter, Item, Projection
 from graphdb.cypher import Lit, Map, Node, Param, Q, Var, collect
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 #: Best sellers (the recommendation for a customer without orders) are counted over this many
 #: of the most recent orders.
@@ -198,7 +196,7 @@ class Recommendations(Item):
         return value
 
 
-def plan(planner: Planner, f: Field, path: str) -> Recommendations:
+def plan(planner: Planning, f: Field, path: str) -> Recommendations:
     product = next((c for c in f.children if c.name == "product"), None)
     with_ = next((c for c in f.children if c.name == "boughtWith"), None)
     return Recommendations(

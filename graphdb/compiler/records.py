@@ -1,8 +1,8 @@
 """Known records by id, with the fields a client selected on them, as one statement.
 
-The use cases that find records first and project them second (the change feed's entities and
-actors, duplicateCandidates' pairs) read them here, through the same projections and masking
-as `node(id:)`, so they hold no Cypher of their own.
+`nodes(ids:)` and the use cases that find records first and project them second (the change
+feed's entities and actors, duplicateCandidates' pairs) read them here, through the same
+projections and masking as `node(id:)`, so they hold no Cypher of their own.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.model import ENTITIES
+from core.model import ENTITIES, NODE_ENTITIES
 from core.selection import Field
-from graphdb.compiler import Compiled
+from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.intelligence import Union
 from graphdb.compiler.plan import Emitter, Projection, _key
 from graphdb.compiler.planner import Planner
@@ -41,15 +41,16 @@ def compile_records(
     posts: dict[str, Projection] = {}
     branches: list[str] = []
     for w in wanted:
+        entity = NODE_ENTITIES[w.type_name]
         projection = Planner(max_page_size, visibility, frozenset(w.ids)).projection(
-            ENTITIES[w.type_name], w.selected, w.path
+            entity, w.selected, w.path
         )
         posts[w.tag] = projection
         param = em.params.add(w.ids)
         tag = em.params.add(w.tag)
         var, rid = em.vars.new("n"), em.vars.new("rid")
         branches.append(
-            f"UNWIND {param} AS {rid} MATCH ({var}:{ENTITIES[w.type_name].label} {{id: {rid}}}) "
+            f"UNWIND {param} AS {rid} MATCH ({var}:{entity.label} {{id: {rid}}}) "
             f"WITH {rid}, {var}, {projection.emit(var, em)} AS row "
             f"RETURN {tag} AS t, {rid} AS id, row"
         )

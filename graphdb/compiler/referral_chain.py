@@ -4,16 +4,13 @@ one nobody referred)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.selection import Field
 from graphdb.compiler.build import emit, nested, returning
-from graphdb.compiler.intelligence import Union
+from graphdb.compiler.intelligence import Planning, Union
 from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Node, Q, Var, collect
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 
 @dataclass
@@ -57,5 +54,5 @@ class ReferralChain(Item):
         return [self.referrer.post(v) for v in value or []]
 
 
-def plan(planner: Planner, f: Field, path: str) -> ReferralChain:
+def plan(planner: Planning, f: Field, path: str) -> ReferralChain:
     return ReferralChain(f.key, planner.union(f, path, ("Customer", "Contact")))

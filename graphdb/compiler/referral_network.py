@@ -4,15 +4,12 @@ others, how deep the tree goes and what they have spent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from core.selection import Field
 from graphdb.compiler.build import emit
+from graphdb.compiler.intelligence import Planning
 from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Map, Node, Q, Var, first_of
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 
 @dataclass
@@ -39,5 +36,5 @@ class ReferralNetwork(Item):
         )
 
 
-def plan(planner: Planner, f: Field, path: str) -> ReferralNetwork:
+def plan(planner: Planning, f: Field, path: str) -> ReferralNetwork:
     return ReferralNetwork(f.key, [(c.key, c.name) for c in f.children if c.name != "__typename"])

@@ -4,19 +4,17 @@ as a keyset-paginated connection of referrals ordered by (depth, referred custom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.model import Kind
 from core.selection import Field
 from graphdb.compiler import cursor as cursors
 from graphdb.compiler.build import emit, returning
+from graphdb.compiler.connection import PageShape
 from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.intelligence import ReferralShape
-from graphdb.compiler.plan import Emitter, Item, PageShape
+from graphdb.compiler.intelligence import Planning, ReferralShape
+from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Embed, Lit, Map, Node, Param, Q, Var, collect, count
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 #: The order of `Customer.referrals`: nearest first, then by the referred customer's uuid.
 REFERRAL_ORDER = [("depth", False), ("id", False)]
@@ -108,7 +106,7 @@ def _referral(shape: ReferralShape, x: Var, r: Var, m: Var, depth: Var, em: Emit
     return Embed(lambda rr: shape.emit(rr.name(x), rr.name(r), rr.name(m), rr.name(depth), em))
 
 
-def plan(planner: Planner, f: Field, path: str) -> Referrals:
+def plan(planner: Planning, f: Field, path: str) -> Referrals:
     """A cursor is (depth, uuid) of a list of that depth."""
     depth = f.args.get("depth", 1)
     if not 1 <= depth <= 10:

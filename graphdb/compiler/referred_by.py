@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.selection import Field
 from graphdb.compiler.build import emit, returning
-from graphdb.compiler.intelligence import REFERRER, ReferralShape
+from graphdb.compiler.intelligence import REFERRER, Planning, ReferralShape
 from graphdb.compiler.plan import Emitter, Item
 from graphdb.cypher import Embed, Node, Q, Var, first_of
-
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
 
 
 @dataclass
@@ -47,5 +44,5 @@ class ReferredBy(Item):
         return self.shape.post(value)
 
 
-def plan(planner: Planner, f: Field, path: str) -> ReferredBy:
+def plan(planner: Planning, f: Field, path: str) -> ReferredBy:
     return ReferredBy(f.key, planner.referral_shape(f, path))

@@ -8,7 +8,6 @@ entry here; the planner consults this table before it gives up on a field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from core.selection import Field
 from graphdb.compiler import (
@@ -20,12 +19,10 @@ from graphdb.compiler import (
     referrals,
     referred_by,
 )
+from graphdb.compiler.intelligence import Planning
 from graphdb.compiler.plan import Item
 
-if TYPE_CHECKING:
-    from graphdb.compiler.planner import Planner
-
-Plan = Callable[["Planner", Field, str], Item]
+Plan = Callable[[Planning, Field, str], Item]
 
 PLANS: dict[tuple[str, str], Plan] = {
     ("Company", "keyDecisionMakers"): key_decision_makers.plan,

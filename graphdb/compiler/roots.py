@@ -1,4 +1,5 @@
-"""Root fields of relationship intelligence: each compiles to one statement.
+"""Root fields of relationship intelligence: each compiles to one statement (introductionPath
+in paths.py, search in search.py).
 
 The per-entity pieces (decision-makers, referral chain, churn) are the same plan nodes that
 nest under Company and Customer, so a root field and its nested twin can never disagree.
@@ -6,31 +7,25 @@ nest under Company and Customer, so a root field and its nested twin can never d
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-import phonenumbers
 
 from core.model import ENTITIES, Kind
 from core.selection import Field
 from graphdb import rankings
-from graphdb.compiler import Compiled
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler.build import emit, nested
 from graphdb.compiler.churn_risk import ChurnRisk
+from graphdb.compiler.compiled import Compiled
+from graphdb.compiler.connection import PageShape
 from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.intelligence import Union, churn_subquery
+from graphdb.compiler.intelligence import churn_subquery
 from graphdb.compiler.key_decision_makers import KeyDecisionMakers
-from graphdb.compiler.plan import Emitter, PageShape, _key, returning
+from graphdb.compiler.plan import Emitter, Item, _key, returning
 from graphdb.compiler.planner import Planner
 from graphdb.compiler.referral_chain import ReferralChain
 from graphdb.compiler.request import Request
 from graphdb.compiler.visibility import Visibility
-from graphdb.ownership import owned
-
-PATH_TYPES = ("KNOWS", "REPORTS_TO", "WORKS_AT", "REFERRED", "MANAGES", "WITH")
-PATH_LABELS = ("Customer", "Contact", "Company", "User", "Interaction")
-SEARCH_LABELS = ("Customer", "Contact", "Company")
-MAX_HOPS = 6
+from graphdb.cypher import Param, Q, Var
 
 
 def _top(call: Request) -> Field:
@@ -50,16 +45,7 @@ def key_decision_makers(call: Request, company_id: str, max_page: int) -> Compil
     planner = Planner(max_page, Visibility.of(call))
     item = planner._intelligence(ENTITIES["Company"], top, top.key)
     assert isinstance(item, KeyDecisionMakers)
-    em = Emitter()
-    em.params.values.update(Visibility.of(call).params())
-    cid = em.params.add(company_id)
-    c = em.vars.new("c")
-    cypher = (
-        f"OPTIONAL MATCH ({c}:Company {{id: {cid}}}) "
-        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
-        f"RETURN {c} IS NOT NULL AS found, rows"
-    )
-    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+    return _rows_of_one(call, "Company", company_id, item)
 
 
 def referral_chain(call: Request, customer_id: str, max_page: int) -> Compiled:
@@ -67,16 +53,25 @@ def referral_chain(call: Request, customer_id: str, max_page: int) -> Compiled:
     item = ReferralChain(
         top.key, Planner(max_page, Visibility.of(call)).union(top, top.key, ("Customer", "Contact"))
     )
+    return _rows_of_one(call, "Customer", customer_id, item)
+
+
+def _rows_of_one(call: Request, label: str, raw_id: str, item: Item) -> Compiled:
+    """The list `item` computes over one record (a company's decision-makers, a customer's
+    referral chain); the answer is None when no `label` has that id."""
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
-    cid = em.params.add(customer_id)
-    c = em.vars.new("c")
-    cypher = (
-        f"OPTIONAL MATCH ({c}:Customer {{id: {cid}}}) "
-        f"WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {item.emit(c, em)} END AS rows "
-        f"RETURN {c} IS NOT NULL AS found, rows"
+    c = Var("c")
+    statement = Q(
+        "OPTIONAL MATCH ({c}:{label} {{id: {id}}}) "
+        "WITH {c}, CASE WHEN {c} IS NULL THEN [] ELSE {rows} END AS rows "
+        "RETURN {c} IS NOT NULL AS found, rows",
+        c=c,
+        label=ENTITIES[label].label,
+        id=Param(raw_id),
+        rows=nested(item, c, em),
     )
-    return Compiled(cypher, em.params.values, lambda rows: _found(rows, item.post))
+    return Compiled(emit(statement, em), em.params.values, lambda rows: _found(rows, item.post))
 
 
 def _found(rows: list[dict[str, Any]], post: Any) -> Any:
@@ -240,32 +235,6 @@ def revenue_concentration(
     return Compiled(cypher, em.params.values, shape)
 
 
-#: What each selectable field of a PathRelationship is, over the hop `{h}` at position `{k}`
-#: of path `{p}`.
-_HOP_FIELDS = {
-    "type": "type({h})",
-    "direction": "CASE WHEN startNode({h}) = nodes({p})[{k}] THEN 'FORWARD' ELSE 'BACKWARD' END",
-    "strength": "CASE WHEN type({h}) = 'KNOWS' THEN {h}.strength END",
-}
-
-
-def path_relationships(fields: list[Field], p: str, em: Emitter) -> str:
-    """The hops of path `p`, one map per relationship keyed by the selection's response keys.
-
-    FORWARD when the stored relationship points from the node before it on the route to the
-    node after it; the strength only of a KNOWS. Nothing in the comprehension aggregates, so it
-    may sit beside any nested projection of the nodes.
-    """
-    k = em.vars.new("k")
-    h = f"relationships({p})[{k}]"
-    entries = ", ".join(
-        f"{_key(c.key)}: {_HOP_FIELDS[c.name].format(h=h, p=p, k=k)}"
-        for c in fields
-        if c.name in _HOP_FIELDS
-    )
-    return f"[{k} IN range(0, length({p}) - 1) | {{{entries}}}]"
-
-
 #: The ranking of revenueConcentration: biggest spenders first, then by internal uuid.
 SET_ORDER = [("totalSpent", True), ("id", False)]
 #: What a cursor of the set holds: the customer's totalSpent (as stored) and uuid.
@@ -329,213 +298,3 @@ def _set_page(
         f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "
         f"ORDER BY {i} {returning(em, [i, m], row)} }}"
     )
-
-
-def introduction_path(
-    call: Request, start: tuple[str, str], end: tuple[str, str], max_hops: int, max_page: int
-) -> Compiled:
-    if not 1 <= max_hops <= MAX_HOPS:
-        raise QueryArgumentError(
-            f"`maxHops` must be between 1 and {MAX_HOPS}.",
-            code="INVALID_MAX_HOPS",
-            argument="maxHops",
-        )
-    top = _top(call)
-    planner = Planner(max_page, Visibility.of(call))
-    nodes_field = _child(top, "nodes")
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], nodes_field.by_type.get(label, []) if nodes_field else [], "nodes"
-            )
-            for label in PATH_LABELS
-        }
-    )
-    em = Emitter()
-    em.params.values.update(Visibility.of(call).params())
-    a, b = em.params.add(start[1]), em.params.add(end[1])
-    types = "|".join(PATH_TYPES)
-    va, vb, p, r, i, x = (em.vars.new(n) for n in ("a", "b", "p", "r", "i", "x"))
-    # One row per node rather than a list comprehension: a node's projection may aggregate.
-    node_list = (
-        f"COLLECT {{ UNWIND range(0, length({p})) AS {i} "
-        f"WITH {i}, nodes({p})[{i}] AS {x} ORDER BY {i} "
-        f"{returning(em, [i, x], union.emit(x, em))} }}"
-        if nodes_field
-        else "[]"
-    )
-    # One list of hops per response key: aliases may select different fields of them.
-    hops = ", ".join(
-        f"{_key(c.key)}: {path_relationships(c.children, p, em)}"
-        for c in top.children
-        if c.name == "relationships"
-    )
-    # maxHops is a validated integer 1..6; variable-length bounds must be literals in Cypher.
-    cypher = (
-        f"MATCH ({va}:{ENTITIES[start[0]].label} {{id: {a}}}), "
-        f"({vb}:{ENTITIES[end[0]].label} {{id: {b}}}) "
-        f"OPTIONAL CALL ({va}, {vb}) {{ WITH {va}, {vb} WHERE {va} <> {vb} "
-        f"MATCH {p} = shortestPath(({va})-[:{types}*..{int(max_hops)}]-({vb})) "
-        f"WHERE all({r} IN relationships({p}) WHERE type({r}) <> 'WORKS_AT' "
-        f"OR {r}.endedOn IS NULL OR {r}.endedOn > date()) RETURN {p} }} "
-        f"WITH {va}, {vb}, {p}, {union.emit(va, em)} AS start, "
-        f"CASE WHEN {p} IS NULL THEN null ELSE {{nodes: {node_list}, "
-        f"relationships: {{{hops}}}, hops: length({p})}} END "
-        f"AS path "
-        f"RETURN {va} = {vb} AS same, start, path"
-    )
-
-    def shape(rows: list[dict[str, Any]]) -> Any:
-        if not rows:
-            return None
-        row = rows[0]
-        path: dict[str, Any]
-        if row["same"]:
-            path = {"nodes": [row["start"]], "relationships": {}, "hops": 0}
-        elif row["path"] is None:
-            return None
-        else:
-            path = row["path"]
-        out: dict[str, Any] = {}
-        for c in top.children:
-            if c.name == "nodes":
-                out[c.key] = [union.post(x) for x in path["nodes"]]
-            elif c.name == "relationships":
-                out[c.key] = path["relationships"].get(c.key, [])
-            elif c.name == "hops":
-                out[c.key] = path["hops"]
-        return out
-
-    return Compiled(cypher, em.params.values, shape)
-
-
-_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
-
-
-def lucene_query(text: str) -> str:
-    """Exact terms score highest, then prefixes, then typo-tolerant (fuzzy) matches."""
-    terms = [t for t in re.split(r"\s+", text.strip()) if t][:10]
-    parts = []
-    for term in terms:
-        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
-        clause = [f"{escaped}^4", f"{escaped}*^2"]
-        if len(term) >= 4:
-            clause.append(f"{escaped}~1")
-        parts.append("(" + " OR ".join(clause) + ")")
-    return " AND ".join(parts)
-
-
-#: A phone number typed into search scores as an exact name match would.
-PHONE_SCORE = 10.0
-
-
-def phone_query(text: str, region: str) -> str | None:
-    """The E.164 form of `text` when it reads as a phone number (as stored), else None."""
-    digits = sum(ch.isdigit() for ch in text)
-    if digits < 6 or any(ch.isalpha() for ch in text):
-        return None
-    try:
-        number = phonenumbers.parse(text, region.upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-#: extra full-text hits read beyond the page, so that ties are broken by id, not index order
-SEARCH_TIE_ROOM = 100
-
-
-def _indexes(visibility: Visibility) -> list[tuple[str, str | None]]:
-    """(full-text index, guard over {n} for its hits) for this viewer.
-
-    Full roles search the index with e-mail addresses. ANALYST searches the one without, so a
-    hit cannot reveal an address. SALES searches both: the public one for everything, and the
-    one with e-mails for the records it may see anyway (its own accounts and their people).
-    """
-    if visibility.full:
-        return [("rapport_search", None)]
-    if visibility.role == "SALES":
-        return [("rapport_search_public", None), ("rapport_search", "own")]
-    return [("rapport_search_public", None)]
-
-
-def _text_hits(index: str, q: str, limit: str, node: str, score: str, guard: str | None) -> str:
-    where = ""
-    if guard is not None:
-        where = " WHERE " + " OR ".join(
-            f"({node}:{label} AND {owned(label, node)})" for label in SEARCH_LABELS
-        )
-    return (
-        f"CALL db.index.fulltext.queryNodes('{index}', {q}, {{limit: {limit}}}) "
-        f"YIELD node AS {node}, score AS {score}{where} RETURN {node}, {score}"
-    )
-
-
-def _phone_hits(phone: str, node: str, score: str, visibility: Visibility) -> str:
-    """Customers and contacts whose stored (E.164) phone is the number typed; SALES only
-    among its own, since a phone is personal data."""
-    branches = []
-    for label in ("Customer", "Contact"):
-        guard = "" if visibility.full else f" AND {owned(label, node)}"
-        branches.append(
-            f"MATCH ({node}:{label} {{phone: {phone}}}) WHERE true{guard} "
-            f"RETURN {node}, {PHONE_SCORE} AS {score}"
-        )
-    return " UNION ALL ".join(branches)
-
-
-def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
-    if not text.strip():
-        raise QueryArgumentError("`text` must not be empty.", code="BLANK", argument="text")
-    if len(text) > 200:
-        raise QueryArgumentError(
-            "`text` is longer than 200 characters.", code="TOO_LONG", argument="text"
-        )
-    top = _top(call)
-    planner = Planner(max_page, Visibility.of(call))
-    node_field = _child(top, "node")
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], node_field.by_type.get(label, []) if node_field else [], "node"
-            )
-            for label in SEARCH_LABELS
-        }
-    )
-    visibility = Visibility.of(call)
-    em = Emitter()
-    em.params.values.update(visibility.params())
-    q = em.params.add(lucene_query(text))
-    limit = em.params.add(first)
-    # The index returns its best hits with ties in its own (index-internal) order; reading
-    # SEARCH_TIE_ROOM more lets the id tie-break below decide which tied hits make the page,
-    # so one query gives one answer however the index happened to be written.
-    index_limit = em.params.add(first + SEARCH_TIE_ROOM)
-    node, score, row = em.vars.new("node"), em.vars.new("score"), em.vars.new("row")
-    entries = [f"{_key(c.key)}: {score}" for c in top.children if c.name == "score"]
-    if node_field is not None:
-        entries.append(f"{_key(node_field.key)}: {union.emit(node, em)}")
-    branches = [
-        _text_hits(index, q, index_limit, node, score, guard)
-        for index, guard in _indexes(visibility)
-    ]
-    phone = phone_query(text, call.settings.default_phone_region)
-    if phone is not None and visibility.role != "ANALYST":
-        branches.append(_phone_hits(em.params.add(phone), node, score, visibility))
-    cypher = (
-        f"CALL () {{ {' UNION ALL '.join(branches)} }} "
-        f"WITH {node}, max({score}) AS {score} ORDER BY {score} DESC, {node}.id ASC "
-        f"LIMIT {limit} "
-        f"WITH {node}, {score}, {{{', '.join(entries)}}} AS {row} RETURN collect({row}) AS rows"
-    )
-
-    def shape(rows: list[dict[str, Any]]) -> Any:
-        out = rows[0]["rows"] if rows else []
-        if node_field is not None:
-            for row in out:
-                row[node_field.key] = union.post(row[node_field.key])
-        return out
-
-    return Compiled(cypher, em.params.values, shape)

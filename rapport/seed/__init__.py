@@ -15,15 +15,9 @@ from rich.console import Console
 
 from graphdb import aggregates
 from graphdb.driver import Graph
+from graphdb.seed import has_customers, wipe_graph
 from rapport.seed.customers import World
-from rapport.seed.load import (
-    SeedError,
-    SeedReport,
-    foreign_credentials,
-    has_customers,
-    wipe_graph,
-    write_batches,
-)
+from rapport.seed.load import SeedError, SeedReport, foreign_credentials, write_batches
 from rapport.seed.plans import DuplicatePair
 from rapport.seed.rows import GraphRows, batches
 from rapport.seed.vocab import TODAY

@@ -1,8 +1,9 @@
-"""Batched writes of generated rows through `Graph`: one UNWIND statement per batch.
+"""Batched writes of generated rows through `Graph`: one UNWIND statement per batch (the
+statements, and the wipe, are graphdb/seed.py's).
 
 Generation runs in a worker thread and hands finished batches over a small bounded queue, so
 Python builds the next batch while Neo4j writes the current one; memory stays O(batch size).
-All nodes are written before any relationship, and relationships MATCH their endpoints by id
+All nodes are written before any relationship, and relationships find their endpoints by id
 (the uniqueness constraints provide the index). Each batch is one managed transaction.
 """
 
@@ -23,29 +24,11 @@ from rich.text import Text
 
 from core.model import ENTITIES, WORKS_AT_PROPS
 from core.model import Kind as PropKind
+from graphdb import seed as statements
 from graphdb.batches import BatchWriter, statement_slices
 from graphdb.driver import Graph
-from graphdb.labels import ENTITY_LABELS
 from rapport.seed.rand import Row
 from rapport.seed.rows import NODE_KINDS, REL_KINDS
-
-#: Labels deleted first when wiping: children before parents keeps each transaction's
-#: DETACH DELETE small (an Order takes its few lines along, a Product is deleted bare).
-_WIPE_ORDER = (
-    "Order",
-    "Interaction",
-    "Consent",
-    "Contact",
-    "Customer",
-    "Company",
-    "Product",
-    "Tag",
-    "User",
-)
-
-
-#: Infrastructure that `wipe_graph` never deletes.
-KEPT_LABELS = ("RapportMigration", "RapportLock", "ApiKey")
 
 
 class SeedError(RuntimeError):
@@ -98,37 +81,6 @@ TEMPORAL: dict[str, dict[str, str]] = {
     "REFERRED(Customer)": {"referredAt": "datetime"},
     "REFERRED(Contact)": {"referredAt": "datetime"},
 }
-
-
-def _conversions(var: str, kind: str) -> str:
-    fields = TEMPORAL.get(kind, {})
-    source = "r" if var == "n" else "r.p"
-    return "".join(f", {var}.{name} = {fn}({source}.{name})" for name, fn in fields.items())
-
-
-def node_statement(label: str) -> str:
-    if label not in NODE_KINDS:
-        raise ValueError(f"unknown node kind {label!r}")
-    if label == "User":
-        # A seeded user who holds an API key survives `--wipe --force` (credentials are kept);
-        # seeding again updates that user instead of colliding with it half-way.
-        return (
-            f"UNWIND $rows AS r MERGE (n:User {{email: r.email}}) SET n += r"
-            f"{_conversions('n', label)} RETURN count(*) AS written"
-        )
-    return (
-        f"UNWIND $rows AS r CREATE (n:{label}) SET n = r{_conversions('n', label)} "
-        "RETURN count(*) AS written"
-    )
-
-
-def rel_statement(kind: str) -> str:
-    source, rel_type, target = REL_KINDS[kind]
-    return (
-        f"UNWIND $rows AS r MATCH (a:{source} {{id: r.a}}) MATCH (b:{target} {{id: r.b}}) "
-        f"CREATE (a)-[x:{rel_type}]->(b) SET x = r.p{_conversions('x', kind)} "
-        "RETURN count(*) AS written"
-    )
 
 
 def encode(kind: str, rows: list[Row]) -> list[Row]:
@@ -227,14 +179,14 @@ async def write_batches(
                     raise item
                 kind, rows = item
                 is_node = kind in NODE_KINDS
-                cypher = node_statement(kind) if is_node else rel_statement(kind)
+                statement = _statement(kind)
                 if kind not in tasks:
                     tasks[kind] = bar.add_task(kind, total=None, busy=0.0)
                 writer = writers.get(kind)
                 if writer is None:
                     writer = writers[kind] = BatchWriter(len(rows), timeout_s, kind)
                 started = time.perf_counter()
-                count = await writer.write(rows, statement_slices(graph, cypher))
+                count = await writer.write(rows, statement_slices(graph, statement))
                 busy[kind] = busy.get(kind, 0.0) + time.perf_counter() - started
                 if count != len(rows):
                     raise SeedError(
@@ -257,50 +209,13 @@ SEEDED_USER_DOMAIN = "@rapport.example"
 
 async def foreign_credentials(graph: Graph) -> tuple[int, int]:
     """(users the seed did not create, API keys): what `seed --wipe` asks `--force` for."""
-    rows = await graph.read(
-        "CALL { MATCH (u:User) WHERE NOT u.email ENDS WITH $domain RETURN count(u) AS users } "
-        "CALL { MATCH (k:ApiKey) RETURN count(k) AS keys } RETURN users, keys",
-        {"domain": SEEDED_USER_DOMAIN},
-    )
-    return int(rows[0]["users"]), int(rows[0]["keys"])
+    return await statements.foreign_credentials(graph, SEEDED_USER_DOMAIN)
 
 
-async def has_customers(graph: Graph) -> bool:
-    rows = await graph.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 1")
-    return bool(rows)
-
-
-async def wipe_graph(graph: Graph, *, batch_size: int = 10_000) -> int:
-    """Delete the data graph in bounded transactions; returns the number of nodes deleted.
-
-    Kept: migration records, application locks, API keys and the users holding them (wiping
-    credentials would lock every client out of a running server). Labels go in dependency
-    order, so a node with many relationships (a popular Product, a Tag) is deleted only after
-    the nodes pointing at it, and no transaction detaches an unbounded number of relationships.
-    """
-    labels = [*_WIPE_ORDER, *(label for label in ENTITY_LABELS if label not in _WIPE_ORDER)]
-    deleted = 0
-    for label in labels:
-        statement = (
-            f"MATCH (n:{label}) WHERE NOT (n)-[:HAS_KEY]->() WITH n LIMIT $limit "
-            "DETACH DELETE n RETURN count(*) AS deleted"
-        )
-        deleted += await _delete_until_empty(graph, statement, batch_size)
-    deleted += await _delete_until_empty(
-        graph,
-        f"MATCH (n) WHERE NOT n:{' AND NOT n:'.join(KEPT_LABELS)} "
-        "AND NOT (n:User AND (n)-[:HAS_KEY]->()) WITH n LIMIT $limit "
-        "DETACH DELETE n RETURN count(*) AS deleted",
-        batch_size,
-    )
-    return deleted
-
-
-async def _delete_until_empty(graph: Graph, statement: str, batch_size: int) -> int:
-    total = 0
-    while True:
-        rows = await graph.write(statement, {"limit": batch_size})
-        deleted = int(rows[0]["deleted"]) if rows else 0
-        total += deleted
-        if deleted < batch_size:
-            return total
+def _statement(kind: str) -> str:
+    """The UNWIND statement that writes a batch of `kind` rows (graphdb/seed.py)."""
+    temporal = TEMPORAL.get(kind, {})
+    if kind in NODE_KINDS:
+        return statements.node_statement(kind, temporal)
+    source, rel_type, target = REL_KINDS[kind]
+    return statements.rel_statement(source, rel_type, target, temporal)

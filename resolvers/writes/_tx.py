@@ -13,7 +13,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from neo4j import AsyncManagedTransaction
@@ -28,6 +27,7 @@ from graphdb.writes import locks, nodes
 from resolvers.call import ABSENT, Call
 from resolvers.writes import _audit, _idempotency, policy
 from resolvers.writes._audit import Subject
+from resolvers.writes._ref import Ref as Ref
 from resolvers.writes.policy import OPEN as OPEN
 from resolvers.writes.policy import Guard as Guard
 
@@ -85,18 +85,6 @@ async def stored_country(
 
 
 # --- references -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A decoded global id from the input, with the input field it came from."""
-
-    field: tuple[str, ...]
-    type_name: str
-    raw_id: str
-
-    def same_node(self, other: Ref) -> bool:
-        return (self.type_name, self.raw_id) == (other.type_name, other.raw_id)
 
 
 def _article(word: str) -> str:

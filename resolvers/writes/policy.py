@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from neo4j import AsyncManagedTransaction
 
@@ -41,9 +41,7 @@ from core.viewer import Role, Viewer
 from graphdb.driver import run_in
 from graphdb.writes import audit as cypher
 from graphdb.writes import nodes
-
-if TYPE_CHECKING:
-    from resolvers.writes._tx import Ref
+from resolvers.writes._ref import Ref
 
 ADMIN_ONLY: frozenset[Role] = frozenset({"ADMIN"})
 STAFF: frozenset[Role] = frozenset({"ADMIN", "MANAGER"})
