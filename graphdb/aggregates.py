@@ -9,10 +9,15 @@ them (the seed), reads exactly as if every write had kept them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from graphdb.batches import BatchWriter
 from graphdb.driver import Graph
 from graphdb.writes import customers, referrals
 
-#: customers (or referrers) per transaction: a few seconds of work on a busy 2-core machine
+#: customers (or referrers) per transaction at most: a few seconds of work on a busy 2-core
+#: machine; a transaction that outlasts the timeout is split like any other batch
 BATCH = 2000
 
 _CUSTOMER_PAGE = (
@@ -26,17 +31,28 @@ async def backfill(
 ) -> None:
     """Recount the aggregates of every customer, then the referral network of every referrer
     (networks sum the customers' `totalSpent`, so they come second). Without `customers_too`
-    only the networks, from the stored `totalSpent` as it is."""
+    only the networks, from the stored `totalSpent` as it is. Transactions are sized by
+    `graphdb.batches.BatchWriter`, so a timeout too tight for `batch` records (a seed with a
+    tiny `--tx-timeout`, a loaded machine) splits the work instead of failing it."""
+
+    def slices(statement: str) -> Any:
+        async def write(ids: Sequence[Any], limit: float) -> int:
+            await graph.write(statement, {"ids": list(ids)}, timeout_s=limit)
+            return len(ids)
+
+        return write
+
+    limit = graph.tx_timeout_s if timeout_s is None else timeout_s
+    writer = BatchWriter(max_size=batch, timeout_s=limit, name="aggregates")
+    recount = slices(customers.recount())
     after = ""
     while customers_too:
         rows = await graph.read(_CUSTOMER_PAGE, {"after": after, "n": batch})
         ids: list[str] = rows[0]["ids"]
         if not ids:
             break
-        await graph.write(customers.recount(), {"ids": ids}, timeout_s=timeout_s)
+        await writer.write(ids, recount)
         after = ids[-1]
     rows = await graph.read(referrals.REFERRERS)
     referrers: list[str] = sorted(rows[0]["ids"])
-    own = referrals.networks(upstream=False)
-    for start in range(0, len(referrers), batch):
-        await graph.write(own, {"ids": referrers[start : start + batch]}, timeout_s=timeout_s)
+    await writer.write(referrers, slices(referrals.networks(upstream=False)))
