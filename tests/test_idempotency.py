@@ -1,6 +1,7 @@
 """Every create mutation takes an `idempotencyKey`: a retry returns the first record, once.
 
-(placeOrder has its own, older form of the same mechanism: tests/test_mutations_orders.py.)
+(placeOrder keeps its key on the order itself, scoped to the user the same way:
+tests/test_mutations_orders.py.)
 """
 
 from __future__ import annotations

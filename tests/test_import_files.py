@@ -701,6 +701,99 @@ async def test_a_merged_away_customer_stays_merged_on_reimport(client: Any, grap
     assert rows == [{"key": "ERP-1", "aliases": ["CRM-9"]}]
 
 
+async def test_a_merged_away_contact_email_updates_the_kept_contact_on_reimport(
+    client: Any, graph: Graph
+) -> None:
+    from tests._gql import mutate, ok
+
+    text = (
+        "firstName,lastName,email,phone\n"
+        "Jana,Nováková,jana@example.sk,0905 123 456\n"
+        "Jana,Novakova,jana.old@example.sk,\n"
+    )
+    assert (await load(graph, "contacts", read_text(text, "csv"))).created == 2
+    ids = {
+        r["email"]: global_id.encode("Contact", r["id"])
+        for r in await graph.read("MATCH (c:Contact) RETURN c.email AS email, c.id AS id")
+    }
+    keep, dup = ids["jana@example.sk"], ids["jana.old@example.sk"]
+    ok(await mutate(client, "mergeContacts", {"keepId": keep, "mergeId": dup}))
+    # the old file again, the merged-away row with a new phone number
+    again = text.replace(
+        "Novakova,jana.old@example.sk,", "Novakova,jana.old@example.sk,0905 999 888"
+    )
+    result = await load(graph, "contacts", read_text(again, "csv"))
+    assert (result.created, result.updated, result.failed) == (0, 1, 0), result.errors
+    rows = await graph.read(
+        "MATCH (c:Contact) RETURN c.email AS email, c.emailAliases AS aliases, c.phone AS phone, "
+        "c.lastName AS lastName"
+    )
+    # the file's later row wins (as two upserts in file order would), on the kept contact
+    assert rows == [
+        {
+            "email": "jana@example.sk",
+            "aliases": ["jana.old@example.sk"],
+            "phone": "+421905999888",
+            "lastName": "Novakova",
+        }
+    ]
+
+
+async def test_an_alias_is_found_by_its_exact_value_only(client: Any, graph: Graph) -> None:
+    """The alias look-up is a full-text query: characters of Lucene's query syntax in a key
+    are the key's own, case counts, and a prefix or a longer key is another key."""
+    from tests._gql import mutate, ok
+
+    def jsonl(*rows: tuple[str, str]) -> Any:
+        text = "\n".join(
+            orjson.dumps({"externalId": k, "kind": "INDIVIDUAL", "name": n}).decode()
+            for k, n in rows
+        )
+        return read_text(text, "jsonl")
+
+    odd = 'CRM-9 "x" \\ *:(OR)'
+    assert (await load(graph, "customers", jsonl(("ERP-1", "Jana"), (odd, "Jana N")))).created == 2
+    ids = {
+        r["key"]: global_id.encode("Customer", r["id"])
+        for r in await graph.read("MATCH (c:Customer) RETURN c.externalId AS key, c.id AS id")
+    }
+    ok(await mutate(client, "mergeCustomers", {"keepId": ids["ERP-1"], "mergeId": ids[odd]}))
+    near = ["CRM-9", odd.lower(), "CRM*", "CRM-9*", odd + "x", "ERP-1 OR " + odd]
+    result = await load(graph, "customers", jsonl(*((k, "Other") for k in near)))
+    assert (result.created, result.updated, result.failed) == (len(near), 0, 0), result.errors
+    result = await load(graph, "customers", jsonl((odd, "Jana K")))
+    assert (result.created, result.updated, result.failed) == (0, 1, 0), result.errors
+    kept = await graph.read(
+        "MATCH (c:Customer {externalId: 'ERP-1'}) RETURN c.name AS name, c.externalIdAliases AS a"
+    )
+    assert kept == [{"name": "Jana K", "a": [odd]}]
+
+
+async def test_the_alias_lists_have_keyword_full_text_indexes(graph: Graph) -> None:
+    rows = await graph.read(
+        "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, state, options "
+        "WHERE name IN ['customer_externalid_aliases', 'contact_email_aliases'] "
+        "RETURN name, labelsOrTypes AS labels, properties, state, "
+        "options.indexConfig.`fulltext.analyzer` AS analyzer ORDER BY name"
+    )
+    assert rows == [
+        {
+            "name": "contact_email_aliases",
+            "labels": ["Contact"],
+            "properties": ["emailAliases"],
+            "state": "ONLINE",
+            "analyzer": "keyword",
+        },
+        {
+            "name": "customer_externalid_aliases",
+            "labels": ["Customer"],
+            "properties": ["externalIdAliases"],
+            "state": "ONLINE",
+            "analyzer": "keyword",
+        },
+    ]
+
+
 async def test_the_report_is_private_and_does_not_repeat_refused_personal_values(
     graph: Graph, cli_env: Path
 ) -> None:
@@ -721,3 +814,37 @@ async def test_the_report_is_private_and_does_not_repeat_refused_personal_values
     assert {(e["row"], e["field"]) for e in data["errors"]} == {(2, "email"), (3, "phone")}
     assert "jana.nova@" not in text and "'12'" not in text
     assert all("[redacted]" in e["message"] for e in data["errors"])
+
+
+async def _operators(graph: Graph, statement: str, params: dict[str, Any]) -> list[str]:
+    """Every operator of the plan of `statement`, as "Operator details"."""
+    async with graph.driver.session(database=graph.database) as session:
+        summary = await (await session.run("EXPLAIN " + statement, params)).consume()
+    found: list[str] = []
+
+    def walk(plan: dict[str, Any]) -> None:
+        found.append(f"{plan['operatorType']} {plan.get('args', {}).get('Details', '')}")
+        for child in plan.get("children", []):
+            walk(child)
+
+    assert summary.plan is not None
+    walk(summary.plan)
+    return found
+
+
+async def test_companies_are_found_by_registration_number_with_an_index_seek(
+    graph: Graph,
+) -> None:
+    """A company import's upsert and a customer's or contact's company reference look a
+    registration number up in its index (migration 16), never by reading every company."""
+    from graphdb.io import links as link_cypher
+    from graphdb.io import nodes as node_cypher
+
+    for statement in (
+        node_cypher.upsert_statement("Company", "registrationNumber"),
+        link_cypher.FIND_COMPANIES,
+    ):
+        ops = await _operators(graph, statement, {"rows": [], "defaults": {}, "now": "x"})
+        by_number = [op for op in ops if "registrationNumber" in op and "Company" in op]
+        assert any(op.startswith("NodeIndexSeek") for op in by_number), ops
+        assert not any(op.startswith(("NodeByLabelScan", "AllNodesScan")) for op in ops), ops

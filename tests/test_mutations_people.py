@@ -86,6 +86,19 @@ async def test_a_customers_phone_update_is_read_in_its_stored_country(
     assert payload["customer"]["phone"] == "+420603123456"
 
 
+async def test_an_upsert_reads_the_phone_in_the_stored_country_of_the_customer_it_updates(
+    client: httpx.AsyncClient,
+) -> None:
+    """The default region is SK: "603 123 456" is Czech for the existing Czech customer, and not
+    a valid number for a new customer upserted without a country."""
+    await new_customer(client, "CZ-2", address={"country": "CZ"})
+    upsert = {"externalId": "CZ-2", "kind": "INDIVIDUAL", "name": "Jan", "phone": "603 123 456"}
+    payload = ok(await mutate(client, "upsertCustomer", upsert, "customer { phone }"))
+    assert payload["customer"]["phone"] == "+420603123456"
+    fresh = await mutate(client, "upsertCustomer", {**upsert, "externalId": "NEW-1"})
+    assert codes(fresh) == ["INVALID_PHONE"]
+
+
 async def test_renaming_a_contact_recomputes_the_full_name(client: httpx.AsyncClient) -> None:
     contact_id = await new_contact(client)
     payload = ok(

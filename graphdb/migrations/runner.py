@@ -21,6 +21,9 @@ from graphdb.migrations.m0011_changes import STATEMENTS as M0011
 from graphdb.migrations.m0012_tag_keys import STATEMENTS as M0012
 from graphdb.migrations.m0013_aggregates import STATEMENTS as M0013
 from graphdb.migrations.m0014_import_keys import STATEMENTS as M0014
+from graphdb.migrations.m0015_order_keys import STATEMENTS as M0015
+from graphdb.migrations.m0015_order_keys import backfill as scope_order_keys
+from graphdb.migrations.m0016_import_aliases import STATEMENTS as M0016
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         aggregates.backfill,
     ),
     Migration(14, "imported contacts' and companies' externalId", M0014),
+    Migration(15, "placeOrder's idempotency keys are per user", M0015, scope_order_keys),
+    Migration(16, "import look-ups: merge aliases, company registration numbers", M0016),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -55,7 +55,7 @@ _RELATED: dict[str, tuple[str, ...]] = {
 
 #: natural keys a subject may be found by, beyond the model's whitelisted properties
 #: (interactions are upserted by an externalId the read model does not expose)
-_KEYS = {"id": "id", "idempotencyKey": "idempotencyKey", "externalId": "externalId"}
+_KEYS = {"id": "id", "idempotencyScope": "idempotencyScope", "externalId": "externalId"}
 
 
 def _key(type_name: str, key: str) -> str:

@@ -1,6 +1,10 @@
 """Named application locks for rules that span many nodes (no cycles in a graph).
 
-A rule such as "the REFERRED graph stays acyclic" is checked by reading a path, and two
+Only the org chart (REPORTS_TO) still uses one: referrals lock the roots of the trees they touch
+instead (graphdb/writes/referrals.py), so writers in different trees never queue behind each
+other.
+
+A rule such as "the REPORTS_TO graph stays acyclic" is checked by reading a path, and two
 transactions that each read a cycle-free graph could together close a cycle. Taking the write
 lock of one well-known node first makes such writers queue behind each other. The node is
 MERGEd on use (the unique constraint of migration 4 makes concurrent first uses safe), so a
@@ -9,7 +13,6 @@ freshly wiped database needs no setup.
 
 from __future__ import annotations
 
-REFERRALS = "referrals"
 REPORTING = "reporting"
 
 ACQUIRE = (

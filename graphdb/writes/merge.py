@@ -213,6 +213,12 @@ def fill_fields(type_name: str) -> str:
             ", k.externalIdAliases = [x IN coalesce(k.externalIdAliases, []) + [m.externalId] "
             "+ coalesce(m.externalIdAliases, []) WHERE x IS NOT NULL AND x <> k.externalId]"
         )
+    if type_name == "Contact":
+        # Likewise the merged-away e-mails of a contact (graphdb/io/nodes.py; migration 16).
+        fields += (
+            ", k.emailAliases = [x IN coalesce(k.emailAliases, []) + [m.email] "
+            "+ coalesce(m.emailAliases, []) WHERE x IS NOT NULL AND x <> k.email]"
+        )
     no_address = " AND ".join(f"k.{p} IS NULL" for p in _ADDRESS)
     address = ", ".join(f"k.{p} = CASE WHEN noAddress THEN m.{p} ELSE k.{p} END" for p in _ADDRESS)
     return (

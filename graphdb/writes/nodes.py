@@ -40,9 +40,13 @@ def version(type_name: str) -> str:
     return f"MATCH (n:{label(type_name)} {{id: $id}}) RETURN n.version AS version"
 
 
-def country(type_name: str) -> str:
-    """The stored address country of node `$id` (how its phone numbers are read)."""
-    return f"MATCH (n:{label(type_name)} {{id: $id}}) RETURN n.country AS country"
+def country(type_name: str, key: str = "id") -> str:
+    """The stored address country of the node whose `key` (its id, or a natural key such as
+    `externalId` for upserts) equals `$value`: how its phone numbers are read."""
+    return (
+        f"MATCH (n:{label(type_name)} {{{prop(type_name, key)}: $value}}) "
+        "RETURN n.country AS country LIMIT 1"
+    )
 
 
 def find_by(type_name: str, key: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from graphdb.writes.customers import aggregates
 from graphdb.writes.referrals import upstream_networks
 
-#: an existing order with idempotency key `$key`
+#: an existing order with the scoped idempotency key `$scope` (`<user id>:<key>`, migration 15)
 BY_IDEMPOTENCY_KEY = (
-    "MATCH (o:Order {idempotencyKey: $key}) RETURN o.id AS id, o.requestHash AS requestHash LIMIT 1"
+    "MATCH (o:Order {idempotencyScope: $scope}) "
+    "RETURN o.id AS id, o.requestHash AS requestHash LIMIT 1"
 )
 
 _PRODUCT_FIELDS = (
@@ -20,9 +21,11 @@ PRODUCTS_BY_ID = f"UNWIND $ids AS pid MATCH (p:Product {{id: pid}}) RETURN {_PRO
 #: products by sku (`$skus`)
 PRODUCTS_BY_SKU = f"UNWIND $skus AS sku MATCH (p:Product {{sku: sku}}) RETURN {_PRODUCT_FIELDS}"
 
-#: the order with key `$key`, created from `$props` unless it exists (the unique constraint
-#: makes concurrent MERGEs of one key queue, so exactly one of them creates it)
-MERGE_BY_KEY = "MERGE (o:Order {idempotencyKey: $key}) ON CREATE SET o += $props RETURN o.id AS id"
+#: the order with scoped key `$scope`, created from `$props` unless it exists (the unique
+#: constraint makes concurrent MERGEs of one key queue, so exactly one of them creates it)
+MERGE_BY_KEY = (
+    "MERGE (o:Order {idempotencyScope: $scope}) ON CREATE SET o += $props RETURN o.id AS id"
+)
 
 #: on customer `c` (locked beforehand) and order `o`: the PLACED edge, the order's `$lines`,
 #: the customer's stored aggregates recounted with the new order (graphdb/writes/customers),

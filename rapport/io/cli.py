@@ -7,12 +7,13 @@ a command runs, so `rapport --help` stays fast.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from dataclasses import replace
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -124,30 +125,67 @@ def import_command(
         typer.Option("--format", help="Override the format the file name suggests."),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted import of FILE after its last committed batch "
+            "(from the checkpoint the import keeps in the data directory), with its options.",
+        ),
+    ] = False,
 ) -> None:
     """Import rows: validated like the GraphQL mutations, upserted in batches, idempotent."""
     from core.settings import get_settings
+    from resolvers.io import resume as checkpoints
     from resolvers.io.importing import import_rows, plan_columns, read_source
     from resolvers.io.mapping import MappingError, parse_map
     from resolvers.io.readers import ReadError
-    from resolvers.io.report import default_report_path, write_report
+    from resolvers.io.report import ImportResult, default_report_path, write_report
     from resolvers.io.values import conventions
     from resolvers.writes._audit import Actor
 
     cli_actor = Actor("", "rapport import (command line)", "cli", "importRecords")
 
     settings = get_settings()
+    checkpoint: checkpoints.Checkpoint | None = None
     try:
         if locale is not None:
             conventions(locale)
         renames = parse_map(map_)
+        if resume and str(file) == "-":
+            raise _fail("--resume needs a file: stdin cannot be read again from where it stopped.")
+        if resume and dry_run:
+            raise _fail("--resume continues an import that wrote rows; --dry-run writes none.")
         if str(file) != "-" and not file.is_file():
             raise _fail(f"{file} does not exist or is not a file.")
-        rows = read_source(
-            file, format_.value if format_ else None, encoding=encoding, delimiter=delimiter
-        )
-        plan = plan_columns(str(type_.value) if type_ else None, rows.header(), renames, preset)
-    except (MappingError, ReadError, ValueError) as exc:
+        options: dict[str, Any] = {
+            "type": str(type_.value) if type_ else None,
+            "preset": preset,
+            "renames": renames,
+            "locale": locale,
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "fmt": format_.value if format_ else None,
+        }
+        if resume:
+            checkpoint = checkpoints.load(settings.data_dir, file)
+            options = checkpoints.merged_options(checkpoint, options)
+            locale, encoding, delimiter = (
+                options["locale"],
+                options["encoding"],
+                options["delimiter"],
+            )
+        rows = read_source(file, options["fmt"], encoding=encoding, delimiter=delimiter)
+        plan = plan_columns(options["type"], rows.header(), options["renames"], options["preset"])
+        if checkpoint is None and not dry_run and str(file) != "-":
+            options = {
+                **options,
+                "type": plan.type_name,
+                "preset": plan.preset.name if plan.preset is not None else None,
+                "fmt": rows.fmt,
+            }
+            checkpoint = checkpoints.start(settings.data_dir, file, options)
+    except (MappingError, ReadError, ValueError, checkpoints.ResumeError) as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:
         raise _fail(f"cannot read {file}: {exc.strerror or exc}") from exc
@@ -158,6 +196,11 @@ def import_command(
     if locale is not None:
         how += f"; locale {locale}"
     console.print(f"Reading {file} as {how}.")
+    if checkpoint is not None and checkpoint.committed is not None:
+        console.print(
+            f"Resuming after row {checkpoint.committed.after_row:,} (the last committed batch of "
+            f"the interrupted import; {checkpoint.committed.rows:,} rows read before it)."
+        )
     for column in plan.unmapped:
         hint = f" ({column.suggestion})" if column.suggestion else ""
         console.print(f"[yellow]Column {column.column!r} feeds no field{hint}.[/]")
@@ -182,7 +225,13 @@ def import_command(
                 audit=None if dry_run else cli_actor,
                 tx_timeout_s=settings.batch_tx_timeout_s,
                 patient=True,
+                checkpoint=checkpoint,
             )
+        except BaseException:
+            if checkpoint is not None:
+                with contextlib.suppress(OSError):  # the failure itself is what is reported
+                    stopped(checkpoint)
+            raise
         finally:
             if graph is not None:
                 await graph.close()
@@ -208,8 +257,34 @@ def import_command(
         if result.failed:
             raise typer.Exit(code=2)
 
+    def stopped(checkpoint: checkpoints.Checkpoint) -> None:
+        """The import stopped half-way: say where, and write the report of what it did."""
+        committed = checkpoint.committed
+        if committed is None:
+            console.print(
+                "[yellow]Stopped before the first batch was committed: nothing was written.[/]"
+            )
+            return
+        partial = ImportResult(type=type_name)
+        checkpoints.restore(partial, committed)
+        partial.resumed_after = None
+        partial.stopped_after = committed.after_row
+        partial.detected.update(rows.detected.as_json())
+        if plan.preset is not None:
+            partial.detected["preset"] = plan.preset.name
+        path = write_report(partial, report_path, source=str(file))
+        console.print(
+            f"[yellow]Stopped after row {committed.after_row:,}: the rows up to it are done "
+            f"({committed.created:,} created, {committed.updated:,} updated, "
+            f"{committed.unchanged:,} unchanged so far). Continue with: rapport import {file} "
+            f"--resume[/]"
+        )
+        console.print(f"Report: {path}")
+
     try:
         asyncio.run(run())
+    except KeyboardInterrupt:
+        raise _fail("interrupted.") from None
     except (MappingError, ReadError) as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:

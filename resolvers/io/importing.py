@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from graphdb.driver import Graph
@@ -36,6 +43,7 @@ from resolvers.io.readers import (
     read_text,
 )
 from resolvers.io.report import ImportResult, error_line
+from resolvers.io.resume import Checkpoint
 from resolvers.io.rows import TYPES
 from resolvers.io.sniff import Detected, SniffError, codec_name, guess_encoding
 from resolvers.writes._audit import Actor
@@ -68,6 +76,24 @@ def progress_bar(console: Console, description: str, *, enabled: bool = True) ->
     )
 
 
+def import_bar(console: Console, *, enabled: bool = True) -> Progress:
+    """An import's progress on stderr: a bar over the file's rows (when their number is
+    known), the row reached, rows per second, time taken and the estimated time left."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("row {task.completed:,.0f}{task.fields[of]}"),
+        TextColumn("[cyan]{task.fields[rate]:>9,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not enabled,
+        refresh_per_second=4,
+    )
+
+
 async def import_rows(
     graph: Graph | None,
     type_name: str,
@@ -85,10 +111,13 @@ async def import_rows(
     locale: str | None = None,
     tx_timeout_s: float | None = None,
     patient: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> ImportResult:
     """Validate and load `rows`; each refused row is printed (to `console`) as it is found.
 
-    `detected` (how the file was read; a `Source`'s own by default) goes into the report."""
+    `detected` (how the file was read; a `Source`'s own by default) goes into the report.
+    `checkpoint` (resolvers/io/resume.py) is saved after every committed batch and removed
+    when the import has finished; one holding a committed state resumes after it."""
     import time
 
     if detected is None and isinstance(rows, Source):
@@ -107,12 +136,22 @@ async def import_rows(
         excel_serials=detected is not None and detected.format == "xlsx",
         tx_timeout_s=tx_timeout_s,
         patient=patient,
+        on_committed=checkpoint.save if checkpoint is not None and not dry_run else None,
+        resume=checkpoint.committed if checkpoint is not None else None,
     )
+    total = rows.last_row() if isinstance(rows, Source) else None
     started = time.perf_counter()
     printed = 0
     verb = "Validating" if dry_run else "Importing"
-    with progress_bar(console, f"{verb} {type_name}", enabled=progress) as bar:
-        task = bar.add_task(f"{verb} {type_name}", total=None, rate=0.0)
+    printed = len(importer.result.errors)  # a resumed import's earlier errors were shown then
+    with import_bar(console, enabled=progress) as bar:
+        task = bar.add_task(
+            f"{verb} {type_name}",
+            total=total,
+            completed=importer.position,
+            rate=0.0,
+            of=f" of ~{total:,}" if total else "",
+        )
 
         def on_progress(done: int) -> None:
             nonlocal printed
@@ -121,10 +160,15 @@ async def import_rows(
                 bar.console.print(Text(error_line(error), style="red"))
             printed = len(errors)
             elapsed = time.perf_counter() - started
-            bar.update(task, completed=done, rate=done / elapsed if elapsed else 0.0)
+            done -= importer.result.resumed_rows
+            rate = done / elapsed if elapsed else 0.0
+            bar.update(task, completed=importer.position, rate=rate)
 
         result = await importer.run(rows, on_progress=on_progress)
         on_progress(result.rows)
+        bar.update(task, total=importer.position or total, completed=importer.position)
+    if checkpoint is not None:
+        checkpoint.remove()
     if detected is not None:
         result.detected.update(detected.as_json())
     if locale is not None:

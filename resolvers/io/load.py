@@ -14,6 +14,8 @@ Python datetimes is slow.
 from __future__ import annotations
 
 import asyncio
+import collections
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -30,7 +32,11 @@ from core.validation import Code, FieldError, Validator
 from core.validation.numbers import INT64_MAX
 from graphdb.batches import BatchWriter
 from graphdb.driver import Graph, run_in
+from graphdb.io import interactions as interaction_cypher
 from graphdb.io import links as io_cypher
+from graphdb.io import nodes as node_cypher
+from graphdb.io import orders as import_orders
+from graphdb.io import referrals as import_referrals
 from graphdb.writes import customers as customer_cypher
 from graphdb.writes import orders as order_cypher
 from graphdb.writes import referrals as referral_cypher
@@ -39,6 +45,7 @@ from resolvers.io.mapping import ColumnMap
 from resolvers.io.names import DEFAULT_BATCH_SIZE
 from resolvers.io.readers import BadRow, RawRow
 from resolvers.io.report import ImportResult, RowError
+from resolvers.io.resume import Committed
 from resolvers.io.rows import TYPES, Record, field_name
 from resolvers.io.values import ValueReader, unambiguous_errors
 from resolvers.writes import _audit
@@ -133,44 +140,6 @@ def _temporal(label: str) -> dict[str, str]:
     }
 
 
-@functools.cache
-def upsert_statement(label: str, key_prop: str) -> str:
-    """Create or update `$rows` ({key, props, temporal}) by `key_prop` at `$now` (ISO,
-    parsed once per batch); new nodes start from `$defaults`.
-
-    `props` hold plain values (null removes a property); `temporal` ISO strings, parsed here
-    (labels without imported temporal properties send no `temporal`).
-    A stored node changes (version + 1, updatedAt) only when some value really differs. A new
-    node's id is a random UUID (v4, lower-case, as `global_id.new_raw_id` makes) drawn by
-    Neo4j: no id is made or sent for the rows that already exist.
-    """
-    temporal = _temporal(label)
-    differs = [
-        "any(k IN keys(r.props) WHERE (e[k] IS NULL) <> (r.props[k] IS NULL) OR e[k] <> r.props[k])"
-    ]
-    sets = []
-    for name, fn in temporal.items():
-        differs.append(
-            f"(r.temporal.{name} IS NOT NULL AND "
-            f"(e.{name} IS NULL OR e.{name} <> {fn}(r.temporal.{name})))"
-        )
-        sets.append(f", n.{name} = coalesce({fn}(r.temporal.{name}), n.{name})")
-    set_temporal = "".join(sets)
-    return (
-        "WITH datetime($now) AS now UNWIND $rows AS r "
-        f"CALL (r) {{ OPTIONAL MATCH (e:{label} {{{key_prop}: r.key}}) RETURN e LIMIT 1 }} "
-        f"WITH r, e, now, e IS NOT NULL AND ({' OR '.join(differs)}) AS changed "
-        "CALL (r, e, now) { WITH r, e, now WHERE e IS NULL "
-        f"CREATE (n:{label}) SET n = $defaults, n += r.props{set_temporal}, "
-        "n.id = randomUUID(), n.createdAt = now, n.updatedAt = now, n.version = 1 } "
-        "CALL (r, e, changed, now) { WITH r, e, changed, now WHERE changed "
-        f"WITH r, e AS n, now SET n += r.props{set_temporal}, "
-        "n.version = n.version + 1, n.updatedAt = now } "
-        "RETURN sum(CASE WHEN e IS NULL THEN 1 ELSE 0 END) AS created, "
-        "sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated, count(*) AS total"
-    )
-
-
 def _node_params(label: str, items: list[Item]) -> list[Any]:
     temporal = _temporal(label)
     if not temporal:
@@ -206,7 +175,7 @@ async def _write_nodes(
     for prop, params in groups:
         rows = await run_in(
             tx,
-            upsert_statement(label, prop),
+            node_cypher.upsert_statement(label, prop, tuple(_temporal(label).items())),
             {"rows": params, "defaults": dict(defaults), "now": now},
         )
         created, updated = int(rows[0]["created"]), int(rows[0]["updated"])
@@ -216,20 +185,33 @@ async def _write_nodes(
     return out
 
 
-#: externalIds of `$keys` that no customer has but a merged-into customer keeps as an alias
-_ALIASES = (
-    "UNWIND $keys AS key OPTIONAL MATCH (e:Customer {externalId: key}) "
-    "WITH collect(CASE WHEN e IS NULL THEN key END) AS missing WHERE size(missing) > 0 "
-    "MATCH (c:Customer) WHERE c.externalIdAliases IS NOT NULL "
-    "UNWIND c.externalIdAliases AS alias WITH alias, c, missing WHERE alias IN missing "
-    "RETURN alias, c.externalId AS kept"
-)
-
-
-async def _aliases(tx: Tx, keys: list[Any]) -> dict[str, str]:
-    """Merged-away externalId → the kept customer's, for the keys of a batch."""
-    rows = await run_in(tx, _ALIASES, {"keys": keys})
+async def _aliases(tx: Tx, label: str, keys: list[Any]) -> dict[str, str]:
+    """Merged-away key → the kept record's, for the keys of a batch that no `label` record
+    has (a customer's externalId, a contact's e-mail; graphdb/io/nodes.py)."""
+    params = [{"key": k, "query": node_cypher.alias_query(k)} for k in dict.fromkeys(keys)]
+    rows = await run_in(tx, node_cypher.aliases_statement(label), {"keys": params})
     return {r["alias"]: r["kept"] for r in rows}
+
+
+async def _follow_aliases(
+    tx: Tx, label: str, batch: list[Item], groups: list[tuple[str, list[Any]]]
+) -> None:
+    """Rows that name a merged-away record by its old key update the kept record instead:
+    their key (and the key property they set) become the kept record's."""
+    key_prop = node_cypher.ALIASED[label][0]
+    aliases = await _aliases(tx, label, [p["key"] for _, params in groups for p in params])
+    if not aliases:
+        return
+    for item in batch:
+        kept = aliases.get(item.record["key"])
+        if kept is not None:
+            item.record["key"] = kept
+    for _, params in groups:
+        for p in params:
+            kept = aliases.get(p["key"])
+            if kept is not None:
+                p["key"] = kept
+                p["props"] = {**p["props"], key_prop: kept}
 
 
 async def _write_customers(
@@ -237,18 +219,7 @@ async def _write_customers(
 ) -> Outcome:
     """Customers: their references checked first (a row naming a missing company or user is
     refused and not written), then the nodes, then their links (resolvers/io/links.py)."""
-    aliases = await _aliases(tx, [p["key"] for _, params in groups for p in params])
-    if aliases:
-        for item in batch:
-            kept = aliases.get(item.record["key"])
-            if kept is not None:
-                item.record["key"] = kept
-        for _, params in groups:
-            for p in params:
-                kept = aliases.get(p["key"])
-                if kept is not None:
-                    p["key"] = kept
-                    p["props"] = {**p["props"], "externalId": kept}
+    await _follow_aliases(tx, "Customer", batch, groups)
     linking = [
         (item.rows, item.record["key"], item.record["links"])
         for item in batch
@@ -279,37 +250,6 @@ def _new_id() -> str:
 
 # --- orders ------------------------------------------------------------------------------------
 
-_EXISTING_ORDERS = (
-    "UNWIND $keys AS key MATCH (o:Order {externalId: key}) "
-    "OPTIONAL MATCH (c:Customer)-[:PLACED]->(o) "
-    "RETURN o.externalId AS key, o.id AS id, c.id AS customerId, o.placedAt AS placedAt, "
-    "o.status AS status, o.currency AS currency, "
-    "[(o)-[x:CONTAINS]->(p:Product) | [x.position, p.id, x.quantity, x.unitPrice]] AS lines"
-)
-_CUSTOMERS_BY_KEY = (
-    "UNWIND $keys AS key MATCH (c:Customer {externalId: key}) RETURN key, c.id AS id"
-)
-_CREATE_ORDERS = (
-    "UNWIND $orders AS r MATCH (c:Customer {id: r.customerId}) "
-    "CREATE (o:Order) SET o = r.props, o.placedAt = datetime(r.placedAt), o.id = r.id, "
-    "o.createdAt = datetime(r.now), o.updatedAt = datetime(r.now), o.version = 1 "
-    "CREATE (c)-[:PLACED]->(o) "
-    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
-    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
-)
-_REPLACE_ORDERS = (
-    "UNWIND $orders AS r MATCH (o:Order {id: r.id}) "
-    "SET o += r.props, o.placedAt = datetime(r.placedAt), o.version = o.version + 1, "
-    "o.updatedAt = datetime(r.now) "
-    "WITH o, r CALL (o) { MATCH (o)-[x:CONTAINS]->() DELETE x } "
-    "CALL (o) { MATCH (o)<-[x:PLACED]-() DELETE x } "
-    "WITH o, r MATCH (c:Customer {id: r.customerId}) CREATE (c)-[:PLACED]->(o) "
-    "WITH o, r UNWIND r.lines AS line MATCH (p:Product {id: line.productId}) "
-    "CREATE (o)-[:CONTAINS {quantity: line.quantity, unitPrice: line.unitPrice, "
-    "position: line.position}]->(p)"
-)
-
 
 def _same_instant(stored: Any, moment: dt.datetime) -> bool:
     """A stored neo4j DateTime against a validated (UTC) datetime."""
@@ -319,9 +259,12 @@ def _same_instant(stored: Any, moment: dt.datetime) -> bool:
 async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
     keys = [item.record["key"] for item in items]
-    existing = {r["key"]: r for r in await run_in(tx, _EXISTING_ORDERS, {"keys": keys})}
+    existing = {r["key"]: r for r in await run_in(tx, import_orders.EXISTING, {"keys": keys})}
     wanted = sorted({item.record["customer"] for item in items})
-    customers = {r["key"]: r["id"] for r in await run_in(tx, _CUSTOMERS_BY_KEY, {"keys": wanted})}
+    customers = {
+        r["key"]: r["id"]
+        for r in await run_in(tx, import_orders.CUSTOMERS_BY_KEY, {"keys": wanted})
+    }
     skus = sorted({ln.sku for item in items for ln in item.record["lines"] if ln.sku})
     by_sku = {r["sku"]: r for r in await run_in(tx, order_cypher.PRODUCTS_BY_SKU, {"skus": skus})}
     creates: list[dict[str, Any]] = []
@@ -379,9 +322,9 @@ async def _write_orders(tx: Tx, items: list[Item], now: str) -> Outcome:
         replaces.append({**params, "id": stored["id"]})
         touched.update(str(c) for c in (customer_id, stored["customerId"]) if c)
     if creates:
-        await run_in(tx, _CREATE_ORDERS, {"orders": creates})
+        await run_in(tx, import_orders.CREATE, {"orders": creates})
     if replaces:
-        await run_in(tx, _REPLACE_ORDERS, {"orders": replaces})
+        await run_in(tx, import_orders.REPLACE, {"orders": replaces})
     if touched:
         await run_in(tx, customer_cypher.recount(), {"ids": sorted(touched)})
         await lock_trees(tx, sorted(touched))
@@ -405,37 +348,6 @@ def _row_errors(errors: Iterable[FieldError], item: Item) -> list[RowError]:
 
 # --- interactions ------------------------------------------------------------------------------
 
-_PARTICIPANTS = (
-    "CALL () { UNWIND $customers AS key MATCH (c:Customer {externalId: key}) "
-    "RETURN collect([key, c.id]) AS customers } "
-    "CALL () { UNWIND $contacts AS email MATCH (p:Contact {email: email}) "
-    "WITH email, min(p.id) AS id RETURN collect([email, id]) AS contacts } "
-    "CALL () { UNWIND $users AS email MATCH (u:User {email: email}) "
-    "RETURN collect([email, u.id]) AS users } "
-    "RETURN customers, contacts, users"
-)
-_EXISTING_INTERACTIONS = (
-    "UNWIND $keys AS key MATCH (i:Interaction {externalId: key}) "
-    "RETURN key, i.id AS id, i.kind AS kind, i.occurredAt AS occurredAt, "
-    "i.subject AS subject, i.summary AS summary, i.outcome AS outcome, i.sentiment AS sentiment, "
-    "[(i)-[:WITH]->(x) | x.id] AS participants, [(u:User)-[:LOGGED]->(i) | u.id] AS loggedBy"
-)
-_WRITE_INTERACTIONS = (
-    "UNWIND $rows AS r "
-    "CALL (r) { WITH r WHERE r.existing IS NULL CREATE (i:Interaction) SET i.id = r.id, "
-    "i.createdAt = datetime(r.now), i.version = 1 RETURN i "
-    "UNION WITH r MATCH (i:Interaction {id: r.existing}) "
-    "SET i.version = i.version + 1 RETURN i } "
-    "SET i += r.props, i.occurredAt = datetime(r.occurredAt), i.updatedAt = datetime(r.now) "
-    "WITH i, r CALL (i) { MATCH (i)-[x:WITH]->() DELETE x } "
-    "CALL (i) { MATCH (i)<-[x:LOGGED]-() DELETE x } "
-    "CALL (i, r) { MATCH (u:User {id: r.loggedBy}) CREATE (u)-[:LOGGED]->(i) } "
-    "CALL (i, r) { UNWIND r.contacts AS pid MATCH (p:Contact {id: pid}) CREATE (i)-[:WITH]->(p) } "
-    "CALL (i, r) { UNWIND r.customers AS pid MATCH (c:Customer {id: pid}) "
-    "CREATE (i)-[:WITH]->(c) SET c.lastInteractionAt = CASE WHEN c.lastInteractionAt IS NULL "
-    "OR c.lastInteractionAt < i.occurredAt THEN i.occurredAt ELSE c.lastInteractionAt END }"
-)
-
 
 async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     out = Outcome()
@@ -445,14 +357,14 @@ async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
     found = (
         await run_in(
             tx,
-            _PARTICIPANTS,
+            interaction_cypher.PARTICIPANTS,
             {"customers": customers_wanted, "contacts": contacts_wanted, "users": users_wanted},
         )
     )[0]
     customers, contacts, users = (dict(found[k]) for k in ("customers", "contacts", "users"))
     keys = [it.record["key"] for it in items if it.record["key"]]
     existing = (
-        {r["key"]: r for r in await run_in(tx, _EXISTING_INTERACTIONS, {"keys": keys})}
+        {r["key"]: r for r in await run_in(tx, interaction_cypher.EXISTING, {"keys": keys})}
         if keys
         else {}
     )
@@ -514,26 +426,11 @@ async def _write_interactions(tx: Tx, items: list[Item], now: str) -> Outcome:
             out.created += 1
         rows.append(params)
     if rows:
-        await run_in(tx, _WRITE_INTERACTIONS, {"rows": rows})
+        await run_in(tx, interaction_cypher.WRITE, {"rows": rows})
     return out
 
 
 # --- referrals ---------------------------------------------------------------------------------
-
-_FIND_REFERRAL_ENDS = (
-    "OPTIONAL MATCH (a:Customer {externalId: $referrer}) WHERE $referrerType = 'Customer' "
-    "WITH a OPTIONAL MATCH (b:Contact {email: $referrer}) WHERE $referrerType = 'Contact' "
-    "WITH a, min(b.id) AS contactId WITH coalesce(a.id, contactId) AS referrerId "
-    "OPTIONAL MATCH (c:Customer {externalId: $referred}) "
-    "OPTIONAL MATCH (c)<-[e:REFERRED]-(x) WHERE x:Customer OR x:Contact "
-    "RETURN referrerId, c.id AS referredId, x.id AS currentReferrer, "
-    "e.referredAt AS referredAt, e.channel AS channel, e.note AS note"
-)
-_UPDATE_REFERRAL = (
-    "MATCH (:Customer {id: $referredId})<-[e:REFERRED]-(x {id: $referrerId}) "
-    "SET e.referredAt = datetime($props.referredAt), e.channel = $props.channel, "
-    "e.note = $props.note"
-)
 
 
 async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
@@ -548,7 +445,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
         found = (
             await run_in(
                 tx,
-                _FIND_REFERRAL_ENDS,
+                import_referrals.FIND_ENDS,
                 {
                     "referrer": rec["referrer"],
                     "referrerType": rec["referrerType"],
@@ -596,7 +493,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
                 out.unchanged += 1
                 continue
             else:
-                await run_in(tx, _UPDATE_REFERRAL, params)
+                await run_in(tx, import_referrals.UPDATE, params)
                 out.updated += 1
                 continue
         if not errors and rec["referrerType"] == "Customer":
@@ -615,11 +512,7 @@ async def _write_referrals(tx: Tx, items: list[Item], now: str) -> Outcome:
             continue
         await run_in(
             tx,
-            referral_cypher.create_referral(rec["referrerType"]).replace(
-                "SET e = $props",
-                "SET e = $props, e.referredAt = datetime($props.referredAt), "
-                "e.createdAt = datetime($now)",
-            ),
+            import_referrals.create_referral(rec["referrerType"]),
             {**params, "now": now},
         )
         out.created += 1
@@ -769,6 +662,7 @@ async def _write_contacts(
     not written), then the nodes, then their jobs, then their managers, which may be any
     contact of the batch or of the database; the ones not found yet are returned, to be tried
     once every row of the file is written."""
+    await _follow_aliases(tx, "Contact", batch, groups)
     probe = Outcome()
     company_ids = await _company_ids(tx, batch, lambda it: it.record.get("company"), probe)
     refused = {
@@ -897,10 +791,15 @@ class Importer:
         excel_serials: bool = False,
         tx_timeout_s: float | None = None,
         patient: bool = False,
+        on_committed: Callable[[Committed], None] | None = None,
+        resume: Committed | None = None,
     ) -> None:
         """`tx_timeout_s`: the timeout of each transaction (default: the graph's); a batch
         that outlasts it is split (graphdb/batches.py). `patient`: wait for an unavailable
-        database with backoff (long work: `rapport import`) instead of failing at once."""
+        database with backoff (long work: `rapport import`) instead of failing at once.
+        `on_committed`: called after each committed batch with how far the import has got
+        (resolvers/io/resume.py); `resume`: such a state to go on from (its rows are skipped,
+        its counts, errors and waiting managers taken over)."""
         if type_name not in TYPES:
             raise ValueError(f"unknown import type {type_name!r}; use one of {', '.join(TYPES)}")
         self.graph = graph
@@ -925,11 +824,28 @@ class Importer:
         self._column_cache: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
         self._pending: list[PendingManager] = []
         self._linked_keys: set[Any] = set()
+        self.on_committed = on_committed
+        #: the number of the last row read (the progress bar's position in the file)
+        self.position = 0
+        #: (row number, rows read up to it) of the rows read but not yet committed
+        self._marks: collections.deque[tuple[int, int]] = collections.deque()
+        self._committed_rows = 0
+        self._start_after = 0
+        if resume is not None:
+            from resolvers.io.resume import restore
+
+            restore(self.result, resume)
+            self._pending = [PendingManager(**p) for p in resume.pending]
+            self._start_after = self.position = resume.after_row
+            self._committed_rows = resume.rows
 
     # validation (runs in a worker thread) -------------------------------------------------------
 
     def _validate(self, number: int, raw: RawRow | BadRow) -> Item | None:
         self.result.rows += 1
+        self.position = number
+        if self.on_committed is not None:
+            self._marks.append((number, self.result.rows))
         if isinstance(raw, BadRow):
             self.result.errors.append(RowError(number, None, Code.INVALID_VALUE, raw.message))
             return None
@@ -1077,6 +993,26 @@ class Importer:
             return len(part)
 
         await self.writer.write(batch, write_slice)
+        if self.on_committed is not None:
+            self.on_committed(self._committed(max(n for it in batch for n in it.rows)))
+
+    def _committed(self, after_row: int) -> Committed:
+        """How far the import has got once the batch ending at row `after_row` is committed
+        (validation has read further by then: the rows after it are not counted)."""
+        while self._marks and self._marks[0][0] <= after_row:
+            self._committed_rows = self._marks.popleft()[1]
+        r = self.result
+        return Committed(
+            after_row=after_row,
+            rows=self._committed_rows,
+            valid=r.valid,
+            created=r.created,
+            updated=r.updated,
+            unchanged=r.unchanged,
+            linked=r.linked,
+            errors=[e for e in r.errors if e.row <= after_row],
+            pending=[dataclasses.asdict(p) for p in self._pending],
+        )
 
     async def _write_items(
         self, batch: list[Item], groups: list[tuple[str, list[Any]]] | None, timeout_s: float
@@ -1159,11 +1095,21 @@ class Importer:
     ) -> ImportResult:
         """Validate and load every row; `on_progress(rows_done)` after each batch."""
         started = time.perf_counter()
+        if self._start_after:
+            after = self._start_after
+            rows = ((n, raw) for n, raw in rows if n > after)
         batches = self._batches(rows)
         pending: asyncio.Task[None] | None = None
         try:
             while True:
-                batch = await asyncio.to_thread(self._next, batches)
+                try:
+                    batch = await asyncio.to_thread(self._next, batches)
+                except Exception:
+                    # The rows stopped coming (a read error): the batch being written is
+                    # valid and whole, so it is committed (and checkpointed) first.
+                    if pending is not None:
+                        await pending
+                    raise
                 if pending is not None:
                     await pending
                     pending = None
@@ -1200,4 +1146,4 @@ _WRITERS = {
     "employments": _write_employments,
 }
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Importer", "upsert_statement"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Importer"]

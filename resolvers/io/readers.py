@@ -132,6 +132,35 @@ class Source:
         )
         return [h.strip() for h in first_record if h.strip()]
 
+    def last_row(self) -> int | None:
+        """The number the file's last row has, or about (a quoted CSV cell spanning lines
+        makes it a little less), read cheaply for the progress bar's total: the lines of a CSV
+        or JSONL, the dimension an XLSX records (None when it records none)."""
+        if self.fmt == "xlsx":
+            assert self.path is not None
+            from openpyxl import load_workbook
+
+            try:
+                workbook = load_workbook(self.path, read_only=True, data_only=True)
+            except Exception:  # the reading itself reports a damaged file
+                return None
+            try:
+                rows = workbook.worksheets[0].max_row
+            finally:
+                workbook.close()
+            return rows if isinstance(rows, int) and rows > 1 else None
+        if self._text is not None:
+            lines = self._text.count("\n") + (not self._text.endswith("\n"))
+        else:
+            assert self.path is not None
+            lines, last = 0, b"\n"
+            with self.path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
+            lines += last != b"\n"
+        return lines or None
+
     def _sample(self) -> str:
         if self._text is not None:
             return self._text[:SAMPLE_BYTES].removeprefix("\ufeff")

@@ -8,6 +8,7 @@ The JSON report (default `.rapport/import-report-<UTC timestamp>.json`) looks li
      "detected": {"format": "csv", "encoding": "Windows-1250", "delimiter": "semicolon", …},
      "ignoredColumns": ["Notes", "Lead Scor"],
      "suggestions": {"Lead Scor": "--map 'Lead Scor=leadScore'"},
+     "resumedAfterRow": null, "stoppedAfterRow": null,
      "errors": [{"row": 17, "field": "email", "column": "E-mail", "code": "INVALID_EMAIL",
                  "message": "'jan@' is not a valid e-mail address: …"}]}
 
@@ -62,6 +63,11 @@ class ImportResult:
     detected: dict[str, Any] = field(default_factory=dict)
     #: unmapped column → what it might have meant (a --map, or where its data belongs)
     suggestions: dict[str, str] = field(default_factory=dict)
+    #: `--resume`: the row the interrupted import had committed up to, and the rows it had read
+    resumed_after: int | None = None
+    resumed_rows: int = 0
+    #: an interrupted import: the last row of the last committed batch (0: none committed)
+    stopped_after: int | None = None
 
     @property
     def failed(self) -> int:
@@ -69,7 +75,7 @@ class ImportResult:
 
     @property
     def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
+        return (self.rows - self.resumed_rows) / self.seconds if self.seconds else 0.0
 
     def as_json(self, source: str | None = None) -> dict[str, Any]:
         return {
@@ -89,7 +95,9 @@ class ImportResult:
             "detected": self.detected,
             "ignoredColumns": self.ignored_columns,
             "suggestions": self.suggestions,
-            "errors": [_private(asdict(e)) for e in sorted(self.errors, key=lambda e: e.row)],
+            "resumedAfterRow": self.resumed_after,
+            "stoppedAfterRow": self.stopped_after,
+            "errors": [private_error(asdict(e)) for e in sorted(self.errors, key=lambda e: e.row)],
         }
 
 
@@ -109,7 +117,8 @@ PERSONAL_FIELDS = frozenset(
 _QUOTED = re.compile(r"'[^']*'")
 
 
-def _private(error: dict[str, Any]) -> dict[str, Any]:
+def private_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A row error as a file on disk may hold it: a refused personal value not repeated."""
     if error.get("field") in PERSONAL_FIELDS:
         return {**error, "message": _QUOTED.sub("'[redacted]'", error["message"])}
     return error

@@ -50,6 +50,7 @@ _IGNORED = frozenset(
         "updatedAt",
         "_lock",
         "requestHash",
+        "idempotencyScope",
         *customers.CHURN_PROPS,
         *referrals.NETWORK_PROPS,
     }

@@ -63,14 +63,25 @@ def new_node(props: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
     }
 
 
-async def stored_country(call: Call, ref: Ref | None, data: object) -> str | None:
-    """The record's stored country, when an update sends a phone number (read in that country,
-    not the deployment's default region); None otherwise or when the record has none."""
-    if ref is None or getattr(data, "phone", None) in (None, ABSENT):
+async def stored_country(
+    call: Call, ref: Ref | None, data: object, *, by: tuple[str, str, object] | None = None
+) -> str | None:
+    """The record's stored country, when an update (or an upsert of an existing record) sends a
+    phone number: it is read in that country, not the deployment's default region. The record
+    is `ref`, or for an upsert `by` = (type, natural key, value). None when no phone is sent,
+    the record does not exist yet, or it has no country. An upsert's own `address.country`
+    still wins (`Changes.country`)."""
+    if getattr(data, "phone", None) in (None, ABSENT):
         return None
-    rows = await call.graph.read(nodes.country(ref.type_name), {"id": ref.raw_id})
-    value = rows[0]["country"] if rows else None
-    return value if isinstance(value, str) else None
+    if ref is not None:
+        type_name, key, value = ref.type_name, "id", ref.raw_id
+    elif by is not None and isinstance(by[2], str):
+        type_name, key, value = by[0], by[1], by[2]
+    else:
+        return None
+    rows = await call.graph.read(nodes.country(type_name, key), {"value": value})
+    found = rows[0]["country"] if rows else None
+    return found if isinstance(found, str) else None
 
 
 # --- references -----------------------------------------------------------------------------------

@@ -197,7 +197,8 @@ async def update_customer(call: Call, data: Input) -> Outcome:
 
 async def upsert_customer(call: Call, data: Input) -> Outcome:
     v = validator(call)
-    props = customer_props(v, data, creating=False)
+    stored = await stored_country(call, None, data, by=(TYPE, "externalId", data.external_id))
+    props = customer_props(v, data, creating=False, stored_country=stored)
     links = _Links(v, data)
     if not v.ok:
         return Outcome.of(errors=v.errors)

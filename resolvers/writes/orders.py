@@ -1,10 +1,14 @@
 """placeOrder: an order, its lines, and the customer's stored aggregates, in one transaction.
 
-Idempotency: with an `idempotencyKey`, the order is MERGEd on that key, whose unique constraint
-makes concurrent requests with one key queue; exactly one creates the order, adds the lines and
-counts it on the customer, the others find it and return it (`replayed: true`). A replay whose
-content differs from the first request is refused (IDEMPOTENCY_KEY_REUSED) rather than silently
-answered with an order the client did not ask for; the request's fingerprint is kept on the order.
+Idempotency: with an `idempotencyKey`, the order is MERGEd on that key scoped to the viewer
+(`idempotencyScope` = `<user id>:<key>`, as every other create scopes its keys, so one user's key
+never finds or blocks another's), whose unique constraint makes concurrent requests with one key
+queue; exactly one creates the order, adds the lines and counts it on the customer, the others
+find it and return it (`replayed: true`). A replay whose content differs from the first request
+is refused (IDEMPOTENCY_KEY_REUSED) rather than silently answered with an order the client did
+not ask for; the request's fingerprint is kept on the order. The key lives on the order itself
+rather than in an `(:IdempotencyKey)` claim (resolvers/writes/_idempotency.py) because the MERGE
+that claims it also creates the order: one statement instead of a claim and a bind.
 
 The customer is write-locked before its aggregates are read, so concurrent orders of one
 customer are counted one after another and none is lost.
@@ -183,6 +187,7 @@ async def place_order(call: Call, data: Input) -> Outcome:
         return Outcome.of(errors=v.errors)
     valid_lines = [ln for ln in lines if ln is not None]
     fingerprint = _fingerprint(data, customer, valid_lines)
+    scope = f"{call.viewer.user_id}:{key}" if key else None
     at = now()
     order = new_node(
         {
@@ -190,15 +195,16 @@ async def place_order(call: Call, data: Input) -> Outcome:
             "status": status,
             "externalId": external_id,
             "idempotencyKey": key,
+            "idempotencyScope": scope,
             "requestHash": fingerprint if key else None,
         },
         at,
     )
 
     async def replay(tx: Tx) -> tuple[Any, Any, bool] | None:
-        if key is None:
+        if scope is None:
             return None
-        rows = await run_in(tx, cypher.BY_IDEMPOTENCY_KEY, {"key": key})
+        rows = await run_in(tx, cypher.BY_IDEMPOTENCY_KEY, {"scope": scope})
         if not rows:
             return None
         if rows[0]["requestHash"] != fingerprint:
@@ -243,8 +249,8 @@ async def place_order(call: Call, data: Input) -> Outcome:
             "total": total,
             "placedAt": placed_at,
         }
-        if key is not None:
-            rows = await run_in(tx, cypher.MERGE_BY_KEY, {"key": key, "props": props})
+        if scope is not None:
+            rows = await run_in(tx, cypher.MERGE_BY_KEY, {"scope": scope, "props": props})
             if rows[0]["id"] != order["id"]:  # committed by a concurrent request meanwhile
                 again = await replay(tx)
                 assert again is not None
@@ -255,8 +261,8 @@ async def place_order(call: Call, data: Input) -> Outcome:
         return await _payload(tx, order["id"], replayed=False)
 
     subject = (
-        Subject("Order", key, key="idempotencyKey")
-        if key
+        Subject("Order", scope, key="idempotencyScope")
+        if scope
         else Subject("Order", order["id"], new=True)
     )
     result, errors = await execute(
