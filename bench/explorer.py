@@ -14,8 +14,10 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,24 +156,48 @@ async def _measure(base: str, subjects: Subjects, runs: int) -> list[dict[str, A
     return rows
 
 
-def _markdown(report: dict[str, Any]) -> str:
+def _load(report: dict[str, Any]) -> str:
+    load = report.get("load_average")
+    if not load:
+        return "not recorded"
+    return f"{load[0]} at the start, {load[1]} at the end"
+
+
+def _table(views: list[dict[str, Any]]) -> list[str]:
     lines = [
-        f"# Explorer page loads — {report['customers']:,} customers",
-        "",
-        f"Run {report['generated_at']} on this machine (2 cores, shared); {report['runs']} runs "
-        "per view, signed in as the SALES user with the most accounts. *In-app*: the URL changes "
-        "as a click on a link does it, the view fetches and renders. *Cold*: a full page load "
-        "(HTML, the app's script, the `me` check, the view). Loaded = the view's `h1` is there "
-        "and nothing says Loading.",
-        "",
         "| view | in-app p50 ms | in-app p95 ms | cold p50 ms | cold p95 ms |",
         "|---|---:|---:|---:|---:|",
     ]
-    for r in report["views"]:
+    for r in views:
         lines.append(
             f"| {r['view']} | {r['in_app']['p50_ms']} | {r['in_app']['p95_ms']} | "
             f"{r['cold']['p50_ms']} | {r['cold']['p95_ms']} |"
         )
+    return lines
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Explorer page loads — {report['customers']:,} customers",
+        "",
+        f"Run {report['generated_at']} on this machine (2 cores, shared; 1-minute load average "
+        f"{_load(report)}); {report['runs']} runs "
+        "per view, signed in as the SALES user with the most accounts. *In-app*: the URL changes "
+        "as a click on a link does it, the view fetches and renders. *Cold*: a full page load "
+        "(HTML, the app's script, the `me` check, the view). Loaded = the view's `h1` is there "
+        "and nothing says Loading. Absolute times move with the machine's load.",
+        "",
+        *_table(report["views"]),
+    ]
+    before = report.get("before")
+    if before:
+        lines += [
+            "",
+            f"## Before: the run of {before['generated_at']} ({before['runs']} runs per view, "
+            f"load average {_load(before)})",
+            "",
+            *_table(before["views"]),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -180,11 +206,18 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--before", type=Path, help="an earlier run's JSON report, shown under this run's table"
+    )
     args = parser.parse_args()
+    before = json.loads(args.before.read_text()) if args.before else None
+    if before:
+        before.pop("before", None)  # one generation back only
     neo4j = bench_neo4j(f"neo4j-{args.customers}-{args.seed}")
     try:
         subjects = asyncio.run(_prepare(neo4j.uri, args.customers, args.seed))
         api = start_api(neo4j)
+        load_before = os.getloadavg()[0]
         try:
             views = asyncio.run(_measure(api.url, subjects, args.runs))
         finally:
@@ -196,7 +229,9 @@ def main() -> None:
         "seed": args.seed,
         "runs": args.runs,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "views": views,
+        "before": before,
     }
     RESULTS.mkdir(exist_ok=True)
     stem = f"explorer-{args.customers}"

@@ -192,3 +192,21 @@ def measure(fn: Callable[[], Any], iterations: int, warmup: int = 5) -> Timing:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return Timing(samples)
+
+
+def measure_interleaved(
+    fns: list[Callable[[], Any]], iterations: int, warmup: int = 5
+) -> list[Timing]:
+    """Time each of `fns` `iterations` times in rounds of one call each, the first of a round
+    rotating: the machine's load at any moment weighs on all of them alike."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for i in range(iterations):
+        for k in range(len(fns)):
+            j = (i + k) % len(fns)
+            started = time.perf_counter()
+            fns[j]()
+            samples[j].append((time.perf_counter() - started) * 1000)
+    return [Timing(s) for s in samples]

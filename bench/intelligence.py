@@ -27,6 +27,16 @@ SEGMENT = """query Segment($id: ID!) {
 BENCH_SEGMENT_ID = "00000000-0000-4000-8000-00000000be5c"
 BENCH_SEGMENT_FILTER = '{"country":{"in":["SK","CZ"]},"totalSpent":{"gte":"1000"}}'
 
+#: The three whole-database rankings, as the explorer's list views ask them (first pages).
+AT_RISK = """query AtRisk { atRiskCustomers(first: 50) { customer { name totalSpent }
+  churnRisk { riskScore daysSinceLastOrder } } }"""
+
+TOP_REFERRERS = """query TopReferrers { topReferrers(first: 20, by: REVENUE) {
+  referrer { ... on Customer { name } ... on Contact { fullName } } size revenue } }"""
+
+REVENUE = """query Revenue { revenueConcentration(share: 0.8) { customerCount customerShare
+  revenueShare totalRevenue customers(first: 20) { edges { node { name totalSpent } } } } }"""
+
 INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
   introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships { type direction } }
 }"""
@@ -62,6 +72,9 @@ def intelligence_cases(driver: Driver) -> list[Case]:
         filter=BENCH_SEGMENT_FILTER,
     )
     return [
+        Case("atRiskCustomers (first 50)", AT_RISK, {}),
+        Case("topReferrers (first 20 by revenue)", TOP_REFERRERS, {}),
+        Case("revenueConcentration (0.8, first 20 of the set)", REVENUE, {}),
         Case(
             "segment members (SK/CZ, spent >= 1000; first 20 + totalCount)",
             SEGMENT,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from neo4j import READ_ACCESS, Driver
 
-from bench.harness import Timing, measure
+from bench.harness import Timing, measure_interleaved
 from core import global_id
 from core.model import ENTITIES
 from graphdb.compiler import cursor as cursors
@@ -57,9 +58,11 @@ class Result:
     floor: Timing
     statements: int
     failure: str | None = None
+    #: The same requests to a second API process (another checkout), in the same rounds.
+    baseline: Timing | None = None
 
     def row(self) -> dict[str, Any]:
-        return {
+        row = {
             "query": self.name + (f" — FAILED: {self.failure}" if self.failure else ""),
             "api_p50_ms": round(self.api.p50, 2),
             "api_p95_ms": round(self.api.p95, 2),
@@ -68,6 +71,12 @@ class Result:
             "ratio_p50": round(self.api.p50 / self.floor.p50, 2) if self.floor.p50 else None,
             "statements_per_request": self.statements,
         }
+        if self.baseline is not None:
+            row["baseline_p50_ms"] = round(self.baseline.p50, 2)
+            row["baseline_ratio_p50"] = (
+                round(self.baseline.p50 / self.floor.p50, 2) if self.floor.p50 else None
+            )
+        return row
 
 
 def cursor_at(
@@ -143,7 +152,16 @@ DEBUG = {"X-Rapport-Debug": "1"}
 SLOW_MS = 5_000.0
 
 
-def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) -> Result:
+def run_case(
+    http: httpx.Client,
+    driver: Driver,
+    case: Case,
+    iterations: int,
+    baseline: httpx.Client | None = None,
+) -> Result:
+    """Time the API, the floor (and a baseline API) request by request, interleaved: each
+    round sends one of each, the first of the round rotating, so a change in the machine's
+    load moves all of them alike and their ratio holds."""
     payload = {"query": case.query, "variables": case.variables}
     # A first request warms what a fresh server process loads lazily (the segment registry:
     # its first read costs two more statements), so the probe below sees the steady state and
@@ -167,21 +185,30 @@ def run_case(http: httpx.Client, driver: Driver, case: Case, iterations: int) ->
     cypher = statements[0]["statement"]
     params = _params_of(http, case)
 
-    def api() -> None:
-        response = http.post("/graphql", json=payload)
-        response.raise_for_status()
+    def api(client: httpx.Client) -> Callable[[], None]:
+        def send() -> None:
+            response = client.post("/graphql", json=payload)
+            response.raise_for_status()
+
+        return send
 
     def floor() -> None:
         # The same access mode the API uses: one auto-commit read, one round trip.
         with driver.session(database="neo4j", default_access_mode=READ_ACCESS) as session:
             session.run(cypher, params).data()
 
+    if baseline is not None:
+        with contextlib.suppress(httpx.TimeoutException):
+            baseline.post("/graphql", json=payload, timeout=120)  # its lazy loads, as above
+    fns = [api(http), floor] + ([api(baseline)] if baseline is not None else [])
     warmup = 0 if iterations == 1 else 5
+    timings = measure_interleaved(fns, iterations, warmup)
     return Result(
         case.name,
-        measure(api, iterations, warmup),
-        measure(floor, iterations, warmup),
+        timings[0],
+        timings[1],
         len(statements),
+        baseline=timings[2] if baseline is not None else None,
     )
 
 

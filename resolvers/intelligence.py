@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from graphdb.compiler import Compiled, paths, roots
+from graphdb.compiler import PLAN_CACHE, Compiled, paths, roots
 from graphdb.compiler import search as text_search
 from graphdb.compiler.errors import QueryArgumentError
 from resolvers.call import Call
 from resolvers.reads import decode_id
+
+
+def _compiled(call: Call, kind: str, build: Callable[[], Compiled]) -> Compiled:
+    """The root field's statement from the plan cache (the connections' LRU, keyed by document,
+    operation, root path, variables, role and segment generation), or built and kept there. The
+    key adds the viewer's own id, which some of these statements hold as a value (an omitted
+    `fromId`, `mine`), so two viewers never share one. Arguments are checked before this."""
+    key = PLAN_CACHE.key(call, f"intelligence:{kind}")
+    if key is not None:
+        key = (*key, call.viewer.user_id)
+    found = PLAN_CACHE.get(key)
+    return found if found is not None else PLAN_CACHE.put(key, build())
 
 
 async def _run(call: Call, compiled: Compiled) -> Any:
@@ -43,22 +56,38 @@ def _limit(call: Call, first: int, argument: str = "first") -> int:
 async def key_decision_makers(call: Call, company_id: str, first: int) -> Any:
     _, raw = _typed_id(company_id, "companyId", "Company")
     _limit(call, first)
-    return await _run(call, roots.key_decision_makers(call, raw, call.settings.max_page_size))
+    compiled = _compiled(
+        call,
+        "keyDecisionMakers",
+        lambda: roots.key_decision_makers(call, raw, call.settings.max_page_size),
+    )
+    return await _run(call, compiled)
 
 
 async def referral_chain(call: Call, customer_id: str) -> Any:
     _, raw = _typed_id(customer_id, "customerId", "Customer")
-    return await _run(call, roots.referral_chain(call, raw, call.settings.max_page_size))
+    compiled = _compiled(
+        call, "referralChain", lambda: roots.referral_chain(call, raw, call.settings.max_page_size)
+    )
+    return await _run(call, compiled)
 
 
 async def top_referrers(call: Call, first: int, by: str) -> Any:
-    compiled = roots.top_referrers(call, _limit(call, first), by, call.settings.max_page_size)
+    limit = _limit(call, first)
+    compiled = _compiled(
+        call,
+        "topReferrers",
+        lambda: roots.top_referrers(call, limit, by, call.settings.max_page_size),
+    )
     return await _run(call, compiled)
 
 
 async def at_risk_customers(call: Call, first: int, as_of: Any, mine: bool = False) -> Any:
-    compiled = roots.at_risk_customers(
-        call, _limit(call, first), as_of, call.settings.max_page_size, mine
+    limit = _limit(call, first)
+    compiled = _compiled(
+        call,
+        "atRiskCustomers",
+        lambda: roots.at_risk_customers(call, limit, as_of, call.settings.max_page_size, mine),
     )
     return await _run(call, compiled)
 
@@ -70,7 +99,11 @@ async def revenue_concentration(call: Call, share: float, mine: bool = False) ->
             code="OUT_OF_RANGE",
             argument="share",
         )
-    compiled = roots.revenue_concentration(call, share, call.settings.max_page_size, mine)
+    compiled = _compiled(
+        call,
+        "revenueConcentration",
+        lambda: roots.revenue_concentration(call, share, call.settings.max_page_size, mine),
+    )
     return await _run(call, compiled)
 
 
@@ -85,10 +118,17 @@ async def introduction_path(call: Call, from_id: str | None, to_id: str, max_hop
         else ("User", call.viewer.user_id)
     )
     end = _typed_id(to_id, "toId", *PEOPLE_AND_ACCOUNTS)
-    compiled = paths.introduction_path(call, start, end, max_hops, call.settings.max_page_size)
+    compiled = _compiled(
+        call,
+        "introductionPath",
+        lambda: paths.introduction_path(call, start, end, max_hops, call.settings.max_page_size),
+    )
     return await _run(call, compiled)
 
 
 async def search(call: Call, text: str, first: int) -> Any:
-    compiled = text_search.search(call, text, _limit(call, first), call.settings.max_page_size)
+    limit = _limit(call, first)
+    compiled = _compiled(
+        call, "search", lambda: text_search.search(call, text, limit, call.settings.max_page_size)
+    )
     return await _run(call, compiled)

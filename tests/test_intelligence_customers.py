@@ -520,6 +520,30 @@ def _set_ids(connection: dict[str, Any]) -> list[str]:
     return [global_id.decode(e["node"]["id"])[1] for e in connection["edges"]]
 
 
+async def test_a_set_reads_as_far_as_its_pages_and_counts_every_member(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """Pages from the start or an offset stop the walk of the set after their last customer;
+    the set's size, a size-only listing and a page after a cursor are those of the whole set."""
+    await write_orders(graph, 53)
+    whole = await _set_page(client, 0.8, 500, None)
+    ranked = _set_ids(whole)
+    assert len(ranked) > 6
+    query = """{ revenueConcentration(share: 0.8) { customerCount
+        size: customers { totalCount }
+        top: customers(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id } } }
+        later: customers(first: 2, offset: 4) { edges { node { id } } } } }"""
+    got = (await data(client, query))["revenueConcentration"]
+    assert got["customerCount"] == got["size"]["totalCount"] == len(ranked)
+    assert got["top"]["totalCount"] == len(ranked)
+    assert got["top"]["pageInfo"]["hasNextPage"] is True
+    assert _set_ids(got["top"]) == ranked[:2]
+    assert _set_ids(got["later"]) == ranked[4:6]
+    tail = await _set_page(client, 0.8, 500, whole["edges"][-3]["cursor"])
+    assert _set_ids(tail) == ranked[-2:]
+    assert tail["pageInfo"]["hasNextPage"] is False
+
+
 async def test_a_set_cursor_is_a_position_in_the_ranking(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:

@@ -189,3 +189,39 @@ async def test_introduction_path_starts_at_the_viewer_when_from_is_omitted(
     ]
     assert path["nodes"][0] == {"__typename": "User", "id": world.users["SALES"]}
     assert path["nodes"][-1] == {"__typename": "Contact", "id": world["P"]}
+
+
+async def test_cached_intelligence_statements_keep_each_viewer_their_own(
+    live_server_url: str, client: httpx.AsyncClient, world: World
+) -> None:
+    """The root intelligence fields' statements are cached like the connections' (document,
+    variables, role); the ones that hold the viewer's id (an omitted `fromId`, `mine`) are
+    cached per viewer, so the same document asked by two viewers of one role, in turns, gives
+    each their own answer every time."""
+    body = await gql(
+        client,
+        "mutation($a: ID!, $p: ID!) { logInteraction(input: {kind: CALL, "
+        "participantIds: [$a, $p]}) { errors { code } } }",
+        {"a": world["A"], "p": world["P"]},
+    )
+    assert body["data"]["logInteraction"]["errors"] == []
+    query = """query Mine($to: ID!) {
+      introductionPath(toId: $to) { hops nodes { __typename ... on User { id } } }
+      revenueConcentration(share: 1, mine: true) { customerCount }
+      atRiskCustomers(mine: true) { customer { id } }
+    }"""
+    seen: dict[str, list[dict[str, object]]] = {}
+    for _ in range(2):
+        for role in ("SALES", "OTHER"):
+            async with as_role(live_server_url, world.tokens[role]) as http:
+                seen.setdefault(role, []).append(await data(http, query, {"to": world["P"]}))
+    for role, (first, second) in seen.items():
+        assert first == second, role
+    sales, other = seen["SALES"][0], seen["OTHER"][0]
+    assert sales["introductionPath"]["hops"] == 3
+    assert sales["introductionPath"]["nodes"][0] == {
+        "__typename": "User",
+        "id": world.users["SALES"],
+    }
+    path = other["introductionPath"]
+    assert path is None or path["nodes"][0] == {"__typename": "User", "id": world.users["OTHER"]}

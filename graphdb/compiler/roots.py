@@ -210,7 +210,8 @@ def revenue_concentration(
         f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 THEN {ss}[{acc}[1] - 1] END AS {floor} "
         f"CALL ({floor}) {{ {rankings.spending_at_least(m, floor)}"
         f"{_book(m, mine, em, visibility)} "
-        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC RETURN collect({m}) AS {ranked} }} "
+        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC{_reach(listings, top, em)} "
+        f"RETURN collect({m}) AS {ranked} }} "
         f"WITH {ranked}[..{acc}[1]] AS {cs}, {total}, {acc} "
         f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
         f"{_book(y, mine, em, visibility)} }} AS {everyone} "
@@ -233,6 +234,23 @@ def revenue_concentration(
         return out
 
     return Compiled(cypher, em.params.values, shape)
+
+
+def _reach(listings: dict[str, tuple[PageShape, str]], top: Field, em: Emitter) -> str:
+    """` LIMIT n` when every page of the set lies within its first n customers (pages from
+    the start or an `offset`, none after a cursor, whose position only the whole set tells):
+    the walk of the set then stops there instead of reading every member."""
+    reach = 0
+    for child in top.children:
+        if child.key not in listings:
+            continue
+        shape, emitted = listings[child.key]
+        if emitted == "[]":
+            continue
+        if shape.page.after is not None:
+            return ""
+        reach = max(reach, int(child.args.get("offset") or 0) + shape.page.size + 1)
+    return f" LIMIT {em.params.add(reach)}"
 
 
 #: The ranking of revenueConcentration: biggest spenders first, then by internal uuid.
