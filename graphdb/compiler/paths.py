@@ -60,14 +60,7 @@ def introduction_path(
     top = call.selection.top
     planner = Planner(max_page, Visibility.of(call))
     nodes_field = next((c for c in top.children if c.name == "nodes"), None)
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], nodes_field.by_type.get(label, []) if nodes_field else [], "nodes"
-            )
-            for label in PATH_LABELS
-        }
-    )
+    union = planner.union(nodes_field, "nodes", PATH_LABELS)
     em = Emitter()
     em.params.values.update(Visibility.of(call).params())
     a, b, p, r = Var("a"), Var("b"), Var("p"), Var("r")

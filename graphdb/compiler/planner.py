@@ -234,9 +234,15 @@ class Planner:
             )
         return int(value)
 
-    def union(self, f: Field, path: str, labels: tuple[str, ...]) -> Union:
+    def union(self, f: Field | None, path: str, labels: tuple[str, ...]) -> Union:
+        """The projection of a node that may be any of `labels`, per type as `f` selects it
+        (`... on Customer { … }`); `f` None (not selected) still gives every label a branch, as
+        a route's or a hit's nodes are typed whether or not their fields are asked for."""
         return Union(
-            {lb: self.projection(ENTITIES[lb], f.by_type.get(lb, []), path) for lb in labels}
+            {
+                lb: self.projection(ENTITIES[lb], f.by_type.get(lb, []) if f else [], path)
+                for lb in labels
+            }
         )
 
     def referral_shape(self, f: Field, path: str) -> ReferralShape:

@@ -9,11 +9,9 @@ from typing import Any
 
 import phonenumbers
 
-from core.model import ENTITIES
 from graphdb.compiler.build import emit, nested
 from graphdb.compiler.compiled import Compiled
 from graphdb.compiler.errors import QueryArgumentError
-from graphdb.compiler.intelligence import Union
 from graphdb.compiler.plan import Emitter
 from graphdb.compiler.planner import Planner
 from graphdb.compiler.request import Request
@@ -138,14 +136,7 @@ def search(call: Request, text: str, first: int, max_page: int) -> Compiled:
     top = call.selection.top
     planner = Planner(max_page, Visibility.of(call))
     node_field = next((c for c in top.children if c.name == "node"), None)
-    union = Union(
-        {
-            label: planner.projection(
-                ENTITIES[label], node_field.by_type.get(label, []) if node_field else [], "node"
-            )
-            for label in SEARCH_LABELS
-        }
-    )
+    union = planner.union(node_field, "node", SEARCH_LABELS)
     visibility = Visibility.of(call)
     em = Emitter()
     em.params.values.update(visibility.params())
