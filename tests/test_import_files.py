@@ -29,8 +29,9 @@ from rapport.cli import app
 from rapport.seed import seed_graph
 from resolvers.io import import_rows, read_file, read_text
 from resolvers.io.export import Writer, column_kinds, columns_of, export_rows
-from resolvers.io.importing import MissingColumns, plan_columns
+from resolvers.io.importing import SHOWN_ERRORS, MissingColumns, plan_columns
 from resolvers.io.readers import ReadError
+from resolvers.io.report import error_line
 from resolvers.io.sniff import guess_delimiter, guess_encoding
 from resolvers.io.values import ValueReader
 from tests.conftest import wipe
@@ -814,6 +815,23 @@ async def test_the_report_is_private_and_does_not_repeat_refused_personal_values
     assert {(e["row"], e["field"]) for e in data["errors"]} == {(2, "email"), (3, "phone")}
     assert "jana.nova@" not in text and "'12'" not in text
     assert all("[redacted]" in e["message"] for e in data["errors"])
+
+
+async def test_the_console_shows_the_first_refused_rows_and_the_report_has_them_all(
+    graph: Graph,
+) -> None:
+    bad = SHOWN_ERRORS + 5
+    text = "firstName;lastName;email\n" + "".join(f"Jana;Nová {i};jana{i}@\n" for i in range(bad))
+    out = io.StringIO()
+    console = Console(file=out, stderr=False, width=200)
+    result = await import_rows(
+        graph, "contacts", read_text(text, "csv"), console=console, progress=False
+    )
+    lines = out.getvalue().splitlines()
+    assert result.failed == bad and len(result.errors) == bad
+    shown = [line for line in lines if line.startswith("row ")]
+    assert shown == [error_line(e) for e in result.errors[:SHOWN_ERRORS]]
+    assert sum("the report lists every one" in line for line in lines) == 1
 
 
 async def _operators(graph: Graph, statement: str, params: dict[str, Any]) -> list[str]:

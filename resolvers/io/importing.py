@@ -94,6 +94,11 @@ def import_bar(console: Console, *, enabled: bool = True) -> Progress:
     )
 
 
+#: refused rows printed on the console as they are found; the rest only in the report (a bad
+#: 20,000-row file would otherwise scroll 20,000 lines past the progress bar)
+SHOWN_ERRORS = 20
+
+
 async def import_rows(
     graph: Graph | None,
     type_name: str,
@@ -113,7 +118,8 @@ async def import_rows(
     patient: bool = False,
     checkpoint: Checkpoint | None = None,
 ) -> ImportResult:
-    """Validate and load `rows`; each refused row is printed (to `console`) as it is found.
+    """Validate and load `rows`; the first `SHOWN_ERRORS` refused rows are printed (to
+    `console`) as they are found, then one line saying the rest are in the report.
 
     `detected` (how the file was read; a `Source`'s own by default) goes into the report.
     `checkpoint` (resolvers/io/resume.py) is saved after every committed batch and removed
@@ -141,9 +147,8 @@ async def import_rows(
     )
     total = rows.last_row() if isinstance(rows, Source) else None
     started = time.perf_counter()
-    printed = 0
     verb = "Validating" if dry_run else "Importing"
-    printed = len(importer.result.errors)  # a resumed import's earlier errors were shown then
+    seen = len(importer.result.errors)  # a resumed import's earlier errors were shown then
     with import_bar(console, enabled=progress) as bar:
         task = bar.add_task(
             f"{verb} {type_name}",
@@ -154,11 +159,20 @@ async def import_rows(
         )
 
         def on_progress(done: int) -> None:
-            nonlocal printed
+            nonlocal seen
             errors = importer.result.errors
-            for error in errors[printed:]:
-                bar.console.print(Text(error_line(error), style="red"))
-            printed = len(errors)
+            for error in errors[seen:]:
+                if seen < SHOWN_ERRORS:
+                    bar.console.print(Text(error_line(error), style="red"))
+                elif seen == SHOWN_ERRORS:
+                    bar.console.print(
+                        Text(
+                            f"More refused rows are not shown here: the report lists every "
+                            f"one (the first {SHOWN_ERRORS} are above).",
+                            style="red",
+                        )
+                    )
+                seen += 1
             elapsed = time.perf_counter() - started
             done -= importer.result.resumed_rows
             rate = done / elapsed if elapsed else 0.0
