@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,20 @@ from tests.conftest import MakeToken
 ORDER = """replayed order { id status currency total placedAt externalId
   customer { id } lines { product { sku } quantity unitPrice lineTotal } }
   customer { orderCount totalSpent averageOrderValue firstOrderAt lastOrderAt }"""
+
+
+async def _keyed_order(
+    client: httpx.AsyncClient, key: str, *, quantity: int = 1, price: str = "10.00"
+) -> dict[str, Any]:
+    """A placeOrder input with idempotency key `key`: one line of a new product for a new
+    customer."""
+    customer_id = await new_customer(client)
+    product_id = await new_product(client, price=price)
+    return {
+        "customerId": customer_id,
+        "idempotencyKey": key,
+        "lines": [{"productId": product_id, "quantity": quantity}],
+    }
 
 
 async def test_order_is_priced_from_the_catalogue_and_counted_on_the_customer(
@@ -219,13 +234,7 @@ async def test_duplicate_order_external_id_is_rejected(
 async def test_a_replayed_idempotency_key_returns_the_first_order(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    customer_id = await new_customer(client)
-    product_id = await new_product(client)
-    data = {
-        "customerId": customer_id,
-        "idempotencyKey": "checkout-42",
-        "lines": [{"productId": product_id, "quantity": 2}],
-    }
+    data = await _keyed_order(client, "checkout-42", quantity=2)
     first = ok(await mutate(client, "placeOrder", data, ORDER))
     async with unchanged(graph):
         again = ok(await mutate(client, "placeOrder", data, ORDER))
@@ -237,19 +246,13 @@ async def test_a_replayed_idempotency_key_returns_the_first_order(
 async def test_reusing_an_idempotency_key_for_a_different_order_is_refused(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    customer_id = await new_customer(client)
-    product_id = await new_product(client)
-    data = {
-        "customerId": customer_id,
-        "idempotencyKey": "checkout-43",
-        "lines": [{"productId": product_id, "quantity": 2}],
-    }
+    data = await _keyed_order(client, "checkout-43", quantity=2)
     ok(await mutate(client, "placeOrder", data))
     async with unchanged(graph):
         payload = await mutate(
             client,
             "placeOrder",
-            {**data, "lines": [{"productId": product_id, "quantity": 3}]},
+            {**data, "lines": [{**data["lines"][0], "quantity": 3}]},
             ORDER,
         )
     assert codes(payload) == ["IDEMPOTENCY_KEY_REUSED"]
@@ -260,13 +263,7 @@ async def test_an_idempotency_key_belongs_to_its_user(
 ) -> None:
     """Another user's identical key (and identical order) is another request: it neither
     replays the first user's order nor is refused as a reused key."""
-    customer_id = await new_customer(client)
-    product_id = await new_product(client)
-    data = {
-        "customerId": customer_id,
-        "idempotencyKey": "checkout-1",
-        "lines": [{"productId": product_id, "quantity": 2}],
-    }
+    data = await _keyed_order(client, "checkout-1", quantity=2)
     mine = ok(await mutate(client, "placeOrder", data, "replayed order { id }"))
     token = await make_token("MANAGER")
     async with httpx.AsyncClient(
@@ -297,13 +294,7 @@ async def test_migration_15_scopes_the_keys_of_orders_placed_before_it(
     written around the API (no audit event says who placed it) blocks nobody's key."""
     from graphdb.migrations.m0015_order_keys import backfill
 
-    customer_id = await new_customer(client)
-    product_id = await new_product(client)
-    placed = {
-        "customerId": customer_id,
-        "idempotencyKey": "legacy-1",
-        "lines": [{"productId": product_id, "quantity": 1}],
-    }
+    placed = await _keyed_order(client, "legacy-1")
     first = ok(await mutate(client, "placeOrder", placed, "order { id }"))
     orphan = ok(
         await mutate(client, "placeOrder", {**placed, "idempotencyKey": "legacy-2"}, "order { id }")
@@ -334,13 +325,7 @@ async def test_migration_15_scopes_the_keys_of_orders_placed_before_it(
 async def test_ten_concurrent_replays_place_exactly_one_order(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
-    customer_id = await new_customer(client)
-    product_id = await new_product(client, price="19.99")
-    data = {
-        "customerId": customer_id,
-        "idempotencyKey": "double-click",
-        "lines": [{"productId": product_id, "quantity": 1}],
-    }
+    data = await _keyed_order(client, "double-click", price="19.99")
     payloads = await asyncio.gather(
         *(mutate(client, "placeOrder", data, "replayed order { id }") for _ in range(10))
     )
@@ -350,7 +335,7 @@ async def test_ten_concurrent_replays_place_exactly_one_order(
     rows = await graph.read(
         "MATCH (c:Customer {id: $id}) RETURN c.orderCount AS n, c.totalSpent AS spent, "
         "COUNT { (c)-[:PLACED]->() } AS placed, COUNT { (:Order) } AS orders",
-        {"id": raw(customer_id)},
+        {"id": raw(data["customerId"])},
     )
     assert rows[0] == {"n": 1, "spent": 199900, "placed": 1, "orders": 1}
 

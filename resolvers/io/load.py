@@ -1005,11 +1005,7 @@ class Importer:
         return Committed(
             after_row=after_row,
             rows=self._committed_rows,
-            valid=r.valid,
-            created=r.created,
-            updated=r.updated,
-            unchanged=r.unchanged,
-            linked=r.linked,
+            **r.tally(),
             errors=[e for e in r.errors if e.row <= after_row],
             pending=[dataclasses.asdict(p) for p in self._pending],
         )

@@ -73,6 +73,16 @@ class ImportResult:
     def failed(self) -> int:
         return len({e.row for e in self.errors})
 
+    def tally(self) -> dict[str, int]:
+        """The counts a checkpoint keeps and an importRecords answer carries, by field name."""
+        return {
+            "valid": self.valid,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "linked": self.linked,
+        }
+
     @property
     def rows_per_second(self) -> float:
         return (self.rows - self.resumed_rows) / self.seconds if self.seconds else 0.0

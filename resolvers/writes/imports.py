@@ -111,12 +111,8 @@ async def import_records(call: Call, data: Input) -> ImportOutcome:
     except MappingError as exc:
         return _refused(Code.INVALID_VALUE, str(exc), "map")
     return ImportOutcome(
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        linked=result.linked,
+        **result.tally(),
         failed=result.failed,
-        valid=result.valid,
         detected=dict(
             delimiter=source.detected.as_json().get("delimiter"),
             delimiter_detected=source.delimiter is not None and not source.detected.delimiter_given,
