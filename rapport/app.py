@@ -53,6 +53,7 @@ from rapport.security.middleware import (
 from rapport.security.ratelimit import TokenBucketLimiter
 from rapport.security.unavailable import DatabaseUnavailableMiddleware
 from rapport.served import schema
+from resolvers.io import jobs as import_jobs
 from schema.context import RequestContext
 
 log = logging.getLogger("rapport")
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         try:
             yield
         finally:
+            await import_jobs.shutdown()  # running jobs are left INTERRUPTED, resumable
             await authenticator.drain()
             await graph.close()
             metrics.process_exiting()

@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.changes import CHANGES_SUBSCRIPTION, ChangeQueries
 from schema.context import Info
 from schema.fastpath import RowExecutor
+from schema.import_jobs import ImportJobMutations, ImportJobQueries
 from schema.mutations import EntityMutations
 from schema.privacy import PrivacyMutations, PrivacyQueries
 from schema.queries import EntityQueries
@@ -25,7 +26,14 @@ from schema.types.entities import ENTITY_TYPES
 
 
 @strawberry.type(description="Entry point for every read.")
-class Query(EntityQueries, IntelligenceQueries, QualityQueries, PrivacyQueries, ChangeQueries):
+class Query(
+    EntityQueries,
+    IntelligenceQueries,
+    QualityQueries,
+    PrivacyQueries,
+    ChangeQueries,
+    ImportJobQueries,
+):
     @strawberry.field(description="Version of the Rapport API answering this request.")
     def api_version(self) -> str:
         return "0.1.0"
@@ -36,7 +44,7 @@ class Query(EntityQueries, IntelligenceQueries, QualityQueries, PrivacyQueries, 
 
 
 @strawberry.type(description="Entry point for every change.")
-class Mutation(EntityMutations, PrivacyMutations):
+class Mutation(EntityMutations, PrivacyMutations, ImportJobMutations):
     @strawberry.mutation(description="Does nothing; proves the mutation endpoint is reachable.")
     def noop(self) -> bool:
         return True

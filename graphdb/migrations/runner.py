@@ -24,6 +24,7 @@ from graphdb.migrations.m0014_import_keys import STATEMENTS as M0014
 from graphdb.migrations.m0015_order_keys import STATEMENTS as M0015
 from graphdb.migrations.m0015_order_keys import backfill as scope_order_keys
 from graphdb.migrations.m0016_import_aliases import STATEMENTS as M0016
+from graphdb.migrations.m0017_import_jobs import STATEMENTS as M0017
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, "imported contacts' and companies' externalId", M0014),
     Migration(15, "placeOrder's idempotency keys are per user", M0015, scope_order_keys),
     Migration(16, "import look-ups: merge aliases, company registration numbers", M0016),
+    Migration(17, "import jobs and their uploaded chunks", M0017),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -16,6 +16,9 @@ class ImportRowError:
     field: str | None = strawberry.field(description="The field at fault, e.g. email.")
     code: str = strawberry.field(description="Stable reason, e.g. INVALID_EMAIL, NOT_FOUND.")
     message: str = strawberry.field(description="What is wrong, in plain words.")
+    column: str | None = strawberry.field(
+        default=None, description="The file's column that fed `field`, when it is named otherwise."
+    )
 
 
 @strawberry.type(description="How importRecords read the data.")
