@@ -105,9 +105,9 @@ def _raw_id(value: Any, path: str = "jobId") -> str | FieldError:
     try:
         type_name, raw = global_id.decode(str(value), _ID_TYPES)
     except global_id.InvalidGlobalId:
-        return _error(path, "INVALID_ID", "`jobId` is not an id issued by this API.")
+        return _error(path, WriteCode.INVALID_ID, "`jobId` is not an id issued by this API.")
     if type_name != TYPE:
-        return _error(path, "WRONG_TYPE", f"`jobId` names a {type_name}, not an ImportJob.")
+        return _error(path, WriteCode.WRONG_TYPE, f"`jobId` names a {type_name}, not an ImportJob.")
     return raw
 
 
@@ -179,7 +179,7 @@ async def start_import(call: Call, data: Input, window: Window = (0, 0)) -> JobO
             errors=[
                 _error(
                     "type",
-                    "TOO_MANY_JOBS",
+                    WriteCode.TOO_MANY_JOBS,
                     f"You have {MAX_OPEN_PER_USER} import jobs open (uploading, queued or "
                     "running); finish or cancel one (cancelImport) first.",
                 )
@@ -192,13 +192,13 @@ _APPEND_REFUSALS = {
     "NOT_FOUND": ("jobId", WriteCode.NOT_FOUND, "No import job of yours has this id."),
     "CONFLICT": (
         "index",
-        "CHUNK_CONFLICT",
+        WriteCode.CHUNK_CONFLICT,
         "A different piece was already uploaded under this index; pieces are numbered 0, 1, "
         "2… and each index holds one piece for good.",
     ),
     "NOT_UPLOADING": (
         "jobId",
-        "NOT_UPLOADING",
+        WriteCode.NOT_UPLOADING,
         "The job takes no more pieces: its last piece was sent, or it was cancelled.",
     ),
     "TOO_LARGE": (
@@ -250,7 +250,7 @@ async def append_chunk(call: Call, data: Input, window: Window = (0, 0)) -> JobO
     if verdict == "OUT_OF_ORDER":
         expected = job["chunks"] if job is not None else 0
         message = f"Pieces go in order: the next one is index {expected}, not {data.index}."
-        return JobOutcome(view, [_error("index", "OUT_OF_ORDER", message)])
+        return JobOutcome(view, [_error("index", WriteCode.OUT_OF_ORDER, message)])
     if verdict in _APPEND_REFUSALS:
         path, code, message = _APPEND_REFUSALS[verdict]
         return JobOutcome(view, [_error(path, code, message)])
@@ -275,7 +275,8 @@ async def cancel_import(call: Call, data: Input, window: Window = (0, 0)) -> Job
     before, job = found
     if before in store.TERMINAL:
         message = f"The job has already ended ({before}); there is nothing to cancel."
-        return JobOutcome(JobView(job, window[0]), [_error("jobId", "ALREADY_ENDED", message)])
+        refusal = _error("jobId", WriteCode.ALREADY_ENDED, message)
+        return JobOutcome(JobView(job, window[0]), [refusal])
     return JobOutcome(JobView(job, window[0]))
 
 
@@ -294,7 +295,8 @@ async def resume_import(call: Call, data: Input, window: Window = (0, 0)) -> Job
     before, job = found
     if before != "INTERRUPTED":
         message = f"Only an INTERRUPTED job can be resumed; this one is {before}."
-        return JobOutcome(JobView(job, window[0]), [_error("jobId", "NOT_INTERRUPTED", message)])
+        refusal = _error("jobId", WriteCode.NOT_INTERRUPTED, message)
+        return JobOutcome(JobView(job, window[0]), [refusal])
     runner().start(call.graph, call.settings, raw)
     return JobOutcome(JobView(job, window[0]))
 
