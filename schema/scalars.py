@@ -16,10 +16,13 @@ from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 from strawberry.types.scalar import ScalarDefinition
 
+from core import temporal
 from core.money import format_money, from_storage
 
 
 def _serialize_datetime(value: Any) -> str:
+    if temporal.is_wire(value):  # how the compiled reads return a DateTime
+        return temporal.iso(value)
     if isinstance(value, Neo4jDateTime):
         value = value.to_native()
     if isinstance(value, dt.datetime):

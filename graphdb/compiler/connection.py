@@ -95,7 +95,7 @@ class Connection(Item):
 
     def _row(self, n: str, r: str | None, em: Emitter) -> str:
         keys = self._effective_keys()
-        entries = ["__sort: [" + ", ".join(k.expr(n) for k in keys) + "]"]
+        entries = ["__sort: [" + ", ".join(k.value(n) for k in keys) + "]"]
         shapes = []
         for shape in self.edges:
             parts = []

@@ -16,6 +16,7 @@ import orjson
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
+from core import temporal
 from core.model import Kind
 from graphdb.compiler.errors import QueryArgumentError
 
@@ -26,6 +27,8 @@ def signature(entity: str, keys: list[tuple[str, bool]]) -> str:
 
 
 def _encode_value(value: Any) -> Any:
+    if temporal.is_wire(value):
+        return {"dt": temporal.iso(value)}
     if isinstance(value, Neo4jDateTime):
         return {"dt": value.to_native().isoformat()}
     if isinstance(value, dt.datetime):

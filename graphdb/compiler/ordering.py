@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.model import Entity, Prop
+from core.model import Entity, Kind, Prop
+from graphdb.compiler import temporal
 from graphdb.compiler.params import Params
 
 #: Default orderings: (property, descending).
@@ -67,6 +68,11 @@ class SortKey:
 
     def expr(self, var: str) -> str:
         return f"{var}.{self.prop.name}"
+
+    def value(self, var: str) -> str:
+        """The key's value as a row returns it for its cursor (a DateTime in the wire form)."""
+        expr = self.expr(var)
+        return temporal.wire(expr) if self.prop.kind is Kind.DATETIME else expr
 
 
 def sort_keys(entity: Entity, order_by: list[dict[str, Any]] | None) -> list[SortKey]:

@@ -11,6 +11,7 @@ from core import global_id
 from core.model import CURRENT_EMPLOYMENT, ENTITIES, Entity, Kind, Rel
 from core.selection import Field
 from graphdb.compiler import cursor as cursors
+from graphdb.compiler import temporal
 from graphdb.compiler.connection import (
     Connection,
     EdgeShape,
@@ -115,6 +116,8 @@ class Planner:
         if name in entity.props:
             prop = entity.props[name]
             expr = prop.expr or "{n}." + name
+            if prop.kind is Kind.DATETIME and prop.expr is None and not prop.personal:
+                return Scalar(f.key, temporal.wire(expr))
             if (entity.name, name) in _CONVERTED:
                 return Converted(f.key, expr, _CONVERTED[(entity.name, name)])
             return Scalar(f.key, masked(expr, guard) if prop.personal else expr)
