@@ -124,6 +124,27 @@ async def test_sales_sees_personal_data_of_its_own_accounts_and_their_contacts(
     assert node["company"]["contacts"]["edges"][0]["node"]["phone"] == SECRET_PHONE
 
 
+async def test_a_node_read_again_by_another_seller_shows_that_sellers_view(
+    live_server_url: str, graph: Graph, people: None, make_token: MakeToken
+) -> None:
+    """The same document and variables compile once per seller (the plan cache), never once
+    for all: the owner's plan must not show the owner's view to the next seller."""
+    owner = await make_token("SALES", email="owner@rapport.test")
+    stranger = await make_token("SALES", email="stranger@rapport.test")
+    await graph.write(
+        "MATCH (u:User {email: 'owner@rapport.test'}), (c:Customer {externalId: 'OTHER'}) "
+        "CREATE (u)-[:MANAGES]->(c)"
+    )
+    query = f'{{ node(id: "{OTHER}") {{ ... on Customer {{ name email phone }} }} }}'
+    seen = [
+        (await _post(live_server_url, token, query))["data"]["node"]
+        for token in (owner, stranger, owner, stranger)
+    ]
+    assert [n["email"] == SECRET_EMAIL for n in seen] == [True, False, True, False]
+    assert not _leaks({"data": seen[1]}) and not _leaks({"data": seen[3]})
+    assert {n["name"] for n in seen} == {"Other Account"}
+
+
 async def test_manager_sees_everything(
     live_server_url: str, people: None, make_token: MakeToken
 ) -> None:

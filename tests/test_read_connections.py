@@ -313,6 +313,25 @@ async def test_node_and_nodes_resolve_global_ids(
     ]
 
 
+async def test_a_node_read_again_shows_what_is_stored_now(
+    client: httpx.AsyncClient, graph: Graph, customers: list[dict[str, Any]]
+) -> None:
+    """The second read of the same document and id reuses its compiled statement, not its
+    answer; a read of another id with that document gets that record."""
+    query = "query($id: ID!) { node(id: $id) { ... on Customer { externalId name } } }"
+    first, second = (global_id.encode("Customer", r["id"]) for r in customers[:2])
+    before = await data(client, query, {"id": first})
+    await graph.write(
+        "MATCH (c:Customer {id: $id}) SET c.name = $name",
+        {"id": customers[0]["id"], "name": "Renamed Account"},
+    )
+    after = await data(client, query, {"id": first})
+    other = await data(client, query, {"id": second})
+    assert before["node"]["name"] == customers[0]["name"]
+    assert after["node"] == {"externalId": customers[0]["externalId"], "name": "Renamed Account"}
+    assert other["node"]["externalId"] == customers[1]["externalId"]
+
+
 async def test_node_with_a_malformed_id_is_a_clear_error(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:
