@@ -74,6 +74,14 @@ def from_storage(value: int | None) -> Decimal | None:
     return Decimal((1 if value < 0 else 0, digits, -SCALE))
 
 
+def format_stored(value: int) -> str:
+    """`format_money(from_storage(value))` without building the Decimal: the API formats every
+    stored amount it answers (59 in a customer's ten orders), and the Decimal was most of it."""
+    whole, fraction = divmod(abs(value), 10**SCALE)
+    decimals = f"{fraction:0{SCALE}d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if value < 0 else ''}{whole}.{decimals}"
+
+
 def format_money(amount: Decimal) -> str:
     """The one canonical text form of an amount, used in the API and in exports.
 

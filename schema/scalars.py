@@ -17,7 +17,7 @@ from neo4j.time import DateTime as Neo4jDateTime
 from strawberry.types.scalar import ScalarDefinition
 
 from core import temporal
-from core.money import format_money, from_storage
+from core.money import format_money, format_stored
 
 
 def _serialize_datetime(value: Any) -> str:
@@ -69,9 +69,7 @@ def _serialize_decimal(value: Any) -> str:
     if isinstance(value, bool):
         raise ValueError("not a Decimal")
     if isinstance(value, int):  # stored money: ten-thousandths
-        stored = from_storage(value)
-        assert stored is not None
-        return format_money(stored)
+        return format_stored(value)
     if isinstance(value, PyDecimal):
         return format_money(value)
     raise ValueError(f"not a Decimal: {value!r}")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.money import SCALE, format_money, from_storage, to_storage
+from core.money import SCALE, format_money, format_stored, from_storage, to_storage
 from core.validation import Code, FieldError, ValidationFailed, Validator
 from core.validation._base import EXTERNAL_ID_MAX_LENGTH
 
@@ -101,6 +101,7 @@ def test_storage_round_trips(stored: int) -> None:
     assert to_storage(amount) == stored
     assert Decimal(format_money(amount)) == amount
     assert re.fullmatch(r"-?\d+\.\d{2,4}", format_money(amount))
+    assert format_stored(stored) == format_money(amount)  # the API's shortcut, same text
 
 
 # --- text and names ---------------------------------------------------------------------------
