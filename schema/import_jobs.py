@@ -395,8 +395,13 @@ class AppendImportChunkInput:
     )
 
 
-@strawberry.input(description="The import job to act on.")
-class ImportJobInput:
+@strawberry.input(description="The import job to cancel.")
+class CancelImportInput:
+    job_id: strawberry.ID = strawberry.field(description="The job, from startImport.")
+
+
+@strawberry.input(description="The INTERRUPTED import job to run again.")
+class ResumeImportInput:
     job_id: strawberry.ID = strawberry.field(description="The job, from startImport.")
 
 
@@ -430,7 +435,7 @@ class ImportJobMutations:
         "stops after its current batch (rows written until then stay)."
     )
     async def cancel_import(
-        self, info: Info, input: Annotated[ImportJobInput, _input("The job.")]
+        self, info: Info, input: Annotated[CancelImportInput, _input("The job.")]
     ) -> ImportJobPayload:
         return _payload(await jobs.cancel_import(call(info), plain(input), _job_window(info)))
 
@@ -438,7 +443,7 @@ class ImportJobMutations:
         description="Run an INTERRUPTED import job again from after its last committed batch."
     )
     async def resume_import(
-        self, info: Info, input: Annotated[ImportJobInput, _input("The job.")]
+        self, info: Info, input: Annotated[ResumeImportInput, _input("The job.")]
     ) -> ImportJobPayload:
         return _payload(await jobs.resume_import(call(info), plain(input), _job_window(info)))
 

@@ -280,14 +280,16 @@ async def test_cancelling_an_upload_drops_its_pieces(
 ) -> None:
     job_id = (await start(client, type="CUSTOMERS"))["job"]["id"]
     await append(client, job_id, 0, "externalId,kind,name\nC-1,INDIVIDUAL,Ann\n")
-    cancelled, _ = await _job_mutation(client, "cancelImport", "ImportJobInput", {"jobId": job_id})
+    cancelled, _ = await _job_mutation(
+        client, "cancelImport", "CancelImportInput", {"jobId": job_id}
+    )
     assert cancelled["errors"] == [] and cancelled["job"]["status"] == "CANCELLED"
     assert (await graph.read("MATCH (c:ImportChunk) RETURN count(c) AS n"))[0]["n"] == 0
-    again, _ = await _job_mutation(client, "cancelImport", "ImportJobInput", {"jobId": job_id})
+    again, _ = await _job_mutation(client, "cancelImport", "CancelImportInput", {"jobId": job_id})
     assert [e["code"] for e in again["errors"]] == ["ALREADY_ENDED"]
     late = await append(client, job_id, 1, "C-2,INDIVIDUAL,Bob\n", last=True)
     assert [e["code"] for e in late["errors"]] == ["NOT_UPLOADING"]
-    resumed, _ = await _job_mutation(client, "resumeImport", "ImportJobInput", {"jobId": job_id})
+    resumed, _ = await _job_mutation(client, "resumeImport", "ResumeImportInput", {"jobId": job_id})
     assert [e["code"] for e in resumed["errors"]] == ["NOT_INTERRUPTED"]
     assert await customer_count(client, "C-") == 0
 
@@ -317,7 +319,7 @@ async def test_a_job_whose_server_died_reads_interrupted_and_resumes_after_its_l
         "j.heartbeatAt = datetime() - duration({minutes: 5})"
     )
     assert (await job(client, job_id))["status"] == "INTERRUPTED"
-    resumed, _ = await _job_mutation(client, "resumeImport", "ImportJobInput", {"jobId": job_id})
+    resumed, _ = await _job_mutation(client, "resumeImport", "ResumeImportInput", {"jobId": job_id})
     assert resumed["errors"] == [], resumed["errors"]
     done = await until_ended(client, job_id)
     assert done["status"] == "SUCCEEDED", done["message"]

@@ -43,6 +43,7 @@ from core.model import NODE_TYPES
 from core.settings import Settings
 from core.validation import Code, FieldError
 from core.viewer import Viewer
+from graphdb.compiler.errors import QueryArgumentError
 from graphdb.driver import Graph
 from graphdb.io import jobs as store
 from resolvers.call import Call, Input
@@ -121,7 +122,7 @@ class JobOutcome:
 
 def _staff(call: Call, action: str) -> FieldError | None:
     viewer = call.viewer
-    if viewer.role not in policy.STAFF:
+    if viewer.role not in policy.roles_for(action):
         return policy.role_refusal(viewer, action)
     return None
 
@@ -304,8 +305,6 @@ async def resume_import(call: Call, data: Input, window: Window = (0, 0)) -> Job
 async def import_job(call: Call, job_id: str, errors: Window) -> JobView | None:
     """The job, if the viewer may see it (None otherwise: another user's job is not found,
     not forbidden, so ids cannot be probed); `errors` is the window of refused rows to read."""
-    from graphdb.compiler.errors import QueryArgumentError
-
     raw = _raw_id(job_id, "id")
     if isinstance(raw, FieldError):
         raise QueryArgumentError(raw.message, code=raw.code, argument="id")
