@@ -14,7 +14,7 @@ from core.selection import Field
 from graphdb.compiler.errors import QueryArgumentError
 from resolvers.io import jobs
 from schema.context import Info, call
-from schema.inputs.imports import ImportFormat, ImportType
+from schema.inputs.imports import ImportFormat, ImportOptions, ImportType
 from schema.payloads.imports import ImportDetected, ImportRowError
 from schema.plain import plain
 from schema.scalars import JSON, DateTime
@@ -351,31 +351,8 @@ def _payload(outcome: jobs.JobOutcome) -> ImportJobPayload:
 
 
 @strawberry.input(description="What a new import job will import, and how to read its file.")
-class StartImportInput:
-    type: ImportType = strawberry.field(description="What the rows are.")
-    format: ImportFormat = strawberry.field(
-        default=ImportFormat.CSV, description="CSV (default) or JSONL."
-    )
-    map: JSON | None = strawberry.field(
-        default=None,
-        description='Column renames, {"source header": "field"}, like the CLI\'s --map.',
-    )
-    dry_run: bool = strawberry.field(
-        default=False, description="Validate and report; write nothing."
-    )
-    delimiter: str | None = strawberry.field(
-        default=None,
-        description="CSV separator: comma, semicolon, tab or pipe; detected when left out.",
-    )
-    locale: str | None = strawberry.field(
-        default=None,
-        description="How dates and numbers are written, e.g. sk-SK, de-DE, en-GB, en-US.",
-    )
-    preset: str | None = strawberry.field(
-        default=None,
-        description="Another tool's export headers (e.g. hubspot-contacts); detected from the "
-        "header row when left out.",
-    )
+class StartImportInput(ImportOptions):
+    """The importRecords options without `data`: the file comes in pieces (appendImportChunk)."""
 
 
 @strawberry.input(description="One piece of an import job's file.")

@@ -260,20 +260,32 @@ async def append_chunk(call: Call, data: Input, window: Window = (0, 0)) -> JobO
     return JobOutcome(view)
 
 
-async def cancel_import(call: Call, data: Input, window: Window = (0, 0)) -> JobOutcome:
-    """Stop a job: at once unless it is running; a running one stops after its current batch
-    (the rows written until then stay written, as after Ctrl-C on `rapport import`)."""
-    refusal = _staff(call, "cancelImport")
+async def _act_on(
+    call: Call, data: Input, action: str, act: Any, window: Window
+) -> JobOutcome | tuple[str, str, dict[str, Any]]:
+    """The checks cancelImport and resumeImport share: the role, the id, a job of the viewer's.
+    Returns the refusal, or (raw id, status before, the job after `act`)."""
+    refusal = _staff(call, action)
     if refusal is not None:
         return JobOutcome(errors=[refusal])
     raw = _raw_id(data.job_id)
     if isinstance(raw, FieldError):
         return JobOutcome(errors=[raw])
-    found = await store.cancel(call.graph, raw, _viewer(call.viewer), errors=window)
+    found = await act(call.graph, raw, _viewer(call.viewer), errors=window)
     if found is None:
         path, code, message = _APPEND_REFUSALS["NOT_FOUND"]
         return JobOutcome(errors=[_error(path, code, message)])
     before, job = found
+    return raw, before, job
+
+
+async def cancel_import(call: Call, data: Input, window: Window = (0, 0)) -> JobOutcome:
+    """Stop a job: at once unless it is running; a running one stops after its current batch
+    (the rows written until then stay written, as after Ctrl-C on `rapport import`)."""
+    acted = await _act_on(call, data, "cancelImport", store.cancel, window)
+    if isinstance(acted, JobOutcome):
+        return acted
+    _, before, job = acted
     if before in store.TERMINAL:
         message = f"The job has already ended ({before}); there is nothing to cancel."
         refusal = _error("jobId", WriteCode.ALREADY_ENDED, message)
@@ -283,17 +295,10 @@ async def cancel_import(call: Call, data: Input, window: Window = (0, 0)) -> Job
 
 async def resume_import(call: Call, data: Input, window: Window = (0, 0)) -> JobOutcome:
     """Run an INTERRUPTED job again from after its last committed batch."""
-    refusal = _staff(call, "resumeImport")
-    if refusal is not None:
-        return JobOutcome(errors=[refusal])
-    raw = _raw_id(data.job_id)
-    if isinstance(raw, FieldError):
-        return JobOutcome(errors=[raw])
-    found = await store.resume(call.graph, raw, _viewer(call.viewer), errors=window)
-    if found is None:
-        path, code, message = _APPEND_REFUSALS["NOT_FOUND"]
-        return JobOutcome(errors=[_error(path, code, message)])
-    before, job = found
+    acted = await _act_on(call, data, "resumeImport", store.resume, window)
+    if isinstance(acted, JobOutcome):
+        return acted
+    raw, before, job = acted
     if before != "INTERRUPTED":
         message = f"Only an INTERRUPTED job can be resumed; this one is {before}."
         refusal = _error("jobId", WriteCode.NOT_INTERRUPTED, message)

@@ -51,12 +51,12 @@ class ImportFormat(Enum):
     )
 
 
-@strawberry.input(description="Rows to import: at most 1,000; larger files go through the CLI.")
-class ImportRecordsInput:
+@strawberry.input(
+    description="What an import's rows are, how its file is written and whether it writes: the "
+    "options importRecords and startImport share (not itself an argument)."
+)
+class ImportOptions:
     type: ImportType = strawberry.field(description="What the rows are.")
-    data: str = strawberry.field(
-        description="The rows: CSV with a header line, or JSON Lines (one object per line)."
-    )
     format: ImportFormat = strawberry.field(
         default=ImportFormat.CSV, description="CSV (default) or JSONL."
     )
@@ -84,4 +84,11 @@ class ImportRecordsInput:
         "hubspot-deals, salesforce-accounts, salesforce-contacts, "
         "salesforce-account-contact-relations, pipedrive-persons, pipedrive-organizations or "
         "excel-contacts; detected from the header row when left out.",
+    )
+
+
+@strawberry.input(description="Rows to import: at most 1,000; larger files go through the CLI.")
+class ImportRecordsInput(ImportOptions):
+    data: str = strawberry.field(
+        description="The rows: CSV with a header line, or JSON Lines (one object per line)."
     )
