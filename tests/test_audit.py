@@ -11,6 +11,8 @@ import pytest
 
 from core import global_id
 from graphdb.driver import Graph
+from resolvers.writes import _audit
+from resolvers.writes._audit import Subject
 from tests._factories import new_customer
 from tests._gql import codes, gql, mutate, ok, raw
 from tests._graph_counts import unchanged
@@ -70,6 +72,46 @@ async def test_create_update_delete_record_before_and_after(
     assert event["entityId"] == raw(created)
     assert event["changes"]["name"] == {"before": "Jana N."}
     assert all(set(change) == {"before"} for change in event["changes"].values())
+
+
+@pytest.mark.parametrize(
+    ("mutation", "input", "field"),
+    [
+        (
+            "createCustomer",
+            {
+                "externalId": "ERP-7",
+                "kind": "BUSINESS",
+                "name": "Žilinská pekáreň",
+                "email": "objednavky@pekaren.sk",
+                "phone": "+421 905 123 456",
+                "address": {"line1": "Hlavná 1", "city": "Žilina", "country": "SK"},
+                "leadSource": "veľtrh",
+                "leadScore": 72,
+            },
+            "customer",
+        ),
+        ("createCompany", {"name": "Pekáreň a.s.", "industry": "Food"}, "company"),
+        ("createContact", {"firstName": "Ľudmila", "lastName": "Nováková"}, "contact"),
+        (
+            "createProduct",
+            {"sku": "P-1", "name": "Rožok", "price": "0.15", "currency": "EUR"},
+            "product",
+        ),
+    ],
+)
+async def test_a_plain_create_records_what_the_stored_record_shows(
+    client: httpx.AsyncClient, graph: Graph, mutation: str, input: dict[str, Any], field: str
+) -> None:
+    # a create with nothing to link writes its event in its own statement, from the values it
+    # sends: they must be exactly what the audit reads back from the stored record
+    created = ok(await mutate(client, mutation, input, f"{field} {{ id }}"))[field]["id"]
+    type_name, raw_id = global_id.decode(created)
+    event = await _only_event(graph, mutation)
+    stored = await graph.write_tx(lambda tx: _audit.capture(tx, Subject(type_name, raw_id)))
+    assert event["changes"] == _audit.diff(None, stored.state)
+    assert event["change"] == "CREATED"
+    assert event["about"] == raw_id
 
 
 async def test_relationship_mutations_record_the_relationship_as_a_field(

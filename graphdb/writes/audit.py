@@ -114,6 +114,32 @@ def record_all(type_name: str) -> str:
     )
 
 
+def create_recorded(type_name: str, key: str | None, payload: str | None) -> str:
+    """A new node from `$props` with its AuditEvent `$event`, unless a node already has the
+    natural key `key` = `$value`, followed by the `payload` read (a statement returning one
+    `row`): a plain create in one round trip. Returns `taken`, the holder's id (null: created),
+    and `row` (null when taken or without payload). A concurrent insert of the same key still
+    meets the unique constraint."""
+    taken = (
+        f"OPTIONAL MATCH (d:{label(type_name)} {{{prop(type_name, key)}: $value}}) "
+        "WITH d.id AS taken LIMIT 1 "
+        if key is not None
+        else "WITH null AS taken "
+    )
+    read = (
+        f"WITH taken OPTIONAL CALL () {{ {payload} }} RETURN taken, row"
+        if payload
+        else ("RETURN taken, null AS row")
+    )
+    return (
+        taken + "FOREACH (_ IN CASE WHEN taken IS NULL THEN [1] ELSE [] END | "
+        f"CREATE (n:{label(type_name)}) SET n = $props "
+        + _NEW
+        + "SET e = $event, e.recordedAt = datetime.statement() CREATE (e)-[:ABOUT]->(n)) "
+        + read
+    )
+
+
 def lock(type_name: str, key: str = "id") -> str:
     """Write-lock the record whose `key` equals `$value` (the next statement reads it fresh)."""
     return (

@@ -223,9 +223,71 @@ _SUBJECTS: weakref.WeakKeyDictionary[Tx, Subject] = weakref.WeakKeyDictionary()
 _READINGS: weakref.WeakKeyDictionary[Tx, _Reading] = weakref.WeakKeyDictionary()
 
 
-def expect(tx: Tx, subject: Subject) -> None:
-    """Name the subject whose "after" state `capture_after` will want in this transaction."""
+@dataclass(frozen=True)
+class Header:
+    """What every AuditEvent of one mutation says besides its changes: which event, when, who
+    (user, e-mail, credential) and which mutation."""
+
+    event_id: str
+    at: dt.datetime
+    actor_id: str
+    actor_email: str
+    credential_id: str
+    action: str
+
+
+#: per open transaction: the header of the event the runner will write
+_HEADERS: weakref.WeakKeyDictionary[Tx, Header] = weakref.WeakKeyDictionary()
+#: open transactions whose work wrote the subject's AuditEvent itself (`creation_event`)
+_WRITTEN: weakref.WeakSet[Tx] = weakref.WeakSet()
+
+
+def expect(tx: Tx, subject: Subject, header: Header | None = None) -> None:
+    """Name the subject whose "after" state `capture_after` will want in this transaction, and
+    the `header` of its event (so that a create can write the event itself)."""
     _SUBJECTS[tx] = subject
+    if header is not None:
+        _HEADERS[tx] = header
+
+
+#: values whose JSON form is the same whether taken from Python or read back from Neo4j
+#: (a datetime is not: the driver's iso_format prints nanoseconds)
+_SAME_WHEN_READ = (str, int, float, bool, type(None))
+
+
+def creation_event(tx: Tx, type_name: str, node: dict[str, Any]) -> dict[str, Any] | None:
+    """The AuditEvent of creating `node`, for the create statement to write itself: the create,
+    its event and its payload in one round trip instead of three.
+
+    Only when `node` is the subject the runner announced as new and its audit state is exactly
+    its own properties: no relationships (a create that links records reads its state after the
+    links) and only values that read back from Neo4j as they were sent. Otherwise None, and the
+    runner reads the state and writes the event as for any other mutation. A returned event
+    must be written in this transaction: the runner will not write another."""
+    subject, header = _SUBJECTS.get(tx), _HEADERS.get(tx)
+    if (
+        subject is None
+        or header is None
+        or not subject.new
+        or subject.erasure
+        or (subject.type_name, subject.value) != (type_name, node.get("id"))
+    ):
+        return None
+    for key, value in node.items():
+        items = value if isinstance(value, list) else [value]
+        if key not in _IGNORED and not all(isinstance(v, _SAME_WHEN_READ) for v in items):
+            return None
+    before, after = Captured(subject.value, None), Captured(subject.value, _props(type_name, node))
+    changes = diff(before.state, after.state)
+    if not changes:
+        return None
+    _WRITTEN.add(tx)
+    return _event(header, subject, before, after, changes, noted=False)
+
+
+def written_by_work(tx: Tx) -> bool:
+    """Whether the work wrote this transaction's AuditEvent (`creation_event`)."""
+    return tx in _WRITTEN
 
 
 async def read_with_state(
@@ -351,13 +413,8 @@ def dumps(changes: dict[str, Any]) -> str:
 
 async def record(
     tx: Tx,
+    header: Header,
     *,
-    event_id: str,
-    at: dt.datetime,
-    actor_id: str,
-    actor_email: str,
-    credential_id: str,
-    action: str,
     subject: Subject,
     before: Captured,
     after: Captured,
@@ -376,19 +433,31 @@ async def record(
             if _base(k) in fields and isinstance(v, str) and len(v) >= 3
         ]
         changes = scrub(redact(changes, fields), values)
-    event = {
-        "id": event_id,
-        "at": at,
-        "actorId": actor_id,
-        "actorEmail": actor_email,
-        "credentialId": credential_id,
-        "action": action,
+    event = _event(header, subject, before, after, changes, noted=bool(noted))
+    await run_in(tx, cypher.record(subject.type_name), {"event": event})
+
+
+def _event(
+    header: Header,
+    subject: Subject,
+    before: Captured,
+    after: Captured,
+    changes: dict[str, Any],
+    *,
+    noted: bool,
+) -> dict[str, Any]:
+    return {
+        "id": header.event_id,
+        "at": header.at,
+        "actorId": header.actor_id,
+        "actorEmail": header.actor_email,
+        "credentialId": header.credential_id,
+        "action": header.action,
         "entityType": subject.type_name,
         "entityId": after.raw_id or before.raw_id,
         "changes": dumps(changes),
-        "change": change_kind(action, before, after, erasure=subject.erasure, noted=bool(noted)),
+        "change": change_kind(header.action, before, after, erasure=subject.erasure, noted=noted),
     }
-    await run_in(tx, cypher.record(subject.type_name), {"event": event})
 
 
 # --- bulk import: the same events, a batch at a time ------------------------------------------

@@ -14,10 +14,11 @@ from typing import Any
 
 from core import global_id
 from core.validation import FieldError, Validator
+from graphdb.compiler import compile_payload_entity
 from graphdb.driver import run_in
-from graphdb.writes import nodes
+from graphdb.writes import audit, nodes
 from resolvers.call import Call
-from resolvers.writes import _idempotency
+from resolvers.writes import _audit, _idempotency
 from resolvers.writes._audit import Subject
 from resolvers.writes._tx import (
     Checks,
@@ -130,6 +131,10 @@ async def create(
 
     async def work(tx: Tx) -> Written:
         checks = Checks(tx)
+        plain = check is None and link is None
+        event = _audit.creation_event(tx, type_name, node) if plain else None
+        if event is not None:
+            return await _create_recorded(tx, call, field, type_name, node, event, unique)
         if check is not None:
             await check(checks, raw_id)
         if unique is None or unique.value is None:
@@ -153,6 +158,34 @@ async def create(
     return await execute(
         call, work, subject=Subject(type_name, raw_id, new=True), guard=guard, keyed=keyed
     )
+
+
+async def _create_recorded(
+    tx: Tx,
+    call: Call,
+    field: str,
+    type_name: str,
+    node: dict[str, Any],
+    event: dict[str, Any],
+    unique: Unique | None,
+) -> Written:
+    """A create with nothing to check or link: the node, its unique key's check, its audit
+    event and the payload read are one statement (graphdb/writes/audit.py create_recorded)."""
+    raw_id = str(node["id"])
+    compiled = compile_payload_entity(call, field, type_name, raw_id, call.settings.max_page_size)
+    key = unique.key if unique is not None and unique.value is not None else None
+    statement = audit.create_recorded(type_name, key, compiled.cypher if compiled else None)
+    params = {**(compiled.params if compiled else {}), "props": node, "event": event}
+    if unique is not None and key is not None:
+        params["value"] = unique.value
+    rows = await run_in(tx, statement, params)
+    taken = rows[0]["taken"] if rows else None
+    if unique is not None and taken is not None:
+        checks = Checks(tx)
+        checks.duplicate(type_name, unique.key, unique.value, unique.field, str(taken))
+        checks.done()
+    row = compiled.shape([r for r in rows if r["row"] is not None]) if compiled else None
+    return Written(row, raw_id, created=True)
 
 
 async def update(

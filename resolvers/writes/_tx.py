@@ -274,7 +274,10 @@ async def execute(
     """
     viewer = call.viewer
     action = call.action
-    at, event_id = now(), global_id.new_raw_id()
+    at = now()
+    header = _audit.Header(
+        global_id.new_raw_id(), at, viewer.user_id, viewer.email, viewer.credential_id, action
+    )
 
     async def audited(tx: Tx) -> T:
         denied = await policy.authorize(tx, viewer, action, guard)
@@ -285,21 +288,19 @@ async def execute(
             if not fresh:
                 return await keyed.replay(tx, target)
         before = await _audit.capture(tx, subject, lock=True)
-        _audit.expect(tx, subject)
+        _audit.expect(tx, subject, header)
         result = await work(tx)
         if replayed is not None and replayed(result):
             return result
-        after = await _audit.capture_after(tx, subject)
+        written = _audit.written_by_work(tx)  # a plain create wrote its own event
+        after = None if written else await _audit.capture_after(tx, subject)
         if keyed is not None:
             await _idempotency.bind(tx, keyed, result)
+        if after is None:
+            return result
         await _audit.record(
             tx,
-            event_id=event_id,
-            at=at,
-            actor_id=viewer.user_id,
-            actor_email=viewer.email,
-            credential_id=viewer.credential_id,
-            action=action,
+            header,
             subject=subject,
             before=before,
             after=after,

@@ -147,15 +147,15 @@ async def create_customer(call: Call, data: Input) -> Outcome:
     if not v.ok:
         return Outcome.of(errors=v.errors)
 
-    guard = links.guard(call, creates=True)
+    guard = links.guard(call, creates=True)  # (SALES: names itself as the manager)
     written, errors = await _crud.create(
         call,
         TYPE,
         FIELD,
         {**DEFAULTS, **props},
-        check=links.check,
+        check=links.check if links.any_given else None,
         unique=_crud.Unique("externalId", props.get("externalId"), ("input", "externalId")),
-        link=links.link,
+        link=links.link if links.any_given else None,
         guard=guard,
         request=data,
     )
