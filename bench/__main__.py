@@ -182,7 +182,7 @@ def main() -> None:
         reports.append(report)
     if len(reports) >= 2:
         growth = _growth(reports[0], reports[-1])
-        (RESULTS / "growth.md").write_text(growth)
+        (RESULTS / f"growth-{sizes[0]}-{sizes[-1]}.md").write_text(growth)
         print(growth)
 
 
