@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLResolveInfo
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -16,7 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 from core.viewer import Viewer
 from graphdb.driver import StatementLog
 from resolvers.call import Call
-from schema.selection import root_selection
+from schema.selection import selection_of
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -104,11 +104,17 @@ Info = StrawberryInfo[RequestContext, None]
 
 def call(info: Info) -> Call:
     """What the use case behind this root field may know: plain values, no Strawberry."""
-    ctx = info.context
+    return call_of(info._raw_info)
+
+
+def call_of(raw: GraphQLResolveInfo[Any]) -> Call:
+    """`call` from graphql-core's own resolve info, for a root field that graphql-core resolves
+    without Strawberry converting its arguments (schema/queries.py)."""
+    ctx: RequestContext = raw.context
     return Call(
         graph=ctx.graph,
         settings=ctx.settings,
         principal=ctx.principal,
-        action=info.field_name,
-        selection=root_selection(info),
+        action=raw.field_name,
+        selection=selection_of(raw),
     )

@@ -18,7 +18,7 @@ from schema.fastpath import RowExecutor
 from schema.import_jobs import ImportJobMutations, ImportJobQueries
 from schema.mutations import EntityMutations
 from schema.privacy import PrivacyMutations, PrivacyQueries
-from schema.queries import EntityQueries
+from schema.queries import EntityQueries, skip_argument_conversion
 from schema.queries_intelligence import IntelligenceQueries
 from schema.queries_quality import QualityQueries
 from schema.scalars import SCALAR_MAP, DateTime
@@ -94,7 +94,7 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
     Without extensions it is the same schema for printing and introspection; the served one
     adds cost limits, error masking and the statement log, which belong to the service.
     """
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -103,6 +103,8 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
         extensions=list(extensions),
         execution_context_class=RowExecutor,
     )
+    skip_argument_conversion(built)
+    return built
 
 
 #: The schema without the service's extensions: `rapport schema print`, introspection, tests.

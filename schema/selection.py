@@ -148,7 +148,7 @@ def _cache_key(raw: Any) -> tuple[Any, ...] | None:
     return (document, name, tuple(raw.path.as_list()), variables)
 
 
-def root_selection(info: Any) -> RootSelection:
-    """The selection of the root field Strawberry's `info` is resolving, built lazily."""
-    raw = info._raw_info
+def selection_of(raw: Any) -> RootSelection:
+    """The selection of the root field being resolved (graphql-core's resolve info; Strawberry's
+    `info._raw_info`), built lazily."""
     return RootSelection(lambda: _root_field(raw), _cache_key(raw), raw.schema)
