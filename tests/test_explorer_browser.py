@@ -13,6 +13,7 @@ Screenshots of every view land in `.rapport/artifacts/explorer/` (and the test's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -192,25 +193,42 @@ async def tabs(browser: Browser, live_server_url: str, tmp_path: Path) -> AsyncI
         opened.append((context, result))
 
         async def only_loopback(route: Route, request: Request) -> None:
-            if urlsplit(request.url).hostname == "127.0.0.1":
-                await route.continue_()
-            else:
+            url = urlsplit(request.url)
+            if url.hostname != "127.0.0.1":
                 result.blocked.append(request.url)
                 await route.abort("internetdisconnected")
+            elif url.path == "/graphql":
+                await keep_graphql_body(route)
+            else:  # the page itself, the hashed scripts and styles, downloads (checked apart)
+                await route.continue_()
+
+        async def keep_graphql_body(route: Route) -> None:
+            # Every GraphQL answer is read before the page gets it: read after the page has
+            # navigated away, a body is gone (seen on a loaded machine, where an answer can
+            # still be on its way after networkidle). Not the page itself: Chromium treats a
+            # document Playwright fulfilled as public and then refuses its WebSocket to
+            # 127.0.0.1 (local network access checks).
+            try:
+                response = await route.fetch()
+                if "json" in response.headers.get("content-type", ""):
+                    result.bodies.append(await response.text())
+            except PlaywrightError:  # the tab closed meanwhile (or the server went away)
+                result.unread.append(route.request.url)
+                return
+            with contextlib.suppress(PlaywrightError):  # the page may no longer want it
+                await route.fulfill(response=response)
 
         await context.route("**/*", only_loopback)
 
-        async def keep_data_body(response: Response) -> None:
-            # Every answer that can carry data (GraphQL's JSON, the HTML page), read at once: a
-            # body is gone once the page navigates away. The hashed scripts and styles are static.
-            kind = response.headers.get("content-type", "")
-            if "json" in kind or "html" in kind:
+        async def keep_page_body(response: Response) -> None:
+            # The HTML page, read as it arrives (GraphQL's answers are read by the route above)
+            if "html" in response.headers.get("content-type", ""):
                 try:
                     result.bodies.append(await response.text())
                 except PlaywrightError:
                     result.unread.append(response.url)
 
-        page.on("response", keep_data_body)
+        page.on("response", keep_page_body)
         # HTTP statuses are asserted where they matter (a refused key is a 401 on purpose).
         page.on(
             "console",
