@@ -132,6 +132,25 @@ class QueryTimedOut(GraphQLError):
         )
 
 
+class QueryTooLarge(GraphQLError):
+    """A statement needed more memory than Neo4j allows a transaction: it would fail again the
+    same way, so it is not retried, and the client is told to ask for less."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The query needed more memory on the database than one request may use, and was "
+            "stopped. Ask for less (a smaller page, fewer nested lists), narrow it with a "
+            "filter, or for recommendations use `approximate: true`.",
+            extensions={"code": "QUERY_TOO_LARGE"},
+        )
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """Neo4j's transaction memory limit (`db.memory.transaction.max` or the total pool)."""
+    code = getattr(exc, "code", None) or ""
+    return "MemoryPoolOutOfMemoryError" in code or "TransactionOutOfMemoryError" in code
+
+
 class DatabaseUnavailable(GraphQLError):
     """The database cannot be reached within the budget: HTTP 503 with `Retry-After`.
 
@@ -332,6 +351,8 @@ class Graph:
             except (Neo4jError, DriverError) as exc:
                 if _timed_out(exc, ran_out=time.monotonic() - began >= limit_s):
                     raise QueryTimedOut(limit_s) from exc
+                if _out_of_memory(exc):  # a TransientError, but it would only fail again
+                    raise QueryTooLarge() from exc
                 unreachable = _unreachable(exc)
                 if unreachable and committing[0]:
                     raise CommitUnknown() from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.settings import Settings
-from graphdb.driver import Graph, QueryTimedOut
+from graphdb.driver import Graph, QueryTimedOut, QueryTooLarge
 
 
 def _connect(settings: Settings, tx_timeout_s: float) -> Graph:
@@ -63,3 +63,16 @@ async def test_a_slow_write_is_stopped_with_the_same_code_and_writes_nothing(
     finally:
         await impatient.close()
     assert await graph.read("MATCH (p:TimeoutProbe) RETURN count(p) AS n") == [{"n": 0}]
+
+
+async def test_a_read_past_the_memory_limit_is_stopped_with_a_clear_code(graph: Graph) -> None:
+    # Neo4j reports its transaction memory limit as a transient error; it would only fail again
+    # (seen: recommendations of the busiest buyer at 1M customers), so it is not retried and
+    # the client is told to ask for less instead of getting an internal error
+    with pytest.raises(QueryTooLarge) as caught:
+        await graph.read(
+            "UNWIND range(1, 400000000) AS x WITH collect(x) AS xs RETURN size(xs) AS n"
+        )
+    assert caught.value.extensions == {"code": "QUERY_TOO_LARGE"}
+    assert "approximate: true" in caught.value.message
+    assert await graph.read("RETURN 1 AS one") == [{"one": 1}]
