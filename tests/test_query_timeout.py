@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from graphql import GraphQLError
 
 from core.settings import Settings
 from graphdb.driver import Graph, QueryTimedOut, QueryTooLarge
@@ -18,16 +19,28 @@ def _connect(settings: Settings, tx_timeout_s: float) -> Graph:
     )
 
 
+async def _stopped(
+    graph: Graph, statement: str, error: type[GraphQLError], *, code: str, says: str
+) -> None:
+    """`statement` is stopped with `error`, its `code` and a message saying `says`, and the
+    connection answers the next statement as usual."""
+    with pytest.raises(error) as caught:
+        await graph.read(statement)
+    assert caught.value.extensions == {"code": code}
+    assert says in caught.value.message
+    assert await graph.read("RETURN 1 AS one") == [{"one": 1}]
+
+
 async def test_a_slow_read_is_stopped_with_a_clear_code(settings: Settings, graph: Graph) -> None:
     impatient = _connect(settings, 0.5)
     try:
-        with pytest.raises(QueryTimedOut) as caught:
-            await impatient.read(
-                "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x) AS n"
-            )
-        assert caught.value.extensions == {"code": "QUERY_TIMEOUT"}
-        assert "0.5 s" in caught.value.message
-        assert await impatient.read("RETURN 1 AS one") == [{"one": 1}]
+        await _stopped(
+            impatient,
+            "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x) AS n",
+            QueryTimedOut,
+            code="QUERY_TIMEOUT",
+            says="0.5 s",
+        )
     finally:
         await impatient.close()
 
@@ -69,10 +82,10 @@ async def test_a_read_past_the_memory_limit_is_stopped_with_a_clear_code(graph: 
     # Neo4j reports its transaction memory limit as a transient error; it would only fail again
     # (seen: recommendations of the busiest buyer at 1M customers), so it is not retried and
     # the client is told to ask for less instead of getting an internal error
-    with pytest.raises(QueryTooLarge) as caught:
-        await graph.read(
-            "UNWIND range(1, 400000000) AS x WITH collect(x) AS xs RETURN size(xs) AS n"
-        )
-    assert caught.value.extensions == {"code": "QUERY_TOO_LARGE"}
-    assert "approximate: true" in caught.value.message
-    assert await graph.read("RETURN 1 AS one") == [{"one": 1}]
+    await _stopped(
+        graph,
+        "UNWIND range(1, 400000000) AS x WITH collect(x) AS xs RETURN size(xs) AS n",
+        QueryTooLarge,
+        code="QUERY_TOO_LARGE",
+        says="approximate: true",
+    )
