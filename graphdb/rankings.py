@@ -34,6 +34,62 @@ def risk_score(n: str, as_of: str) -> str:
     )
 
 
+#: atRiskCustomers' bands: a regular buyer's stored `riskBand` is its median gap on a log scale,
+#: this many bands per doubling (each band 9 % wide), so within a band an older last order means
+#: a higher riskScore to within that 9 %. Median gaps of 2^16 days and more share the last band.
+RISK_BANDS_PER_DOUBLING = 8
+RISK_BANDS = 128
+#: float rounding at a band's edge: a band's floor is taken this much lower, relatively
+_EDGE = 1e-9
+
+
+def risk_band(median: str) -> str:
+    """The band of a median gap of `median` days (a regular buyer's: at least a day). The write
+    path stores it (graphdb/writes/customers `aggregates`); `at_risk_top` walks the bands."""
+    per, last = RISK_BANDS_PER_DOUBLING, RISK_BANDS - 1
+    return (
+        f"CASE WHEN {median} >= 2.0 ^ {RISK_BANDS // per} THEN {last} "
+        f"ELSE toInteger(floor({per} * log({median}) / log(2))) END"
+    )
+
+
+def _band_floor(band: str) -> str:
+    """The smallest median gap (days) of band `band`, a hair lower for float rounding."""
+    return f"(2.0 ^ (toFloat({band}) / {RISK_BANDS_PER_DOUBLING}) * (1 - {_EDGE}))"
+
+
+def at_risk_top(n: str, score: str, as_of: str, limit: str) -> str:
+    """The `limit` customers `n` with the highest riskScore as of `as_of`, `score` bound, not yet
+    ordered: a walk of at most `limit` customers per band, whatever the database's size.
+
+    Within band b the index (riskBand, lastOrderAt) lists the customers oldest last order
+    first, which is nearly highest score first. The first pass takes the `limit` oldest at-risk
+    customers of every band; the `limit`-th best of their real scores is a floor the answer's
+    scores cannot be below (fewer than `limit` in all: every band is exhausted and the floor is
+    0). A customer of band b scores at least `floor` only if its last order is at least
+    floor x (b's smallest gap) days before `as_of`, so the second pass reads, per band, that
+    index range: the customers that can reach the floor, and no others."""
+    n, score, b, s, top, floor = (_var(v) for v in (n, score, "band", "s", "top", "floor"))
+    hint = f"USING INDEX {n}:Customer(riskBand, lastOrderAt)"
+    rule = f"{n}.atRiskAfter < {as_of}"
+    bands = f"UNWIND range(0, {RISK_BANDS - 1}) AS {b}"
+    first_pass = (
+        f"CALL () {{ {bands} CALL ({b}) {{ MATCH ({n}:Customer) {hint} "
+        f"WHERE {n}.riskBand = {b} AND {n}.lastOrderAt IS NOT NULL AND {rule} "
+        f"AND {risk_score(n, as_of)} IS NOT NULL "
+        f"WITH {n} ORDER BY {n}.lastOrderAt LIMIT {limit} RETURN {risk_score(n, as_of)} AS {s} }} "
+        f"WITH {s} ORDER BY {s} DESC LIMIT {limit} WITH collect({s}) AS {top} "
+        f"RETURN CASE WHEN size({top}) < {limit} THEN 0.0 ELSE {top}[-1] END AS {floor} }} "
+    )
+    reach = f"duration({{seconds: {floor} * {_band_floor(b)} * 86400 - 1}})"
+    return (
+        f"{first_pass}{bands} CALL ({b}, {floor}) {{ MATCH ({n}:Customer) {hint} "
+        f"WHERE {n}.riskBand = {b} AND {n}.lastOrderAt <= {as_of} - {reach} AND {rule} "
+        f"WITH {n}, {risk_score(n, as_of)} AS {score} WHERE {score} >= {floor} "
+        f"RETURN {n}, {score} }}"
+    )
+
+
 def top_referrers(r: str, size: str, depth: str, revenue: str, by: str, limit: str) -> str:
     """The best `limit` referrers `r` (customers or contacts) by stored downstream size (ties:
     revenue, then uuid) or revenue (ties: size, then uuid), with `size`, `depth` and `revenue`

@@ -1,6 +1,6 @@
 """The stored aggregates against a from-scratch recomputation in Python (issue 16 target 3).
 
-The write path keeps churn's `medianGapDays`/`atRiskAfter` and every referrer's
+The write path keeps churn's `medianGapDays`/`atRiskAfter`/`riskBand` and every referrer's
 `downstreamSize`/`downstreamDepth`/`downstreamRevenue` (besides `orderCount`, `totalSpent`,
 `firstOrderAt`, `lastOrderAt`) in the same transaction as each change; after any write the
 stored values must be what a recount of the whole graph gives. The recount here is written
@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import statistics
 from typing import Any
 
 from graphdb.driver import Graph
 
 MIN_MEDIAN_GAP_DAYS = 1  # docs/intelligence.md#churn
+#: atRiskCustomers' bands (graphdb/rankings.py): 8 per doubling of the median gap, 128 in all
+BANDS_PER_DOUBLING, BANDS = 8, 128
+
+
+def band_holds(band: int, median: float) -> bool:
+    """Whether a regular buyer with this median gap may be in `band`: the property the band walk
+    of atRiskCustomers relies on (its floor is at most the median gap; the last band is open)."""
+    floor = 2.0 ** (band / BANDS_PER_DOUBLING)
+    ceiling = math.inf if band == BANDS - 1 else 2.0 ** ((band + 1) / BANDS_PER_DOUBLING)
+    return floor * (1 - 1e-9) <= median < ceiling * (1 + 1e-9)
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -83,7 +94,7 @@ async def stored(graph: Graph) -> tuple[dict[str, dict[str, Any]], dict[str, dic
         "MATCH (c:Customer) RETURN c.id AS id, c.orderCount AS orderCount, "
         "c.totalSpent AS totalSpent, c.firstOrderAt AS firstOrderAt, "
         "c.lastOrderAt AS lastOrderAt, c.medianGapDays AS medianGapDays, "
-        "c.atRiskAfter AS atRiskAfter"
+        "c.atRiskAfter AS atRiskAfter, c.riskBand AS riskBand"
     )
     referrers = await graph.read(
         "MATCH (n) WHERE (n:Customer OR n:Contact) AND n.downstreamSize IS NOT NULL "
@@ -123,6 +134,8 @@ async def assert_consistent(graph: Graph) -> None:
             ), (cid, got, want)
         if want["atRiskAfter"] is None:
             assert got["atRiskAfter"] is None, (cid, got)
+            assert got["riskBand"] is None, (cid, got)
         else:
             assert got["atRiskAfter"] is not None, (cid, want)
             assert abs(got["atRiskAfter"] - want["atRiskAfter"]) <= dt.timedelta(milliseconds=1)
+            assert band_holds(got["riskBand"], want["medianGapDays"]), (cid, got, want)

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Iterable
+from typing import Any, TypeVar
 
 import httpx
 
 from core import global_id
 
 ERRORS = "errors { field code message }"
+
+T = TypeVar("T")
+
+#: read-only operations a test keeps in flight at once: large generated documents spend their
+#: time in Neo4j planning the statement, one core each, and the machine has two
+READ_LANES = 2
+
+
+async def in_lanes(calls: Iterable[Awaitable[T]], lanes: int = READ_LANES) -> list[T]:
+    """Await `calls` (read-only operations: their order must not matter), `lanes` at a time;
+    their results in the order given."""
+    gate = asyncio.Semaphore(lanes)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with gate:
+            return await call
+
+    return list(await asyncio.gather(*(one(c) for c in calls)))
 
 
 async def gql(

@@ -16,6 +16,7 @@ from core import global_id
 from graphdb import aggregates
 from graphdb.driver import Graph
 from graphdb.migrations import MIGRATIONS
+from graphdb.migrations.m0018_risk_bands import backfill as band_risks
 from rapport.seed import seed_graph
 from resolvers.io import import_rows, read_text
 from tests._aggregates import assert_consistent, stored
@@ -174,13 +175,26 @@ async def test_the_migration_backfills_a_database_written_before_it(graph: Graph
     await seed_graph(graph, 60, 4, progress=False)
     before = await stored(graph)
     await graph.write(
-        "MATCH (n) WHERE n:Customer OR n:Contact REMOVE n.medianGapDays, n.atRiskAfter, "
+        "MATCH (n) WHERE n:Customer OR n:Contact "
+        "REMOVE n.medianGapDays, n.atRiskAfter, n.riskBand, "
         "n.downstreamSize, n.downstreamDepth, n.downstreamRevenue"
     )
     assert await stored(graph) != before
     migration = next(m for m in MIGRATIONS if m.version == 13)
     assert migration.backfill is aggregates.backfill
     await aggregates.backfill(graph, batch=7)  # several transactions
+    assert await stored(graph) == before
+    await assert_consistent(graph)
+
+
+async def test_migration_18_bands_the_regular_buyers_stored_before_it(graph: Graph) -> None:
+    await seed_graph(graph, 60, 5, progress=False)
+    before = await stored(graph)
+    assert any(c["riskBand"] is not None for c in before[0].values())
+    await graph.write("MATCH (c:Customer) REMOVE c.riskBand")
+    migration = next(m for m in MIGRATIONS if m.version == 18)
+    assert migration.backfill is not None
+    await band_risks(graph, batch=7)  # several transactions
     assert await stored(graph) == before
     await assert_consistent(graph)
 

@@ -456,6 +456,18 @@ async def test_churn_risk_and_at_risk_customers_match_the_rule(
     expected_at_risk.sort(key=lambda t: (-t[0], t[1]))
     got_at_risk = [global_id.decode(r["customer"]["id"])[1] for r in result["atRiskCustomers"]]
     assert got_at_risk == [c for _, c in expected_at_risk]
+    # A short list is the top of the long one: the band walk (docs/intelligence.md) takes a few
+    # customers per band, and the customers here are spread over several bands.
+    bands = await graph.read(
+        "MATCH (c:Customer) WHERE c.id IN $ids RETURN count(DISTINCT c.riskBand) AS n",
+        {"ids": got_at_risk},
+    )
+    assert bands[0]["n"] >= 3 and len(got_at_risk) >= 8
+    top = """query($asOf: DateTime!, $k: Int!) {
+        atRiskCustomers(first: $k, asOf: $asOf) { customer { id } } }"""
+    for k in (1, 2, 3, 5, len(got_at_risk) - 1):
+        short = (await data(client, top, {"asOf": as_of, "k": k}))["atRiskCustomers"]
+        assert [global_id.decode(r["customer"]["id"])[1] for r in short] == got_at_risk[:k], k
 
 
 @pytest.mark.parametrize("share", [0.8, 0.5, 1.0, 0.01])

@@ -32,6 +32,7 @@ from graphql import (
 from graphdb.driver import Graph
 from rapport.seed import seed_graph
 from schema.root import schema as rapport_schema
+from tests._gql import in_lanes
 from tests.graphql_client import gql
 
 GQL = rapport_schema._schema
@@ -219,13 +220,12 @@ async def seeded(session_graph: Graph) -> Graph:
 async def _run_all(
     client: httpx.AsyncClient, paths: list[tuple[str, list[str]]]
 ) -> list[tuple[str, object]]:
-    failures = []
-    for root_type, chain in paths:
-        query = _query(root_type, chain)
-        body = await gql(client, query)
-        if body.get("errors"):
-            failures.append((f"{root_type}.{'.'.join(chain)}", body["errors"][0]))
-    return failures
+    bodies = await in_lanes(gql(client, _query(root_type, chain)) for root_type, chain in paths)
+    return [
+        (f"{root_type}.{'.'.join(chain)}", body["errors"][0])
+        for (root_type, chain), body in zip(paths, bodies, strict=True)
+        if body.get("errors")
+    ]
 
 
 @pytest.fixture

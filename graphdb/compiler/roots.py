@@ -151,13 +151,18 @@ def at_risk_customers(
         entries.append(f"{_key(customer.key)}: {projection.emit(n, em)}")
     if churn is not None:
         entries.append(f"{_key(churn.key)}: {risk}")
-    # An index range read of the customers whose stored atRiskAfter has passed, ranked by the
-    # stored facts (graphdb/rankings.py); the churn facts of the page only, by the same plan
-    # node as Customer.churnRisk.
+    # Ranked by the stored facts (graphdb/rankings.py): the whole database by a bounded walk of
+    # every risk band; "my book" (a few hundred customers) by the atRiskAfter range within
+    # it. The churn facts of the page only, by the same plan node as Customer.churnRisk.
     score = em.vars.new("score")
-    cypher = (
+    candidates = (
         f"{rankings.at_risk_candidates(n, as_of_p)}{_book(n, mine, em, Visibility.of(call))} "
-        f"WITH {n}, {rankings.risk_score(n, as_of_p)} AS {score} WHERE {score} IS NOT NULL "
+        f"WITH {n}, {rankings.risk_score(n, as_of_p)} AS {score} WHERE {score} IS NOT NULL"
+        if mine
+        else rankings.at_risk_top(n, score, as_of_p, limit)
+    )
+    cypher = (
+        f"{candidates} "
         f"WITH {n}, {score} ORDER BY {score} DESC, {n}.id ASC LIMIT {limit} "
         f"CALL ({n}) {{ {churn_subquery(n, as_of_p, em)} AS {risk} }} "
         f"WITH {n}, {risk}, {score} ORDER BY {score} DESC, {n}.id ASC "

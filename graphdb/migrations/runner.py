@@ -25,6 +25,8 @@ from graphdb.migrations.m0015_order_keys import STATEMENTS as M0015
 from graphdb.migrations.m0015_order_keys import backfill as scope_order_keys
 from graphdb.migrations.m0016_import_aliases import STATEMENTS as M0016
 from graphdb.migrations.m0017_import_jobs import STATEMENTS as M0017
+from graphdb.migrations.m0018_risk_bands import STATEMENTS as M0018
+from graphdb.migrations.m0018_risk_bands import backfill as band_risks
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, "placeOrder's idempotency keys are per user", M0015, scope_order_keys),
     Migration(16, "import look-ups: merge aliases, company registration numbers", M0016),
     Migration(17, "import jobs and their uploaded chunks", M0017),
+    Migration(
+        18, "atRiskCustomers' bands: regular buyers by median gap, indexed", M0018, band_risks
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

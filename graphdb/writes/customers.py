@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from graphdb import rankings
+
 #: kind and linked company of customer `$id`
 ACCOUNT_STATE = (
     "MATCH (c:Customer {id: $id}) OPTIONAL MATCH (c)-[:ACCOUNT_OF]->(co:Company) "
@@ -34,7 +36,7 @@ ORDER_COUNT = "MATCH (c:Customer {id: $id}) RETURN COUNT { (c)-[:PLACED]->(:Orde
 
 #: churn's stored facts (see `aggregates`): derived for the reads, not the customer's own data,
 #: so audit diffs and subject-access exports leave them out
-CHURN_PROPS = ("medianGapDays", "atRiskAfter")
+CHURN_PROPS = ("medianGapDays", "atRiskAfter", "riskBand")
 
 #: A regular buyer (median gap at least this many days) can be at risk; docs/intelligence.md
 MIN_MEDIAN_GAP_DAYS = 1
@@ -52,13 +54,16 @@ def aggregates(*, interactions: bool = False) -> str:
     because the rule compares whole seconds and the stored instant is rounded to nanoseconds
     (so "atRiskAfter < asOf" never misses a customer; the rule itself then decides). An
     instant rather than a flag, so each read compares it with its own "now"; its range index
-    makes atRiskCustomers a range read of the customers that can be at risk.
+    makes atRiskCustomers a range read of the customers that can be at risk. A regular buyer's
+    `riskBand` is its median gap on a log scale (graphdb/rankings `risk_band`): atRiskCustomers
+    walks the (riskBand, lastOrderAt) index a few customers per band instead of scoring every
+    customer at risk.
     """
     last_interaction = (
         "CALL (c) { OPTIONAL MATCH (i:Interaction)-[:WITH]->(c) "
         "RETURN max(i.occurredAt) AS lastInteraction } "
         if interactions
-        else "WITH c, n, total, first, last, median, riskAfter, "
+        else "WITH c, n, total, first, last, median, riskAfter, band, "
         "c.lastInteractionAt AS lastInteraction "
     )
     return (
@@ -71,9 +76,11 @@ def aggregates(*, interactions: bool = False) -> str:
         "RETURN n, total, head(ts) AS first, last(ts) AS last, median, "
         f"CASE WHEN size(ts) >= 3 AND median >= {MIN_MEDIAN_GAP_DAYS} "
         "THEN last(ts) + duration({seconds: 86400 * "
-        "CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END - 1}) END AS riskAfter } "
+        "CASE WHEN 2 * median > 14 THEN 2 * median ELSE 14 END - 1}) END AS riskAfter, "
+        f"CASE WHEN size(ts) >= 3 AND median >= {MIN_MEDIAN_GAP_DAYS} "
+        f"THEN {rankings.risk_band('median')} END AS band }} "
         f"{last_interaction}"
-        "WITH c, n, total, first, last, median, riskAfter, lastInteraction "
+        "WITH c, n, total, first, last, median, riskAfter, band, lastInteraction "
         "WHERE c.orderCount IS NULL OR c.orderCount <> n "
         "OR c.totalSpent IS NULL OR c.totalSpent <> total "
         "OR (c.firstOrderAt IS NULL) <> (first IS NULL) OR c.firstOrderAt <> first "
@@ -82,9 +89,10 @@ def aggregates(*, interactions: bool = False) -> str:
         "OR c.lastInteractionAt <> lastInteraction "
         "OR (c.medianGapDays IS NULL) <> (median IS NULL) OR c.medianGapDays <> median "
         "OR (c.atRiskAfter IS NULL) <> (riskAfter IS NULL) OR c.atRiskAfter <> riskAfter "
+        "OR (c.riskBand IS NULL) <> (band IS NULL) OR c.riskBand <> band "
         "SET c.orderCount = n, c.totalSpent = total, c.firstOrderAt = first, "
         "c.lastOrderAt = last, c.lastInteractionAt = lastInteraction, "
-        "c.medianGapDays = median, c.atRiskAfter = riskAfter "
+        "c.medianGapDays = median, c.atRiskAfter = riskAfter, c.riskBand = band "
     )
 
 
