@@ -16,7 +16,8 @@ def _var(name: str) -> str:
 def at_risk_candidates(n: str, as_of: str) -> str:
     """Customers `n` whose stored `atRiskAfter` is before `as_of` (a parameter or `datetime()`):
     an index range read. The stored instant is a second early (graphdb/writes/customers), so
-    the range holds everyone at risk and maybe a few who are not yet; `risk_score` decides."""
+    the range holds everyone at risk and maybe a few who are not yet; `risk_score` decides
+    (null for those)."""
     n = _var(n)
     return f"MATCH ({n}:Customer) WHERE {n}.atRiskAfter < {as_of}"
 
@@ -64,24 +65,30 @@ def at_risk_top(n: str, score: str, as_of: str, limit: str) -> str:
 
     Within band b the index (riskBand, lastOrderAt) lists the customers oldest last order
     first, which is nearly highest score first. The first pass takes the `limit` oldest at-risk
-    customers of every band; the `limit`-th best of their real scores is a floor the answer's
-    scores cannot be below (fewer than `limit` in all: every band is exhausted and the floor is
-    0). A customer of band b scores at least `floor` only if its last order is at least
-    floor x (b's smallest gap) days before `as_of`, so the second pass reads, per band, that
+    customers of every band (from the range of those old enough to be at risk at all); the
+    `limit`-th best of their scores (null for the few a second short of it: not counted) is a
+    floor the answer's scores cannot be below (fewer than `limit` in all: every band is
+    exhausted and the floor is 0). A customer of band b scores at least `floor` only if its last
+    order is at least floor x (b's smallest gap) days before `as_of`, so the second pass reads,
+    per band, that
     index range: the customers that can reach the floor, and no others."""
     n, score, b, s, top, floor = (_var(v) for v in (n, score, "band", "s", "top", "floor"))
     hint = f"USING INDEX {n}:Customer(riskBand, lastOrderAt)"
     rule = f"{n}.atRiskAfter < {as_of}"
     bands = f"UNWIND range(0, {RISK_BANDS - 1}) AS {b}"
+    # nobody in band b is at risk before max(2 x its smallest gap, 14) days without an order:
+    # bands of long gaps whose customers all bought recently are an empty range, not a walk
+    lo = _band_floor(b)
+    due = f"duration({{seconds: 86400 * CASE WHEN 2 * {lo} > 14 THEN 2 * {lo} ELSE 14 END - 1}})"
     first_pass = (
         f"CALL () {{ {bands} CALL ({b}) {{ MATCH ({n}:Customer) {hint} "
-        f"WHERE {n}.riskBand = {b} AND {n}.lastOrderAt IS NOT NULL AND {rule} "
-        f"AND {risk_score(n, as_of)} IS NOT NULL "
-        f"WITH {n} ORDER BY {n}.lastOrderAt LIMIT {limit} RETURN {risk_score(n, as_of)} AS {s} }} "
+        f"WHERE {n}.riskBand = {b} AND {n}.lastOrderAt < {as_of} - {due} AND {rule} "
+        f"WITH {n} ORDER BY {n}.riskBand, {n}.lastOrderAt LIMIT {limit} "
+        f"RETURN {risk_score(n, as_of)} AS {s} }} "
         f"WITH {s} ORDER BY {s} DESC LIMIT {limit} WITH collect({s}) AS {top} "
         f"RETURN CASE WHEN size({top}) < {limit} THEN 0.0 ELSE {top}[-1] END AS {floor} }} "
     )
-    reach = f"duration({{seconds: {floor} * {_band_floor(b)} * 86400 - 1}})"
+    reach = f"duration({{seconds: {floor} * {lo} * 86400 - 1}})"
     return (
         f"{first_pass}{bands} CALL ({b}, {floor}) {{ MATCH ({n}:Customer) {hint} "
         f"WHERE {n}.riskBand = {b} AND {n}.lastOrderAt <= {as_of} - {reach} AND {rule} "
