@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from graphql import GraphQLError
+from strawberry.utils.logging import StrawberryLogger
 
 from core.settings import Settings
 from graphdb.driver import Graph, QueryTimedOut, QueryTooLarge
@@ -89,3 +92,18 @@ async def test_a_read_past_the_memory_limit_is_stopped_with_a_clear_code(graph: 
         code="QUERY_TOO_LARGE",
         says="approximate: true",
     )
+
+
+def test_a_stopped_query_is_not_logged_with_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Strawberry logs every GraphQL error with its original exception's traceback. A query the
+    timeout or the memory limit stopped is the client's to narrow (MaskInternalErrors logs it in
+    one line with the request id), so the served app drops those records; an unexpected error
+    keeps its traceback."""
+    import rapport.security.unavailable  # noqa: F401  (the served app installs the filter)
+
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        for stopped in (QueryTimedOut(0.5), QueryTooLarge()):
+            StrawberryLogger.error(GraphQLError(stopped.message, original_error=stopped))
+        StrawberryLogger.error(GraphQLError("boom", original_error=RuntimeError("boom")))
+    logged = [r for r in caplog.records if r.name == "strawberry.execution"]
+    assert [(r.getMessage(), r.exc_info is not None) for r in logged] == [("boom", True)]

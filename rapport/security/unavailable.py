@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from graphdb.driver import CommitUnknown, DatabaseUnavailable
+from graphdb.driver import CommitUnknown, DatabaseUnavailable, QueryTimedOut, QueryTooLarge
 from rapport.security.middleware import request_id_of
 from schema.context import RequestContext
 
@@ -31,11 +31,15 @@ from schema.context import RequestContext
 class _QuietOperationalErrors(logging.Filter):
     """Strawberry logs every GraphQL error with its traceback ("strawberry.execution"); for an
     outage or a lost commit that is one traceback per request, and the driver already logs the
-    outage once. Those records are dropped; every other error is logged as before."""
+    outage once; a query stopped by the transaction timeout or memory limit is the client's to
+    fix, and MaskInternalErrors logs it in one line with its request id. Those records are
+    dropped; every other error is logged as before."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DatabaseUnavailable | CommitUnknown)
+        return not isinstance(
+            exc, DatabaseUnavailable | CommitUnknown | QueryTimedOut | QueryTooLarge
+        )
 
 
 logging.getLogger("strawberry.execution").addFilter(_QuietOperationalErrors())
