@@ -16,7 +16,7 @@ from core.model import Entity, Rel
 from graphdb.compiler.build import emit, nested, rel_pattern
 from graphdb.compiler.build import returning as subquery_return
 from graphdb.compiler.params import Emitter as Emitter  # where the compiler imports it from
-from graphdb.compiler.visibility import masked
+from graphdb.compiler.visibility import SEEN, masked
 from graphdb.cypher import (
     Case,
     Join,
@@ -63,6 +63,8 @@ class Projection:
 
     entity: Entity
     items: list[Item]
+    #: the visibility predicate (a template over {n}) its items refer to as `SEEN`, bound once
+    guard: str | None = None
 
     def __post_init__(self) -> None:
         self._post_items = [i for i in self.items if i.needs_post]
@@ -74,7 +76,12 @@ class Projection:
     def emit(self, var: str, em: Emitter) -> str:
         entries = [f"__typename: '{self.entity.name}'", f"__id: {var}.id"]
         entries += [f"{_key(i.key)}: {i.emit(var, em)}" for i in self.items]
-        return "{" + ", ".join(entries) + "}"
+        body = "{" + ", ".join(entries) + "}"
+        if self.guard is None or SEEN not in body:
+            return body
+        # Nested projections have bound their own marks already: those left are this record's.
+        seen = em.vars.new("seen")
+        return f"head([{seen} IN [{self.guard.format(n=var)}] | {body.replace(SEEN, seen)}])"
 
     def post(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
         if row is not None:

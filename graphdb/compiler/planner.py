@@ -35,7 +35,7 @@ from graphdb.compiler.plan import (
     Single,
 )
 from graphdb.compiler.registry import PLANS
-from graphdb.compiler.visibility import ADDRESS, FULL, Visibility, masked, masked_fields
+from graphdb.compiler.visibility import ADDRESS, FULL, SEEN, Visibility, masked, masked_fields
 from graphdb.segments import SEGMENTS
 
 DEFAULT_PAGE_SIZE = 20
@@ -92,18 +92,23 @@ class Planner:
 
     # ----------------------------------------------------------------------------- projections
     def projection(self, entity: Entity, fields: list[Field], path: str) -> Projection:
+        # A guard that is a predicate (SALES: "is this one of my accounts?") is evaluated once
+        # per record for all its personal fields (Projection binds it); the items only refer
+        # to it. Repeated per field, Neo4j planned one subquery per field and per nesting site:
+        # seconds of planning for a large document.
+        guard = self.visibility.guard(entity.name)
+        shared = guard if guard not in (None, "false") else None
         items: list[Item] = []
         for f in fields:
             if f.name == "__typename":
                 continue  # resolved by GraphQL itself from the row's __typename
-            item = self._item(entity, f, f"{path}.{f.key}")
+            item = self._item(entity, f, f"{path}.{f.key}", SEEN if shared else guard)
             if item is not None:
                 items.append(item)
-        return Projection(entity, items)
+        return Projection(entity, items, shared)
 
-    def _item(self, entity: Entity, f: Field, path: str) -> Item | None:
+    def _item(self, entity: Entity, f: Field, path: str, guard: str | None) -> Item | None:
         name = f.name
-        guard = self.visibility.guard(entity.name)
         if name == "maskedFields":
             return Scalar(f.key, masked_fields(entity, guard))
         if name == "address":

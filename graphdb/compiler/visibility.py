@@ -1,7 +1,8 @@
 """Who may see personal data: masking is compiled into the Cypher, never applied afterwards.
 
 A personal field (`personal=True` in core/model.py) is emitted as
-`CASE WHEN <guard> THEN <value> END`, so a masked value never leaves the database. Masked roles
+`CASE WHEN <guard> THEN <value> END`, so a masked value never leaves the database (for SALES the
+guard is a pattern predicate, evaluated once per record for all its fields: `SEEN`). Masked roles
 may not filter on personal fields either (that would reveal values through totalCount or the
 presence of a row), and search uses an index without e-mail addresses.
 
@@ -28,6 +29,7 @@ from graphdb.ownership import VIEWER_PARAM, owned_template
 __all__ = [
     "ADDRESS",
     "FULL",
+    "SEEN",
     "VIEWER_PARAM",
     "Visibility",
     "masked",
@@ -76,6 +78,11 @@ class Visibility:
 
 
 FULL = Visibility()
+
+#: What a projection's items write for "this record's personal data is visible" when the guard
+#: is a predicate: `Projection.emit` evaluates the guard once per record, binds it to a fresh
+#: variable and puts that variable in place of this mark (graphdb/compiler/planner.py).
+SEEN = "__rapport_seen__"
 
 
 def masked(expr: str, guard: str | None) -> str:
