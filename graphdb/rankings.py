@@ -131,3 +131,91 @@ def spending_at_least(c: str, floor: str) -> str:
     """Customers `c` whose `totalSpent` is at least `floor` (null: none): an index range."""
     c, floor = _var(c), _var(floor)
     return f"MATCH ({c}:Customer) WHERE {c}.totalSpent >= {floor}"
+
+
+#: revenueConcentration's histogram: a customer with revenue stores `revenueBucket`, its
+#: totalSpent (in storage units, core/money) on a log scale, this many buckets per doubling
+#: (each 1.1 % wide), and `(:RevenueBucket)` nodes hold the count and revenue of each bucket.
+#: Finer buckets make the walk inside the bucket where the share is reached shorter, coarser
+#: ones make the histogram smaller; at a million customers both are a few thousand entries.
+REVENUE_BUCKETS_PER_DOUBLING = 64
+#: each bucket is kept as this many nodes (a write picks one at random), so concurrent orders of
+#: customers in one bucket do not all queue on the same node's lock; the read sums them
+REVENUE_STRIPES = 4
+
+
+def revenue_bucket(total: str) -> str:
+    """The bucket of a totalSpent of `total` storage units (null for no revenue). Monotonic in
+    `total`, so every customer of a higher bucket spent strictly more than any of a lower one."""
+    return (
+        f"CASE WHEN {total} > 0 THEN "
+        f"toInteger(floor({REVENUE_BUCKETS_PER_DOUBLING} * log({total}) / log(2))) END"
+    )
+
+
+def move_revenue(old_bucket: str, old_total: str, bucket: str, total: str) -> str:
+    """A unit subquery (rows pass through) that moves one customer's revenue in the histogram
+    from (`old_bucket`, `old_total`) to (`bucket`, `total`); a null bucket is no revenue. The
+    stripes are locked in slot order, so two writes never wait for each other in a cycle."""
+    o, ot, b, t = (_var(v) for v in (old_bucket, old_total, bucket, total))
+    s = REVENUE_STRIPES
+    return (
+        f"CALL ({o}, {ot}, {b}, {t}) {{ WITH toInteger(rand() * {s}) AS stripe "
+        f"UNWIND [d IN [[{o}, -1, -{ot}], [{b}, 1, {t}]] WHERE d[0] IS NOT NULL] AS d "
+        f"WITH stripe, d ORDER BY d[0] "
+        f"MERGE (h:RevenueBucket {{slot: d[0] * {s} + stripe}}) "
+        "ON CREATE SET h.bucket = d[0], h.customers = 0, h.revenue = 0 "
+        "SET h.customers = h.customers + d[1], h.revenue = h.revenue + d[2] } "
+    )
+
+
+def forget_revenue(c: str) -> str:
+    """A unit subquery taking customer `c` (about to be deleted) out of the histogram. The
+    stripe is bound before the MERGE: MERGE evaluates its pattern's expressions again to
+    create, and two draws of `rand()` would create a slot other than the one it looked for."""
+    c = _var(c)
+    s = REVENUE_STRIPES
+    return (
+        f"CALL ({c}) {{ WITH {c}, {c}.revenueBucket * {s} + toInteger(rand() * {s}) AS slot "
+        f"WHERE {c}.revenueBucket IS NOT NULL MERGE (h:RevenueBucket {{slot: slot}}) "
+        f"ON CREATE SET h.bucket = {c}.revenueBucket, h.customers = 0, h.revenue = 0 "
+        f"SET h.customers = h.customers - 1, h.revenue = h.revenue - {c}.totalSpent }} "
+    )
+
+
+def concentration_head(share: str, total: str, acc: str, floor: str) -> str:
+    """Binds `total` (all revenue), `acc` ([revenue, count] of the smallest set of customers by
+    totalSpent descending whose revenue reaches `share` of it) and `floor` (the set's smallest
+    totalSpent; null for an empty set), reading the histogram and one bucket's customers.
+
+    The histogram, biggest buckets first, tells the bucket in which the running revenue reaches
+    the target; every customer above it is in the set. Within that bucket the (revenueBucket,
+    totalSpent) index lists its customers' spends biggest first, and the same running sum as
+    over the whole ranking decides where the set ends, so the answer is exactly the one a walk
+    of every customer gives, at the cost of the histogram and one bucket, whatever the size."""
+    total, acc, floor = (_var(v) for v in (total, acc, floor))
+    if not (share.startswith("$") and share[1:].isidentifier()):
+        raise ValueError(f"not a parameter: {share!r}")
+    h, b, k, r, hs, a, x, ss, c, sp = (
+        f"rc_{v}" for v in ("h", "b", "k", "r", "hs", "a", "x", "ss", "c", "sp")
+    )
+    target = f"{share} * {total}"
+    return (
+        f"CALL () {{ MATCH ({h}:RevenueBucket) "
+        f"WITH {h}.bucket AS {b}, sum({h}.customers) AS {k}, sum({h}.revenue) AS {r} "
+        f"WHERE {k} > 0 WITH {b}, {k}, {r} ORDER BY {b} DESC "
+        f"RETURN collect([{b}, {k}, {r}]) AS {hs}, coalesce(sum({r}), 0) AS {total} }} "
+        f"WITH {total}, reduce({a} = [0, 0, null], {x} IN {hs} | "
+        f"CASE WHEN {a}[2] IS NOT NULL THEN {a} "
+        f"WHEN {a}[0] + {x}[2] >= {target} THEN [{a}[0], {a}[1], {x}[0]] "
+        f"ELSE [{a}[0] + {x}[2], {a}[1] + {x}[1], null] END) AS {a} "
+        f"CALL ({a}) {{ MATCH ({c}:Customer) "
+        f"USING INDEX {c}:Customer(revenueBucket, totalSpent) "
+        f"WHERE {c}.revenueBucket = {a}[2] AND {c}.totalSpent > 0 "
+        f"WITH {c}.totalSpent AS {sp} ORDER BY {sp} DESC RETURN collect({sp}) AS {ss} }} "
+        f"WITH {total}, {a}, {ss}, reduce({acc} = [{a}[0], {a}[1]], {x} IN {ss} | "
+        f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
+        f"ELSE [{acc}[0] + {x}, {acc}[1] + 1] END) AS {acc} "
+        f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 "
+        f"THEN {ss}[{acc}[1] - {a}[1] - 1] END AS {floor} "
+    )

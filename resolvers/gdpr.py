@@ -30,7 +30,7 @@ from resolvers.writes._tx import Guard, Ref, Refused, Tx, execute
 _MONEY = frozenset({"totalSpent", "total", "unitPrice", "annualRevenue", "price"})
 #: not the person's data: locks, request fingerprints, and the derived aggregates the write
 #: path keeps for the intelligence reads
-_INTERNAL = frozenset({"_lock", "requestHash", *customers.CHURN_PROPS, *referrals.NETWORK_PROPS})
+_INTERNAL = frozenset({"_lock", "requestHash", *customers.DERIVED_PROPS, *referrals.NETWORK_PROPS})
 
 
 def _clean(value: Any) -> Any:

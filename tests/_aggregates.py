@@ -21,6 +21,8 @@ from graphdb.driver import Graph
 MIN_MEDIAN_GAP_DAYS = 1  # docs/intelligence.md#churn
 #: atRiskCustomers' bands (graphdb/rankings.py): 8 per doubling of the median gap, 128 in all
 BANDS_PER_DOUBLING, BANDS = 8, 128
+#: revenueConcentration's histogram (graphdb/rankings.py): 64 buckets per doubling of totalSpent
+REVENUE_BUCKETS_PER_DOUBLING = 64
 
 
 def band_holds(band: int, median: float) -> bool:
@@ -29,6 +31,38 @@ def band_holds(band: int, median: float) -> bool:
     floor = 2.0 ** (band / BANDS_PER_DOUBLING)
     ceiling = math.inf if band == BANDS - 1 else 2.0 ** ((band + 1) / BANDS_PER_DOUBLING)
     return floor * (1 - 1e-9) <= median < ceiling * (1 + 1e-9)
+
+
+def bucket_holds(bucket: int, total: int) -> bool:
+    """Whether a customer who spent `total` storage units may be in revenue `bucket`: the
+    bucket's floor is at most its spend and the next bucket's floor above it."""
+    floor = 2.0 ** (bucket / REVENUE_BUCKETS_PER_DOUBLING)
+    ceiling = 2.0 ** ((bucket + 1) / REVENUE_BUCKETS_PER_DOUBLING)
+    return floor * (1 - 1e-9) <= total < ceiling * (1 + 1e-9)
+
+
+async def assert_histogram(graph: Graph) -> None:
+    """Every customer with revenue is in a bucket that holds its spend, nobody else is in one,
+    and the histogram's count and revenue per bucket are those of the customers in it."""
+    customers = await graph.read(
+        "MATCH (c:Customer) RETURN c.id AS id, c.totalSpent AS total, c.revenueBucket AS bucket"
+    )
+    want: dict[int, list[int]] = {}
+    for c in customers:
+        if not c["total"]:
+            assert c["bucket"] is None, c
+            continue
+        assert c["bucket"] is not None and bucket_holds(c["bucket"], c["total"]), c
+        counts = want.setdefault(c["bucket"], [0, 0])
+        counts[0] += 1
+        counts[1] += c["total"]
+    rows = await graph.read(
+        "MATCH (h:RevenueBucket) RETURN h.bucket AS bucket, sum(h.customers) AS customers, "
+        "sum(h.revenue) AS revenue"
+    )
+    got = {r["bucket"]: [r["customers"], r["revenue"]] for r in rows if r["customers"] != 0}
+    assert all(r["revenue"] == 0 for r in rows if r["customers"] == 0), rows
+    assert got == want
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -139,3 +173,4 @@ async def assert_consistent(graph: Graph) -> None:
             assert got["atRiskAfter"] is not None, (cid, want)
             assert abs(got["atRiskAfter"] - want["atRiskAfter"]) <= dt.timedelta(milliseconds=1)
             assert band_holds(got["riskBand"], want["medianGapDays"]), (cid, got, want)
+    await assert_histogram(graph)

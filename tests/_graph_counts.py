@@ -13,7 +13,7 @@ from graphdb.driver import Graph
 _OURS = "NOT n:RapportMigration AND NOT n:ApiKey"
 
 _NODES = (
-    f"MATCH (n) WHERE {_OURS} "
+    f"MATCH (n) WHERE {_OURS} AND NOT n:RevenueBucket "
     "RETURN labels(n) AS labels, properties(n) AS props ORDER BY n.id, elementId(n)"
 )
 _RELS = (
@@ -31,9 +31,19 @@ async def counts(graph: Graph) -> tuple[int, int]:
     return int(rows[0]["n"]), int(rows[0]["r"])
 
 
+#: the revenue histogram per bucket: a write picks one of a bucket's stripes at random, so its
+#: nodes are compared by their sums
+_HISTOGRAM = (
+    "MATCH (h:RevenueBucket) WITH h.bucket AS bucket, sum(h.customers) AS customers, "
+    "sum(h.revenue) AS revenue WHERE customers <> 0 OR revenue <> 0 "
+    "RETURN bucket, customers, revenue ORDER BY bucket"
+)
+
+
 async def snapshot(graph: Graph) -> tuple[list[Any], list[Any]]:
-    """Every node and relationship with all its properties."""
-    return await graph.read(_NODES), await graph.read(_RELS)
+    """Every node (the revenue histogram by its sums) and relationship with its properties."""
+    nodes = await graph.read(_NODES) + await graph.read(_HISTOGRAM)
+    return nodes, await graph.read(_RELS)
 
 
 @asynccontextmanager

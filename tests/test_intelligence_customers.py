@@ -16,6 +16,7 @@ from core import global_id
 from graphdb import aggregates
 from graphdb.compiler.recommendations import APPROXIMATE_CO_BUYERS
 from graphdb.driver import Graph
+from graphdb.writes import customers as customer_writes
 from tests.graphql_client import data, gql
 from tests.intelligence_graphs import rid
 
@@ -564,8 +565,12 @@ async def test_a_set_cursor_is_a_position_in_the_ranking(
     customers, _, history = await write_orders(graph, 52)
     first = await _set_page(client, 1.0, 3, None)
     ids = _set_ids(first)
-    # The top customer of the first page now spends nothing: it leaves the ranking.
-    await graph.write("MATCH (c:Customer {id: $id}) SET c.totalSpent = 0", {"id": ids[0]})
+    # The top customer of the first page now spends nothing (its orders are gone and its
+    # aggregates recounted as the write path does): it leaves the ranking.
+    await graph.write(
+        "MATCH (:Customer {id: $id})-[:PLACED]->(o:Order) DETACH DELETE o", {"id": ids[0]}
+    )
+    await graph.write(customer_writes.recount(), {"ids": [ids[0]]})
     rest = await _set_page(client, 1.0, 500, first["pageInfo"]["endCursor"])
     rows = await graph.read(
         "MATCH (c:Customer) WHERE c.totalSpent > 0 RETURN c.id AS id, c.totalSpent AS s"

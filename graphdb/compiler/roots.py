@@ -201,18 +201,25 @@ def revenue_concentration(
         listings[child.key] = _set_page(planner, child, cs, acc, em)
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     ss, s_, floor, ranked, m = (em.vars.new(n) for n in ("ss", "s", "floor", "ranked", "m"))
-    # Two walks of the totalSpent index, biggest first: its values alone (no node is read) to
-    # find the set's size and its smallest spend, then the set's customers only, down to that
-    # spend (graphdb/rankings.py).
-    cypher = (
-        f"{rankings.with_revenue(c)}{_book(c, mine, em, visibility)} "
-        f"WITH {c}.totalSpent AS {s_} ORDER BY {s_} DESC "
-        f"WITH collect({s_}) AS {ss}, sum({s_}) AS {total} "
-        f"WITH {ss}, {total}, {share_p} * {total} AS {target} "
-        f"WITH {ss}, {total}, reduce({acc} = [0, 0], {x} IN {ss} | "
-        f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
-        f"ELSE [{acc}[0] + {x}, {acc}[1] + 1] END) AS {acc} "
-        f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 THEN {ss}[{acc}[1] - 1] END AS {floor} "
+    if mine:
+        # "My book" (a few hundred customers): two walks of the totalSpent index, biggest
+        # first, within the book: its values alone (no node is read) to find the set's size
+        # and its smallest spend, then the set's customers only, down to that spend.
+        head = (
+            f"{rankings.with_revenue(c)}{_book(c, mine, em, visibility)} "
+            f"WITH {c}.totalSpent AS {s_} ORDER BY {s_} DESC "
+            f"WITH collect({s_}) AS {ss}, sum({s_}) AS {total} "
+            f"WITH {ss}, {total}, {share_p} * {total} AS {target} "
+            f"WITH {ss}, {total}, reduce({acc} = [0, 0], {x} IN {ss} | "
+            f"CASE WHEN {acc}[0] >= {target} THEN {acc} "
+            f"ELSE [{acc}[0] + {x}, {acc}[1] + 1] END) AS {acc} "
+            f"WITH {total}, {acc}, CASE WHEN {acc}[1] > 0 THEN {ss}[{acc}[1] - 1] END AS {floor} "
+        )
+    else:
+        # The whole database: the revenue histogram the write path keeps, and one bucket's
+        # spends (graphdb/rankings.py), then the set's customers only, down to the floor.
+        head = rankings.concentration_head(share_p, total, acc, floor)
+    cypher = head + (
         f"CALL ({floor}) {{ {rankings.spending_at_least(m, floor)}"
         f"{_book(m, mine, em, visibility)} "
         f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC{_reach(listings, top, em)} "

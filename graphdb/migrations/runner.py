@@ -27,6 +27,8 @@ from graphdb.migrations.m0016_import_aliases import STATEMENTS as M0016
 from graphdb.migrations.m0017_import_jobs import STATEMENTS as M0017
 from graphdb.migrations.m0018_risk_bands import STATEMENTS as M0018
 from graphdb.migrations.m0018_risk_bands import backfill as band_risks
+from graphdb.migrations.m0019_revenue_histogram import STATEMENTS as M0019
+from graphdb.migrations.m0019_revenue_histogram import backfill as bucket_revenue
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(17, "import jobs and their uploaded chunks", M0017),
     Migration(
         18, "atRiskCustomers' bands: regular buyers by median gap, indexed", M0018, band_risks
+    ),
+    Migration(
+        19,
+        "revenueConcentration's histogram: customers by totalSpent bucket, indexed",
+        M0019,
+        bucket_revenue,
     ),
 )
 

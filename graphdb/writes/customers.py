@@ -34,9 +34,10 @@ SET_MANAGER = (
 ORDER_COUNT = "MATCH (c:Customer {id: $id}) RETURN COUNT { (c)-[:PLACED]->(:Order) } AS n"
 
 
-#: churn's stored facts (see `aggregates`): derived for the reads, not the customer's own data,
-#: so audit diffs and subject-access exports leave them out
-CHURN_PROPS = ("medianGapDays", "atRiskAfter", "riskBand")
+#: the rankings' stored facts (see `aggregates`): churn's, and revenueConcentration's bucket;
+#: derived for the reads, not the customer's own data, so audit diffs and subject-access
+#: exports leave them out
+DERIVED_PROPS = ("medianGapDays", "atRiskAfter", "riskBand", "revenueBucket")
 
 #: A regular buyer (median gap at least this many days) can be at risk; docs/intelligence.md
 MIN_MEDIAN_GAP_DAYS = 1
@@ -57,7 +58,10 @@ def aggregates(*, interactions: bool = False) -> str:
     makes atRiskCustomers a range read of the customers that can be at risk. A regular buyer's
     `riskBand` is its median gap on a log scale (graphdb/rankings `risk_band`): atRiskCustomers
     walks the (riskBand, lastOrderAt) index a few customers per band instead of scoring every
-    customer at risk.
+    customer at risk. A customer with revenue stores its `revenueBucket` (graphdb/rankings
+    `revenue_bucket`), and the same statement moves its revenue between the buckets of the
+    `RevenueBucket` histogram (`move_revenue`), so revenueConcentration reads the histogram
+    instead of every customer's totalSpent.
     """
     last_interaction = (
         "CALL (c) { OPTIONAL MATCH (i:Interaction)-[:WITH]->(c) "
@@ -80,7 +84,8 @@ def aggregates(*, interactions: bool = False) -> str:
         f"CASE WHEN size(ts) >= 3 AND median >= {MIN_MEDIAN_GAP_DAYS} "
         f"THEN {rankings.risk_band('median')} END AS band }} "
         f"{last_interaction}"
-        "WITH c, n, total, first, last, median, riskAfter, band, lastInteraction "
+        "WITH c, n, total, first, last, median, riskAfter, band, lastInteraction, "
+        f"{rankings.revenue_bucket('total')} AS bucket "
         "WHERE c.orderCount IS NULL OR c.orderCount <> n "
         "OR c.totalSpent IS NULL OR c.totalSpent <> total "
         "OR (c.firstOrderAt IS NULL) <> (first IS NULL) OR c.firstOrderAt <> first "
@@ -90,9 +95,14 @@ def aggregates(*, interactions: bool = False) -> str:
         "OR (c.medianGapDays IS NULL) <> (median IS NULL) OR c.medianGapDays <> median "
         "OR (c.atRiskAfter IS NULL) <> (riskAfter IS NULL) OR c.atRiskAfter <> riskAfter "
         "OR (c.riskBand IS NULL) <> (band IS NULL) OR c.riskBand <> band "
+        "OR (c.revenueBucket IS NULL) <> (bucket IS NULL) OR c.revenueBucket <> bucket "
+        "WITH c, n, total, first, last, median, riskAfter, band, lastInteraction, bucket, "
+        "c.revenueBucket AS oldBucket, c.totalSpent AS oldTotal "
         "SET c.orderCount = n, c.totalSpent = total, c.firstOrderAt = first, "
         "c.lastOrderAt = last, c.lastInteractionAt = lastInteraction, "
-        "c.medianGapDays = median, c.atRiskAfter = riskAfter, c.riskBand = band "
+        "c.medianGapDays = median, c.atRiskAfter = riskAfter, c.riskBand = band, "
+        "c.revenueBucket = bucket WITH * "
+        f"{rankings.move_revenue('oldBucket', 'oldTotal', 'bucket', 'total')}"
     )
 
 

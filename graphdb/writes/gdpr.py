@@ -3,6 +3,7 @@ exportSubjectData (resolvers/writes/gdpr.py orchestrates, in one transaction).""
 
 from __future__ import annotations
 
+from graphdb import rankings
 from graphdb.ownership import owned
 from graphdb.writes.nodes import label
 
@@ -82,9 +83,11 @@ REDACT_ORPHANED = (
 
 
 def delete_person(type_name: str) -> str:
-    """Delete person `$id` with their consent records and every relationship."""
+    """Delete person `$id` with their consent records and every relationship; a customer
+    leaves the revenue histogram (its placeholder has taken the revenue over)."""
     return (
         f"MATCH (n:{_label(type_name)} {{id: $id}}) "
+        f"{rankings.forget_revenue('n') if type_name == 'Customer' else ''}"
         "CALL (n) { MATCH (n)-[:HAS_CONSENT]->(c:Consent) DETACH DELETE c } "
         "DETACH DELETE n"
     )

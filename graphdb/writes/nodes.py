@@ -10,6 +10,7 @@ previous holder committed. tests/test_mutations_locking.py pins this behaviour d
 from __future__ import annotations
 
 from core.model import ENTITIES
+from graphdb import rankings
 
 
 def label(type_name: str) -> str:
@@ -88,9 +89,11 @@ def update(type_name: str) -> str:
 
 def detach_delete(type_name: str) -> str:
     """Delete node `$id`, its relationships and the records it owns: consents, and a user's
-    API keys (which would otherwise outlive the person they authenticated)."""
+    API keys (which would otherwise outlive the person they authenticated). A customer leaves
+    the revenue histogram (graphdb/rankings) with its revenue."""
     return (
         f"MATCH (n:{label(type_name)} {{id: $id}}) "
+        f"{rankings.forget_revenue('n') if type_name == 'Customer' else ''}"
         "CALL (n) { MATCH (n)-[:HAS_CONSENT]->(c:Consent) DETACH DELETE c } "
         "CALL (n) { MATCH (n)-[:HAS_KEY]->(k:ApiKey) DETACH DELETE k } "
         "DETACH DELETE n"

@@ -51,7 +51,7 @@ _IGNORED = frozenset(
         "_lock",
         "requestHash",
         "idempotencyScope",
-        *customers.CHURN_PROPS,
+        *customers.DERIVED_PROPS,
         *referrals.NETWORK_PROPS,
     }
 )
