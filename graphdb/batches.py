@@ -115,3 +115,22 @@ def statement_slices(graph: Graph, cypher: str) -> WriteSlice:
         return int(result[0]["written"]) if result else 0
 
     return write
+
+
+#: the last id of the next `$n` customers after id `$after` (null: none left)
+_CUSTOMER_PAGE_END = (
+    "MATCH (c:Customer) WHERE c.id > $after WITH c.id AS id ORDER BY id LIMIT $n "
+    "RETURN last(collect(id)) AS last"
+)
+
+
+async def by_customer_ranges(graph: Graph, statement: str, *, batch: int) -> None:
+    """Run `statement` (which reads `$after` and `$last`) once per range of `batch` customer
+    ids, in id order, each in a transaction of its own: a migration's backfill over every
+    customer without one transaction holding the whole database."""
+    after = ""
+    while (
+        last := (await graph.read(_CUSTOMER_PAGE_END, {"after": after, "n": batch}))[0]["last"]
+    ) is not None:
+        await graph.write(statement, {"after": after, "last": last})
+        after = last

@@ -17,9 +17,10 @@ from graphdb import aggregates
 from graphdb.driver import Graph
 from graphdb.migrations import MIGRATIONS
 from graphdb.migrations.m0018_risk_bands import backfill as band_risks
+from graphdb.migrations.m0019_revenue_histogram import backfill as bucket_revenue
 from rapport.seed import seed_graph
 from resolvers.io import import_rows, read_text
-from tests._aggregates import assert_consistent, stored
+from tests._aggregates import assert_consistent, assert_histogram, stored
 from tests._factories import new_contact, new_customer, new_product
 from tests._gql import mutate, ok
 
@@ -196,6 +197,22 @@ async def test_migration_18_bands_the_regular_buyers_stored_before_it(graph: Gra
     assert migration.backfill is not None
     await band_risks(graph, batch=7)  # several transactions
     assert await stored(graph) == before
+    await assert_consistent(graph)
+
+
+async def test_migration_19_buckets_the_customers_and_builds_the_histogram(graph: Graph) -> None:
+    """A database from before the histogram (no buckets, no RevenueBucket nodes, or a stale
+    histogram) reads as if every write had kept it, and running the backfill again changes
+    nothing."""
+    await seed_graph(graph, 60, 5, progress=False)
+    await assert_histogram(graph)
+    await graph.write("MATCH (c:Customer) REMOVE c.revenueBucket")
+    await graph.write("MATCH (h:RevenueBucket) SET h.customers = h.customers + 3")
+    migration = next(m for m in MIGRATIONS if m.version == 19)
+    assert migration.backfill is bucket_revenue
+    await bucket_revenue(graph, batch=7)  # several transactions
+    await assert_consistent(graph)
+    await bucket_revenue(graph, batch=7)
     await assert_consistent(graph)
 
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from graphdb.driver import Graph
+from graphdb.migrations import m0019_revenue_histogram
 from tests.graphql_client import data, gql
 
 GRAPH = """
@@ -146,6 +147,9 @@ async def test_paged_referrals_sets_and_audit_logs_are_one_statement_per_root_fi
         "kind: 'INDIVIDUAL', lifecycleStage: 'LEAD', totalSpent: 0, orderCount: 0, "
         "createdAt: datetime(), updatedAt: datetime(), version: 1})"
     )
+    # The fixture stores totals directly, as data from before migration 19 would be: bucket
+    # them and build the revenue histogram the way that migration does.
+    await m0019_revenue_histogram.backfill(graph)
     customer = await data(
         client, '{ customers(filter: {externalId: {eq: "C1"}}) { edges { node { id } } } }'
     )

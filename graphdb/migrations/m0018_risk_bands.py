@@ -12,7 +12,7 @@ gap, by id order in bounded transactions; safe to run again.
 
 from __future__ import annotations
 
-from graphdb import rankings
+from graphdb import batches, rankings
 from graphdb.driver import Graph
 
 STATEMENTS: tuple[str, ...] = (
@@ -20,12 +20,6 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 BATCH = 5_000
-
-#: the last id of the next `$n` customers after id `$after` (null: none left)
-_PAGE_END = (
-    "MATCH (c:Customer) WHERE c.id > $after WITH c.id AS id ORDER BY id LIMIT $n "
-    "RETURN last(collect(id)) AS last"
-)
 
 #: band the regular buyers among customers with ids in ($after, $last]
 _BAND = (
@@ -36,9 +30,4 @@ _BAND = (
 
 async def backfill(graph: Graph, *, batch: int = BATCH) -> None:
     """Band every regular buyer stored before this migration."""
-    after = ""
-    while (
-        last := (await graph.read(_PAGE_END, {"after": after, "n": batch}))[0]["last"]
-    ) is not None:
-        await graph.write(_BAND, {"after": after, "last": last})
-        after = last
+    await batches.by_customer_ranges(graph, _BAND, batch=batch)

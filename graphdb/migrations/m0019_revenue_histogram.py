@@ -15,7 +15,7 @@ running it again, or twice at once, leaves the same histogram).
 
 from __future__ import annotations
 
-from graphdb import rankings
+from graphdb import batches, rankings
 from graphdb.driver import Graph
 
 STATEMENTS: tuple[str, ...] = (
@@ -26,12 +26,6 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 BATCH = 5_000
-
-#: the last id of the next `$n` customers after id `$after` (null: none left)
-_PAGE_END = (
-    "MATCH (c:Customer) WHERE c.id > $after WITH c.id AS id ORDER BY id LIMIT $n "
-    "RETURN last(collect(id)) AS last"
-)
 
 #: bucket the customers with ids in ($after, $last]
 _BUCKET = (
@@ -51,10 +45,5 @@ _REBUILD = (
 
 async def backfill(graph: Graph, *, batch: int = BATCH) -> None:
     """Bucket every customer stored before this migration, then build the histogram."""
-    after = ""
-    while (
-        last := (await graph.read(_PAGE_END, {"after": after, "n": batch}))[0]["last"]
-    ) is not None:
-        await graph.write(_BUCKET, {"after": after, "last": last})
-        after = last
+    await batches.by_customer_ranges(graph, _BUCKET, batch=batch)
     await graph.write(_REBUILD)
