@@ -6,6 +6,8 @@ from neo4j import Driver
 
 from bench.read_path import Case
 from core import global_id
+from graphdb.compiler import cursor
+from graphdb.compiler.roots import SET_SIGNATURE
 
 DECISION_MAKERS = """query KDM($id: ID!) {
   keyDecisionMakers(companyId: $id, first: 10) { contact { fullName } reasons span influence }
@@ -36,6 +38,10 @@ TOP_REFERRERS = """query TopReferrers { topReferrers(first: 20, by: REVENUE) {
 
 REVENUE = """query Revenue { revenueConcentration(share: 0.8) { customerCount customerShare
   revenueShare totalRevenue customers(first: 20) { edges { node { name totalSpent } } } } }"""
+
+#: A page of the set after a cursor (1 % of the way down the ranking): the explorer's "more".
+REVENUE_AFTER = """query RevenueAfter($after: String!) { revenueConcentration(share: 0.8) {
+  customers(first: 20, after: $after) { edges { node { name totalSpent } } } } }"""
 
 INTRODUCTION = """query Intro($a: ID!, $b: ID!) {
   introductionPath(fromId: $a, toId: $b, maxHops: 4) { hops relationships { type direction } }
@@ -69,6 +75,11 @@ def intelligence_cases(driver: Driver) -> list[Case]:
         "MATCH (c:Customer) WHERE c.orderCount >= 2 WITH c ORDER BY c.orderCount, c.id "
         "WITH collect(c) AS cs RETURN cs[size(cs) / 2].id AS id"
     )[0][0]["id"]
+    deeper = driver.execute_query(
+        "MATCH (c:Customer) WHERE c.totalSpent > 0 WITH count(*) / 100 AS k "
+        "MATCH (c:Customer) WHERE c.totalSpent > 0 WITH c, k ORDER BY c.totalSpent DESC, c.id "
+        "WITH k, collect(c) AS cs RETURN cs[k].totalSpent AS spent, cs[k].id AS id"
+    )[0][0]
     driver.execute_query(
         "MERGE (s:Segment {id: $id}) SET s.name = 'bench: SK/CZ spent >= 1000', "
         "s.filter = $filter, s.version = 1, s.createdAt = datetime(), s.updatedAt = datetime()",
@@ -79,6 +90,11 @@ def intelligence_cases(driver: Driver) -> list[Case]:
         Case("atRiskCustomers (first 50)", AT_RISK, {}),
         Case("topReferrers (first 20 by revenue)", TOP_REFERRERS, {}),
         Case("revenueConcentration (0.8, first 20 of the set)", REVENUE, {}),
+        Case(
+            "revenueConcentration (0.8, 20 after a cursor 1 % down)",
+            REVENUE_AFTER,
+            {"after": cursor.encode(SET_SIGNATURE, [deeper["spent"], deeper["id"]])},
+        ),
         Case(
             "segment members (SK/CZ, spent >= 1000; first 20 + totalCount)",
             SEGMENT,

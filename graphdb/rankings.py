@@ -183,6 +183,24 @@ def forget_revenue(c: str) -> str:
     )
 
 
+def revenue_rank(spent: str, uuid: str) -> str:
+    """How many customers rank at or before position (`spent`, `uuid`) of the revenue ranking
+    (totalSpent descending, then uuid): the histogram's counts above the position's bucket and
+    that one bucket's customers up to it through the (revenueBucket, totalSpent) index, so a
+    cursor page of revenueConcentration knows its position without walking the set before it.
+    A position without revenue ranks after every customer with some."""
+    if not all(p.startswith("$") and p[1:].isidentifier() for p in (spent, uuid)):
+        raise ValueError(f"not parameters: {spent!r}, {uuid!r}")
+    bucket = f"coalesce({revenue_bucket(spent)}, -1)"
+    return (
+        f"(reduce(n = 0, k IN COLLECT {{ MATCH (rr_h:RevenueBucket) WHERE rr_h.bucket > {bucket} "
+        "RETURN rr_h.customers } | n + k) + "
+        "COUNT { MATCH (rr_c:Customer) USING INDEX rr_c:Customer(revenueBucket, totalSpent) "
+        f"WHERE rr_c.revenueBucket = {bucket} AND (rr_c.totalSpent > {spent} "
+        f"OR (rr_c.totalSpent = {spent} AND rr_c.id <= {uuid})) }})"
+    )
+
+
 def concentration_head(share: str, total: str, acc: str, floor: str) -> str:
     """Binds `total` (all revenue), `acc` ([revenue, count] of the smallest set of customers by
     totalSpent descending whose revenue reaches `share` of it) and `floor` (the set's smallest

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -862,6 +863,42 @@ async def test_deep_links_serve_the_app_with_a_strict_policy(demo: Demo, tab: Ta
     await expect(page.get_by_role("heading", level=1)).to_have_text("At-risk customers")
     await page.go_back()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Revenue concentration")
+
+
+async def test_the_revenue_list_shows_the_next_page_on_request_until_the_set_ends(
+    demo: Demo, tab: Tab
+) -> None:
+    rows = await demo.graph.read(
+        "MATCH (c:Customer) WHERE c.totalSpent > 0 RETURN c.id AS id, c.totalSpent AS spent"
+    )
+    total = sum(r["spent"] for r in rows)
+    running, members = 0, []
+    for r in sorted(rows, key=lambda r: (-r["spent"], r["id"])):
+        if running >= 0.8 * total:
+            break
+        running += r["spent"]
+        members.append(global_id.encode("Customer", r["id"]))
+    assert len(members) > 60  # the demo's 80 % set is more than one page of the list
+    page = tab.page
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto("/app/lists/revenue")
+    listed = page.get_by_role("region", name=re.compile("^Biggest")).get_by_role("link")
+    more = page.get_by_role("button", name="Show the next 60")
+    await expect(listed).to_have_count(60)
+    await expect(page.get_by_role("heading", name=re.compile("^Biggest"))).to_have_text(
+        f"Biggest 60 of the {len(members)} customers"
+    )
+    shown = 60
+    while shown < len(members):
+        await more.click()
+        shown = min(shown + 60, len(members))
+        await expect(listed).to_have_count(shown)
+    await expect(more).to_have_count(0)
+    await tab.shot("revenue-all")
+    heading = page.get_by_role("heading", name=re.compile("^Biggest"))
+    await expect(heading).to_have_text(f"Biggest customers, all {len(members)}")
+    hrefs = [await link.get_attribute("href") or "" for link in await listed.all()]
+    assert [urllib.parse.unquote(h.rsplit("/", 1)[1]) for h in hrefs] == members
 
 
 # --- accessibility and request budget ------------------------------------------------------------

@@ -580,6 +580,27 @@ async def test_a_set_cursor_is_a_position_in_the_ranking(
     assert customers and history
 
 
+async def test_a_set_cursor_outside_the_set_gives_an_empty_last_page(
+    client: httpx.AsyncClient, graph: Graph
+) -> None:
+    """A cursor is a position in the ranking of everyone with revenue, so a cursor taken from a
+    bigger share's set may lie past the end of a smaller one: its page is empty and last, while
+    a cursor inside both sets pages on to the same members of the smaller one."""
+    await write_orders(graph, 54)
+    everyone = _set_ids(await _set_page(client, 1.0, 500, None))
+    half = await _set_page(client, 0.5, 500, None)
+    members = _set_ids(half)
+    assert 2 < len(members) < len(everyone)
+    beyond = await _set_page(client, 1.0, 500, None)
+    last_cursor = beyond["edges"][len(members)]["cursor"]  # the first customer outside the half
+    past = await _set_page(client, 0.5, 5, last_cursor)
+    assert past["edges"] == [] and past["pageInfo"]["hasNextPage"] is False
+    assert past["totalCount"] == len(members)
+    inside = await _set_page(client, 0.5, 1, beyond["edges"][0]["cursor"])
+    assert _set_ids(inside) == members[1:2]
+    assert inside["pageInfo"]["hasNextPage"] is (len(members) > 2)
+
+
 async def test_revenue_concentration_pages_are_checked(
     client: httpx.AsyncClient, graph: Graph
 ) -> None:

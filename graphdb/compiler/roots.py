@@ -198,7 +198,7 @@ def revenue_concentration(
     for child in top.children:
         if child.name != "customers":
             continue
-        listings[child.key] = _set_page(planner, child, cs, acc, em)
+        listings[child.key] = _set_page(planner, child, cs, acc, em, mine)
     lists = "".join(f", `{key}`: {emitted}" for key, (_, emitted) in listings.items())
     ss, s_, floor, ranked, m = (em.vars.new(n) for n in ("ss", "s", "floor", "ranked", "m"))
     if mine:
@@ -222,7 +222,7 @@ def revenue_concentration(
     cypher = head + (
         f"CALL ({floor}) {{ {rankings.spending_at_least(m, floor)}"
         f"{_book(m, mine, em, visibility)} "
-        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC{_reach(listings, top, em)} "
+        f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC{_reach(listings, top, em, mine)} "
         f"RETURN collect({m}) AS {ranked} }} "
         f"WITH {ranked}[..{acc}[1]] AS {cs}, {total}, {acc} "
         f"WITH {cs}, {total}, {acc}, COUNT {{ MATCH ({y}:Customer) WHERE true"
@@ -248,10 +248,11 @@ def revenue_concentration(
     return Compiled(cypher, em.params.values, shape)
 
 
-def _reach(listings: dict[str, tuple[PageShape, str]], top: Field, em: Emitter) -> str:
+def _reach(listings: dict[str, tuple[PageShape, str]], top: Field, em: Emitter, mine: bool) -> str:
     """` LIMIT n` when every page of the set lies within its first n customers (pages from
-    the start or an `offset`, none after a cursor, whose position only the whole set tells):
-    the walk of the set then stops there instead of reading every member."""
+    the start or an `offset`; a page after a cursor of the whole database walks on its own
+    from the cursor, one of "my book" needs the book's whole set): the walk of the set then
+    stops there instead of reading every member."""
     reach = 0
     for child in top.children:
         if child.key not in listings:
@@ -260,7 +261,9 @@ def _reach(listings: dict[str, tuple[PageShape, str]], top: Field, em: Emitter) 
         if emitted == "[]":
             continue
         if shape.page.after is not None:
-            return ""
+            if mine:
+                return ""
+            continue
         reach = max(reach, int(child.args.get("offset") or 0) + shape.page.size + 1)
     return f" LIMIT {em.params.add(reach)}"
 
@@ -273,13 +276,17 @@ SET_SIGNATURE = cursors.signature("RevenueConcentration.customers>Customer", SET
 
 
 def _set_page(
-    planner: Planner, child: Field, cs: str, acc: str, em: Emitter
+    planner: Planner, child: Field, cs: str, acc: str, em: Emitter, mine: bool
 ) -> tuple[PageShape, str]:
     """One `customers` connection of the set: its page shape and the Cypher of its rows.
 
     `cs` is every customer with revenue in ranking order and `acc[1]` the set's size. A cursor
     is a position in the ranking: the page starts at the first customer ranked after it, so a
     customer whose revenue changed between pages is neither repeated nor skipped by position.
+
+    Of the whole database, a page after a cursor learns the cursor's rank from the histogram
+    (graphdb/rankings.py `revenue_rank`) and walks the totalSpent index from the cursor for at
+    most one page, so the tenth page costs what the first does; `cs` is not read.
     """
     where = f"revenueConcentration.{child.key}"
     offset = child.args.get("offset")
@@ -304,6 +311,27 @@ def _set_page(
     if not (edges or page_info):
         return shape, "[]"
     x, i, m = em.vars.new("x"), em.vars.new("i"), em.vars.new("m")
+    parts = []
+    for edge in edges:
+        node = ""
+        if edge.node is not None and edge.node_key is not None:
+            node = f"{_key(edge.node_key)}: {edge.node.emit(m, em)}"
+        parts.append(f"{_key(edge.key)}: {{{node}}}")
+    row = f"{{__sort: [{m}.totalSpent, {m}.id], e: {{{', '.join(parts)}}}}}"
+    if page.after is not None and not mine:
+        spent, uuid = em.params.add(page.after[0]), em.params.add(page.after[1])
+        ms, left = em.vars.new("ms"), em.vars.new("left")
+        # The set's members after the cursor: its size minus the cursor's rank, at most a page.
+        return shape, (
+            f"COLLECT {{ {rankings.with_revenue(m)} AND {m}.totalSpent <= {spent} "
+            f"AND ({m}.totalSpent < {spent} OR {m}.id > {uuid}) "
+            f"WITH {m} ORDER BY {m}.totalSpent DESC, {m}.id ASC "
+            f"LIMIT {em.params.add(page.size + 1)} WITH collect({m}) AS {ms} "
+            f"WITH {ms}, {acc}[1] - {rankings.revenue_rank(spent, uuid)} AS {left} "
+            f"UNWIND range(0, size({ms}) - 1) AS {i} WITH {i}, {ms}[{i}] AS {m}, {left} "
+            f"WHERE {i} < {left} WITH {i}, {m} "
+            f"ORDER BY {i} {returning(em, [i, m], row)} }}"
+        )
     if page.after is not None:
         spent, uuid = em.params.add(page.after[0]), em.params.add(page.after[1])
         start = (
@@ -316,13 +344,6 @@ def _set_page(
     # Both ends clamped to the set's size: a Cypher slice past the end is not empty.
     lo = f"CASE WHEN {acc}[1] < {start} THEN {acc}[1] ELSE {start} END"
     hi = f"CASE WHEN {acc}[1] < {end} THEN {acc}[1] ELSE {end} END"
-    parts = []
-    for edge in edges:
-        node = ""
-        if edge.node is not None and edge.node_key is not None:
-            node = f"{_key(edge.node_key)}: {edge.node.emit(m, em)}"
-        parts.append(f"{_key(edge.key)}: {{{node}}}")
-    row = f"{{__sort: [{m}.totalSpent, {m}.id], e: {{{', '.join(parts)}}}}}"
     # One row per customer rather than a list comprehension: a nested field may aggregate.
     return shape, (
         f"COLLECT {{ UNWIND range({lo}, {hi} - 1) AS {i} WITH {i}, {cs}[{i}] AS {m} "

@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-import { download } from "../api";
+import { download, request } from "../api";
 import { Card, Failure, Loading } from "../components";
 import { entityPath, money } from "../entities";
 import { graphql } from "../gql";
@@ -143,13 +143,17 @@ export function ReferrersView({ by }: { by: "COUNT" | "REVENUE" }) {
 }
 
 const RevenueDocument = graphql(`
-  query RevenueConcentration($share: Float!, $first: Int!) {
+  query RevenueConcentration($share: Float!, $first: Int!, $after: String) {
     revenueConcentration(share: $share) {
       customerCount
       customerShare
       revenueShare
       totalRevenue
-      customers(first: $first) {
+      customers(first: $first, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         edges {
           node {
             id
@@ -202,10 +206,51 @@ function Pareto({ total, customers, cutoff }: { total: number; customers: { id: 
   );
 }
 
+type RevenueCustomer = { id: string; name: string; totalSpent: string };
+
+/** Pages of the set after the first, fetched on demand; reset when the first page reloads. */
+interface MorePages {
+  customers: RevenueCustomer[];
+  cursor: string | null;
+  hasMore: boolean;
+  loading: boolean;
+  error: Error | null;
+}
+
+const REVENUE_PAGE = 60;
+
 export function RevenueView() {
-  const { data, error, loading, reload } = useQuery(RevenueDocument, { share: 0.8, first: 60 });
+  const { data, error, loading, reload } = useQuery(RevenueDocument, { share: 0.8, first: REVENUE_PAGE });
   const r = data?.revenueConcentration;
-  const customers = r?.customers.edges.map((e) => e.node) ?? [];
+  const first = r?.customers.edges.map((e) => e.node) ?? [];
+  const [more, setMore] = useState<MorePages | null>(null);
+  const [seen, setSeen] = useState(data);
+  if (seen !== data) {
+    // a reload of the first page starts the list again (the set may have changed)
+    setSeen(data);
+    setMore(null);
+  }
+  const cursor = more ? more.cursor : (r?.customers.pageInfo.endCursor ?? null);
+  const hasMore = more ? more.hasMore : (r?.customers.pageInfo.hasNextPage ?? false);
+  const customers = more ? [...first, ...more.customers] : first;
+  const showMore = () => {
+    const base = more ?? { customers: [], cursor, hasMore, loading: false, error: null };
+    setMore({ ...base, loading: true, error: null });
+    request(RevenueDocument, { share: 0.8, first: REVENUE_PAGE, after: cursor }).then(
+      (page) => {
+        const next = page.revenueConcentration.customers;
+        setMore({
+          customers: [...base.customers, ...next.edges.map((e) => e.node)],
+          cursor: next.pageInfo.endCursor ?? null,
+          hasMore: next.pageInfo.hasNextPage,
+          loading: false,
+          error: null,
+        });
+      },
+      (failure: unknown) =>
+        setMore({ ...base, loading: false, error: failure instanceof Error ? failure : new Error(String(failure)) }),
+    );
+  };
   return (
     <section>
       <h1>Revenue concentration</h1>
@@ -217,8 +262,8 @@ export function RevenueView() {
             <strong>{r.customerCount}</strong> customers ({(r.customerShare * 100).toFixed(1)}% of them) bring{" "}
             <strong>{(r.revenueShare * 100).toFixed(1)}%</strong> of all revenue ({money(r.totalRevenue)}).
           </p>
-          <Pareto total={Number(r.totalRevenue)} customers={customers} cutoff={r.customerCount} />
-          <Card title={`Biggest ${customers.length} customers`}>
+          <Pareto total={Number(r.totalRevenue)} customers={first} cutoff={r.customerCount} />
+          <Card title={customers.length < r.customerCount ? `Biggest ${customers.length} of the ${r.customerCount} customers` : `Biggest customers, all ${r.customerCount}`}>
             <ol className="columns">
               {customers.map((c) => (
                 <li key={c.id}>
@@ -226,6 +271,12 @@ export function RevenueView() {
                 </li>
               ))}
             </ol>
+            {more?.error && <Failure error={more.error} reload={showMore} />}
+            {hasMore && !more?.error && (
+              <button type="button" disabled={more?.loading ?? false} onClick={showMore}>
+                {more?.loading ? "Loading…" : `Show the next ${REVENUE_PAGE}`}
+              </button>
+            )}
           </Card>
         </>
       )}
