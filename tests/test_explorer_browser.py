@@ -364,6 +364,51 @@ async def test_a_misspelt_name_finds_the_customer_then_its_company_and_decision_
     await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
 
 
+async def test_recommendations_are_sampled_first_and_exact_on_request(
+    demo: Demo, tab: Tab
+) -> None:
+    """The customer page asks the fast approximate scores; "Exact scores" asks again and
+    shows what the API's exact mode answers, in its order."""
+    buyer = await _one(
+        demo.graph,
+        "MATCH (c:Customer) WHERE c.externalId STARTS WITH 'CRM-' AND c.orderCount > 0 "
+        "RETURN c.id AS id ORDER BY c.orderCount DESC, c.id LIMIT 1",
+    )
+    gid = global_id.encode("Customer", buyer["id"])
+    query = """query($id: ID!, $approximate: Boolean!) { node(id: $id) { ... on Customer {
+        recommendations(first: 5, approximate: $approximate) { product { name } } } } }"""
+    answers = {
+        mode: [
+            r["product"]["name"]
+            for r in (await _admin_graphql(tab.base, query, id=gid, approximate=mode))["node"][
+                "recommendations"
+            ]
+        ]
+        for mode in (True, False)
+    }
+    assert answers[False], "the busiest demo buyer has co-buyers"
+    page = tab.page
+    asked: list[bool] = []
+
+    def note(request: Any) -> None:
+        body = request.post_data_json if request.method == "POST" else None
+        if isinstance(body, dict) and "CustomerRecommendations" in str(body.get("query")):
+            asked.append(body["variables"]["approximate"])
+
+    page.on("request", note)
+    await tab.sign_in(ADMIN_TOKEN)
+    await tab.goto(f"/app/customers/{urllib.parse.quote(gid)}")
+    card = page.get_by_role("region", name="Recommendations")
+    items = card.get_by_role("listitem").locator("strong")
+    await expect(items).to_have_text(answers[True])
+    await expect(card).to_contain_text("Scores count up to 150 other buyers of each product.")
+    await card.get_by_role("button", name="Exact scores").click()
+    await expect(card).to_contain_text("Exact scores: every other buyer counted.")
+    await expect(items).to_have_text(answers[False])
+    await expect(card.get_by_role("button", name="Exact scores")).to_have_count(0)
+    assert asked == [True, False]
+
+
 # --- warm introduction and the graph -------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 
 import { AddressValue, Card, Facts, Failure, Loading, Value } from "../components";
 import { date, entityPath, humanize, money } from "../entities";
@@ -134,15 +134,18 @@ export const CustomerPageDocument = graphql(`
 `);
 
 // The second request of the page: recommendations cost more than the rest of the page together
-// (they look at what other customers bought), so the page shows first and they follow.
+// (they look at what other customers bought), so the page shows first and they follow. The page
+// asks the approximate mode (at most 150 co-buyers per product: the same answer unless a product
+// has more; exact scores of a best seller's buyer took seconds at a million customers, or were
+// refused), and the card offers the exact scores on request.
 export const CustomerRecommendationsDocument = graphql(`
-  query CustomerRecommendations($id: ID!) {
+  query CustomerRecommendations($id: ID!, $approximate: Boolean!) {
     node(id: $id) {
       __typename
       ... on Customer {
         id
         kind
-        recommendations(first: 5) {
+        recommendations(first: 5, approximate: $approximate) {
           score
           basis
           product {
@@ -164,12 +167,22 @@ export const CustomerRecommendationsDocument = graphql(`
 
 type Customer = Extract<NonNullable<CustomerPageQuery["node"]>, { __typename: "Customer" }>;
 
-function Recommendations({ state }: { state: QueryState<CustomerRecommendationsQuery> }) {
+function Recommendations({
+  state,
+  exact,
+  askExact,
+}: {
+  state: QueryState<CustomerRecommendationsQuery>;
+  exact: boolean;
+  askExact: () => void;
+}) {
   const { data, error, loading, reload } = state;
   const c = data?.node?.__typename === "Customer" ? data.node : null;
   return (
     <Card title="Recommendations">
-      {loading && !data && <p className="muted">Working out what to offer…</p>}
+      {loading && (!data || exact) && (
+        <p className="muted">{exact ? "Counting every co-buyer…" : "Working out what to offer…"}</p>
+      )}
       {error && <Failure error={error} reload={reload} />}
       {c && c.recommendations.length === 0 && <p className="muted">Nothing to recommend yet.</p>}
       {c && c.recommendations.length > 0 && (
@@ -190,6 +203,15 @@ function Recommendations({ state }: { state: QueryState<CustomerRecommendationsQ
           ))}
         </ol>
       )}
+      {c && !exact && c.recommendations.some((r) => r.basis !== "BEST_SELLER") && (
+        <p className="muted">
+          Scores count up to 150 other buyers of each product.{" "}
+          <button type="button" onClick={askExact}>
+            Exact scores
+          </button>
+        </p>
+      )}
+      {c && exact && !loading && <p className="muted">Exact scores: every other buyer counted.</p>}
     </Card>
   );
 }
@@ -238,7 +260,8 @@ export function CustomerView({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery(CustomerPageDocument, { id });
   const live = useLiveRecord(id, useSession().token, reload);
   // Asked at the same time as the page, not after it.
-  const recommendations = useQuery(CustomerRecommendationsDocument, { id });
+  const [exact, setExact] = useState<string | null>(null); // the customer asked exactly
+  const recommendations = useQuery(CustomerRecommendationsDocument, { id, approximate: exact !== id });
   if (loading && !data) return <Loading what="the customer" />;
   if (error) return <Failure error={error} reload={reload} />;
   const c = data?.node;
@@ -328,7 +351,7 @@ export function CustomerView({ id }: { id: string }) {
         <InteractionsCard participantId={c.id} items={c.interactions.edges.map((e) => e.node)} reload={reload}>
           <p className="muted">Last interaction: {date(c.lastInteractionAt)}</p>
         </InteractionsCard>
-        <Recommendations state={recommendations} />
+        <Recommendations state={recommendations} exact={exact === id} askExact={() => setExact(id)} />
         <Card title="Referrals">
           <h3>Referred by</h3>
           {c.referralChain.length === 0 ? (
