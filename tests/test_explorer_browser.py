@@ -364,9 +364,7 @@ async def test_a_misspelt_name_finds_the_customer_then_its_company_and_decision_
     await expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
 
 
-async def test_recommendations_are_sampled_first_and_exact_on_request(
-    demo: Demo, tab: Tab
-) -> None:
+async def test_recommendations_are_sampled_first_and_exact_on_request(demo: Demo, tab: Tab) -> None:
     """The customer page asks the fast approximate scores; "Exact scores" asks again and
     shows what the API's exact mode answers, in its order."""
     buyer = await _one(
