@@ -104,15 +104,19 @@ const SAME_WRITE_MS = 2000;
 
 /** What happened to the record since `loaded`: one entry per change we can name. */
 export function describeConflict(loaded: Editable, data: EditConflictQuery): ChangeBy[] {
-  // An event's `at` is taken when its mutation starts running, a moment after the record's
-  // `updatedAt` was stamped: the event that made the version this page loaded lies just after
-  // `updatedAt`, and is not news. (A change by someone else within that moment is still told,
-  // from the values below.)
-  const since = Date.parse(loaded.updatedAt) + SAME_WRITE_MS;
-  const events = (data.auditLog?.edges ?? [])
-    .map((e) => e.node)
-    .filter((e) => Date.parse(e.at) > since)
-    .reverse(); // oldest first: the order they happened in
+  // An event's `at` and the record's `updatedAt` are stamped by the same write a moment apart:
+  // the one event closest to `updatedAt` (within SAME_WRITE_MS) made the version this page
+  // loaded and is not news, nor is anything before it; every later event is, however soon it
+  // followed (a colleague may save within a second of the page loading).
+  const stamped = Date.parse(loaded.updatedAt);
+  const all = (data.auditLog?.edges ?? []).map((e) => e.node).reverse(); // oldest first
+  let made = -1;
+  let closest = SAME_WRITE_MS + 1;
+  all.forEach((e, i) => {
+    const gap = Math.abs(Date.parse(e.at) - stamped);
+    if (gap < closest) [made, closest] = [i, gap];
+  });
+  const events = made >= 0 ? all.slice(made + 1) : all.filter((e) => Date.parse(e.at) > stamped + SAME_WRITE_MS);
   if (events.length > 0)
     return events.map((e) => ({ who: e.actorEmail ?? null, at: e.at, fields: fieldChanges(e.changes) }));
   // No audit log to read (the role may not, or the change bypassed the API): compare the values.
