@@ -183,6 +183,11 @@ async def test_two_operations_without_operation_name_is_the_specs_error(
         )
     ).json()
     assert named["data"] == {"noop": True}
+    # The same document again without a name: its checks are remembered per operation name.
+    again = (
+        await client.post("/graphql", json={"query": "query A { apiVersion } mutation B { noop }"})
+    ).json()
+    assert again["data"] is None and codes(again) == ["OPERATION_NAME_REQUIRED"]
 
 
 async def test_an_alias_starting_with_two_underscores_is_refused(

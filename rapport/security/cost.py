@@ -248,23 +248,27 @@ def validation_code(error: GraphQLError) -> str:
 
 
 class _ValidationCache:
-    """Validation results by (document, rules); shared by the worker threads."""
+    """Errors of a document by (document, what else they depend on); shared by the worker
+    threads. Keyed by the document's identity: the parse cache hands a repeated query the same
+    document, and hashing one (graphql-core hashes every node of the tree) cost more than the
+    check it saved. Each entry holds its document, so no other document can take its id."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[object, list[GraphQLError]] = OrderedDict()
+        self._entries: OrderedDict[object, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: object) -> list[GraphQLError] | None:
+    def get(self, document: DocumentNode, key: object) -> list[GraphQLError] | None:
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
+            found = self._entries.get((id(document), key))
+            if found is None or found[0] is not document:
+                return None
+            self._entries.move_to_end((id(document), key))
+            return found[1]
 
-    def put(self, key: object, errors: list[GraphQLError]) -> None:
+    def put(self, document: DocumentNode, key: object, errors: list[GraphQLError]) -> None:
         with self._lock:
-            self._entries[key] = errors
+            self._entries[(id(document), key)] = (document, errors)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
@@ -324,14 +328,20 @@ class CostLimits(SchemaExtension):
                 else DEFAULT_MAX_FIELDS
             )
             provided_name = ec._provided_operation_name  # ec.operation_name guesses the first
-            errors = document_cost_errors(document, provided_name, max_fields)
+            # The document's own checks depend on nothing else: a repeated query (the parse
+            # above hands out the same document) is checked once, like its validation.
+            cost_key = ("cost", provided_name, max_fields)
+            errors_of_document = _cache.get(document, cost_key)
+            if errors_of_document is None:
+                errors_of_document = document_cost_errors(document, provided_name, max_fields)
+                _cache.put(document, cost_key, errors_of_document)
+            errors = [_copy(e) for e in errors_of_document]
             if not errors:
                 rules = tuple(ec.validation_rules)
-                key = (document, rules)
-                cached = _cache.get(key)
+                cached = _cache.get(document, rules)
                 if cached is None:
                     cached = await asyncio.to_thread(_validate, ec.schema._schema, document, rules)
-                    _cache.put(key, cached)
+                    _cache.put(document, rules, cached)
                 errors = [_copy(e) for e in cached]  # each response adds its request id
                 if not errors:
                     errors = filter_cost_errors(document, ec.variables)
